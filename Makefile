@@ -1,0 +1,47 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest gateway screenshots snapshots-update clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: set up and run the live demo against the embedded gateway
+demo: $(STAMP)
+	$(BIN)/runwatch --demo
+
+## test: set up, lint, type-check and run the whole test suite
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check tui tests
+	$(BIN)/ruff format --check tui tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy tui
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+## gateway: run the embedded gateway alone on port 8787
+gateway: $(STAMP)
+	$(BIN)/runwatch gateway --port 8787
+
+## screenshots: regenerate screenshots/*.svg from the embedded gateway
+screenshots: $(STAMP)
+	$(BIN)/python -m tui.screenshots screenshots
+
+## snapshots-update: accept the current snapshot output as the new baseline
+snapshots-update: $(STAMP)
+	$(BIN)/pytest -q tests/test_snapshots.py --snapshot-update
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist build

@@ -1,0 +1,1 @@
+"""runwatch: a terminal live viewer for bctrl and Kernel runs and invocations."""

@@ -1,0 +1,125 @@
+"""One exception family for every failure the API layer can report."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of every error the client raises; never wraps a raw httpx or pydantic exception.
+
+    Messages are built from server text that the client has already redacted, so ``str(err)``
+    is safe to show and log.
+    """
+
+    kind = "error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+        reason_class: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.hint = hint
+        self.reason_class = reason_class
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.insert(0, f"HTTP {self.status}")
+        if self.code:
+            parts.append(f"[{self.code}]")
+        if self.request_id:
+            parts.append(f"(request {self.request_id})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class HttpStatusError(ApiError):
+    """The server answered with an error status."""
+
+    kind = "http"
+
+
+class BadRequest(HttpStatusError):
+    kind = "bad_request"
+
+
+class Unauthorized(HttpStatusError):
+    """401: the key is missing or rejected."""
+
+    kind = "unauthorized"
+
+
+class Forbidden(HttpStatusError):
+    """403: the key may not see this resource."""
+
+    kind = "forbidden"
+
+
+class NotFound(HttpStatusError):
+    """404: the resource (or the endpoint) does not exist here."""
+
+    kind = "not_found"
+
+
+class RateLimited(HttpStatusError):
+    """429: wait ``retry_after`` seconds before asking again."""
+
+    kind = "rate_limited"
+    retryable = True
+
+
+class ServerError(HttpStatusError):
+    """5xx, or 408: the server failed; worth retrying."""
+
+    kind = "server"
+    retryable = True
+
+
+class TransportError(ApiError):
+    """No usable HTTP exchange happened."""
+
+    kind = "transport"
+    retryable = True
+
+
+class Unreachable(TransportError):
+    """Connection refused, DNS failure, connection dropped."""
+
+    kind = "unreachable"
+
+
+class ApiTimeout(TransportError):
+    """The request took longer than its timeout."""
+
+    kind = "timeout"
+
+
+class MalformedResponse(ApiError):
+    """The body was not the JSON the contract promises (bad JSON, HTML page, schema mismatch)."""
+
+    kind = "malformed"
+    retryable = True
+
+
+class ConfigError(ApiError):
+    """The client was configured wrongly (e.g. an invalid base URL)."""
+
+    kind = "config"
