@@ -1,0 +1,526 @@
+"""The simulated bctrl service: runs and invocations whose state is a pure function of time.
+
+Every plan is drawn from a seeded RNG, so the same seed gives the same world; what a client
+sees depends only on how much world time has passed. Active runs keep adding invocations.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tui.sim import catalog
+
+ACTIONS = ("act", "observe", "extract", "browserUse", "stagehandAgent", "solveCaptcha")
+TERMINAL = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
+Clock = Callable[[], float]
+
+
+def iso(t: float) -> str:
+    """World seconds as an RFC 3339 UTC timestamp."""
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+@dataclass
+class InvocationPlan:
+    """Everything about one invocation, decided when it is drawn."""
+
+    id: str
+    run: RunPlan
+    seq: int
+    action: str
+    execution_mode: str
+    steps: list[dict[str, Any]]
+    outcome: str
+    fail_index: int | None
+    fail_kind: str | None
+    created: float
+    queued_s: float
+    dispatch_s: float
+    run_s: float
+    result_value: Any
+    metadata: dict[str, Any]
+    status_override: str | None = None
+    message_override: str | None = None
+
+    @property
+    def started(self) -> float:
+        return self.created + self.queued_s + self.dispatch_s
+
+    @property
+    def terminal_at(self) -> float:
+        return self.started + self.run_s
+
+    @property
+    def cancel_requested(self) -> float:
+        return self.terminal_at - min(1.5, self.run_s / 3)
+
+    def status(self, t: float) -> str:
+        if self.status_override:
+            return self.status_override
+        if t < self.created + self.queued_s:
+            return "queued"
+        if t < self.started:
+            return "dispatching"
+        if t >= self.terminal_at:
+            return self.outcome
+        if self.outcome == "cancelled" and t >= self.cancel_requested:
+            return "cancelling"
+        return "running"
+
+    def steps_done(self, t: float) -> int:
+        """How many steps have finished by ``t`` (the failing step never finishes)."""
+        last = self.fail_index if self.fail_index is not None else len(self.steps)
+        if t < self.started:
+            return 0
+        if t >= self.terminal_at:
+            if self.outcome == "cancelled":
+                return min(last, int(len(self.steps) * 0.6))
+            return last
+        per_step = self.run_s / max(1, last + (1 if self.fail_index is not None else 0))
+        return min(last, int((t - self.started) / per_step))
+
+
+@dataclass
+class RunPlan:
+    """A run and the rules for its invocations."""
+
+    index: int
+    id: str
+    runtime_id: str
+    runtime_type: str
+    space_id: str
+    created: float
+    spacing: float
+    final_status: str
+    count: int | None
+    rng: random.Random
+    failure: dict[str, str] | None = None
+    speed_class: float = 1.0
+    invocations: list[InvocationPlan] = field(default_factory=list)
+    edge: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.count is None
+
+    def finished(self) -> float | None:
+        if self.active or not self.invocations:
+            return None if self.active else self.created + 1
+        return max(p.terminal_at for p in self.invocations) + 1.0
+
+
+class World:
+    """All runs and invocations, advanced lazily to the current world time."""
+
+    def __init__(
+        self,
+        scenario: str = "demo",
+        *,
+        seed: int = 7,
+        invocations: int = 10_000,
+        speed: float = 1.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.speed = speed
+        self._wall0 = time.time()
+        self._mono0 = time.monotonic()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.runs: list[RunPlan] = []
+        self._by_id: dict[str, InvocationPlan] = {}
+        now = self.now()
+        root = random.Random(seed)
+        if scenario == "big":
+            self._add_run(root, "browser", now - invocations * 0.5, 0.5, "active", None,
+                          backlog=invocations)
+        elif scenario in ("demo", "edge"):
+            self._add_run(root, "browser", now - 240, 2.5, "active", None)
+            self._add_run(root, "desktop", now - 600, 6.0, "active", None)
+            self._add_run(root, "browser", now - 3900, 20.0, "stopped", 40)
+            self._add_run(root, "spreadsheet", now - 7200, 15.0, "failed", 18,
+                          failure={"code": "runtime.crashed",
+                                   "message": "The spreadsheet runtime exited unexpectedly"})
+            self._add_run(root, "browser", now - 10800, 30.0, "stopped", 0)
+            if scenario == "edge":
+                self._add_run(root, "quantum", now - 120, 3.0, "paused", 6, edge=True)
+        else:
+            raise ValueError(f"unknown scenario {scenario!r} (demo, big, edge)")
+        self.advance()
+
+    # -- time ----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """World time in epoch seconds (scaled by ``speed``)."""
+        if self._clock is not None:
+            return self._clock()
+        return self._wall0 + (time.monotonic() - self._mono0) * self.speed
+
+    def real_seconds(self, world_seconds: float) -> float:
+        """How long ``world_seconds`` of world time take in real time."""
+        return world_seconds / self.speed if self.speed > 0 else world_seconds
+
+    # -- building ------------------------------------------------------------------------
+
+    def _add_run(
+        self,
+        root: random.Random,
+        runtime_type: str,
+        created: float,
+        spacing: float,
+        status: str,
+        count: int | None,
+        failure: dict[str, str] | None = None,
+        backlog: int = 0,
+        edge: bool = False,
+    ) -> None:
+        rng = random.Random(root.getrandbits(64))
+        run = RunPlan(
+            index=len(self.runs),
+            id=_uuid(rng),
+            runtime_id=_uuid(rng),
+            runtime_type=runtime_type,
+            space_id=_uuid(rng),
+            created=created,
+            spacing=spacing,
+            final_status=status,
+            count=count,
+            rng=rng,
+            failure=failure,
+            edge=edge,
+        )
+        self.runs.append(run)
+        if count is not None:
+            for _ in range(count):
+                self._draw(run)
+        for _ in range(backlog):
+            self._draw(run)
+
+    def _draw(self, run: RunPlan) -> InvocationPlan:
+        rng = run.rng
+        seq = len(run.invocations) + 1
+        created = run.created + 1.0 + (seq - 1) * run.spacing + rng.uniform(0, run.spacing * 0.4)
+        action = rng.choices(ACTIONS, weights=(8, 3, 4, 2, 2, 1))[0]
+        steps = catalog.request_steps(action, rng)
+        roll = rng.random()
+        outcome = (
+            "succeeded" if roll < 0.72 else
+            "failed" if roll < 0.86 else
+            "timed_out" if roll < 0.93 else
+            "cancelled"
+        )
+        fail_index: int | None = None
+        fail_kind: str | None = None
+        if outcome == "failed":
+            fail_index = rng.randrange(len(steps))
+            fail_kind = rng.choice(catalog.FAILURE_KINDS)
+        elif outcome == "timed_out":
+            fail_index = rng.randrange(len(steps))
+            fail_kind = "TIMEOUT"
+        plan = InvocationPlan(
+            id=_uuid(rng),
+            run=run,
+            seq=seq,
+            action=action,
+            execution_mode="durable" if rng.random() < 0.8 else "inline",
+            steps=steps,
+            outcome=outcome,
+            fail_index=fail_index,
+            fail_kind=fail_kind,
+            created=created,
+            queued_s=rng.uniform(0.3, 2.0),
+            dispatch_s=rng.uniform(0.2, 0.8),
+            run_s=rng.uniform(3.0, 16.0) * (1.8 if action in ("browserUse", "stagehandAgent")
+                                           else 1.0),
+            result_value=catalog.success_result(action, rng),
+            metadata={"source": rng.choice(["sdk-python", "sdk-ts", "cli"]),
+                      "attempt": 1 + (rng.random() < 0.1)},
+        )
+        if run.edge:
+            self._make_edge(plan, seq)
+        run.invocations.append(plan)
+        self._by_id[plan.id] = plan
+        return plan
+
+    def _make_edge(self, plan: InvocationPlan, seq: int) -> None:
+        """Values the contract does not list and hostile text, for robustness tests."""
+        if seq == 1:
+            plan.status_override = "paused_for_review"
+        elif seq == 2:
+            plan.action = "summarize"
+        elif seq == 3:
+            plan.outcome = "failed"
+            plan.fail_index = 0
+            plan.fail_kind = "UNKNOWN_CALL"
+            plan.message_override = (
+                "\x1b]0;pwned\x07\x1b[31mred[/red] [bold]not bold[/bold] :x: \x9b2J"
+                "\u202egnp.exe\u202c " + "long " * 200
+            )
+
+    def advance(self) -> float:
+        """Draw the invocations that active runs have created by now; returns now."""
+        now = self.now()
+        with self._lock:
+            for run in self.runs:
+                if not run.active:
+                    continue
+                while True:
+                    nxt = run.created + 1.0 + len(run.invocations) * run.spacing
+                    if nxt > now:
+                        break
+                    self._draw(run)
+        return now
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def run(self, run_id: str) -> RunPlan | None:
+        return next((r for r in self.runs if r.id == run_id), None)
+
+    def invocation(self, invocation_id: str) -> InvocationPlan | None:
+        return self._by_id.get(invocation_id)
+
+    def visible(self, run: RunPlan, now: float) -> list[InvocationPlan]:
+        """A run's invocations that exist at ``now``, oldest first."""
+        return [p for p in run.invocations if p.created <= now]
+
+    # -- wire shapes ---------------------------------------------------------------------
+
+    def run_status(self, run: RunPlan, now: float) -> str:
+        finished = run.finished()
+        if run.active or finished is None or now < finished:
+            return "active" if run.final_status != "paused" else "paused"
+        return run.final_status
+
+    def run_summary(self, run: RunPlan, now: float) -> dict[str, Any]:
+        status = self.run_status(run, now)
+        out: dict[str, Any] = {
+            "id": run.id,
+            "runtimeId": run.runtime_id,
+            "runtimeType": run.runtime_type,
+            "spaceId": run.space_id,
+            "status": status,
+            "createdAt": iso(run.created),
+            "startedAt": iso(run.created + 0.5),
+        }
+        finished = run.finished()
+        if status not in ("active", "paused") and finished is not None:
+            out["finishedAt"] = iso(finished)
+            out["durationSeconds"] = round(finished - run.created, 1)
+        if run.failure and status == "failed":
+            out["failure"] = dict(run.failure)
+        return out
+
+    def run_detail(self, run: RunPlan, now: float) -> dict[str, Any]:
+        out = self.run_summary(run, now)
+        n = len(self.visible(run, now))
+        out["counts"] = {"events": n * 6, "files": n // 3, "invocations": n, "toolCalls": n * 2}
+        return out
+
+    def _error(self, plan: InvocationPlan, status: str) -> dict[str, Any] | None:
+        if status == "failed":
+            assert plan.fail_index is not None
+            call = plan.steps[plan.fail_index]["call"]
+            msg = plan.message_override or f"Step {plan.fail_index + 1} ({call}) failed"
+            return {"code": "invocation.step_failed", "message": msg,
+                    "details": {"stepIndex": plan.fail_index, "call": call}}
+        if status == "timed_out":
+            return {"code": "invocation.timeout",
+                    "message": "Invocation exceeded the maximum allowed duration.",
+                    "details": {"timeoutSeconds": 30}}
+        if status == "cancelled":
+            return {"code": "invocation.cancelled", "message": "Cancelled by request",
+                    "details": {"requestedBy": "api"}}
+        return None
+
+    def _progress(self, plan: InvocationPlan, status: str, now: float, full: bool
+                  ) -> dict[str, Any] | None:
+        if status in ("queued",):
+            return None
+        total = len(plan.steps)
+        done = plan.steps_done(now)
+        current = plan.steps[min(done, total - 1)]["call"]
+        if status == "dispatching":
+            msg = "Dispatching to the runtime"
+        elif status in TERMINAL:
+            msg = {"succeeded": "Completed", "failed": "Failed", "timed_out": "Timed out",
+                   "cancelled": "Cancelled"}[status]
+        elif status == "cancelling":
+            msg = "Cancelling"
+        else:
+            msg = catalog.step_message(current)
+        out: dict[str, Any] = {"message": msg, "step": done, "totalSteps": total}
+        if full:
+            out["currentCall"] = current
+            out["lastEventType"] = "step.started" if status == "running" else f"invocation.{status}"
+        return out
+
+    def _timestamps(self, plan: InvocationPlan, status: str, now: float) -> dict[str, Any]:
+        terminal = status in TERMINAL
+        started = plan.started if now >= plan.started else None
+        finished = plan.terminal_at if terminal and not plan.status_override else None
+        duration = None
+        if finished is not None and started is not None:
+            duration = int((finished - started) * 1000)
+        return {
+            "createdAt": iso(plan.created),
+            "startedAt": iso(started) if started is not None else None,
+            "finishedAt": iso(finished) if finished is not None else None,
+            "durationMs": duration,
+        }
+
+    def summary(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        status = plan.status(now)
+        ts = self._timestamps(plan, status, now)
+        out: dict[str, Any] = {
+            "id": plan.id,
+            "runId": plan.run.id,
+            "runtimeId": plan.run.runtime_id,
+            "action": plan.action,
+            "status": status,
+            "createdAt": ts["createdAt"],
+            "durationMs": ts["durationMs"],
+            "finishedAt": ts["finishedAt"],
+            "error": None,
+        }
+        err = self._error(plan, status)
+        if err is not None:
+            out["error"] = err
+        return out
+
+    def v2(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        status = plan.status(now)
+        ts = self._timestamps(plan, status, now)
+        data: dict[str, Any] = {
+            "id": plan.id,
+            "runId": plan.run.id,
+            "runtimeId": plan.run.runtime_id,
+            "spaceId": plan.run.space_id,
+            "runtimeType": plan.run.runtime_type,
+            "status": status,
+            "type": plan.action,
+            "artifactCount": plan.steps_done(now) // 2,
+            **ts,
+            "error": self._error(plan, status),
+            "metadata": dict(plan.metadata),
+            "progress": self._progress(plan, status, now, full=False),
+            "result": plan.result_value if status == "succeeded" else None,
+        }
+        return {"data": data}
+
+    def _step_results(self, plan: InvocationPlan, status: str, now: float, operation: bool
+                      ) -> dict[str, Any] | None:
+        if status not in TERMINAL:
+            return None
+        results: list[dict[str, Any]] = []
+        for i in range(plan.steps_done(now)):
+            step = plan.steps[i]
+            resolved: dict[str, Any] = {
+                "call": step["call"],
+                "method": step["call"].split(".")[-1],
+                "target": step.get("ref") or (step.get("args") or ["page"])[0]
+                if isinstance((step.get("args") or ["page"])[0], str) else "page",
+                "contextId": "ctx_" + plan.run.runtime_id[:8],
+                "handleId": None,
+                "pageId": "page_" + plan.id[:8],
+                "ref": step.get("ref"),
+            }
+            resolved["sessionId" if operation else "runtimeId"] = plan.run.runtime_id
+            ok: dict[str, Any] = {"ok": True, "call": step["call"], "index": i,
+                                  "resolved": resolved,
+                                  "result": {"durationMs": 120 + i * 37}}
+            if "bind" in step:
+                ok["binding"] = {"alias": step["bind"], "id": "page_" + plan.id[:8],
+                                 "type": "page"}
+            results.append(ok)
+        if plan.fail_index is not None and plan.fail_kind and status in ("failed", "timed_out"):
+            call = plan.steps[plan.fail_index]["call"]
+            shown_call, error = catalog.step_failure(plan.fail_kind, call, plan.run.runtime_type)
+            if plan.message_override:
+                error = {**error, "message": plan.message_override}
+            if operation and error["code"] == "RUNTIME_NOT_FOUND":
+                error = {**error, "code": "SESSION_NOT_FOUND"}
+            results.append({"ok": False, "call": shown_call, "index": plan.fail_index,
+                            "error": error})
+        out: dict[str, Any] = {"mode": "fail-fast", "ok": status == "succeeded", "steps": results}
+        if operation:
+            out["runtime"] = plan.run.runtime_type + "-" + plan.run.runtime_id[:8]
+        else:
+            out["runtimeId"] = plan.run.runtime_id
+        return out
+
+    def _heartbeat(self, plan: InvocationPlan, status: str, now: float) -> str | None:
+        if now < plan.started:
+            return None
+        if status in TERMINAL:
+            return iso(plan.terminal_at)
+        return iso(plan.started + ((now - plan.started) // 2) * 2)
+
+    def full(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        status = plan.status(now)
+        ts = self._timestamps(plan, status, now)
+        request_steps = [dict(s) for s in plan.steps]
+        inv: dict[str, Any] = {
+            "id": plan.id,
+            "runId": plan.run.id,
+            "runtimeId": plan.run.runtime_id,
+            "spaceId": plan.run.space_id,
+            "runtimeKind": plan.run.runtime_type,
+            "status": status,
+            "entryCall": plan.steps[0]["call"],
+            "executionMode": plan.execution_mode,
+            "sequenceNo": plan.seq,
+            "stepCount": len(plan.steps),
+            "artifactCount": plan.steps_done(now) // 2,
+            **ts,
+            "cancelRequestedAt": iso(plan.cancel_requested)
+            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled") else None,
+            "lastHeartbeatAt": self._heartbeat(plan, status, now),
+            "connector": None,
+            "correlationId": "corr_" + plan.id[:12],
+            "error": self._error(plan, status),
+            "metadata": dict(plan.metadata),
+            "progress": self._progress(plan, status, now, full=True),
+            "request": {
+                "runtimeId": plan.run.runtime_id,
+                "steps": request_steps,
+                "mode": "fail-fast",
+                "idempotencyKey": "idem_" + plan.id[:12],
+            },
+            "result": self._step_results(plan, status, now, operation=False),
+        }
+        return inv
+
+    def operation(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        status = plan.status(now)
+        ts = self._timestamps(plan, status, now)
+        progress = self._progress(plan, status, now, full=True)
+        return {
+            "id": plan.id,
+            "runtime": plan.run.runtime_type + "-" + plan.run.runtime_id[:8],
+            "runtimeId": plan.run.runtime_id,
+            "runtimeKind": plan.run.runtime_type,
+            "status": status,
+            "workspaceId": plan.run.space_id,
+            "createdAt": ts["createdAt"],
+            "startedAt": ts["startedAt"],
+            "finishedAt": ts["finishedAt"],
+            "cancelRequestedAt": iso(plan.cancel_requested)
+            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled") else None,
+            "lastHeartbeatAt": self._heartbeat(plan, status, now),
+            "currentCall": progress.get("currentCall") if progress else None,
+            "error": self._error(plan, status),
+            "progress": progress,
+            "result": self._step_results(plan, status, now, operation=True),
+        }
