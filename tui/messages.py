@@ -1,0 +1,66 @@
+"""Messages posted by the polling workers: past-tense events, handled by the screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from tui.api.errors import ApiError
+from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
+
+
+@dataclass
+class RunsFetched(Message):
+    """A fresh run list (``runs`` newest first); ``supported`` is False on a 404."""
+
+    runs: list[RunSummary]
+    supported: bool = True
+
+
+@dataclass
+class RunFetched(Message):
+    """One pinned run fetched by id."""
+
+    run: RunSummary
+
+
+@dataclass
+class InvocationsFetched(Message):
+    """Invocations of ``run_id`` under ``query``; ``complete`` once every page arrived."""
+
+    run_id: str
+    query: tuple[tuple[str, ...], tuple[str, ...]]
+    invocations: list[InvocationSummary]
+    complete: bool
+
+
+@dataclass
+class DetailFetched(Message):
+    """The v2 record of an invocation."""
+
+    invocation: InvocationV2
+
+
+@dataclass
+class FullFetched(Message):
+    """The full record (from the long-poll wait) of an invocation."""
+
+    invocation: Invocation
+    timed_out_waiting: bool
+
+
+@dataclass
+class FetchFailed(Message):
+    """A request for ``resource`` failed; the screen keeps its last good data."""
+
+    resource: str
+    subject: str | None
+    error: ApiError
+
+
+@dataclass
+class FetchSucceeded(Message):
+    """A request for ``resource`` succeeded (clears that resource's error state)."""
+
+    resource: str

@@ -1,0 +1,1 @@
+"""runwatch screens, one public class per module."""

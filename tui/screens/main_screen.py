@@ -1,0 +1,851 @@
+"""The main screen: run list, invocation table and detail panel; owns all viewer state."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.api.client import BctrlClient
+from tui.api.enums import Action, InvocationStatus, RunStatus, UnknownValue
+from tui.api.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized
+from tui.api.models import (
+    Invocation,
+    InvocationSummary,
+    InvocationV2,
+    Progress,
+    RunSummary,
+)
+from tui.api.text import short_id
+from tui.format import clock_time, duration, raw_value, safe
+from tui.messages import (
+    DetailFetched,
+    FetchFailed,
+    FetchSucceeded,
+    FullFetched,
+    InvocationsFetched,
+    RunFetched,
+    RunsFetched,
+)
+from tui.widgets.detail_panel import DetailPanel
+from tui.widgets.invocation_table import InvocationTable
+from tui.widgets.run_list import RunList
+from tui.widgets.step_item import StepItem
+
+STATUS_CYCLE: list[tuple[str, ...]] = [()] + [(s.value,) for s in InvocationStatus]
+ACTION_CYCLE: list[tuple[str, ...]] = [()] + [(a.value,) for a in Action]
+FAILURES: tuple[str, ...] = ("failed", "timed_out", "cancelled")
+WAIT_MS = 5_000
+MAX_PROGRESS_FETCHES = 20
+MIN_WIDTH, MIN_HEIGHT = 60, 15
+WIDE_WIDTH = 160
+SHORT_HEIGHT = 30
+Clock = Callable[[], float]
+
+
+@dataclass
+class Freshness:
+    """When a resource last succeeded and how its latest attempts went."""
+
+    updated_at: float | None = None
+    error: ApiError | None = None
+    failures: int = 0
+    next_retry_at: float | None = None
+
+
+@dataclass
+class Query:
+    """The server-side filters of the invocation table."""
+
+    status: tuple[str, ...] = ()
+    action: tuple[str, ...] = ()
+
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.status, self.action)
+
+
+@dataclass
+class ViewerState:
+    """Everything the screen knows; widgets only ever render from it."""
+
+    runs: list[RunSummary] = field(default_factory=list)
+    pinned_runs: dict[str, RunSummary] = field(default_factory=dict)
+    runs_supported: bool = True
+    selected_run_id: str | None = None
+    invocations: dict[str, InvocationSummary] = field(default_factory=dict)
+    invocations_complete: bool = False
+    progress: dict[str, Progress] = field(default_factory=dict)
+    selected_invocation_id: str | None = None
+    details: dict[str, InvocationV2] = field(default_factory=dict)
+    fulls: dict[str, Invocation] = field(default_factory=dict)
+    query: Query = field(default_factory=Query)
+    text_filter: str = ""
+    paused: bool = False
+    interval: float = 2.0
+    not_found_runs: set[str] = field(default_factory=set)
+
+
+class MainScreen(Screen[None]):
+    """Three panes over one :class:`ViewerState`; workers fetch and post messages here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_pane", "Pane", show=False),
+        Binding("shift+tab", "previous_pane", "Pane", show=False),
+        Binding("l", "drill", "Open", show=False),
+        Binding("escape,h", "back", "Back", show=False),
+        Binding("n", "next_failure", "Next fail", key_display="n/N"),
+        Binding("N", "previous_failure", "Prev fail", show=False),
+        Binding("F", "failures_only", "Failures"),
+        Binding("s", "cycle_status", "Status"),
+        Binding("a", "cycle_action", "Action"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("e", "expand_all", "Expand", show=False),
+        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("plus,equals_sign", "slower", "Interval+", show=False),
+        Binding("minus", "faster", "Interval-", show=False),
+        Binding("r", "refresh_now", "Refresh"),
+    ]
+
+    def __init__(self, client: BctrlClient, *, pinned: list[str], interval: float,
+                 source_label: str, clock: Clock, ascii_only: bool = False) -> None:
+        super().__init__()
+        self.client = client
+        self.pinned = list(dict.fromkeys(pinned))
+        self.source_label = source_label
+        self.clock = clock
+        self.ascii_only = ascii_only
+        self.state = ViewerState(interval=interval)
+        self.fresh: dict[str, Freshness] = {
+            "runs": Freshness(), "invocations": Freshness(), "detail": Freshness()
+        }
+        self._refresh_runs = asyncio.Event()
+        self._refresh_invocations = asyncio.Event()
+        self._told_no_runs = False
+        self._rng = random.Random()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-bar")
+        with Horizontal(id="panes"):
+            with Vertical(id="runs-pane", classes="pane"):
+                yield RunList(ascii_only=self.ascii_only, id="run-list")
+            with Vertical(id="right-column"):
+                with Vertical(id="invocations-pane", classes="pane"):
+                    yield InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
+                    yield Input(placeholder="filter: text in action, id, status or error "
+                                "(esc clears)", id="filter-input")
+                with Vertical(id="detail-pane", classes="pane"):
+                    yield DetailPanel(ascii_only=self.ascii_only, id="detail-panel")
+        yield Static(
+            Text("Terminal too small for runwatch.\nMake it at least "
+                 f"{MIN_WIDTH}×{MIN_HEIGHT}."), id="too-small")
+        yield Footer()
+
+    @property
+    def run_list(self) -> RunList:
+        return self.query_one(RunList)
+
+    @property
+    def table(self) -> InvocationTable:
+        return self.query_one(InvocationTable)
+
+    @property
+    def detail(self) -> DetailPanel:
+        return self.query_one(DetailPanel)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter-input", Input)
+
+    def on_mount(self) -> None:
+        self.filter_input.display = False
+        self.detail.show_message("Select an invocation to see its detail.")
+        for run_id in self.pinned:
+            self.state.pinned_runs[run_id] = _placeholder_run(run_id, "loading", self.clock())
+        if self.pinned:
+            self.state.selected_run_id = self.pinned[0]
+        self._render_runs()
+        self._render_titles()
+        self.run_list.focus()
+        self.poll_runs()
+        if self.state.selected_run_id:
+            self._start_invocations()
+        self.set_interval(1.0, self._tick)
+
+    def on_resize(self, event: Resize) -> None:
+        width, height = event.size
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+        self.set_class(height < SHORT_HEIGHT, "-short")
+
+    # -- workers: I/O only, results posted as messages ------------------------------------
+
+    async def _sleep_until_refresh(self, event: asyncio.Event, resource: str) -> None:
+        fresh = self.fresh[resource]
+        delay = self.state.interval
+        if fresh.failures:
+            retry_after = fresh.error.retry_after if isinstance(fresh.error, RateLimited) else None
+            backoff = min(30.0, self.state.interval * 2 ** min(fresh.failures - 1, 5))
+            delay = max(retry_after or 0.0, backoff * (0.75 + self._rng.random() / 2))
+            fresh.next_retry_at = self.clock() + delay
+        try:
+            await asyncio.wait_for(event.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+        event.clear()
+
+    @work(group="poll-runs", exclusive=True, exit_on_error=False)
+    async def poll_runs(self) -> None:
+        """Refresh the run list (and pinned runs) every interval; never overlapping."""
+        first = True
+        while True:
+            if first or not self.state.paused or self._refresh_runs.is_set():
+                await self._fetch_runs()
+            first = False
+            await self._sleep_until_refresh(self._refresh_runs, "runs")
+
+    async def _fetch_runs(self) -> None:
+        try:
+            runs: list[RunSummary] = []
+            async for page in self.client.iter_runs():
+                runs.extend(page.data)
+            self.post_message(RunsFetched(runs))
+        except NotFound:
+            self.post_message(RunsFetched([], supported=False))
+        except ApiError as error:
+            self.post_message(FetchFailed("runs", None, error))
+            return
+        known = {run.id for run in self.state.runs}
+        for run_id in self.pinned:
+            if run_id in known or run_id in self.state.not_found_runs:
+                continue
+            try:
+                self.post_message(RunFetched(await self.client.get_run(run_id)))
+            except ApiError as error:
+                self.post_message(FetchFailed("run", run_id, error))
+
+    @work(group="poll-invocations", exclusive=True, exit_on_error=False)
+    async def poll_invocations(self, run_id: str, query: Query) -> None:
+        """Fetch every page of the run's invocations each interval, plus live progress."""
+        await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
+        first = True
+        while True:
+            if first or not self.state.paused or self._refresh_invocations.is_set():
+                await self._fetch_invocations(run_id, query, first)
+            first = False
+            await self._sleep_until_refresh(self._refresh_invocations, "invocations")
+
+    async def _fetch_invocations(self, run_id: str, query: Query, first: bool) -> None:
+        rows: list[InvocationSummary] = []
+        try:
+            async for page in self.client.iter_invocation_pages(
+                run_id, status=query.status, action=query.action, limit=200
+            ):
+                rows.extend(page.data)
+                if first and page.next_cursor:
+                    self.post_message(InvocationsFetched(run_id, query.key(), list(rows), False))
+        except ApiError as error:
+            self.post_message(FetchFailed("invocations", run_id, error))
+            return
+        self.post_message(InvocationsFetched(run_id, query.key(), rows, True))
+        live = [r.id for r in rows if not r.terminal][-MAX_PROGRESS_FETCHES:]
+        await self._fetch_progress(live)
+
+    async def _fetch_progress(self, invocation_ids: list[str]) -> None:
+        semaphore = asyncio.Semaphore(4)
+
+        async def one(invocation_id: str) -> None:
+            async with semaphore:
+                try:
+                    self.post_message(DetailFetched(
+                        await self.client.get_invocation(invocation_id)))
+                except ApiError:
+                    return  # progress is a nicety; the row itself is already shown
+
+        await asyncio.gather(*(one(i) for i in invocation_ids))
+
+    @work(group="detail", exclusive=True, exit_on_error=False)
+    async def follow_invocation(self, invocation_id: str) -> None:
+        """Load one invocation; follow it with the long-poll wait until it is terminal."""
+        full = self.state.fulls.get(invocation_id)
+        v2 = self.state.details.get(invocation_id)
+        if full is not None and full.terminal and v2 is not None and v2.terminal:
+            return  # terminal invocations never change: never fetched again
+        await asyncio.sleep(0.08)  # debounce cursor movement
+        failures = 0
+        while True:
+            try:
+                if v2 is None or (not v2.terminal and full is None):
+                    v2 = await self.client.get_invocation(invocation_id)
+                    self.post_message(DetailFetched(v2))
+                waited = await self.client.wait_invocation(
+                    invocation_id, 0 if v2.terminal else WAIT_MS)
+                self.post_message(FullFetched(waited.invocation, waited.timed_out_waiting))
+                self.post_message(FetchSucceeded("detail"))
+                failures = 0
+                if waited.invocation.terminal:
+                    if not v2.terminal:
+                        v2 = await self.client.get_invocation(invocation_id)
+                        self.post_message(DetailFetched(v2))
+                    return
+            except ApiError as error:
+                failures += 1
+                self.post_message(FetchFailed("detail", invocation_id, error))
+                if isinstance(error, NotFound | Unauthorized | Forbidden):
+                    return
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+
+    # -- messages: the screen owns the state --------------------------------------------
+
+    @on(RunsFetched)
+    def _runs_fetched(self, message: RunsFetched) -> None:
+        self._mark_ok("runs")
+        self.state.runs_supported = message.supported
+        if not message.supported and not self._told_no_runs:
+            self._told_no_runs = True
+            self.notify("This server has no run list (GET /v1/runs → 404): showing the runs "
+                        "given on the command line only.", title="No run list",
+                        severity="warning", markup=False)
+        self.state.runs = message.runs
+        for run in message.runs:
+            if run.id in self.state.pinned_runs:
+                self.state.pinned_runs[run.id] = run
+        self._render_runs()
+        if self.state.selected_run_id is None and self.run_list.row_count:
+            key = self.run_list.selected_key
+            if key:
+                self._select_run(key)
+
+    @on(RunFetched)
+    def _run_fetched(self, message: RunFetched) -> None:
+        self.state.pinned_runs[message.run.id] = message.run
+        self._render_runs()
+
+    @on(InvocationsFetched)
+    def _invocations_fetched(self, message: InvocationsFetched) -> None:
+        if (message.run_id != self.state.selected_run_id
+                or message.query != self.state.query.key()):
+            return  # a late answer for a selection the user already left
+        if message.complete:
+            self._mark_ok("invocations")
+            self.state.invocations = {inv.id: inv for inv in message.invocations}
+            self.state.invocations_complete = True
+            live_ids = {i.id for i in message.invocations if not i.terminal}
+            self.state.progress = {k: v for k, v in self.state.progress.items() if k in live_ids}
+        else:
+            for inv in message.invocations:
+                self.state.invocations[inv.id] = inv
+        self._render_table()
+        selected = self.state.selected_invocation_id
+        if selected and selected in self.state.invocations:
+            summary = self.state.invocations[selected]
+            known = self.state.fulls.get(selected)
+            if summary.terminal and (known is None or not known.terminal):
+                self.follow_invocation(selected)
+        elif selected is None and self.table.row_count and self.focused is not self.run_list:
+            self._select_invocation(self.table.selected_key)
+
+    @on(DetailFetched)
+    def _detail_fetched(self, message: DetailFetched) -> None:
+        inv = message.invocation
+        previous = self.state.details.get(inv.id)
+        self.state.details[inv.id] = inv
+        if inv.progress is not None and not inv.terminal:
+            self.state.progress[inv.id] = inv.progress
+        if previous is not None and not previous.terminal and inv.terminal:
+            self._announce_finish(inv.id, raw_value(inv.status))
+        if inv.id == self.state.selected_invocation_id:
+            self._mark_ok("detail")
+            self._render_detail()
+
+    @on(FullFetched)
+    def _full_fetched(self, message: FullFetched) -> None:
+        inv = message.invocation
+        previous = self.state.fulls.get(inv.id)
+        self.state.fulls[inv.id] = inv
+        if inv.progress is not None and not inv.terminal:
+            self.state.progress[inv.id] = inv.progress
+        was_live = previous is not None and not previous.terminal
+        details = self.state.details.get(inv.id)
+        if inv.terminal and was_live and (details is None or not details.terminal):
+            self._announce_finish(inv.id, raw_value(inv.status))
+        summary = self.state.invocations.get(inv.id)
+        if summary is not None and raw_value(summary.status) != raw_value(inv.status):
+            # The long-poll knows first: show the new status in the table right away.
+            self.state.invocations[inv.id] = summary.model_copy(update={
+                "status": inv.status, "duration_ms": inv.duration_ms,
+                "finished_at": inv.finished_at, "error": inv.error})
+            self._render_table()
+        if inv.id == self.state.selected_invocation_id:
+            self._render_detail()
+
+    @on(FetchSucceeded)
+    def _fetch_succeeded(self, message: FetchSucceeded) -> None:
+        self._mark_ok(message.resource)
+
+    @on(FetchFailed)
+    def _fetch_failed(self, message: FetchFailed) -> None:
+        error = message.error
+        if message.resource == "run":
+            if isinstance(error, NotFound) and message.subject:
+                self.state.not_found_runs.add(message.subject)
+                self.state.pinned_runs[message.subject] = _placeholder_run(
+                    message.subject, "not found", self.clock())
+                self._render_runs()
+            return
+        fresh = self.fresh[message.resource]
+        fresh.error = error
+        fresh.failures += 1
+        if message.resource == "invocations" and isinstance(error, NotFound):
+            self.state.not_found_runs.add(message.subject or "")
+        if message.resource == "detail" and message.subject == self.state.selected_invocation_id:
+            self._render_detail()
+        self._render_titles()
+
+    def _mark_ok(self, resource: str) -> None:
+        fresh = self.fresh[resource]
+        fresh.updated_at = self.clock()
+        fresh.error = None
+        fresh.failures = 0
+        fresh.next_retry_at = None
+
+    def _announce_finish(self, invocation_id: str, status: str) -> None:
+        failed = status in FAILURES
+        self.app.bell()
+        self.notify(
+            f"Invocation {short_id(invocation_id)} {status.replace('_', ' ')}",
+            title="Invocation finished",
+            severity="error" if failed else "information",
+            markup=False,
+        )
+
+    # -- selection -----------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#run-list")
+    def _run_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value and event.row_key.value != self.state.selected_run_id:
+            self._select_run(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#run-list")
+    def _run_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_drill()
+
+    @on(DataTable.RowHighlighted, "#invocation-table")
+    def _invocation_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._select_invocation(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#invocation-table")
+    def _invocation_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_drill()
+
+    def _select_run(self, run_id: str) -> None:
+        self.state.selected_run_id = run_id
+        self.state.invocations = {}
+        self.state.invocations_complete = False
+        self.state.selected_invocation_id = None
+        self.fresh["invocations"] = Freshness()
+        self._render_table()
+        self.detail.show_message("Select an invocation to see its detail.")
+        self._start_invocations()
+        self._render_titles()
+
+    def _start_invocations(self) -> None:
+        if self.state.selected_run_id:
+            self.poll_invocations(self.state.selected_run_id, self.state.query)
+
+    def _select_invocation(self, invocation_id: str | None) -> None:
+        if invocation_id is None or invocation_id == self.state.selected_invocation_id:
+            return
+        self.state.selected_invocation_id = invocation_id
+        self.fresh["detail"] = Freshness()
+        self._render_detail()
+        self.follow_invocation(invocation_id)
+
+    # -- rendering from state ------------------------------------------------------------
+
+    def _ordered_runs(self) -> list[RunSummary]:
+        listed = {run.id: run for run in self.state.runs}
+        pinned = [listed.get(rid, self.state.pinned_runs.get(rid)) for rid in self.pinned]
+        rest = [run for run in self.state.runs if run.id not in self.state.pinned_runs]
+        return [run for run in pinned if run is not None] + rest
+
+    def _render_runs(self) -> None:
+        counts = {}
+        if self.state.selected_run_id and self.state.invocations_complete:
+            counts[self.state.selected_run_id] = len(self.state.invocations)
+        self.run_list.show(self._ordered_runs(), set(self.pinned), self.clock(), counts)
+
+    def _visible_invocations(self) -> list[InvocationSummary]:
+        needle = self.state.text_filter.lower()
+        rows = list(self.state.invocations.values())
+        if not needle:
+            return rows
+        out = []
+        for inv in rows:
+            haystack = " ".join((inv.id, raw_value(inv.action), raw_value(inv.status),
+                                 inv.error.code or "" if inv.error else "",
+                                 inv.error.message if inv.error else "")).lower()
+            if needle in haystack:
+                out.append(inv)
+        return out
+
+    def _render_table(self) -> None:
+        self.table.show(self._visible_invocations(), self.state.progress, self.clock())
+        self._render_titles()
+
+    def _render_detail(self) -> None:
+        inv_id = self.state.selected_invocation_id
+        if inv_id is None:
+            self.detail.show_message("Select an invocation to see its detail.")
+            return
+        note = None
+        fresh = self.fresh["detail"]
+        if fresh.error is not None:
+            note = _describe_error(fresh.error)
+        self.detail.show(self.state.details.get(inv_id), self.state.fulls.get(inv_id),
+                         self.clock(), note)
+        self._render_titles()
+
+    def _tick(self) -> None:
+        """Once a second: freshness clocks, ticking durations of live rows."""
+        now = self.clock()
+        live = [inv for inv in self.state.invocations.values() if not inv.terminal]
+        if live:
+            needle = self.state.text_filter
+            shown = self._visible_invocations() if needle else live
+            self.table.sync_rows([self.table.row(inv, self.state.progress.get(inv.id), now)
+                                  for inv in shown if not inv.terminal])
+        selected = self.state.selected_invocation_id
+        if selected:
+            record = self.state.fulls.get(selected) or self.state.details.get(selected)
+            if record is not None and not record.terminal:
+                self._render_detail()
+        self._render_titles()
+
+    def _freshness(self, resource: str) -> str:
+        fresh = self.fresh[resource]
+        now = self.clock()
+        if fresh.updated_at is None:
+            text = "loading…" if fresh.error is None else "no data yet"
+        else:
+            text = f"updated {duration(now - fresh.updated_at)} ago"
+        if fresh.error is not None:
+            text += " · " + _describe_error(fresh.error, short=True)
+            if fresh.next_retry_at is not None:
+                text += f" · retry in {max(0, round(fresh.next_retry_at - now))}s"
+        return text
+
+    def connection_state(self) -> str:
+        """LIVE, RETRYING (attempt n, next in s) or OFFLINE (showing data from hh:mm:ss)."""
+        errors = [f for f in self.fresh.values() if f.error is not None]
+        if not errors:
+            return "LIVE"
+        worst = max(errors, key=lambda f: f.failures)
+        error = worst.error
+        if isinstance(error, Unauthorized):
+            return "API KEY REJECTED"
+        if isinstance(error, Forbidden):
+            return "NOT ALLOWED"
+        if worst.failures >= 3:
+            times = [f.updated_at for f in self.fresh.values() if f.updated_at is not None]
+            since = clock_time(_utc(max(times))) if times else "never"
+            return f"OFFLINE (showing data from {since})"
+        wait = ""
+        if worst.next_retry_at is not None:
+            wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
+        return f"RETRYING (attempt {worst.failures}{wait})"
+
+    def _render_titles(self) -> None:
+        state = self.state
+        runs_pane = self.query_one("#runs-pane")
+        count = len(self._ordered_runs())
+        runs_pane.border_title = Text(f"Runs ({count})")
+        runs_pane.border_subtitle = Text(self._freshness("runs"))
+
+        inv_pane = self.query_one("#invocations-pane")
+        title = "Invocations"
+        if state.selected_run_id:
+            title += f" · run {short_id(state.selected_run_id)}"
+        if state.query.status:
+            label = "failures" if state.query.status == FAILURES else ",".join(state.query.status)
+            title += f" · status: {label}"
+        if state.query.action:
+            title += f" · action: {','.join(state.query.action)}"
+        if state.text_filter:
+            title += f" · /{safe(state.text_filter, limit=20)}"
+        inv_pane.border_title = Text(title)
+        if state.selected_run_id in state.not_found_runs:
+            sub = "run not found (run.not_found)"
+        elif state.selected_run_id is None:
+            sub = "no run selected"
+        else:
+            shown = self.table.row_count
+            total = len(state.invocations)
+            sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
+            if state.invocations_complete and total == 0 and self.fresh["invocations"].error is None:
+                sub = "no invocations" + (" match the filters" if state.query.status
+                                          or state.query.action else " in this run")
+            sub += " · " + self._freshness("invocations")
+        inv_pane.border_subtitle = Text(sub)
+
+        detail_pane = self.query_one("#detail-pane")
+        selected = state.selected_invocation_id
+        if selected:
+            record = state.fulls.get(selected) or state.details.get(selected)
+            detail_pane.border_title = Text(f"Invocation {short_id(selected)}")
+            if record is not None and record.terminal:
+                detail_pane.border_subtitle = Text("final · never refetched")
+            else:
+                detail_pane.border_subtitle = Text("following (long-poll) · "
+                                                   + self._freshness("detail"))
+        else:
+            detail_pane.border_title = Text("Detail")
+            detail_pane.border_subtitle = Text("")
+
+        bar = Text()
+        bar.append(" runwatch ", "reverse")
+        bar.append(f"  bctrl · {safe(self.source_label, limit=60)}  ")
+        connection = self.connection_state()
+        bar.append(f" {'●' if not self.ascii_only else '*'} {connection} ",
+                   "bold" if connection == "LIVE" else "bold reverse")
+        bar.append(f"  every {state.interval:g}s")
+        if state.paused:
+            bar.append("   ")
+            bar.append(" PAUSED ", "bold reverse")
+        bar.append("   ? help")
+        self.query_one("#status-bar", Static).update(bar)
+        self.set_class(state.paused, "-paused")
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _panes(self) -> list[RunList | InvocationTable | DetailPanel]:
+        return [self.run_list, self.table, self.detail]
+
+    def _current_pane(self) -> int:
+        focused = self.focused
+        if focused is self.run_list:
+            return 0
+        if focused is self.table or focused is self.filter_input:
+            return 1
+        return 2 if focused is not None else 0
+
+    def action_next_pane(self) -> None:
+        """Focus the next pane."""
+        self._focus_pane((self._current_pane() + 1) % 3)
+
+    def action_previous_pane(self) -> None:
+        """Focus the previous pane."""
+        self._focus_pane((self._current_pane() - 1) % 3)
+
+    def _focus_pane(self, index: int) -> None:
+        if index == 2:
+            items = self.detail.step_items
+            failed = [item for item in items if item.failed]
+            (failed[0] if failed else self.detail).focus()
+        else:
+            self._panes()[index].focus()
+
+    def action_drill(self) -> None:
+        """Run list → invocation table → detail; on a failed step, expand it."""
+        pane = self._current_pane()
+        if pane == 0:
+            self.table.focus()
+        elif pane == 1:
+            self._select_invocation(self.table.selected_key)
+            self._focus_pane(2)
+        elif isinstance(self.focused, StepItem):
+            self.focused.action_expand()
+
+    def action_back(self) -> None:
+        """Collapse an expanded step, close the filter, or go back one pane."""
+        focused = self.focused
+        if focused is self.filter_input:
+            self._close_filter(clear=True)
+            return
+        if isinstance(focused, StepItem) and focused.expanded:
+            focused.expanded = False
+            return
+        pane = self._current_pane()
+        if pane == 2:
+            self.table.focus()
+        elif pane == 1:
+            if self.state.text_filter:
+                self._close_filter(clear=True)
+            else:
+                self.run_list.focus()
+
+    def _jump_failure(self, forward: bool) -> None:
+        if self._current_pane() == 2:
+            if not self.detail.focus_failed_step(forward):
+                self.notify("No failed step in this invocation.", markup=False)
+            return
+        keys = self.table.row_keys_in_order
+        failed = {inv.id for inv in self.state.invocations.values() if inv.failed}
+        if not keys or not failed:
+            self.notify("No failed invocation shown.", markup=False)
+            return
+        start = self.table.cursor_row
+        order = (list(range(start + 1, len(keys))) + list(range(0, start + 1)) if forward
+                 else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1)))
+        for index in order:
+            if keys[index] in failed:
+                self.table.focus()
+                self.table.move_cursor(row=index, animate=False)
+                return
+
+    def action_next_failure(self) -> None:
+        """Jump to the next failed invocation (or failed step in the detail)."""
+        self._jump_failure(True)
+
+    def action_previous_failure(self) -> None:
+        """Jump to the previous failed invocation (or failed step in the detail)."""
+        self._jump_failure(False)
+
+    def _set_query(self, query: Query) -> None:
+        self.state.query = query
+        self.state.invocations = {}
+        self.state.invocations_complete = False
+        self.fresh["invocations"] = Freshness()
+        self._render_table()
+        self._start_invocations()
+
+    def action_failures_only(self) -> None:
+        """Toggle showing failed, timed out and cancelled invocations only."""
+        status = () if self.state.query.status == FAILURES else FAILURES
+        self._set_query(Query(status=status, action=self.state.query.action))
+
+    def action_cycle_status(self) -> None:
+        """Cycle the server-side status filter."""
+        current = self.state.query.status
+        index = STATUS_CYCLE.index(current) if current in STATUS_CYCLE else 0
+        status = STATUS_CYCLE[(index + 1) % len(STATUS_CYCLE)]
+        self._set_query(Query(status=status, action=self.state.query.action))
+
+    def action_cycle_action(self) -> None:
+        """Cycle the server-side action filter."""
+        current = self.state.query.action
+        index = ACTION_CYCLE.index(current) if current in ACTION_CYCLE else 0
+        action = ACTION_CYCLE[(index + 1) % len(ACTION_CYCLE)]
+        self._set_query(Query(status=self.state.query.status, action=action))
+
+    def action_start_filter(self) -> None:
+        """Open the text filter; it takes every printable key until esc or enter."""
+        self.filter_input.display = True
+        self.filter_input.value = self.state.text_filter
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.state.text_filter = event.value
+        self._render_table()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._close_filter(clear=False)
+
+    def _close_filter(self, *, clear: bool) -> None:
+        if clear:
+            self.state.text_filter = ""
+            self.filter_input.value = ""
+        self.filter_input.display = bool(self.state.text_filter)
+        self.table.focus()
+        self._render_table()
+
+    def action_expand_all(self) -> None:
+        """Expand every failed step's diagnostic."""
+        self.detail.expand_all()
+
+    def action_copy_id(self) -> None:
+        """Copy the selected id to the clipboard (OSC 52: works over SSH and tmux)."""
+        if self._current_pane() == 0:
+            value = self.run_list.selected_key
+        else:
+            value = self.state.selected_invocation_id
+        if not value:
+            self.notify("Nothing selected to copy.", markup=False)
+            return
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied {value}", title="Copied", markup=False)
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume polling; data age keeps counting."""
+        self.state.paused = not self.state.paused
+        self._render_titles()
+
+    def action_slower(self) -> None:
+        """Refresh less often."""
+        self._set_interval(min(60.0, self.state.interval * 2 if self.state.interval >= 1
+                               else self.state.interval + 0.5))
+
+    def action_faster(self) -> None:
+        """Refresh more often."""
+        self._set_interval(max(0.5, self.state.interval / 2))
+
+    def _set_interval(self, seconds: float) -> None:
+        self.state.interval = seconds
+        self.notify(f"Refreshing every {seconds:g}s", markup=False, timeout=2)
+        self._render_titles()
+
+    def action_refresh_now(self) -> None:
+        """Refresh every pane now (also while paused)."""
+        self._refresh_runs.set()
+        self._refresh_invocations.set()
+        for fresh in self.fresh.values():
+            fresh.next_retry_at = None
+        selected = self.state.selected_invocation_id
+        if selected and self.fresh["detail"].error is not None:
+            self.follow_invocation(selected)
+
+
+def _describe_error(error: ApiError, *, short: bool = False) -> str:
+    """What the user reads about a failed request."""
+    if isinstance(error, Unauthorized):
+        head = "API key rejected"
+    elif isinstance(error, Forbidden):
+        head = "not allowed"
+    elif isinstance(error, NotFound):
+        head = "not found"
+    elif isinstance(error, RateLimited):
+        head = "rate limited"
+    else:
+        head = error.kind.replace("_", " ")
+    parts = [head]
+    if error.status is not None:
+        parts.append(f"HTTP {error.status}")
+    if error.code:
+        parts.append(error.code)
+    if not short:
+        parts.append(error.message)
+        if error.hint:
+            parts.append(f"hint: {error.hint}")
+    if error.request_id:
+        parts.append(f"request {error.request_id}")
+    return safe(" · ".join(parts), limit=300)
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _placeholder_run(run_id: str, note: str, now: float) -> RunSummary:
+    """A row for a pinned run the server has not (yet) described."""
+    return RunSummary.model_construct(
+        id=run_id, runtime_id="", runtime_type=None, space_id=None,
+        status=UnknownValue(note) if note else RunStatus.ACTIVE,
+        created_at=datetime.fromtimestamp(now, UTC), duration_seconds=None, counts=None,
+        started_at=None, finished_at=None, failure=None,
+    )

@@ -1,0 +1,1 @@
+"""runwatch widgets, one public class per module."""
