@@ -97,10 +97,10 @@ def _break_schema(send: Send) -> Send:
 
 
 async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
-    headers: list[tuple[bytes, bytes]] = [(b"x-request-id", b"req_fault")]
+    headers: list[tuple[bytes, bytes]] = []
     status = 500
     body: bytes
-    if kind in ("500", "503") or kind.isdigit():
+    if kind != "429" and kind.isdigit():
         status = int(kind)
         body = (
             b'{"code": "server.unavailable", "error": "Injected server error",'

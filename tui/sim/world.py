@@ -144,7 +144,7 @@ class World:
         now = self.now()
         root = random.Random(seed)
         if scenario == "big":
-            self._add_run(root, "browser", now - invocations * 0.5, 0.5, "active", None,
+            self._add_run(root, "browser", now - invocations * 0.5 - 5, 0.5, "active", None,
                           backlog=invocations)
         elif scenario in ("demo", "edge"):
             self._add_run(root, "browser", now - 240, 2.5, "active", None)
@@ -415,8 +415,11 @@ class World:
             "error": self._error(plan, status),
             "metadata": dict(plan.metadata),
             "progress": self._progress(plan, status, now, full=False),
-            "result": plan.result_value if status == "succeeded" else None,
         }
+        if status == "succeeded":
+            # The contract's ``result`` is oneOf(any-or-null, null): a literal null matches both
+            # branches and can never validate, so a result that does not exist is omitted.
+            data["result"] = plan.result_value
         return {"data": data}
 
     def _step_results(self, plan: InvocationPlan, status: str, now: float, operation: bool
