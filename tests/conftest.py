@@ -39,8 +39,10 @@ def big_gateway() -> Iterator[GatewayServer]:
 @pytest.fixture
 def fault_gateway() -> Iterator[GatewayServer]:
     """A gateway whose faults each test forces explicitly."""
-    with GatewayServer(GatewayOptions(scenario="demo", token="secret-token-123"),
-                       faults=FaultConfig(rate=0.0, retry_after=1.0)) as server:
+    with GatewayServer(
+        GatewayOptions(scenario="demo", token="secret-token-123"),
+        faults=FaultConfig(rate=0.0, retry_after=1.0),
+    ) as server:
         yield server
 
 

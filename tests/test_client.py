@@ -133,14 +133,22 @@ async def test_rate_limit_beyond_retries_is_typed(fault_gateway: GatewayServer) 
 
 @pytest.mark.parametrize(
     ("fault", "error_type"),
-    [("500", ServerError), ("503", ServerError), ("html", ServerError),
-     ("malformed", MalformedResponse), ("schema", MalformedResponse), ("drop", Unreachable)],
+    [
+        ("500", ServerError),
+        ("503", ServerError),
+        ("html", ServerError),
+        ("malformed", MalformedResponse),
+        ("schema", MalformedResponse),
+        ("drop", Unreachable),
+    ],
 )
-async def test_fault_classes(fault_gateway: GatewayServer, fault: str,
-                             error_type: type[ApiError]) -> None:
+async def test_fault_classes(
+    fault_gateway: GatewayServer, fault: str, error_type: type[ApiError]
+) -> None:
     fault_gateway.faults.force(fault, 10)
-    async with BctrlClient("secret-token-123", fault_gateway.url,
-                           retry=RetryPolicy(max_retries=0)) as api:
+    async with BctrlClient(
+        "secret-token-123", fault_gateway.url, retry=RetryPolicy(max_retries=0)
+    ) as api:
         with pytest.raises(error_type) as info:
             await api.list_runs()
     fault_gateway.faults.clear()
@@ -159,8 +167,9 @@ async def test_server_errors_are_retried(fault_gateway: GatewayServer) -> None:
 async def test_timeout(fault_gateway: GatewayServer) -> None:
     fault_gateway.faults.slow_seconds = 2.0
     fault_gateway.faults.force("slow", 1)
-    async with BctrlClient("secret-token-123", fault_gateway.url, read_timeout=0.3,
-                           retry=RetryPolicy(max_retries=0)) as api:
+    async with BctrlClient(
+        "secret-token-123", fault_gateway.url, read_timeout=0.3, retry=RetryPolicy(max_retries=0)
+    ) as api:
         with pytest.raises(ApiTimeout):
             await api.list_runs()
 
@@ -210,7 +219,7 @@ async def test_keep_alive_reuses_connections(gateway: GatewayServer) -> None:
             return await super().handle_async_request(request)
 
     transport = Counting()
-    original = transport._pool._connections  # noqa: SLF001
+    original = transport._pool._connections
 
     async with BctrlClient("k", gateway.url, transport=transport) as api:
         for _ in range(5):

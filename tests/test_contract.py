@@ -28,8 +28,11 @@ def _validator(name: str, path: str, method: str, status: str) -> jsonschema.Dra
     spec = _spec(name)
     responses = spec["paths"][path][method]["responses"]
     schema = responses[status]["content"]["application/json"]["schema"]
-    root = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "components": spec["components"], **schema}
+    root = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": spec["components"],
+        **schema,
+    }
     return jsonschema.Draft202012Validator(root)
 
 
@@ -64,8 +67,9 @@ def _all_invocations(http: httpx.Client) -> list[dict[str, Any]]:
 
 
 def test_list_pages_validate(http: httpx.Client) -> None:
-    validator = _validator("bctrl-v1-runs-invocations-list", "/v1/runs/{runId}/invocations",
-                           "get", "200")
+    validator = _validator(
+        "bctrl-v1-runs-invocations-list", "/v1/runs/{runId}/invocations", "get", "200"
+    )
     statuses = set()
     for run in http.get("/v1/runs").json()["data"]:
         for params in ({}, {"status": ["failed", "running"]}, {"action": "act", "limit": 3}):

@@ -48,12 +48,22 @@ def test_reference_list_example_parses() -> None:
 
 
 def test_unknown_values_are_kept_and_marked() -> None:
-    page = InvocationPage.model_validate({
-        "data": [{"id": "i", "runId": "r", "runtimeId": "t", "action": "summarize",
-                  "status": "paused_for_review", "createdAt": "2026-01-01T00:00:00Z",
-                  "brandNewField": {"x": 1}}],
-        "nextCursor": None,
-    })
+    page = InvocationPage.model_validate(
+        {
+            "data": [
+                {
+                    "id": "i",
+                    "runId": "r",
+                    "runtimeId": "t",
+                    "action": "summarize",
+                    "status": "paused_for_review",
+                    "createdAt": "2026-01-01T00:00:00Z",
+                    "brandNewField": {"x": 1},
+                }
+            ],
+            "nextCursor": None,
+        }
+    )
     inv = page.data[0]
     assert isinstance(inv.status, UnknownValue) and inv.status.raw == "paused_for_review"
     assert isinstance(inv.action, UnknownValue) and not inv.action.known
@@ -69,30 +79,67 @@ def test_terminal_statuses_known() -> None:
 
 
 def test_nullable_fields_accept_null() -> None:
-    v2 = InvocationV2.model_validate({
-        "id": "i", "runId": "r", "runtimeId": "t", "spaceId": "s", "runtimeType": "browser",
-        "status": "queued", "type": "act", "artifactCount": 0,
-        "createdAt": "2026-01-01T00:00:00Z", "startedAt": None, "finishedAt": None,
-        "durationMs": None, "error": None, "metadata": None, "progress": None, "result": None,
-    })
+    v2 = InvocationV2.model_validate(
+        {
+            "id": "i",
+            "runId": "r",
+            "runtimeId": "t",
+            "spaceId": "s",
+            "runtimeType": "browser",
+            "status": "queued",
+            "type": "act",
+            "artifactCount": 0,
+            "createdAt": "2026-01-01T00:00:00Z",
+            "startedAt": None,
+            "finishedAt": None,
+            "durationMs": None,
+            "error": None,
+            "metadata": None,
+            "progress": None,
+            "result": None,
+        }
+    )
     assert v2.progress is None and v2.result is None
     with pytest.raises(ValueError):
         InvocationV2.model_validate({"id": "i"})  # required fields stay required
 
 
 def test_step_union_and_unknown_error_code() -> None:
-    result = StepsResult.model_validate({
-        "mode": "fail-fast", "ok": False, "runtimeId": "t",
-        "steps": [
-            {"ok": True, "call": "page.goto", "index": 0, "result": None,
-             "resolved": {"call": "page.goto", "method": "goto", "target": "x",
-                          "contextId": None, "handleId": None, "pageId": None, "ref": None,
-                          "runtimeId": "t"}},
-            {"ok": False, "call": "page.clik", "index": 1,
-             "error": {"code": "SOMETHING_NEW", "message": "m",
-                       "diagnostic": {"id": "d", "category": "cosmic", "fixes": [{"title": "t"}]}}},
-        ],
-    })
+    result = StepsResult.model_validate(
+        {
+            "mode": "fail-fast",
+            "ok": False,
+            "runtimeId": "t",
+            "steps": [
+                {
+                    "ok": True,
+                    "call": "page.goto",
+                    "index": 0,
+                    "result": None,
+                    "resolved": {
+                        "call": "page.goto",
+                        "method": "goto",
+                        "target": "x",
+                        "contextId": None,
+                        "handleId": None,
+                        "pageId": None,
+                        "ref": None,
+                        "runtimeId": "t",
+                    },
+                },
+                {
+                    "ok": False,
+                    "call": "page.clik",
+                    "index": 1,
+                    "error": {
+                        "code": "SOMETHING_NEW",
+                        "message": "m",
+                        "diagnostic": {"id": "d", "category": "cosmic", "fixes": [{"title": "t"}]},
+                    },
+                },
+            ],
+        }
+    )
     ok, failed = result.steps
     assert isinstance(ok, OkStep) and isinstance(failed, FailedStep)
     assert isinstance(failed.error.code, UnknownValue)
@@ -116,27 +163,55 @@ def test_every_world_shape_parses() -> None:
 
 
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
-json_value = st.recursive(json_leaf, lambda c: st.lists(c, max_size=3)
-                          | st.dictionaries(st.text(max_size=5), c, max_size=3), max_leaves=8)
+json_value = st.recursive(
+    json_leaf,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+    max_leaves=8,
+)
 status = st.one_of(st.sampled_from([s.value for s in InvocationStatus]), st.text(max_size=12))
 
 
 @settings(max_examples=150, deadline=None)
-@given(status=status, action=st.text(max_size=15), result=json_value,
-       progress=st.one_of(st.none(), st.fixed_dictionaries(
-           {}, optional={"step": st.integers(-5, 50), "totalSteps": st.integers(-5, 50),
-                         "message": st.text(max_size=30)})),
-       extra=st.dictionaries(st.text(min_size=1, max_size=8).filter(
-           lambda k: k not in {"id", "status", "data"}), json_value, max_size=3))
-def test_generated_payloads_parse(status: str, action: str, result: Any,
-                                  progress: dict[str, Any] | None,
-                                  extra: dict[str, Any]) -> None:
+@given(
+    status=status,
+    action=st.text(max_size=15),
+    result=json_value,
+    progress=st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "step": st.integers(-5, 50),
+                "totalSteps": st.integers(-5, 50),
+                "message": st.text(max_size=30),
+            },
+        ),
+    ),
+    extra=st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda k: k not in {"id", "status", "data"}),
+        json_value,
+        max_size=3,
+    ),
+)
+def test_generated_payloads_parse(
+    status: str, action: str, result: Any, progress: dict[str, Any] | None, extra: dict[str, Any]
+) -> None:
     body = {
         "invocation": {
-            "id": "i", "runId": "r", "runtimeId": "t", "spaceId": "s",
-            "runtimeKind": "browser", "status": status, "entryCall": action,
-            "executionMode": "durable", "sequenceNo": 1, "stepCount": 1, "artifactCount": 0,
-            "createdAt": "2026-01-01T00:00:00Z", "progress": progress, "metadata": extra,
+            "id": "i",
+            "runId": "r",
+            "runtimeId": "t",
+            "spaceId": "s",
+            "runtimeKind": "browser",
+            "status": status,
+            "entryCall": action,
+            "executionMode": "durable",
+            "sequenceNo": 1,
+            "stepCount": 1,
+            "artifactCount": 0,
+            "createdAt": "2026-01-01T00:00:00Z",
+            "progress": progress,
+            "metadata": extra,
         },
         "timedOutWaiting": False,
     }
@@ -145,13 +220,30 @@ def test_generated_payloads_parse(status: str, action: str, result: Any,
     if parsed.invocation.progress is not None:
         fraction = parsed.invocation.progress.fraction
         assert fraction is None or 0.0 <= fraction <= 1.0
-    InvocationV2.model_validate({"id": "i", "runId": "r", "runtimeId": "t", "spaceId": "s",
-                                 "runtimeType": "browser", "status": status, "type": action,
-                                 "artifactCount": 0, "createdAt": "2026-01-01T00:00:00Z",
-                                 "result": result, **extra})
+    InvocationV2.model_validate(
+        {
+            "id": "i",
+            "runId": "r",
+            "runtimeId": "t",
+            "spaceId": "s",
+            "runtimeType": "browser",
+            "status": status,
+            "type": action,
+            "artifactCount": 0,
+            "createdAt": "2026-01-01T00:00:00Z",
+            "result": result,
+            **extra,
+        }
+    )
 
 
 def test_error_response_model() -> None:
-    err = ErrorResponse.model_validate({"code": "run.not_found", "error": "Run not found",
-                                        "reasonClass": "brand_new", "requestId": "req_1"})
+    err = ErrorResponse.model_validate(
+        {
+            "code": "run.not_found",
+            "error": "Run not found",
+            "reasonClass": "brand_new",
+            "requestId": "req_1",
+        }
+    )
     assert err.reason_class is not None and err.reason_class.raw == "brand_new"

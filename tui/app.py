@@ -17,8 +17,7 @@ from tui.screens.main_screen import MainScreen
 
 PALETTE: list[tuple[str, str, str]] = [
     ("Next failure", "Jump to the next failed invocation or step (n)", "next_failure"),
-    ("Previous failure", "Jump to the previous failed invocation or step (N)",
-     "previous_failure"),
+    ("Previous failure", "Jump to the previous failed invocation or step (N)", "previous_failure"),
     ("Failures only", "Toggle failed, timed out and cancelled only (F)", "failures_only"),
     ("Cycle status filter", "Server-side status filter (s)", "cycle_status"),
     ("Cycle action filter", "Server-side action filter (a)", "cycle_action"),
@@ -39,16 +38,23 @@ class RunwatchApp(App[None]):
     """A live viewer of bctrl runs and invocations."""
 
     TITLE = "runwatch"
-    CSS_PATH: ClassVar[list[str]] = [str(p) for p in stylesheets()]  # type: ignore[misc]
+    CSS_PATH = [str(p) for p in stylesheets()]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
-    def __init__(self, client: BctrlClient, *, pinned: Iterable[str] = (),
-                 interval: float = 2.0, source_label: str | None = None,
-                 clock: Callable[[], float] = time.time, ascii_only: bool = False) -> None:
+    def __init__(
+        self,
+        client: BctrlClient,
+        *,
+        pinned: Iterable[str] = (),
+        interval: float = 2.0,
+        source_label: str | None = None,
+        clock: Callable[[], float] = time.time,
+        ascii_only: bool = False,
+    ) -> None:
         super().__init__()
         self.client = client
         self.pinned = list(pinned)
@@ -58,9 +64,16 @@ class RunwatchApp(App[None]):
         self.ascii_only = ascii_only
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.client, pinned=self.pinned, interval=self.interval,
-                                    source_label=self.source_label, clock=self.clock,
-                                    ascii_only=self.ascii_only))
+        self.push_screen(
+            MainScreen(
+                self.client,
+                pinned=self.pinned,
+                interval=self.interval,
+                source_label=self.source_label,
+                clock=self.clock,
+                ascii_only=self.ascii_only,
+            )
+        )
 
     @property
     def main_screen(self) -> MainScreen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import uuid
@@ -39,38 +40,74 @@ def _viewer_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("run_ids", nargs="*", metavar="RUN_ID",
-                        help="runs to pin at the top of the run list (selected first)")
-    parser.add_argument("--demo", action="store_true",
-                        help="start the embedded gateway on a free loopback port and view it")
+    parser.add_argument(
+        "run_ids",
+        nargs="*",
+        metavar="RUN_ID",
+        help="runs to pin at the top of the run list (selected first)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the embedded gateway on a free loopback port and view it",
+    )
     parser.add_argument("--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL)")
-    parser.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
-                        help="refresh interval for the run list and table (default 2)")
-    parser.add_argument("--scenario", default="demo", choices=["demo", "big", "edge"],
-                        help="gateway scenario for --demo (default demo)")
-    parser.add_argument("--ascii", action="store_true",
-                        help="ASCII badges and bars only (no box-drawing or symbols)")
-    parser.add_argument("--no-mouse", action="store_true",
-                        help="do not capture the mouse (native text selection works)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="refresh interval for the run list and table (default 2)",
+    )
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        choices=["demo", "big", "edge"],
+        help="gateway scenario for --demo (default demo)",
+    )
+    parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="ASCII badges and bars only (no box-drawing or symbols)",
+    )
+    parser.add_argument(
+        "--no-mouse",
+        action="store_true",
+        help="do not capture the mouse (native text selection works)",
+    )
     parser.add_argument("--api-key", help=argparse.SUPPRESS)
     return parser
 
 
 def _gateway_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="runwatch gateway",
-                     description="Serve the bctrl contract with live simulated data.")
+    parser = _Parser(
+        prog="runwatch gateway", description="Serve the bctrl contract with live simulated data."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = free)")
     parser.add_argument("--token", help="accept only this bearer token (default: any)")
     parser.add_argument("--scenario", default="demo", choices=["demo", "big", "edge"])
-    parser.add_argument("--invocations", type=int, default=10_000, metavar="N",
-                        help="invocations in the big scenario (default 10000)")
+    parser.add_argument(
+        "--invocations",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="invocations in the big scenario (default 10000)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     parser.add_argument("--speed", type=float, default=1.0, help="world clock speed factor")
-    parser.add_argument("--faults", action="store_true",
-                        help="inject 5xx, 429, slow, malformed and dropped responses")
-    parser.add_argument("--fault-rate", type=float, default=0.15, metavar="RATE",
-                        help="share of requests that fail with --faults (default 0.15)")
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="inject 5xx, 429, slow, malformed and dropped responses",
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.15,
+        metavar="RATE",
+        help="share of requests that fail with --faults (default 0.15)",
+    )
     return parser
 
 
@@ -86,21 +123,29 @@ def run_gateway(argv: Sequence[str]) -> int:
     args = _gateway_parser().parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("runwatch: note: the gateway is meant for loopback use", file=sys.stderr)
-    options = GatewayOptions(host=args.host, port=args.port, token=args.token,
-                             scenario=args.scenario, invocations=args.invocations,
-                             seed=args.seed, speed=args.speed, faults=args.faults,
-                             fault_rate=args.fault_rate)
+    options = GatewayOptions(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        scenario=args.scenario,
+        invocations=args.invocations,
+        seed=args.seed,
+        speed=args.speed,
+        faults=args.faults,
+        fault_rate=args.fault_rate,
+    )
     try:
         server = GatewayServer(options)
     except OSError as exc:
         return _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
-    print(f"runwatch gateway: scenario {args.scenario}, listening on {server.url}"
-          f"{' with faults' if args.faults else ''}", flush=True)
+    print(
+        f"runwatch gateway: scenario {args.scenario}, listening on {server.url}"
+        f"{' with faults' if args.faults else ''}",
+        flush=True,
+    )
     print(f"  try: curl -H 'Authorization: Bearer x' {server.url}/v1/runs", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
 
 
@@ -116,8 +161,11 @@ def run_viewer(argv: Sequence[str]) -> int:
     """``runwatch [RUN_ID ...]``: the live viewer."""
     args = _viewer_parser().parse_args(argv)
     if args.api_key is not None:
-        return _fail(EXIT_USAGE, "refusing --api-key: a key on the command line leaks into "
-                     "shell history and ps; set BCTRL_API_KEY instead")
+        return _fail(
+            EXIT_USAGE,
+            "refusing --api-key: a key on the command line leaks into "
+            "shell history and ps; set BCTRL_API_KEY instead",
+        )
     bad = [r for r in args.run_ids if not _valid_run_id(r)]
     if bad:
         return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
@@ -146,8 +194,13 @@ def run_viewer(argv: Sequence[str]) -> int:
 
     from tui.app import RunwatchApp
 
-    app = RunwatchApp(client, pinned=args.run_ids, interval=args.interval,
-                      source_label=label, ascii_only=args.ascii)
+    app = RunwatchApp(
+        client,
+        pinned=args.run_ids,
+        interval=args.interval,
+        source_label=label,
+        ascii_only=args.ascii,
+    )
     try:
         app.run(mouse=not args.no_mouse)
     finally:

@@ -50,8 +50,9 @@ def raw_value(value: KnownValue | UnknownValue | str | None) -> str:
     return str(value)
 
 
-def badge_parts(value: KnownValue | UnknownValue | str, *, ascii_only: bool = False
-                ) -> tuple[str, str, str]:
+def badge_parts(
+    value: KnownValue | UnknownValue | str, *, ascii_only: bool = False
+) -> tuple[str, str, str]:
     """``(glyph, word, style_key)``; unknown values get a neutral ``?`` and their raw word."""
     raw = raw_value(value)
     table = ASCII_BADGES if ascii_only else BADGES
@@ -67,8 +68,9 @@ def safe(text: object, *, multiline: bool = False, limit: int | None = None) -> 
     return truncate(value, limit) if limit else value
 
 
-def safe_text(text: object, style: str = "", *, multiline: bool = False,
-              limit: int | None = None) -> Text:
+def safe_text(
+    text: object, style: str = "", *, multiline: bool = False, limit: int | None = None
+) -> Text:
     """A Rich Text of API text: never parsed as markup, control characters removed."""
     return Text(safe(text, multiline=multiline, limit=limit), style=style)
 

@@ -57,14 +57,17 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    delta: float = when.timestamp() - time.time()
+    return max(0.0, delta)
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -73,7 +76,8 @@ def normalize_base_url(base_url: str) -> str:
     try:
         url = httpx.URL(candidate)
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise ConfigError(f"invalid base URL: {truncate(sanitize(base_url, multiline=False), 80)}")
+        shown = truncate(sanitize(base_url, multiline=False), 80)
+        raise ConfigError(f"invalid base URL: {shown}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(
             f"invalid base URL (want http:// or https://): "
@@ -101,8 +105,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
-        backoff = min(self.cap, self.base * (2**attempt))
-        jittered = backoff * (0.5 + self._rng.random() / 2)
+        backoff: float = min(self.cap, self.base * 2.0**attempt)
+        jittered: float = backoff * (0.5 + self._rng.random() / 2)
         if retry_after is not None:
             return max(retry_after, jittered)
         return jittered
@@ -318,18 +322,19 @@ class BctrlClient:
         json_body: dict[str, Any] | None,
         read_timeout: float | None,
     ) -> httpx.Response | ApiError:
+        query: list[tuple[str, str | int | float | bool | None]] = list(params or [])
         """One exchange: the response, or the error it amounts to (never raised here)."""
         timeout: httpx.Timeout | None = None
         if read_timeout is not None:
             timeout = httpx.Timeout(read_timeout, connect=self._http.timeout.connect)
-        where = {"method": method, "path": path}
+        where: dict[str, Any] = {"method": method, "path": path}
         self.requests_sent += 1
         try:
             if timeout is None:
-                response = await self._http.request(method, path, params=params, json=json_body)
+                response = await self._http.request(method, path, params=query, json=json_body)
             else:
                 response = await self._http.request(
-                    method, path, params=params, json=json_body, timeout=timeout
+                    method, path, params=query, json=json_body, timeout=timeout
                 )
         except httpx.TimeoutException as exc:
             return ApiTimeout(f"request timed out ({type(exc).__name__})", **where)
@@ -337,9 +342,7 @@ class BctrlClient:
             return ConfigError(f"cannot request {self.base_url}", **where)
         except httpx.HTTPError as exc:
             detail = self._key.redact(sanitize(str(exc), multiline=False)) or type(exc).__name__
-            return Unreachable(
-                f"cannot reach {self.base_url}: {truncate(detail, 160)}", **where
-            )
+            return Unreachable(f"cannot reach {self.base_url}: {truncate(detail, 160)}", **where)
         if response.status_code >= 400:
             return self._status_error(response, method, path)
         return response
@@ -366,12 +369,10 @@ class BctrlClient:
             "status": status,
             "code": clean(body.code) if body else None,
             "hint": clean(body.hint) if body else None,
-            "reason_class": (
-                clean(body.reason_class.raw) if body and body.reason_class else None
+            "reason_class": (clean(body.reason_class.raw) if body and body.reason_class else None),
+            "request_id": clean(
+                (body.request_id if body else None) or response.headers.get("x-request-id")
             ),
-            "request_id": clean((body.request_id if body else None) or response.headers.get(
-                "x-request-id"
-            )),
             "retry_after": retry_after,
             "method": method,
             "path": path,

@@ -51,8 +51,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("runwatch — keys"), id="help-title")
             yield Static(table, id="help-table")
             yield Static(
-                Text("Status badges: ◷ queued  ⇢ dispatching  ▶ running  ⊘ cancelling  "
-                     "✔ succeeded  ✘ failed  ⊖ cancelled  ⧗ timed out  ? unknown"),
+                Text(
+                    "Status badges: ◷ queued  ⇢ dispatching  ▶ running  ⊘ cancelling  "
+                    "✔ succeeded  ✘ failed  ⊖ cancelled  ⧗ timed out  ? unknown"
+                ),
                 id="help-legend",
             )
             yield Static(Text("esc, q or ? closes this help"), id="help-hint")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,8 +120,16 @@ class MainScreen(Screen[None]):
         Binding("r", "refresh_now", "Refresh"),
     ]
 
-    def __init__(self, client: BctrlClient, *, pinned: list[str], interval: float,
-                 source_label: str, clock: Clock, ascii_only: bool = False) -> None:
+    def __init__(
+        self,
+        client: BctrlClient,
+        *,
+        pinned: list[str],
+        interval: float,
+        source_label: str,
+        clock: Clock,
+        ascii_only: bool = False,
+    ) -> None:
         super().__init__()
         self.client = client
         self.pinned = list(dict.fromkeys(pinned))
@@ -129,7 +138,9 @@ class MainScreen(Screen[None]):
         self.ascii_only = ascii_only
         self.state = ViewerState(interval=interval)
         self.fresh: dict[str, Freshness] = {
-            "runs": Freshness(), "invocations": Freshness(), "detail": Freshness()
+            "runs": Freshness(),
+            "invocations": Freshness(),
+            "detail": Freshness(),
         }
         self._refresh_runs = asyncio.Event()
         self._refresh_invocations = asyncio.Event()
@@ -146,13 +157,16 @@ class MainScreen(Screen[None]):
             with Vertical(id="right-column"):
                 with Vertical(id="invocations-pane", classes="pane"):
                     yield InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
-                    yield Input(placeholder="filter: text in action, id, status or error "
-                                "(esc clears)", id="filter-input")
+                    yield Input(
+                        placeholder="filter: text in action, id, status or error (esc clears)",
+                        id="filter-input",
+                    )
                 with Vertical(id="detail-pane", classes="pane"):
                     yield DetailPanel(ascii_only=self.ascii_only, id="detail-panel")
         yield Static(
-            Text("Terminal too small for runwatch.\nMake it at least "
-                 f"{MIN_WIDTH}×{MIN_HEIGHT}."), id="too-small")
+            Text(f"Terminal too small for runwatch.\nMake it at least {MIN_WIDTH}x{MIN_HEIGHT}."),
+            id="too-small",
+        )
         yield Footer()
 
     @property
@@ -202,10 +216,8 @@ class MainScreen(Screen[None]):
             backoff = min(30.0, self.state.interval * 2 ** min(fresh.failures - 1, 5))
             delay = max(retry_after or 0.0, backoff * (0.75 + self._rng.random() / 2))
             fresh.next_retry_at = self.clock() + delay
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout=delay)
-        except TimeoutError:
-            pass
         event.clear()
 
     @work(group="poll-runs", exclusive=True, exit_on_error=False)
@@ -271,8 +283,9 @@ class MainScreen(Screen[None]):
         async def one(invocation_id: str) -> None:
             async with semaphore:
                 try:
-                    self.post_message(DetailFetched(
-                        await self.client.get_invocation(invocation_id)))
+                    self.post_message(
+                        DetailFetched(await self.client.get_invocation(invocation_id))
+                    )
                 except ApiError:
                     return  # progress is a nicety; the row itself is already shown
 
@@ -293,7 +306,8 @@ class MainScreen(Screen[None]):
                     v2 = await self.client.get_invocation(invocation_id)
                     self.post_message(DetailFetched(v2))
                 waited = await self.client.wait_invocation(
-                    invocation_id, 0 if v2.terminal else WAIT_MS)
+                    invocation_id, 0 if v2.terminal else WAIT_MS
+                )
                 self.post_message(FullFetched(waited.invocation, waited.timed_out_waiting))
                 self.post_message(FetchSucceeded("detail"))
                 failures = 0
@@ -317,9 +331,13 @@ class MainScreen(Screen[None]):
         self.state.runs_supported = message.supported
         if not message.supported and not self._told_no_runs:
             self._told_no_runs = True
-            self.notify("This server has no run list (GET /v1/runs → 404): showing the runs "
-                        "given on the command line only.", title="No run list",
-                        severity="warning", markup=False)
+            self.notify(
+                "This server has no run list (GET /v1/runs → 404): showing the runs "
+                "given on the command line only.",
+                title="No run list",
+                severity="warning",
+                markup=False,
+            )
         self.state.runs = message.runs
         for run in message.runs:
             if run.id in self.state.pinned_runs:
@@ -337,8 +355,7 @@ class MainScreen(Screen[None]):
 
     @on(InvocationsFetched)
     def _invocations_fetched(self, message: InvocationsFetched) -> None:
-        if (message.run_id != self.state.selected_run_id
-                or message.query != self.state.query.key()):
+        if message.run_id != self.state.selected_run_id or message.query != self.state.query.key():
             return  # a late answer for a selection the user already left
         if message.complete:
             self._mark_ok("invocations")
@@ -386,9 +403,14 @@ class MainScreen(Screen[None]):
         summary = self.state.invocations.get(inv.id)
         if summary is not None and raw_value(summary.status) != raw_value(inv.status):
             # The long-poll knows first: show the new status in the table right away.
-            self.state.invocations[inv.id] = summary.model_copy(update={
-                "status": inv.status, "duration_ms": inv.duration_ms,
-                "finished_at": inv.finished_at, "error": inv.error})
+            self.state.invocations[inv.id] = summary.model_copy(
+                update={
+                    "status": inv.status,
+                    "duration_ms": inv.duration_ms,
+                    "finished_at": inv.finished_at,
+                    "error": inv.error,
+                }
+            )
             self._render_table()
         if inv.id == self.state.selected_invocation_id:
             self._render_detail()
@@ -404,7 +426,8 @@ class MainScreen(Screen[None]):
             if isinstance(error, NotFound) and message.subject:
                 self.state.not_found_runs.add(message.subject)
                 self.state.pinned_runs[message.subject] = _placeholder_run(
-                    message.subject, "not found", self.clock())
+                    message.subject, "not found", self.clock()
+                )
                 self._render_runs()
             return
         fresh = self.fresh[message.resource]
@@ -496,9 +519,15 @@ class MainScreen(Screen[None]):
             return rows
         out = []
         for inv in rows:
-            haystack = " ".join((inv.id, raw_value(inv.action), raw_value(inv.status),
-                                 inv.error.code or "" if inv.error else "",
-                                 inv.error.message if inv.error else "")).lower()
+            haystack = " ".join(
+                (
+                    inv.id,
+                    raw_value(inv.action),
+                    raw_value(inv.status),
+                    inv.error.code or "" if inv.error else "",
+                    inv.error.message if inv.error else "",
+                )
+            ).lower()
             if needle in haystack:
                 out.append(inv)
         return out
@@ -516,8 +545,9 @@ class MainScreen(Screen[None]):
         fresh = self.fresh["detail"]
         if fresh.error is not None:
             note = _describe_error(fresh.error)
-        self.detail.show(self.state.details.get(inv_id), self.state.fulls.get(inv_id),
-                         self.clock(), note)
+        self.detail.show(
+            self.state.details.get(inv_id), self.state.fulls.get(inv_id), self.clock(), note
+        )
         self._render_titles()
 
     def _tick(self) -> None:
@@ -527,8 +557,13 @@ class MainScreen(Screen[None]):
         if live:
             needle = self.state.text_filter
             shown = self._visible_invocations() if needle else live
-            self.table.sync_rows([self.table.row(inv, self.state.progress.get(inv.id), now)
-                                  for inv in shown if not inv.terminal])
+            self.table.sync_rows(
+                [
+                    self.table.row(inv, self.state.progress.get(inv.id), now)
+                    for inv in shown
+                    if not inv.terminal
+                ]
+            )
         selected = self.state.selected_invocation_id
         if selected:
             record = self.state.fulls.get(selected) or self.state.details.get(selected)
@@ -596,9 +631,16 @@ class MainScreen(Screen[None]):
             shown = self.table.row_count
             total = len(state.invocations)
             sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
-            if state.invocations_complete and total == 0 and self.fresh["invocations"].error is None:
-                sub = "no invocations" + (" match the filters" if state.query.status
-                                          or state.query.action else " in this run")
+            if (
+                state.invocations_complete
+                and total == 0
+                and self.fresh["invocations"].error is None
+            ):
+                sub = "no invocations" + (
+                    " match the filters"
+                    if state.query.status or state.query.action
+                    else " in this run"
+                )
             sub += " · " + self._freshness("invocations")
         inv_pane.border_subtitle = Text(sub)
 
@@ -610,8 +652,9 @@ class MainScreen(Screen[None]):
             if record is not None and record.terminal:
                 detail_pane.border_subtitle = Text("final · never refetched")
             else:
-                detail_pane.border_subtitle = Text("following (long-poll) · "
-                                                   + self._freshness("detail"))
+                detail_pane.border_subtitle = Text(
+                    "following (long-poll) · " + self._freshness("detail")
+                )
         else:
             detail_pane.border_title = Text("Detail")
             detail_pane.border_subtitle = Text("")
@@ -620,8 +663,10 @@ class MainScreen(Screen[None]):
         bar.append(" runwatch ", "reverse")
         bar.append(f"  bctrl · {safe(self.source_label, limit=60)}  ")
         connection = self.connection_state()
-        bar.append(f" {'●' if not self.ascii_only else '*'} {connection} ",
-                   "bold" if connection == "LIVE" else "bold reverse")
+        bar.append(
+            f" {'●' if not self.ascii_only else '*'} {connection} ",
+            "bold" if connection == "LIVE" else "bold reverse",
+        )
         bar.append(f"  every {state.interval:g}s")
         if state.paused:
             bar.append("   ")
@@ -699,8 +744,11 @@ class MainScreen(Screen[None]):
             self.notify("No failed invocation shown.", markup=False)
             return
         start = self.table.cursor_row
-        order = (list(range(start + 1, len(keys))) + list(range(0, start + 1)) if forward
-                 else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1)))
+        order = (
+            list(range(start + 1, len(keys))) + list(range(0, start + 1))
+            if forward
+            else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1))
+        )
         for index in order:
             if keys[index] in failed:
                 self.table.focus()
@@ -788,8 +836,12 @@ class MainScreen(Screen[None]):
 
     def action_slower(self) -> None:
         """Refresh less often."""
-        self._set_interval(min(60.0, self.state.interval * 2 if self.state.interval >= 1
-                               else self.state.interval + 0.5))
+        self._set_interval(
+            min(
+                60.0,
+                self.state.interval * 2 if self.state.interval >= 1 else self.state.interval + 0.5,
+            )
+        )
 
     def action_faster(self) -> None:
         """Refresh more often."""
@@ -844,8 +896,15 @@ def _utc(timestamp: float) -> datetime:
 def _placeholder_run(run_id: str, note: str, now: float) -> RunSummary:
     """A row for a pinned run the server has not (yet) described."""
     return RunSummary.model_construct(
-        id=run_id, runtime_id="", runtime_type=None, space_id=None,
+        id=run_id,
+        runtime_id="",
+        runtime_type=None,
+        space_id=None,
         status=UnknownValue(note) if note else RunStatus.ACTIVE,
-        created_at=datetime.fromtimestamp(now, UTC), duration_seconds=None, counts=None,
-        started_at=None, finished_at=None, failure=None,
+        created_at=datetime.fromtimestamp(now, UTC),
+        duration_seconds=None,
+        counts=None,
+        started_at=None,
+        finished_at=None,
+        failure=None,
     )

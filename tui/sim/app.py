@@ -21,8 +21,16 @@ from tui.sim.faults import FaultConfig, FaultMiddleware
 from tui.sim.world import World
 
 INVOCATION_STATUSES = frozenset(
-    {"queued", "dispatching", "running", "cancelling", "succeeded", "failed", "cancelled",
-     "timed_out"}
+    {
+        "queued",
+        "dispatching",
+        "running",
+        "cancelling",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "timed_out",
+    }
 )
 ACTIONS = frozenset({"act", "observe", "extract", "browserUse", "stagehandAgent", "solveCaptcha"})
 RUN_STATUSES = frozenset({"active", "stopped", "failed"})
@@ -31,10 +39,21 @@ MAX_WAIT_MS = 60_000
 _request_ids = itertools.count(1)
 
 
-def _error(status: int, code: str, message: str, reason: str, request_id: str,
-           hint: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "error": message, "reasonClass": reason,
-                            "requestId": request_id}
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    reason: str,
+    request_id: str,
+    hint: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "code": code,
+        "error": message,
+        "reasonClass": reason,
+        "requestId": request_id,
+    }
     if hint:
         body["hint"] = hint
     return JSONResponse(body, status_code=status, headers=headers)
@@ -76,9 +95,11 @@ class AuthMiddleware:
             ok = given.strip() == self.token
         if not ok:
             response = _error(
-                401, "auth.unauthorized",
+                401,
+                "auth.unauthorized",
                 "Authentication required: the API key is missing or invalid.",
-                "unauthorized", request_id,
+                "unauthorized",
+                request_id,
                 hint="Send Authorization: Bearer <api-key> (BCTRL_API_KEY).",
                 headers={"x-request-id": request_id, "www-authenticate": "Bearer"},
             )
@@ -87,8 +108,13 @@ class AuthMiddleware:
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode())]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-request-id", request_id.encode()),
+                    ],
+                }
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -116,20 +142,29 @@ class Gateway:
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_LIMIT:
-            return _error(400, "request.invalid", f"limit must be 1..{MAX_LIMIT}",
-                          "invalid_input", self.rid(request))
+            return _error(
+                400,
+                "request.invalid",
+                f"limit must be 1..{MAX_LIMIT}",
+                "invalid_input",
+                self.rid(request),
+            )
         return limit
 
-    def _multi(self, request: Request, name: str, allowed: frozenset[str]
-               ) -> set[str] | Response:
+    def _multi(self, request: Request, name: str, allowed: frozenset[str]) -> set[str] | Response:
         values: set[str] = set()
         for raw in request.query_params.getlist(name):
             values.update(v for v in raw.split(",") if v)
         bad = values - allowed
         if bad:
-            return _error(400, "request.invalid", f"unknown {name}: {', '.join(sorted(bad))}",
-                          "invalid_input", self.rid(request),
-                          hint=f"{name} is one of: {', '.join(sorted(allowed))}")
+            return _error(
+                400,
+                "request.invalid",
+                f"unknown {name}: {', '.join(sorted(bad))}",
+                "invalid_input",
+                self.rid(request),
+                hint=f"{name} is one of: {', '.join(sorted(allowed))}",
+            )
         return values
 
     async def list_runs(self, request: Request) -> Response:
@@ -152,10 +187,15 @@ class Gateway:
         if cursor:
             after = _decode_cursor(cursor)
             if after is None:
-                return _error(400, "request.invalid_cursor", "cursor is not valid",
-                              "invalid_input", self.rid(request))
+                return _error(
+                    400,
+                    "request.invalid_cursor",
+                    "cursor is not valid",
+                    "invalid_input",
+                    self.rid(request),
+                )
             start = after
-        chunk = rows[start:start + limit]
+        chunk = rows[start : start + limit]
         nxt = _encode_cursor(start + limit) if start + limit < len(rows) else None
         return JSONResponse({"data": chunk, "nextCursor": nxt})
 
@@ -190,22 +230,29 @@ class Gateway:
         if cursor:
             after = _decode_cursor(cursor)
             if after is None:
-                return _error(400, "request.invalid_cursor", "cursor is not valid",
-                              "invalid_input", self.rid(request))
+                return _error(
+                    400,
+                    "request.invalid_cursor",
+                    "cursor is not valid",
+                    "invalid_input",
+                    self.rid(request),
+                )
             # The cursor names the last sequence number seen, so new rows never shift pages.
             start = next((i for i, p in enumerate(plans) if p.seq > after), len(plans))
-        chunk = plans[start:start + limit]
+        chunk = plans[start : start + limit]
         more = start + limit < len(plans)
         nxt = _encode_cursor(chunk[-1].seq) if more and chunk else None
-        return JSONResponse({"data": [self.world.summary(p, now) for p in chunk],
-                             "nextCursor": nxt})
+        return JSONResponse(
+            {"data": [self.world.summary(p, now) for p in chunk], "nextCursor": nxt}
+        )
 
     def _invocation(self, request: Request) -> Any:
         self.world.advance()
         plan = self.world.invocation(request.path_params["invocation_id"])
         if plan is None or plan.created > self.world.now():
-            return _error(404, "invocation.not_found", "Invocation not found", "not_found",
-                          self.rid(request))
+            return _error(
+                404, "invocation.not_found", "Invocation not found", "not_found", self.rid(request)
+            )
         return plan
 
     async def get_invocation(self, request: Request) -> Response:
@@ -225,16 +272,26 @@ class Gateway:
                 body = json.loads(raw)
                 timeout_ms = int(body.get("timeoutMs", timeout_ms))
             except (ValueError, TypeError, AttributeError):
-                return _error(400, "request.invalid", "body must be {\"timeoutMs\": int}",
-                              "invalid_input", self.rid(request))
+                return _error(
+                    400,
+                    "request.invalid",
+                    'body must be {"timeoutMs": int}',
+                    "invalid_input",
+                    self.rid(request),
+                )
         timeout_ms = max(0, min(MAX_WAIT_MS, timeout_ms))
         now = self.world.now()
-        if plan.status_override is None and plan.status(now) not in ("succeeded", "failed",
-                                                                      "cancelled", "timed_out"):
+        if plan.status_override is None and plan.status(now) not in (
+            "succeeded",
+            "failed",
+            "cancelled",
+            "timed_out",
+        ):
             remaining = plan.terminal_at - now
             # Sleep until the invocation is terminal or the wait runs out, whichever is first.
-            await asyncio.sleep(min(self.world.real_seconds(max(0.0, remaining)) + 0.01,
-                                    timeout_ms / 1000))
+            await asyncio.sleep(
+                min(self.world.real_seconds(max(0.0, remaining)) + 0.01, timeout_ms / 1000)
+            )
             now = self.world.now()
         inv = self.world.full(plan, now)
         terminal = inv["status"] in ("succeeded", "failed", "cancelled", "timed_out")
@@ -244,17 +301,24 @@ class Gateway:
         self.world.advance()
         plan = self.world.invocation(request.path_params["operation_id"])
         if plan is None or plan.created > self.world.now():
-            return _error(404, "operation.not_found", "Operation not found", "not_found",
-                          self.rid(request))
+            return _error(
+                404, "operation.not_found", "Operation not found", "not_found", self.rid(request)
+            )
         return JSONResponse(self.world.operation(plan, self.world.now()))
 
     async def not_found(self, request: Request) -> Response:
-        return _error(404, "route.not_found", f"No route for {request.url.path}", "not_found",
-                      self.rid(request))
+        return _error(
+            404,
+            "route.not_found",
+            f"No route for {request.url.path}",
+            "not_found",
+            self.rid(request),
+        )
 
 
-def create_app(world: World, *, token: str | None = None,
-               faults: FaultConfig | None = None) -> Starlette:
+def create_app(
+    world: World, *, token: str | None = None, faults: FaultConfig | None = None
+) -> Starlette:
     """The gateway as an ASGI app."""
     gw = Gateway(world)
     routes = [

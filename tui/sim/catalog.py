@@ -25,8 +25,11 @@ def request_steps(action: str, rng: random.Random) -> list[dict[str, Any]]:
             goto,
             {"call": "page.fill", "ref": "#email", "args": ["ops@example.com"]},
             {"call": "page.click", "ref": "#continue"},
-            {"call": "page.waitForSelector", "args": ["#order-summary"],
-             "options": {"timeoutMs": 30000}},
+            {
+                "call": "page.waitForSelector",
+                "args": ["#order-summary"],
+                "options": {"timeoutMs": 30000},
+            },
             {"call": "page.click", "ref": "#checkout"},
         ]
     if action == "observe":
@@ -74,8 +77,7 @@ def success_result(action: str, rng: random.Random) -> Any:
         n = rng.randint(1, 4)
         return {
             "items": [
-                {"title": f"Item {i + 1}", "price": round(rng.uniform(3, 250), 2)}
-                for i in range(n)
+                {"title": f"Item {i + 1}", "price": round(rng.uniform(3, 250), 2)} for i in range(n)
             ],
             "count": n,
         }
@@ -118,9 +120,7 @@ def step_failure(kind: str, call: str, runtime_kind: str) -> tuple[str, dict[str
                 "driver": drv,
                 "expected": "a call exposed by the runtime's driver",
                 "received": typo,
-                "closest": [real, real.replace("click", "dblclick")]
-                if "click" in real
-                else [real],
+                "closest": [real, real.replace("click", "dblclick")] if "click" in real else [real],
                 "fixes": [
                     {
                         "title": f"Use {real}",
@@ -211,7 +211,10 @@ def step_failure(kind: str, call: str, runtime_kind: str) -> tuple[str, dict[str
                 "call": call,
                 "driver": drv,
                 "fixes": [
-                    {"title": "Restart the runtime", "command": "bctrl runtimes restart <runtimeId>"}
+                    {
+                        "title": "Restart the runtime",
+                        "command": "bctrl runtimes restart <runtimeId>",
+                    }
                 ],
                 "docsUrl": DOCS + "DRIVER_NOT_CONNECTED",
             },

@@ -89,8 +89,11 @@ def _break_schema(send: Send) -> Send:
             headers = [(k, v) for k, v in message.get("headers", []) if k != b"content-length"]
             message = {**message, "headers": headers}
         elif message["type"] == "http.response.body":
-            message = {**message, "body": b'{"data": "not what the contract says"}',
-                       "more_body": False}
+            message = {
+                **message,
+                "body": b'{"data": "not what the contract says"}',
+                "more_body": False,
+            }
         await send(message)
 
     return wrapped
@@ -114,8 +117,10 @@ async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
             b' "hint": "retry after the Retry-After delay", "reasonClass": "rate_limited",'
             b' "requestId": "req_fault"}'
         )
-        headers += [(b"content-type", b"application/json"),
-                    (b"retry-after", str(retry_after).encode())]
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"retry-after", str(retry_after).encode()),
+        ]
     elif kind == "malformed":
         status = 200
         body = b'{"data": [ {"id": "trunc'
@@ -128,8 +133,11 @@ async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
         start: dict[str, Any] = {
             "type": "http.response.start",
             "status": 200,
-            "headers": [*headers, (b"content-type", b"application/json"),
-                        (b"content-length", b"4096")],
+            "headers": [
+                *headers,
+                (b"content-type", b"application/json"),
+                (b"content-length", b"4096"),
+            ],
         }
         await send(start)
         await send({"type": "http.response.body", "body": b'{"data": [', "more_body": False})

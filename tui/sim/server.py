@@ -32,12 +32,20 @@ class GatewayOptions:
 class GatewayServer:
     """The embedded gateway on a loopback socket, served by uvicorn in its own thread."""
 
-    def __init__(self, options: GatewayOptions | None = None, *, world: World | None = None,
-                 faults: FaultConfig | None = None) -> None:
+    def __init__(
+        self,
+        options: GatewayOptions | None = None,
+        *,
+        world: World | None = None,
+        faults: FaultConfig | None = None,
+    ) -> None:
         self.options = options or GatewayOptions()
-        self.world = world or World(self.options.scenario, seed=self.options.seed,
-                                    invocations=self.options.invocations,
-                                    speed=self.options.speed)
+        self.world = world or World(
+            self.options.scenario,
+            seed=self.options.seed,
+            invocations=self.options.invocations,
+            speed=self.options.speed,
+        )
         if faults is None:
             faults = FaultConfig(rate=self.options.fault_rate if self.options.faults else 0.0)
         self.faults = faults
@@ -49,8 +57,13 @@ class GatewayServer:
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.bind((self.options.host, self.options.port))
         self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(self.app, log_level="critical", lifespan="off",
-                                timeout_graceful_shutdown=1, access_log=False)
+        config = uvicorn.Config(
+            self.app,
+            log_level="critical",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            access_log=False,
+        )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -69,7 +82,7 @@ class GatewayServer:
 
             async def serve() -> None:
                 task = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
-                while not self._server.started and not task.done():
+                while not self._server.started and not task.done():  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
                 started.set()
                 await task

@@ -144,15 +144,31 @@ class World:
         now = self.now()
         root = random.Random(seed)
         if scenario == "big":
-            self._add_run(root, "browser", now - invocations * 0.5 - 5, 0.5, "active", None,
-                          backlog=invocations)
+            self._add_run(
+                root,
+                "browser",
+                now - invocations * 0.5 - 5,
+                0.5,
+                "active",
+                None,
+                backlog=invocations,
+            )
         elif scenario in ("demo", "edge"):
             self._add_run(root, "browser", now - 240, 2.5, "active", None)
             self._add_run(root, "desktop", now - 600, 6.0, "active", None)
             self._add_run(root, "browser", now - 3900, 20.0, "stopped", 40)
-            self._add_run(root, "spreadsheet", now - 7200, 15.0, "failed", 18,
-                          failure={"code": "runtime.crashed",
-                                   "message": "The spreadsheet runtime exited unexpectedly"})
+            self._add_run(
+                root,
+                "spreadsheet",
+                now - 7200,
+                15.0,
+                "failed",
+                18,
+                failure={
+                    "code": "runtime.crashed",
+                    "message": "The spreadsheet runtime exited unexpectedly",
+                },
+            )
             self._add_run(root, "browser", now - 10800, 30.0, "stopped", 0)
             if scenario == "edge":
                 self._add_run(root, "quantum", now - 120, 3.0, "paused", 6, edge=True)
@@ -216,10 +232,13 @@ class World:
         steps = catalog.request_steps(action, rng)
         roll = rng.random()
         outcome = (
-            "succeeded" if roll < 0.72 else
-            "failed" if roll < 0.86 else
-            "timed_out" if roll < 0.93 else
-            "cancelled"
+            "succeeded"
+            if roll < 0.72
+            else "failed"
+            if roll < 0.86
+            else "timed_out"
+            if roll < 0.93
+            else "cancelled"
         )
         fail_index: int | None = None
         fail_kind: str | None = None
@@ -242,11 +261,13 @@ class World:
             created=created,
             queued_s=rng.uniform(0.3, 2.0),
             dispatch_s=rng.uniform(0.2, 0.8),
-            run_s=rng.uniform(3.0, 16.0) * (1.8 if action in ("browserUse", "stagehandAgent")
-                                           else 1.0),
+            run_s=rng.uniform(3.0, 16.0)
+            * (1.8 if action in ("browserUse", "stagehandAgent") else 1.0),
             result_value=catalog.success_result(action, rng),
-            metadata={"source": rng.choice(["sdk-python", "sdk-ts", "cli"]),
-                      "attempt": 1 + (rng.random() < 0.1)},
+            metadata={
+                "source": rng.choice(["sdk-python", "sdk-ts", "cli"]),
+                "attempt": 1 + (rng.random() < 0.1),
+            },
         )
         if run.edge:
             self._make_edge(plan, seq)
@@ -333,19 +354,28 @@ class World:
             assert plan.fail_index is not None
             call = plan.steps[plan.fail_index]["call"]
             msg = plan.message_override or f"Step {plan.fail_index + 1} ({call}) failed"
-            return {"code": "invocation.step_failed", "message": msg,
-                    "details": {"stepIndex": plan.fail_index, "call": call}}
+            return {
+                "code": "invocation.step_failed",
+                "message": msg,
+                "details": {"stepIndex": plan.fail_index, "call": call},
+            }
         if status == "timed_out":
-            return {"code": "invocation.timeout",
-                    "message": "Invocation exceeded the maximum allowed duration.",
-                    "details": {"timeoutSeconds": 30}}
+            return {
+                "code": "invocation.timeout",
+                "message": "Invocation exceeded the maximum allowed duration.",
+                "details": {"timeoutSeconds": 30},
+            }
         if status == "cancelled":
-            return {"code": "invocation.cancelled", "message": "Cancelled by request",
-                    "details": {"requestedBy": "api"}}
+            return {
+                "code": "invocation.cancelled",
+                "message": "Cancelled by request",
+                "details": {"requestedBy": "api"},
+            }
         return None
 
-    def _progress(self, plan: InvocationPlan, status: str, now: float, full: bool
-                  ) -> dict[str, Any] | None:
+    def _progress(
+        self, plan: InvocationPlan, status: str, now: float, full: bool
+    ) -> dict[str, Any] | None:
         if status in ("queued",):
             return None
         total = len(plan.steps)
@@ -354,8 +384,12 @@ class World:
         if status == "dispatching":
             msg = "Dispatching to the runtime"
         elif status in TERMINAL:
-            msg = {"succeeded": "Completed", "failed": "Failed", "timed_out": "Timed out",
-                   "cancelled": "Cancelled"}[status]
+            msg = {
+                "succeeded": "Completed",
+                "failed": "Failed",
+                "timed_out": "Timed out",
+                "cancelled": "Cancelled",
+            }[status]
         elif status == "cancelling":
             msg = "Cancelling"
         else:
@@ -422,8 +456,9 @@ class World:
             data["result"] = plan.result_value
         return {"data": data}
 
-    def _step_results(self, plan: InvocationPlan, status: str, now: float, operation: bool
-                      ) -> dict[str, Any] | None:
+    def _step_results(
+        self, plan: InvocationPlan, status: str, now: float, operation: bool
+    ) -> dict[str, Any] | None:
         if status not in TERMINAL:
             return None
         results: list[dict[str, Any]] = []
@@ -433,19 +468,23 @@ class World:
                 "call": step["call"],
                 "method": step["call"].split(".")[-1],
                 "target": step.get("ref") or (step.get("args") or ["page"])[0]
-                if isinstance((step.get("args") or ["page"])[0], str) else "page",
+                if isinstance((step.get("args") or ["page"])[0], str)
+                else "page",
                 "contextId": "ctx_" + plan.run.runtime_id[:8],
                 "handleId": None,
                 "pageId": "page_" + plan.id[:8],
                 "ref": step.get("ref"),
             }
             resolved["sessionId" if operation else "runtimeId"] = plan.run.runtime_id
-            ok: dict[str, Any] = {"ok": True, "call": step["call"], "index": i,
-                                  "resolved": resolved,
-                                  "result": {"durationMs": 120 + i * 37}}
+            ok: dict[str, Any] = {
+                "ok": True,
+                "call": step["call"],
+                "index": i,
+                "resolved": resolved,
+                "result": {"durationMs": 120 + i * 37},
+            }
             if "bind" in step:
-                ok["binding"] = {"alias": step["bind"], "id": "page_" + plan.id[:8],
-                                 "type": "page"}
+                ok["binding"] = {"alias": step["bind"], "id": "page_" + plan.id[:8], "type": "page"}
             results.append(ok)
         if plan.fail_index is not None and plan.fail_kind and status in ("failed", "timed_out"):
             call = plan.steps[plan.fail_index]["call"]
@@ -454,8 +493,9 @@ class World:
                 error = {**error, "message": plan.message_override}
             if operation and error["code"] == "RUNTIME_NOT_FOUND":
                 error = {**error, "code": "SESSION_NOT_FOUND"}
-            results.append({"ok": False, "call": shown_call, "index": plan.fail_index,
-                            "error": error})
+            results.append(
+                {"ok": False, "call": shown_call, "index": plan.fail_index, "error": error}
+            )
         out: dict[str, Any] = {"mode": "fail-fast", "ok": status == "succeeded", "steps": results}
         if operation:
             out["runtime"] = plan.run.runtime_type + "-" + plan.run.runtime_id[:8]
@@ -488,7 +528,8 @@ class World:
             "artifactCount": plan.steps_done(now) // 2,
             **ts,
             "cancelRequestedAt": iso(plan.cancel_requested)
-            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled") else None,
+            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled")
+            else None,
             "lastHeartbeatAt": self._heartbeat(plan, status, now),
             "connector": None,
             "correlationId": "corr_" + plan.id[:12],
@@ -520,7 +561,8 @@ class World:
             "startedAt": ts["startedAt"],
             "finishedAt": ts["finishedAt"],
             "cancelRequestedAt": iso(plan.cancel_requested)
-            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled") else None,
+            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled")
+            else None,
             "lastHeartbeatAt": self._heartbeat(plan, status, now),
             "currentCall": progress.get("currentCall") if progress else None,
             "error": self._error(plan, status),

@@ -25,8 +25,17 @@ class DetailPanel(VerticalScroll, can_focus=True):
         "detail--heading",
     } | {
         f"badge--{name}"
-        for name in ("queued", "dispatching", "running", "cancelling", "succeeded", "failed",
-                     "cancelled", "timed_out", "unknown")
+        for name in (
+            "queued",
+            "dispatching",
+            "running",
+            "cancelling",
+            "succeeded",
+            "failed",
+            "cancelled",
+            "timed_out",
+            "unknown",
+        )
     }
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
@@ -58,15 +67,22 @@ class DetailPanel(VerticalScroll, can_focus=True):
         """Replace the panel's content with one line (nothing selected, loading, an error)."""
         self.invocation_id = None
         self.query_one("#detail-head", Static).update(Text(message))
-        for selector in ("#detail-progress-text", "#detail-facts", "#detail-error",
-                         "#detail-request", "#detail-metadata", "#detail-result"):
+        for selector in (
+            "#detail-progress-text",
+            "#detail-facts",
+            "#detail-error",
+            "#detail-request",
+            "#detail-metadata",
+            "#detail-result",
+        ):
             self.query_one(selector, Static).update("")
         self.query_one("#detail-progress", ProgressBar).display = False
         self.query_one("#detail-steps-heading").display = False
         self._set_steps(None, "")
 
-    def show(self, v2: InvocationV2 | None, full: Invocation | None, now: float,
-             note: str | None = None) -> None:
+    def show(
+        self, v2: InvocationV2 | None, full: Invocation | None, now: float, note: str | None = None
+    ) -> None:
         """Render what is known of one invocation; either record may still be missing."""
         record = full or v2
         if record is None:
@@ -87,8 +103,9 @@ class DetailPanel(VerticalScroll, can_focus=True):
             head.append("\n" + safe(note), self._style("detail--error"))
         self.query_one("#detail-head", Static).update(head)
 
-        progress: Progress | None = (full.progress if full and full.progress else
-                                     v2.progress if v2 else None)
+        progress: Progress | None = (
+            full.progress if full and full.progress else v2.progress if v2 else None
+        )
         bar = self.query_one("#detail-progress", ProgressBar)
         text = Text()
         if progress is not None and progress.total_steps:
@@ -133,8 +150,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
             facts.append(("sequence", str(full.sequence_no)))
             facts.append(("steps", str(full.step_count)))
             beat = full.last_heartbeat_at
-            facts.append(("heartbeat",
-                          f"{clock_time(beat)} ({age(beat, now)})" if beat else "—"))
+            facts.append(("heartbeat", f"{clock_time(beat)} ({age(beat, now)})" if beat else "—"))
         facts_text = Text()
         for i, (name, value) in enumerate(facts):
             if i:
@@ -188,8 +204,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
         heading = self.query_one("#detail-steps-heading", Static)
         container = self.query_one("#detail-steps", Vertical)
         steps = full.result.steps if full is not None and full.result is not None else []
-        signature = (full.id if full else None, len(steps),
-                     tuple(s.ok for s in steps))
+        signature = (full.id if full else None, len(steps), tuple(s.ok for s in steps))
         heading.display = full is not None
         if signature == self._steps_signature:
             return
@@ -198,8 +213,11 @@ class DetailPanel(VerticalScroll, can_focus=True):
         if full is None:
             return
         if not steps:
-            heading.update(Text("Step results: none yet" if not full.terminal
-                                else "Step results: none returned"))
+            heading.update(
+                Text(
+                    "Step results: none yet" if not full.terminal else "Step results: none returned"
+                )
+            )
             return
         failed = [s for s in steps if isinstance(s, FailedStep)]
         heading.update(Text(f"Step results ({len(steps)}, {len(failed)} failed)"))
@@ -226,8 +244,9 @@ class DetailPanel(VerticalScroll, can_focus=True):
         items = self.step_items
         focused = self.screen.focused
         index = items.index(focused) if isinstance(focused, StepItem) and focused in items else -1
-        ordered = [i for i in failed if (items.index(i) > index if forward
-                                         else items.index(i) < index)]
+        ordered = [
+            i for i in failed if (items.index(i) > index if forward else items.index(i) < index)
+        ]
         if not ordered:
             ordered = failed
         target = ordered[0] if forward else ordered[-1]

@@ -28,8 +28,9 @@ class InvocationTable(KeyedTable):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(INVOCATION_COLUMNS, ascii_only=ascii_only, id=id)
 
-    def show(self, invocations: Iterable[InvocationSummary], progress: dict[str, Progress],
-             now: float) -> None:
+    def show(
+        self, invocations: Iterable[InvocationSummary], progress: dict[str, Progress], now: float
+    ) -> None:
         """Display ``invocations``; ``progress`` holds what is known of the live ones."""
         self.sync([self.row(inv, progress.get(inv.id), now) for inv in invocations])
 
@@ -46,8 +47,10 @@ class InvocationTable(KeyedTable):
         progress_cell = ""
         if live and progress is not None and progress.total_steps:
             step = progress.step or 0
-            progress_cell = (f"{bar(progress.fraction, 6, ascii_only=self.ascii_only)} "
-                             f"{step}/{progress.total_steps}")
+            progress_cell = (
+                f"{bar(progress.fraction, 6, ascii_only=self.ascii_only)} "
+                f"{step}/{progress.total_steps}"
+            )
         error = ""
         if inv.error is not None:
             parts = [p for p in (inv.error.code, inv.error.message) if p]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -20,8 +21,17 @@ RowSpec = tuple[str, Cells]
 BADGE_CLASSES = {
     f"badge--{name}"
     for name in (
-        "queued", "dispatching", "running", "cancelling", "succeeded", "failed", "cancelled",
-        "timed_out", "active", "stopped", "unknown",
+        "queued",
+        "dispatching",
+        "running",
+        "cancelling",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "timed_out",
+        "active",
+        "stopped",
+        "unknown",
     )
 }
 
@@ -29,10 +39,14 @@ BADGE_CLASSES = {
 class KeyedTable(DataTable[Text | str]):
     """Row-cursor table whose content is synchronised by row key; the cursor follows its row."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | BADGE_CLASSES | {
-        "keyed-table--dim",
-        "keyed-table--error",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = (
+        DataTable.COMPONENT_CLASSES
+        | BADGE_CLASSES
+        | {
+            "keyed-table--dim",
+            "keyed-table--error",
+        }
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -40,8 +54,14 @@ class KeyedTable(DataTable[Text | str]):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, columns: Sequence[tuple[str, str, int | None]], *, ascii_only: bool = False,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str, int | None]],
+        *,
+        ascii_only: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, id=id, classes=classes)
         self._column_spec = list(columns)
         self._order: list[str] = []
@@ -109,10 +129,8 @@ class KeyedTable(DataTable[Text | str]):
                 self.move_cursor(row=index, animate=False, scroll=False)
 
     def _remove(self, key: str) -> None:
-        try:
+        with contextlib.suppress(RowDoesNotExist):
             self.remove_row(key)
-        except RowDoesNotExist:
-            pass
         self._cells.pop(key, None)
         if key in self._order:
             self._order.remove(key)

@@ -26,8 +26,9 @@ class RunList(KeyedTable):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(RUN_COLUMNS, ascii_only=ascii_only, id=id)
 
-    def show(self, runs: Iterable[RunSummary], pinned: set[str], now: float,
-             counts: dict[str, int]) -> None:
+    def show(
+        self, runs: Iterable[RunSummary], pinned: set[str], now: float, counts: dict[str, int]
+    ) -> None:
         """Display ``runs`` in order; ``pinned`` ids get a marker."""
         self.sync([self._row(run, run.id in pinned, now, counts.get(run.id)) for run in runs])
 

@@ -36,8 +36,14 @@ class StepItem(Widget, can_focus=True):
 
     expanded: reactive[bool] = reactive(False, layout=True)
 
-    def __init__(self, step: OkStep | FailedStep, *, ascii_only: bool = False,
-                 expanded: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self,
+        step: OkStep | FailedStep,
+        *,
+        ascii_only: bool = False,
+        expanded: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.step = step
         self.ascii_only = ascii_only
@@ -71,8 +77,11 @@ class StepItem(Widget, can_focus=True):
             out.append(f"  → {safe(step.resolved.target, limit=60)}", self._style("step--muted"))
             return out
         error = step.error
-        arrow = ("v " if self.expanded else "> ") if self.ascii_only else (
-            "▾ " if self.expanded else "▸ ")
+        arrow = (
+            ("v " if self.expanded else "> ")
+            if self.ascii_only
+            else ("▾ " if self.expanded else "▸ ")
+        )
         out.append(arrow, self._style("step--muted"))
         out.append(("XX " if self.ascii_only else "✘ "), self._style("step--failed"))
         out.append(f"#{step.index + 1} ", self._style("step--muted"))
@@ -90,8 +99,9 @@ class StepItem(Widget, can_focus=True):
             return out
         diag = error.diagnostic
         if diag is None:
-            out.append("\n    No diagnostic details were returned by the API.",
-                       self._style("step--muted"))
+            out.append(
+                "\n    No diagnostic details were returned by the API.", self._style("step--muted")
+            )
             return out
 
         def field(label: str, value: object) -> None:
