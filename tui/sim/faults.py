@@ -31,7 +31,8 @@ class FaultConfig:
         self._rng = random.Random(self.seed)
 
     def force(self, kind: str, count: int = 1, path_prefix: str = "/") -> None:
-        """Make the next ``count`` requests under ``path_prefix`` fail with ``kind``."""
+        """Make the next ``count`` requests under ``path_prefix`` fail with ``kind``
+        (a prefix ending in ``$`` matches that exact path only)."""
         if kind not in FAULT_KINDS and not kind.isdigit():
             raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
@@ -46,7 +47,8 @@ class FaultConfig:
         """The fault for a request to ``path``, if any."""
         with self._lock:
             for i, (kind, prefix) in enumerate(self._forced):
-                if path.startswith(prefix):
+                exact = prefix.endswith("$")
+                if (path == prefix[:-1]) if exact else path.startswith(prefix):
                     del self._forced[i]
                     self.injected += 1
                     return kind
