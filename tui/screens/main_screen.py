@@ -604,6 +604,10 @@ class MainScreen(Screen[None]):
             wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
         return f"RETRYING (attempt {worst.failures}{wait})"
 
+    def refresh_titles(self) -> None:
+        """Redraw pane titles, freshness and the status bar from state."""
+        self._render_titles()
+
     def _render_titles(self) -> None:
         state = self.state
         runs_pane = self.query_one("#runs-pane")

@@ -1,0 +1,90 @@
+"""Command line: help, usage errors, missing key, refusing a key in argv, the gateway command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tui.cli import EXIT_AUTH, EXIT_USAGE, main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BCTRL_")}
+    env.update(extra)
+    return env
+
+
+def test_help_mentions_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "BCTRL_API_KEY" in out and "--demo" in out and "exit codes" in out
+
+
+def test_unknown_flag_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--bogus"])
+    assert info.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_key_on_command_line_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--api-key", "sk-abc"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "BCTRL_API_KEY" in err and "sk-abc" not in err
+
+
+def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("BCTRL_API_KEY", raising=False)
+    assert main([]) == EXIT_AUTH
+    assert "BCTRL_API_KEY" in capsys.readouterr().err
+
+
+def test_malformed_run_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["not-a-run"]) == EXIT_USAGE
+    assert "not a run id" in capsys.readouterr().err
+
+
+def test_invalid_base_url(monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BCTRL_API_KEY", "k")
+    assert main(["--base-url", "ftp://nowhere"]) == EXIT_USAGE
+    assert "invalid base URL" in capsys.readouterr().err
+
+
+def test_gateway_command_serves_live_data() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", "gateway", "--port", "0", "--token", "tok"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=REPO,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line
+        url = line.split("listening on ")[1].split()[0]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                response = httpx.get(url + "/v1/runs", headers={"Authorization": "Bearer tok"})
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.json()["data"]
+        wrong = httpx.get(url + "/v1/runs", headers={"Authorization": "Bearer other"})
+        assert wrong.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(10)
