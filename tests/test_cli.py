@@ -55,8 +55,9 @@ def test_malformed_run_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert "not a run id" in capsys.readouterr().err
 
 
-def test_invalid_base_url(monkeypatch: pytest.MonkeyPatch,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_base_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("BCTRL_API_KEY", "k")
     assert main(["--base-url", "ftp://nowhere"]) == EXIT_USAGE
     assert "invalid base URL" in capsys.readouterr().err
@@ -65,7 +66,11 @@ def test_invalid_base_url(monkeypatch: pytest.MonkeyPatch,
 def test_gateway_command_serves_live_data() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui", "gateway", "--port", "0", "--token", "tok"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=REPO,
     )
     try:
         assert proc.stdout is not None

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tui.paths import stylesheets, styles_dir
+from tui.paths import styles_dir, stylesheets
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,27 +23,64 @@ def test_no_colours_in_python() -> None:
         text = path.read_text()
         assert "DEFAULT_CSS" not in text, path
         if path.parent.name in ("widgets", "screens"):
-            for colour in ("\"red", "\"green", "\"yellow", "\"blue", "#ff", "rgb("):
+            for colour in ('"red', '"green', '"yellow', '"blue', "#ff", "rgb("):
                 assert colour not in text, (path, colour)
 
 
 def test_wheel_ships_styles_and_runs_from_elsewhere(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(dist), str(REPO)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+    )
     wheel = next(dist.glob("runwatch-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "tui/styles/app.tcss" in names
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(site), str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
     code = "import tui.paths, tui.app; print(tui.paths.styles_dir())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, env=env, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(site / "tui" / "styles")
-    helped = subprocess.run([sys.executable, "-m", "tui", "--help"], capture_output=True,
-                            text=True, cwd=tmp_path, env=env, check=False)
+    helped = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
     assert helped.returncode == 0 and "runwatch" in helped.stdout
     assert (site / "bin" / "runwatch").exists()

@@ -24,13 +24,16 @@ def snapshot_gateway() -> Iterator[tuple[GatewayServer, FaultConfig]]:
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_snapshot(view: str, size: str, snap_compare: Callable[..., bool],
-                  snapshot_gateway: tuple[GatewayServer, FaultConfig]) -> None:
+def test_snapshot(
+    view: str,
+    size: str,
+    snap_compare: Callable[..., bool],
+    snapshot_gateway: tuple[GatewayServer, FaultConfig],
+) -> None:
     server, faults = snapshot_gateway
     app = frozen_app(server.url)
-    app._snapshot_faults = faults  # type: ignore[attr-defined]  # noqa: SLF001
 
     async def run_before(pilot: Any) -> None:
-        await VIEWS[view](pilot)
+        await VIEWS[view](pilot, faults)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

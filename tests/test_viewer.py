@@ -50,34 +50,40 @@ async def test_selection_flow_run_to_invocation_to_detail(gateway: GatewayServer
         selected = screen.table.selected_key
         assert screen.state.selected_invocation_id == selected
         await wait_for(pilot, lambda: screen.detail.invocation_id == selected, what="detail")
-        assert selected is not None and selected in str(screen.detail.query_one("#detail-head")
-                                                         .render())
+        assert selected is not None and selected in str(
+            screen.detail.query_one("#detail-head").render()
+        )
         await pilot.press("escape")
         assert screen.focused is screen.table
         await pilot.press("h")
         assert screen.focused is screen.run_list
 
 
-async def test_follow_running_invocation_until_toast_and_bell(
-        fast_gateway: GatewayServer) -> None:
+async def test_follow_running_invocation_until_toast_and_bell(fast_gateway: GatewayServer) -> None:
     app = make_app(fast_gateway)
     bells: list[bool] = []
     app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("tab")
-        await wait_for(pilot, lambda: any(not i.terminal
-                                          for i in screen.state.invocations.values()))
-        running = [k for k in screen.table.row_keys_in_order
-                   if not screen.state.invocations[k].terminal]
+        await wait_for(
+            pilot, lambda: any(not i.terminal for i in screen.state.invocations.values())
+        )
+        running = [
+            k for k in screen.table.row_keys_in_order if not screen.state.invocations[k].terminal
+        ]
         screen.table.select_key(running[-1])
         await wait_for(pilot, lambda: screen.state.selected_invocation_id == running[-1])
         target = running[-1]
         await wait_for(pilot, lambda: target in screen.state.fulls, what="long-poll started")
-        await wait_for(pilot, lambda: screen.state.fulls[target].terminal, timeout=30,
-                       what="invocation to finish")
+        await wait_for(
+            pilot,
+            lambda: screen.state.fulls[target].terminal,
+            timeout=30,
+            what="invocation to finish",
+        )
         await wait_for(pilot, lambda: bool(bells), what="bell")
-        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        messages = [n.message for n in app._notifications]
         assert any(target[:8] in m for m in messages)
         assert "final" in _title(screen, "#detail-pane")
 
@@ -171,8 +177,9 @@ async def test_slash_filter_captures_q(gateway: GatewayServer) -> None:
         assert screen.filter_input.value == "queued"
         assert screen.state.text_filter == "queued"
         shown = screen.table.row_keys_in_order
-        assert all(screen.state.invocations[k].status.raw == "queued" or "queued"
-                   in k for k in shown)
+        assert all(
+            screen.state.invocations[k].status.raw == "queued" or "queued" in k for k in shown
+        )
         await pilot.press("escape")
         assert screen.state.text_filter == ""
         assert screen.table.row_count == len(screen.state.invocations)
@@ -212,8 +219,9 @@ async def test_pinned_run_not_found(gateway: GatewayServer) -> None:
         assert screen.run_list.row_keys_in_order[0] == MISSING
         assert screen.state.selected_run_id == MISSING
         await wait_for(pilot, lambda: "run not found" in _title(screen, "#invocations-pane"))
-        await wait_for(pilot, lambda: "not found" in str(screen.run_list.get_cell(MISSING,
-                                                                                  "status")))
+        await wait_for(
+            pilot, lambda: "not found" in str(screen.run_list.get_cell(MISSING, "status"))
+        )
         await wait_for(pilot, lambda: screen.run_list.row_count > 1, what="other runs")
 
 
@@ -231,7 +239,7 @@ async def test_no_run_list_endpoint_works_with_pinned_runs() -> None:
             assert screen.run_list.row_keys_in_order == [run_id]
             assert screen.table.row_count > 0
             await pilot.pause(0.5)
-            told = [n for n in app._notifications if "no run list" in n.message]  # noqa: SLF001
+            told = [n for n in app._notifications if "no run list" in n.message]
             assert len(told) == 1
 
 

@@ -21,8 +21,12 @@ def make_app(gateway: GatewayServer, *, key: str = "test-key", **kwargs: object)
     return RunwatchApp(client, **kwargs)  # type: ignore[arg-type]
 
 
-async def wait_for(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 15.0,
-                   what: str = "condition") -> None:
+async def wait_for(
+    pilot: Pilot[None],
+    predicate: Callable[[], bool],
+    timeout: float = 15.0,
+    what: str = "condition",
+) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

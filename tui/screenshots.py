@@ -57,14 +57,14 @@ async def _detail_ready(pilot: Pilot[None], screen: MainScreen) -> None:
     await pilot.pause(0.3)
 
 
-async def view_main(pilot: Pilot[None]) -> None:
+async def view_main(pilot: Pilot[None], faults: FaultConfig) -> None:
     """The main screen as a new user sees it."""
     screen = await _settled(pilot)
     await pilot.press("tab")
     await _detail_ready(pilot, screen)
 
 
-async def view_failed(pilot: Pilot[None]) -> None:
+async def view_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
     """A failed invocation with its diagnostics expanded."""
     screen = await _settled(pilot)
     await pilot.press("tab")
@@ -72,21 +72,22 @@ async def view_failed(pilot: Pilot[None]) -> None:
         await pilot.press("n")
         await _detail_ready(pilot, screen)
         full = screen.state.fulls[screen.state.selected_invocation_id or ""]
-        if full.result and any(s.error.diagnostic and s.error.diagnostic.closest
-                               for s in full.result.failed_steps):
+        if full.result and any(
+            s.error.diagnostic and s.error.diagnostic.closest for s in full.result.failed_steps
+        ):
             break
     await pilot.press("enter", "e")
     await pilot.pause(0.3)
 
 
-async def view_help(pilot: Pilot[None]) -> None:
+async def view_help(pilot: Pilot[None], faults: FaultConfig) -> None:
     """The ? help screen."""
     await _settled(pilot)
     await pilot.press("question_mark")
     await pilot.pause(0.3)
 
 
-async def view_filter(pilot: Pilot[None]) -> None:
+async def view_filter(pilot: Pilot[None], faults: FaultConfig) -> None:
     """Failures only plus a text filter."""
     screen = await _settled(pilot)
     await pilot.press("tab", "F")
@@ -95,14 +96,12 @@ async def view_filter(pilot: Pilot[None]) -> None:
     await _detail_ready(pilot, screen)
 
 
-async def view_error(pilot: Pilot[None]) -> None:
+async def view_error(pilot: Pilot[None], faults: FaultConfig) -> None:
     """The invocation pane after the server starts failing: old data kept, error shown."""
     screen = await _settled(pilot)
     await pilot.press("tab")
     await _detail_ready(pilot, screen)
-    gateway_faults = getattr(pilot.app, "_snapshot_faults", None)
-    if isinstance(gateway_faults, FaultConfig):
-        gateway_faults.force("503", 10_000, "/v1/runs/")
+    faults.force("503", 10_000, "/v1/runs/")
     screen.fresh["invocations"].next_retry_at = None
     await pilot.press("r")
     await _until(pilot, lambda: screen.fresh["invocations"].error is not None)
@@ -111,7 +110,7 @@ async def view_error(pilot: Pilot[None]) -> None:
     await pilot.pause(0.2)
 
 
-VIEWS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
+VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-diagnostics": view_failed,
     "help": view_help,
@@ -125,9 +124,8 @@ async def _save(view: str, size: tuple[int, int], out: Path) -> Path:
     server = frozen_gateway(faults)
     try:
         app = frozen_app(server.url)
-        app._snapshot_faults = faults  # type: ignore[attr-defined]  # noqa: SLF001
         async with app.run_test(size=size) as pilot:
-            await VIEWS[view](pilot)
+            await VIEWS[view](pilot, faults)
             path = out / f"{view}-{size[0]}x{size[1]}.svg"
             path.write_text(app.export_screenshot(title=f"runwatch — {view}"))
     finally:
