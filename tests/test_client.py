@@ -13,6 +13,7 @@ from tui.api import (
     ApiTimeout,
     BctrlClient,
     ConfigError,
+    Forbidden,
     MalformedResponse,
     NotFound,
     RateLimited,
@@ -226,3 +227,12 @@ async def test_keep_alive_reuses_connections(gateway: GatewayServer) -> None:
             await api.list_runs()
         opened = len(original)
     assert opened == 1
+
+
+async def test_forbidden(fault_gateway: GatewayServer) -> None:
+    fault_gateway.faults.force("403", 1)
+    async with BctrlClient("secret-token-123", fault_gateway.url, retry=fast_retry()) as api:
+        with pytest.raises(Forbidden) as info:
+            await api.list_runs()
+    assert info.value.code == "auth.forbidden"
+    assert info.value.reason_class == "capability_denied"

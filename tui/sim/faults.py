@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 from collections import deque
@@ -107,10 +108,18 @@ async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
     body: bytes
     if kind != "429" and kind.isdigit():
         status = int(kind)
-        body = (
-            b'{"code": "server.unavailable", "error": "Injected server error",'
-            b' "reasonClass": "server", "requestId": "req_fault"}'
-        )
+        code, message, reason = {
+            401: ("auth.unauthorized", "The API key is missing or invalid.", "unauthorized"),
+            403: (
+                "auth.forbidden",
+                "The API key cannot access this resource.",
+                "capability_denied",
+            ),
+            404: ("route.not_found", "Not served here", "not_found"),
+        }.get(status, ("server.unavailable", "Injected server error", "server"))
+        body = json.dumps(
+            {"code": code, "error": message, "reasonClass": reason, "requestId": "req_fault"}
+        ).encode()
         headers.append((b"content-type", b"application/json"))
     elif kind == "429":
         status = 429
