@@ -41,6 +41,12 @@ ASCII_BADGES: dict[str, tuple[str, str]] = {
 }
 
 
+BADGE_CLASSES: frozenset[str] = frozenset(
+    {f"badge--{name}" for name in BADGES} | {"badge--unknown"}
+)
+"""The CSS component classes that colour badges (one per status, plus unknown)."""
+
+
 def raw_value(value: KnownValue | UnknownValue | str | None) -> str:
     """The wire string of an open-enum value."""
     if value is None:

@@ -17,22 +17,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tui.api.enums import Action, InvocationStatus
 from tui.sim.faults import FaultConfig, FaultMiddleware
 from tui.sim.world import World
 
-INVOCATION_STATUSES = frozenset(
-    {
-        "queued",
-        "dispatching",
-        "running",
-        "cancelling",
-        "succeeded",
-        "failed",
-        "cancelled",
-        "timed_out",
-    }
-)
-ACTIONS = frozenset({"act", "observe", "extract", "browserUse", "stagehandAgent", "solveCaptcha"})
+INVOCATION_STATUSES = frozenset(s.value for s in InvocationStatus)
+ACTIONS = frozenset(a.value for a in Action)
 RUN_STATUSES = frozenset({"active", "stopped", "failed"})
 MAX_LIMIT = 500
 MAX_WAIT_MS = 60_000

@@ -11,7 +11,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from tui.api.models import FailedStep, Invocation, InvocationV2, Progress
-from tui.format import age, badge_parts, clock_time, duration, json_text, raw_value, safe
+from tui.format import (
+    BADGE_CLASSES,
+    age,
+    badge_parts,
+    clock_time,
+    duration,
+    json_text,
+    raw_value,
+    safe,
+)
 from tui.widgets.step_item import StepItem
 
 
@@ -23,20 +32,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
         "detail--muted",
         "detail--error",
         "detail--heading",
-    } | {
-        f"badge--{name}"
-        for name in (
-            "queued",
-            "dispatching",
-            "running",
-            "cancelling",
-            "succeeded",
-            "failed",
-            "cancelled",
-            "timed_out",
-            "unknown",
-        )
-    }
+    } | BADGE_CLASSES
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)

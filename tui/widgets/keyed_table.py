@@ -13,27 +13,10 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from tui.api.enums import KnownValue, UnknownValue
-from tui.format import badge_parts
+from tui.format import BADGE_CLASSES, badge_parts
 
 Cells = tuple[Text | str, ...]
 RowSpec = tuple[str, Cells]
-
-BADGE_CLASSES = {
-    f"badge--{name}"
-    for name in (
-        "queued",
-        "dispatching",
-        "running",
-        "cancelling",
-        "succeeded",
-        "failed",
-        "cancelled",
-        "timed_out",
-        "active",
-        "stopped",
-        "unknown",
-    )
-}
 
 
 class KeyedTable(DataTable[Text | str]):
@@ -109,19 +92,13 @@ class KeyedTable(DataTable[Text | str]):
             # The order itself changed (a filter was lifted): rebuild, keeping the cursor's row.
             for key in list(kept):
                 self._remove(key)
-        columns = [key for _, key, _ in self._column_spec]
         for key, cells in rows:
             old = self._cells.get(key)
             if old is None:
                 self.add_row(*cells, key=key)
                 self._order.append(key)
             elif old != cells:
-                for column, before, after in zip(columns, old, cells, strict=True):
-                    if before != after:
-                        try:
-                            self.update_cell(key, column, after)
-                        except (CellDoesNotExist, RowDoesNotExist):
-                            continue
+                self._update_cells(key, old, cells)
             self._cells[key] = cells
         if selected is not None and selected in self._cells:
             index = self._order.index(selected)
@@ -144,15 +121,19 @@ class KeyedTable(DataTable[Text | str]):
 
     def sync_rows(self, rows: Sequence[RowSpec]) -> None:
         """Update the cells of rows already shown (unknown keys are ignored)."""
-        columns = [key for _, key, _ in self._column_spec]
         for key, cells in rows:
             old = self._cells.get(key)
             if old is None or old == cells:
                 continue
-            for column, before, after in zip(columns, old, cells, strict=True):
-                if before != after:
-                    try:
-                        self.update_cell(key, column, after)
-                    except (CellDoesNotExist, RowDoesNotExist):
-                        continue
+            self._update_cells(key, old, cells)
             self._cells[key] = cells
+
+    def _update_cells(self, key: str, old: Cells, cells: Cells) -> None:
+        """Repaint only the cells whose content changed."""
+        columns = [column for _, column, _ in self._column_spec]
+        for column, before, after in zip(columns, old, cells, strict=True):
+            if before != after:
+                try:
+                    self.update_cell(key, column, after)
+                except (CellDoesNotExist, RowDoesNotExist):
+                    continue
