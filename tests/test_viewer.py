@@ -18,8 +18,9 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 def fast_gateway() -> Iterator[GatewayServer]:
-    """Demo world at 6x speed, so a running invocation finishes within seconds."""
-    with GatewayServer(GatewayOptions(scenario="demo", speed=6.0)) as server:
+    """Demo world at 3x speed: running invocations finish within seconds, yet not before
+    the viewer has seen them live, even on a loaded machine."""
+    with GatewayServer(GatewayOptions(scenario="demo", speed=3.0)) as server:
         yield server
 
 

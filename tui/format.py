@@ -9,7 +9,7 @@ from typing import Any
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
-from tui.api.enums import InvocationStatus, KnownValue, UnknownValue
+from tui.api.enums import KnownValue, UnknownValue
 from tui.api.text import sanitize, truncate
 
 MAX_JSON_CHARS = 200_000
@@ -138,8 +138,3 @@ def bar(fraction: float | None, width: int = 10, *, ascii_only: bool = False) ->
     full, part = divmod(eighths, 8)
     partial = " ▏▎▍▌▋▊▉"[part] if part else ""
     return ("█" * full + partial).ljust(width)
-
-
-def is_live_status(value: KnownValue | UnknownValue) -> bool:
-    """Statuses that still change (unknown ones count as live)."""
-    return not (isinstance(value, InvocationStatus) and value.terminal)

@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -191,17 +191,9 @@ class BctrlClient:
             params.append(("limit", str(limit)))
         return await self._call("GET", "/v1/runs", RunPage, params=params)
 
-    async def iter_runs(self, *, status: Sequence[str] = ()) -> AsyncIterator[RunPage]:
+    def iter_runs(self, *, status: Sequence[str] = ()) -> AsyncIterator[RunPage]:
         """Every page of ``GET /v1/runs``."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = await self.list_runs(status=status, cursor=cursor)
-            yield page
-            if not page.next_cursor or page.next_cursor in seen:
-                return
-            seen.add(page.next_cursor)
-            cursor = page.next_cursor
+        return _follow_cursor(lambda cursor: self.list_runs(status=status, cursor=cursor))
 
     async def get_run(self, run_id: str) -> Run:
         """``GET /v1/runs/{runId}``: one run with its counts."""
@@ -227,7 +219,7 @@ class BctrlClient:
             "GET", f"/v1/runs/{_seg(run_id)}/invocations", InvocationPage, params=params
         )
 
-    async def iter_invocation_pages(
+    def iter_invocation_pages(
         self,
         run_id: str,
         *,
@@ -236,17 +228,11 @@ class BctrlClient:
         limit: int | None = None,
     ) -> AsyncIterator[InvocationPage]:
         """Every page of a run's invocations, following ``nextCursor`` until it is null."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = await self.list_invocations(
+        return _follow_cursor(
+            lambda cursor: self.list_invocations(
                 run_id, status=status, action=action, cursor=cursor, limit=limit
             )
-            yield page
-            if not page.next_cursor or page.next_cursor in seen:
-                return
-            seen.add(page.next_cursor)
-            cursor = page.next_cursor
+        )
 
     async def iter_invocations(
         self,
@@ -421,6 +407,27 @@ class BctrlClient:
             except ValidationError as exc:
                 problem = "the response did not match the contract: " + _summarize(exc)
         raise MalformedResponse(self._key.redact(problem), **where)
+
+
+class _Page(Protocol):
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+P = TypeVar("P", bound=_Page)
+
+
+async def _follow_cursor(fetch: Callable[[str | None], Awaitable[P]]) -> AsyncIterator[P]:
+    """Fetch pages until ``nextCursor`` is null (or repeats, which would loop forever)."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = await fetch(cursor)
+        yield page
+        if not page.next_cursor or page.next_cursor in seen:
+            return
+        seen.add(page.next_cursor)
+        cursor = page.next_cursor
 
 
 def _seg(identifier: str) -> str:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tui.api.enums import Action, InvocationStatus
 from tui.sim.faults import FaultConfig, FaultMiddleware
-from tui.sim.world import World
+from tui.sim.world import TERMINAL, World
 
 INVOCATION_STATUSES = frozenset(s.value for s in InvocationStatus)
 ACTIONS = frozenset(a.value for a in Action)
@@ -171,20 +171,27 @@ class Gateway:
             rows = [r for r in rows if r["status"] in statuses]
         return self._page(request, rows, limit)
 
-    def _page(self, request: Request, rows: list[dict[str, Any]], limit: int) -> Response:
-        start = 0
+    def _cursor(self, request: Request) -> int | Response | None:
+        """The position a ``cursor`` parameter names, None without one, or a 400."""
         cursor = request.query_params.get("cursor")
-        if cursor:
-            after = _decode_cursor(cursor)
-            if after is None:
-                return _error(
-                    400,
-                    "request.invalid_cursor",
-                    "cursor is not valid",
-                    "invalid_input",
-                    self.rid(request),
-                )
-            start = after
+        if not cursor:
+            return None
+        after = _decode_cursor(cursor)
+        if after is None:
+            return _error(
+                400,
+                "request.invalid_cursor",
+                "cursor is not valid",
+                "invalid_input",
+                self.rid(request),
+            )
+        return after
+
+    def _page(self, request: Request, rows: list[dict[str, Any]], limit: int) -> Response:
+        after = self._cursor(request)
+        if isinstance(after, Response):
+            return after
+        start = after or 0
         chunk = rows[start : start + limit]
         nxt = _encode_cursor(start + limit) if start + limit < len(rows) else None
         return JSONResponse({"data": chunk, "nextCursor": nxt})
@@ -215,18 +222,11 @@ class Gateway:
             plans = [p for p in plans if p.status(now) in statuses]
         if actions:
             plans = [p for p in plans if p.action in actions]
-        cursor = request.query_params.get("cursor")
+        after = self._cursor(request)
+        if isinstance(after, Response):
+            return after
         start = 0
-        if cursor:
-            after = _decode_cursor(cursor)
-            if after is None:
-                return _error(
-                    400,
-                    "request.invalid_cursor",
-                    "cursor is not valid",
-                    "invalid_input",
-                    self.rid(request),
-                )
+        if after is not None:
             # The cursor names the last sequence number seen, so new rows never shift pages.
             start = next((i for i, p in enumerate(plans) if p.seq > after), len(plans))
         chunk = plans[start : start + limit]
@@ -271,12 +271,7 @@ class Gateway:
                 )
         timeout_ms = max(0, min(MAX_WAIT_MS, timeout_ms))
         now = self.world.now()
-        if plan.status_override is None and plan.status(now) not in (
-            "succeeded",
-            "failed",
-            "cancelled",
-            "timed_out",
-        ):
+        if plan.status_override is None and plan.status(now) not in TERMINAL:
             remaining = plan.terminal_at - now
             # Sleep until the invocation is terminal or the wait runs out, whichever is first.
             await asyncio.sleep(
@@ -284,7 +279,7 @@ class Gateway:
             )
             now = self.world.now()
         inv = self.world.full(plan, now)
-        terminal = inv["status"] in ("succeeded", "failed", "cancelled", "timed_out")
+        terminal = inv["status"] in TERMINAL
         return JSONResponse({"invocation": inv, "timedOutWaiting": not terminal})
 
     async def get_operation(self, request: Request) -> Response:

@@ -503,6 +503,12 @@ class World:
             out["runtimeId"] = plan.run.runtime_id
         return out
 
+    @staticmethod
+    def _cancel_requested_at(plan: InvocationPlan, status: str) -> str | None:
+        if plan.outcome == "cancelled" and status in ("cancelling", "cancelled"):
+            return iso(plan.cancel_requested)
+        return None
+
     def _heartbeat(self, plan: InvocationPlan, status: str, now: float) -> str | None:
         if now < plan.started:
             return None
@@ -527,9 +533,7 @@ class World:
             "stepCount": len(plan.steps),
             "artifactCount": plan.steps_done(now) // 2,
             **ts,
-            "cancelRequestedAt": iso(plan.cancel_requested)
-            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled")
-            else None,
+            "cancelRequestedAt": self._cancel_requested_at(plan, status),
             "lastHeartbeatAt": self._heartbeat(plan, status, now),
             "connector": None,
             "correlationId": "corr_" + plan.id[:12],
@@ -560,9 +564,7 @@ class World:
             "createdAt": ts["createdAt"],
             "startedAt": ts["startedAt"],
             "finishedAt": ts["finishedAt"],
-            "cancelRequestedAt": iso(plan.cancel_requested)
-            if plan.outcome == "cancelled" and status in ("cancelling", "cancelled")
-            else None,
+            "cancelRequestedAt": self._cancel_requested_at(plan, status),
             "lastHeartbeatAt": self._heartbeat(plan, status, now),
             "currentCall": progress.get("currentCall") if progress else None,
             "error": self._error(plan, status),

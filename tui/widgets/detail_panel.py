@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from rich.style import Style
@@ -74,7 +75,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
             self.query_one(selector, Static).update("")
         self.query_one("#detail-progress", ProgressBar).display = False
         self.query_one("#detail-steps-heading").display = False
-        self._set_steps(None, "")
+        self._set_steps(None)
 
     def show(
         self, v2: InvocationV2 | None, full: Invocation | None, now: float, note: str | None = None
@@ -181,7 +182,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
                     req.append(" " + safe(_short_args(step.args), limit=100), muted)
         self.query_one("#detail-request", Static).update(req)
 
-        self._set_steps(full, "")
+        self._set_steps(full)
 
         meta = Text()
         metadata = v2.metadata if v2 is not None else (full.metadata if full else None)
@@ -196,7 +197,7 @@ class DetailPanel(VerticalScroll, can_focus=True):
             result_text.append_text(json_text(v2.result))
         self.query_one("#detail-result", Static).update(result_text)
 
-    def _set_steps(self, full: Invocation | None, _: str) -> None:
+    def _set_steps(self, full: Invocation | None) -> None:
         heading = self.query_one("#detail-steps-heading", Static)
         container = self.query_one("#detail-steps", Vertical)
         steps = full.result.steps if full is not None and full.result is not None else []
@@ -252,8 +253,6 @@ class DetailPanel(VerticalScroll, can_focus=True):
 
 
 def _short_args(args: list[object]) -> str:
-    import json
-
     try:
         return json.dumps(args, ensure_ascii=False)[:100]
     except (TypeError, ValueError):

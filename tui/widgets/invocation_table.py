@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
+from tui.api.enums import is_terminal
 from tui.api.models import InvocationSummary, Progress
 from tui.api.text import short_id
-from tui.format import bar, clock_time, duration, is_live_status, raw_value, safe
+from tui.format import bar, clock_time, duration, raw_value, safe
 from tui.widgets.keyed_table import KeyedTable, RowSpec
 
 INVOCATION_COLUMNS = [
@@ -35,7 +36,7 @@ class InvocationTable(KeyedTable):
         self.sync([self.row(inv, progress.get(inv.id), now) for inv in invocations])
 
     def row(self, inv: InvocationSummary, progress: Progress | None, now: float) -> RowSpec:
-        live = is_live_status(inv.status)
+        live = not is_terminal(inv.status)
         if inv.duration_ms is not None:
             took = duration(inv.duration_ms / 1000)
         elif live:
