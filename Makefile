@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest gateway screenshots snapshots-update clean
+.PHONY: demo test lint typecheck pytest gateway soak screenshots snapshots-update clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ pytest: $(STAMP)
 ## gateway: run the embedded gateway alone on port 8787
 gateway: $(STAMP)
 	$(BIN)/runwatch gateway --port 8787
+
+## soak: ten minutes against a faulty gateway, checking memory growth stays under 10 %
+soak: $(STAMP)
+	RUNWATCH_LONG_SOAK_SECONDS=600 $(BIN)/pytest -q -s -m slow tests/test_soak.py
 
 ## screenshots: regenerate screenshots/*.svg from the embedded gateway
 screenshots: $(STAMP)

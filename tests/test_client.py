@@ -13,6 +13,7 @@ from tui.api import (
     ApiTimeout,
     BctrlClient,
     ConfigError,
+    ConnectionDropped,
     Forbidden,
     MalformedResponse,
     NotFound,
@@ -140,7 +141,7 @@ async def test_rate_limit_beyond_retries_is_typed(fault_gateway: GatewayServer) 
         ("html", ServerError),
         ("malformed", MalformedResponse),
         ("schema", MalformedResponse),
-        ("drop", Unreachable),
+        ("drop", ConnectionDropped),
     ],
 )
 async def test_fault_classes(

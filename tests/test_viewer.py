@@ -286,5 +286,5 @@ async def test_copy_id(gateway: GatewayServer) -> None:
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        await pilot.press("y")
-        assert copied == [screen.state.selected_run_id]
+        await pilot.press("y", "enter")
+        await wait_for(pilot, lambda: copied == [screen.state.selected_run_id])

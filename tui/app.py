@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
+from rich.segment import Segments
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tui.api.client import BctrlClient
+from tui.ascii_filter import AsciiFilter
+from tui.config import ViewerMemory
+from tui.crash import redacted_traceback
+from tui.options import ViewerOptions
 from tui.paths import stylesheets
 from tui.screens.help_screen import HelpScreen
 from tui.screens.main_screen import MainScreen
@@ -23,7 +34,10 @@ PALETTE: list[tuple[str, str, str]] = [
     ("Cycle action filter", "Server-side action filter (a)", "cycle_action"),
     ("Filter by text", "Filter the invocation table (/)", "start_filter"),
     ("Expand all diagnostics", "Expand every failed step (e)", "expand_all"),
-    ("Copy id", "Copy the selected id via OSC 52 (y)", "copy_id"),
+    ("Copy…", "Copy id, error text, JSON or a curl command (y)", "copy_menu"),
+    ("Copy id", "Copy the selected id via OSC 52", "copy_id"),
+    ("Open docs link", "Open the diagnostic's docs URL, or show and copy it (o)", "open_docs"),
+    ("Pin or unpin run", "Pin the selected run to the top; remembered (P)", "toggle_pin"),
     ("Pause or resume", "Stop or restart polling (p)", "toggle_pause"),
     ("Refresh now", "Fetch every pane now (r)", "refresh_now"),
     ("Longer interval", "Refresh less often (+)", "slower"),
@@ -32,6 +46,9 @@ PALETTE: list[tuple[str, str, str]] = [
     ("Previous pane", "Focus the previous pane (shift+tab)", "previous_pane"),
     ("Back", "Back one pane or collapse (esc / h)", "back"),
 ]
+
+
+LOST_TTY_EXIT_SECONDS = 5.0
 
 
 class RunwatchApp(App[None]):
@@ -48,32 +65,89 @@ class RunwatchApp(App[None]):
     def __init__(
         self,
         client: BctrlClient,
+        options: ViewerOptions | None = None,
         *,
-        pinned: Iterable[str] = (),
-        interval: float = 2.0,
-        source_label: str | None = None,
         clock: Callable[[], float] = time.time,
-        ascii_only: bool = False,
+        **overrides: object,
     ) -> None:
         super().__init__()
         self.client = client
-        self.pinned = list(pinned)
-        self.interval = interval
-        self.source_label = source_label or client.base_url
+        self.options = options or ViewerOptions()
+        for name, value in overrides.items():
+            if not hasattr(self.options, name):
+                raise TypeError(f"unknown viewer option {name!r}")
+            setattr(self.options, name, value)
+        self.source_label = self.options.source_label or client.base_url
         self.clock = clock
-        self.ascii_only = ascii_only
+        self.ascii_only = self.options.ascii_only
+        self.final_memory: ViewerMemory | None = None
+        self._ascii_filter = AsciiFilter()
+        if self.options.theme:
+            if self.options.theme not in self.available_themes:
+                names = ", ".join(sorted(self.available_themes))
+                raise ValueError(f"unknown theme {self.options.theme!r} (one of: {names})")
+            self.theme = self.options.theme
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = list(super().get_line_filters())
+        if self.ascii_only:
+            filters.append(self._ascii_filter)
+        return filters
 
     def on_mount(self) -> None:
         self.push_screen(
             MainScreen(
                 self.client,
-                pinned=self.pinned,
-                interval=self.interval,
+                options=self.options,
                 source_label=self.source_label,
                 clock=self.clock,
-                ascii_only=self.ascii_only,
             )
         )
+        self._watch_terminal()
+
+    # -- a dropped SSH session must not leave a spinning process --------------------------
+
+    def _watch_terminal(self) -> None:
+        """Exit on SIGHUP, and when the controlling terminal goes away."""
+        if self.is_headless or os.name != "posix":
+            return
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, self._hang_up)
+        self.set_interval(1.0, self._check_tty)
+
+    def _check_tty(self) -> None:
+        try:
+            fd = sys.__stdin__.fileno() if sys.__stdin__ else -1
+            alive = fd >= 0 and os.isatty(fd) and os.tcgetpgrp(fd) >= 0
+        except (OSError, ValueError):
+            alive = False
+        if not alive:
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Leave now; if the exit itself stalls (a dead tty), force it after a grace period."""
+        self._return_code = 129
+        self.exit(return_code=129)
+
+        def force_exit() -> None:
+            time.sleep(LOST_TTY_EXIT_SECONDS - 1.0)
+            os._exit(129)
+
+        threading.Thread(target=force_exit, name="runwatch-hangup", daemon=True).start()
+
+    # -- crash reports never print the key --------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report, with every local variable's repr scrubbed of the key."""
+        self.bell()
+        traceback = redacted_traceback(self.client.redact, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     @property
     def main_screen(self) -> MainScreen:
@@ -82,6 +156,10 @@ class RunwatchApp(App[None]):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("main screen not mounted")
+
+    def remember(self, memory: ViewerMemory) -> None:
+        """Called by the main screen as it goes: what to save for the next session."""
+        self.final_memory = memory
 
     def action_help(self) -> None:
         """Show every key binding."""

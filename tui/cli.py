@@ -1,14 +1,32 @@
-"""Command line: ``runwatch [RUN_ID ...]``, ``runwatch --demo`` and ``runwatch gateway``."""
+"""Command line: the viewer, ``watch``, ``config``, ``serve`` and ``gateway``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
-import os
+import shlex
 import sys
 import uuid
 from collections.abc import Sequence
-from typing import NoReturn
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NoReturn
+
+from tui.api.errors import ConfigError
+from tui.config import (
+    Settings,
+    ViewerMemory,
+    config_path,
+    init_config,
+    load_config,
+    load_memory,
+    resolve,
+    save_memory,
+)
+
+if TYPE_CHECKING:
+    from tui.api.client import BctrlClient
+    from tui.sim.server import GatewayServer
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -18,11 +36,17 @@ EPILOG = """\
 environment:
   BCTRL_API_KEY     API key (never pass it on the command line)
   BCTRL_BASE_URL    API origin (default https://api.bctrl.ai)
+  RUNWATCH_PROFILE  profile to use when --profile is not given
+  NO_COLOR          no colours
+  precedence: flags > environment > profile (runwatch config path) > defaults
 
 exit codes: 0 ok, 2 usage error, 4 missing or rejected API key
 
 commands:
-  runwatch gateway  run the embedded gateway alone (see runwatch gateway --help)
+  runwatch watch RUN_ID   headless watch for scripts and CI (runwatch watch --help)
+  runwatch config path    where the config file lives; `config init` writes an example
+  runwatch serve          serve the viewer to a browser on 127.0.0.1 (runwatch serve --help)
+  runwatch gateway        run the embedded gateway alone (runwatch gateway --help)
 """
 
 
@@ -46,25 +70,14 @@ def _viewer_parser() -> argparse.ArgumentParser:
         metavar="RUN_ID",
         help="runs to pin at the top of the run list (selected first)",
     )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start the embedded gateway on a free loopback port and view it",
-    )
-    parser.add_argument("--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL)")
-    parser.add_argument(
-        "--interval",
-        type=float,
-        default=2.0,
-        metavar="SECONDS",
-        help="refresh interval for the run list and table (default 2)",
-    )
+    _connection_options(parser)
     parser.add_argument(
         "--scenario",
         default="demo",
-        choices=["demo", "big", "edge"],
+        choices=["demo", "big", "edge", "ci"],
         help="gateway scenario for --demo (default demo)",
     )
+    parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
     parser.add_argument(
         "--ascii",
         action="store_true",
@@ -75,8 +88,32 @@ def _viewer_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not capture the mouse (native text selection works)",
     )
-    parser.add_argument("--api-key", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-remember",
+        action="store_true",
+        help="do not restore or save pinned runs, filters and interval",
+    )
     return parser
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by the viewer, ``watch`` and ``serve``."""
+    parser.add_argument("--profile", metavar="NAME", help="config profile (or RUNWATCH_PROFILE)")
+    parser.add_argument("--provider", choices=["bctrl", "kernel"], help="API (default bctrl)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the embedded gateway on a free loopback port and use it",
+    )
+    parser.add_argument("--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="refresh interval (default: profile, remembered, or 2)",
+    )
+    parser.add_argument("--api-key", help=argparse.SUPPRESS)
 
 
 def _gateway_parser() -> argparse.ArgumentParser:
@@ -86,7 +123,7 @@ def _gateway_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = free)")
     parser.add_argument("--token", help="accept only this bearer token (default: any)")
-    parser.add_argument("--scenario", default="demo", choices=["demo", "big", "edge"])
+    parser.add_argument("--scenario", default="demo", choices=["demo", "big", "edge", "ci"])
     parser.add_argument(
         "--invocations",
         type=int,
@@ -157,63 +194,265 @@ def _valid_run_id(value: str) -> bool:
     return True
 
 
-def run_viewer(argv: Sequence[str]) -> int:
-    """``runwatch [RUN_ID ...]``: the live viewer."""
-    args = _viewer_parser().parse_args(argv)
+@dataclass
+class Connection:
+    """A resolved API connection: settings, a client, and the demo gateway if one was started."""
+
+    settings: Settings
+    client: BctrlClient
+    label: str
+    gateway: GatewayServer | None = None
+
+    def close_gateway(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
+
+
+def _check_common(args: argparse.Namespace) -> str | None:
+    """A usage error in the shared options, or None."""
     if args.api_key is not None:
-        return _fail(
-            EXIT_USAGE,
-            "refusing --api-key: a key on the command line leaks into "
-            "shell history and ps; set BCTRL_API_KEY instead",
+        return (
+            "refusing --api-key: a key on the command line leaks into shell history "
+            "and ps; set BCTRL_API_KEY (or a profile's api_key_env) instead"
         )
-    bad = [r for r in args.run_ids if not _valid_run_id(r)]
-    if bad:
-        return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
-    if not 0.2 <= args.interval <= 3600:
-        return _fail(EXIT_USAGE, "--interval must be between 0.2 and 3600 seconds")
+    if args.interval is not None and not 0.2 <= args.interval <= 3600:
+        return "--interval must be between 0.2 and 3600 seconds"
+    return None
 
-    from tui.api.client import BctrlClient
-    from tui.api.errors import ConfigError
 
+def _connect(args: argparse.Namespace, *, scenario: str = "demo") -> Connection | int:
+    """Resolve flags > env > profile > defaults into a client; an int is an exit code."""
+    from tui.api.client import BctrlClient, RetryPolicy
+
+    config = load_config()
+    for warning in config.warnings:
+        print(f"runwatch: {warning}", file=sys.stderr)
+    settings = resolve(
+        config,
+        profile=args.profile,
+        provider=args.provider,
+        base_url=args.base_url,
+        interval=args.interval,
+        theme=getattr(args, "theme", None),
+    )
+    if settings.provider == "kernel":
+        return _fail(EXIT_USAGE, "the kernel provider is not available in this build yet")
     gateway = None
     if args.demo:
         from tui.sim.server import GatewayOptions, GatewayServer
 
-        gateway = GatewayServer(GatewayOptions(scenario=args.scenario)).start()
-        base_url, key, label = gateway.url, "demo", f"demo gateway {gateway.url}"
+        gateway = GatewayServer(GatewayOptions(scenario=scenario)).start()
+        settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
+        label = f"demo gateway {gateway.url}"
     else:
-        key = os.environ.get("BCTRL_API_KEY", "")
-        if not key:
-            return _fail(EXIT_AUTH, "no API key: set BCTRL_API_KEY (or try runwatch --demo)")
-        base_url = args.base_url or os.environ.get("BCTRL_BASE_URL") or ""
-        label = None
+        if not settings.key:
+            where = f" (profile {settings.profile})" if settings.profile else ""
+            return _fail(
+                EXIT_AUTH,
+                f"no API key{where}: set BCTRL_API_KEY, name a variable with api_key_env "
+                "in the profile, or try runwatch --demo",
+            )
+        label = settings.base_url
+    retry = RetryPolicy(max_retries=2, base=0.25, cap=2.0)
     try:
-        client = BctrlClient(key, base_url or None)
+        client = BctrlClient(settings.key, settings.base_url, retry=retry)
+    except ConfigError as exc:
+        if gateway is not None:
+            gateway.stop()
+        return _fail(EXIT_USAGE, exc.message)
+    return Connection(settings=settings, client=client, label=label, gateway=gateway)
+
+
+def run_viewer(argv: Sequence[str]) -> int:
+    """``runwatch [RUN_ID ...]``: the live viewer."""
+    args = _viewer_parser().parse_args(argv)
+    problem = _check_common(args)
+    if problem:
+        return _fail(EXIT_USAGE, problem)
+    bad = [r for r in args.run_ids if not _valid_run_id(r)]
+    if bad:
+        return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
+    try:
+        connection = _connect(args, scenario=args.scenario)
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
+    if isinstance(connection, int):
+        return connection
+    settings = connection.settings
 
     from tui.app import RunwatchApp
+    from tui.options import ViewerOptions
 
-    app = RunwatchApp(
-        client,
-        pinned=args.run_ids,
-        interval=args.interval,
-        source_label=label,
+    remember = not args.no_remember and not args.demo
+    memory = load_memory(settings.profile, settings.base_url) if remember else ViewerMemory()
+    options = ViewerOptions(
+        pinned=list(dict.fromkeys([*args.run_ids, *memory.pinned])),
+        interval=args.interval or (memory.interval if remember else None) or settings.interval,
+        status=settings.status or tuple(memory.status),
+        action=settings.action or tuple(memory.action),
+        text_filter=memory.text_filter,
+        source_label=connection.label,
+        profile=settings.profile,
+        production=settings.production,
         ascii_only=args.ascii,
+        theme=settings.theme,
+        key_env=settings.key_env,
     )
+    try:
+        app = RunwatchApp(connection.client, options=options)
+    except ValueError as exc:  # an unknown theme
+        connection.close_gateway()
+        return _fail(EXIT_USAGE, str(exc))
     try:
         app.run(mouse=not args.no_mouse)
     finally:
-        if gateway is not None:
-            gateway.stop()
+        connection.close_gateway()
+        if remember and app.final_memory is not None:
+            save_memory(settings.profile, settings.base_url, app.final_memory)
+    return app.return_code or EXIT_OK
+
+
+def _watch_parser() -> argparse.ArgumentParser:
+    from tui.watch import EXIT_CODES_HELP
+
+    parser = _Parser(
+        prog="runwatch watch",
+        description="Watch one run without a UI: for scripts, logs and CI.",
+        epilog=EXIT_CODES_HELP
+        + """
+examples:
+  runwatch watch 6f1c...e2 --exit-status --timeout 600   # a CI gate
+  runwatch watch 6f1c...e2 --jsonl | jq .to               # one line per transition
+  runwatch watch 6f1c...e2 --once                         # one table, then exit
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_id", metavar="RUN_ID", help="the run to watch (a UUID)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="print one frame and exit")
+    mode.add_argument("--json", action="store_true", help="print the run as one JSON document")
+    mode.add_argument(
+        "--jsonl", action="store_true", help="one JSON line per status transition until done"
+    )
+    parser.add_argument(
+        "--exit-status", action="store_true", help="exit 1 when any invocation did not succeed"
+    )
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up (exit 3)")
+    parser.add_argument(
+        "--give-up",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="exit 5 after the API has been unreachable this long (default 60)",
+    )
+    _connection_options(parser)
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        choices=["demo", "big", "edge", "ci"],
+        help="gateway scenario for --demo (default demo; ci finishes within a minute)",
+    )
+    return parser
+
+
+def run_watch(argv: Sequence[str]) -> int:
+    """``runwatch watch RUN_ID``: headless."""
+    from tui.watch import WatchOptions, watch
+
+    args = _watch_parser().parse_args(argv)
+    problem = _check_common(args)
+    if problem:
+        return _fail(EXIT_USAGE, problem)
+    if not _valid_run_id(args.run_id):
+        return _fail(EXIT_USAGE, f"not a run id (want a UUID): {args.run_id[:60]!r}")
+    if args.timeout is not None and args.timeout <= 0:
+        return _fail(EXIT_USAGE, "--timeout must be positive")
+    try:
+        connection = _connect(args, scenario=args.scenario)
+    except ConfigError as exc:
+        return _fail(EXIT_USAGE, exc.message)
+    if isinstance(connection, int):
+        return connection
+    mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
+    options = WatchOptions(
+        run_id=args.run_id,
+        mode=mode,
+        exit_status=args.exit_status,
+        timeout=args.timeout,
+        interval=connection.settings.interval,
+        give_up=args.give_up,
+    )
+
+    async def go() -> int:
+        async with connection.client:
+            return await watch(connection.client, options, out=sys.stdout, err=sys.stderr)
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        connection.close_gateway()
+
+
+def run_config(argv: Sequence[str]) -> int:
+    """``runwatch config path|init [--force]``."""
+    parser = _Parser(prog="runwatch config", description="Where the config lives; an example.")
+    parser.add_argument("what", choices=["path", "init"], help="path: print it; init: write one")
+    parser.add_argument("--force", action="store_true", help="init: overwrite an existing file")
+    args = parser.parse_args(argv)
+    path = config_path()
+    if args.what == "path":
+        print(path)
+        return EXIT_OK
+    try:
+        init_config(path, force=args.force)
+    except FileExistsError:
+        return _fail(EXIT_USAGE, f"{path} exists (use --force to overwrite)")
+    except OSError as exc:
+        return _fail(EXIT_USAGE, f"cannot write {path}: {exc.strerror}")
+    print(f"wrote {path} (mode 0600)")
+    return EXIT_OK
+
+
+def run_serve(argv: Sequence[str]) -> int:
+    """``runwatch serve``: the viewer in a browser, on 127.0.0.1 only."""
+    parser = _Parser(
+        prog="runwatch serve",
+        description=(
+            "Serve the viewer to a browser with textual-serve, bound to 127.0.0.1 only. "
+            "From another machine, tunnel: ssh -L 8000:127.0.0.1:8000 server"
+        ),
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--demo", action="store_true", help="serve the demo")
+    parser.add_argument("--profile", metavar="NAME", help="config profile")
+    args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
+    from textual_serve.server import Server
+
+    command = [sys.executable, "-m", "tui"]
+    if args.demo:
+        command.append("--demo")
+    if args.profile:
+        command += ["--profile", args.profile]
+    print(f"runwatch serve: http://127.0.0.1:{args.port} (loopback only)", flush=True)
+    Server(shlex.join(command), host="127.0.0.1", port=args.port).serve()
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``runwatch`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["gateway"]:
-        return run_gateway(args[1:])
+    commands = {
+        "gateway": run_gateway,
+        "watch": run_watch,
+        "config": run_config,
+        "serve": run_serve,
+    }
+    if args[:1] and args[0] in commands:
+        return commands[args[0]](args[1:])
     return run_viewer(args)
 
 

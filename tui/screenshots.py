@@ -53,7 +53,16 @@ async def _settled(pilot: Pilot[None]) -> MainScreen:
 
 
 async def _detail_ready(pilot: Pilot[None], screen: MainScreen) -> None:
-    await _until(pilot, lambda: (screen.state.selected_invocation_id or "") in screen.state.fulls)
+    def ready() -> bool:
+        selected = screen.state.selected_invocation_id
+        return (
+            selected is not None
+            and selected == screen.table.selected_key
+            and selected in screen.state.fulls
+            and screen.detail.invocation_id == selected
+        )
+
+    await _until(pilot, ready)
     await pilot.pause(0.3)
 
 

@@ -20,6 +20,7 @@ from tui.api.errors import (
     ApiTimeout,
     BadRequest,
     ConfigError,
+    ConnectionDropped,
     Forbidden,
     HttpStatusError,
     MalformedResponse,
@@ -153,6 +154,10 @@ class BctrlClient:
 
     def __repr__(self) -> str:
         return f"BctrlClient(base_url={self.base_url!r}, api_key=********)"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked (for crash reports and messages)."""
+        return self._key.redact(text)
 
     @property
     def has_key(self) -> bool:
@@ -308,8 +313,8 @@ class BctrlClient:
         json_body: dict[str, Any] | None,
         read_timeout: float | None,
     ) -> httpx.Response | ApiError:
-        query: list[tuple[str, str | int | float | bool | None]] = list(params or [])
         """One exchange: the response, or the error it amounts to (never raised here)."""
+        query: list[tuple[str, str | int | float | bool | None]] = list(params or [])
         timeout: httpx.Timeout | None = None
         if read_timeout is not None:
             timeout = httpx.Timeout(read_timeout, connect=self._http.timeout.connect)
@@ -328,6 +333,8 @@ class BctrlClient:
             return ConfigError(f"cannot request {self.base_url}", **where)
         except httpx.HTTPError as exc:
             detail = self._key.redact(sanitize(str(exc), multiline=False)) or type(exc).__name__
+            if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+                return ConnectionDropped(f"connection dropped: {truncate(detail, 160)}", **where)
             return Unreachable(f"cannot reach {self.base_url}: {truncate(detail, 160)}", **where)
         if response.status_code >= 400:
             return self._status_error(response, method, path)

@@ -101,9 +101,15 @@ class TransportError(ApiError):
 
 
 class Unreachable(TransportError):
-    """Connection refused, DNS failure, connection dropped."""
+    """Connection refused, DNS failure: no connection was made."""
 
     kind = "unreachable"
+
+
+class ConnectionDropped(TransportError):
+    """The connection closed or broke in the middle of an exchange."""
+
+    kind = "connection_dropped"
 
 
 class ApiTimeout(TransportError):

@@ -30,7 +30,9 @@ from tui.api.models import (
     RunSummary,
 )
 from tui.api.text import short_id
+from tui.config import ViewerMemory
 from tui.format import clock_time, duration, raw_value, safe
+from tui.links import curl_command, open_url
 from tui.messages import (
     DetailFetched,
     FetchFailed,
@@ -40,6 +42,8 @@ from tui.messages import (
     RunFetched,
     RunsFetched,
 )
+from tui.options import ViewerOptions
+from tui.screens.copy_screen import CopyChoice, CopyScreen
 from tui.widgets.detail_panel import DetailPanel
 from tui.widgets.invocation_table import InvocationTable
 from tui.widgets.run_list import RunList
@@ -113,7 +117,9 @@ class MainScreen(Screen[None]):
         Binding("a", "cycle_action", "Action"),
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("e", "expand_all", "Expand", show=False),
-        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("y", "copy_menu", "Copy", show=False),
+        Binding("o", "open_docs", "Docs", show=False),
+        Binding("P", "toggle_pin", "Pin", show=False),
         Binding("p", "toggle_pause", "Pause"),
         Binding("plus,equals_sign", "slower", "Interval+", show=False),
         Binding("minus", "faster", "Interval-", show=False),
@@ -124,19 +130,22 @@ class MainScreen(Screen[None]):
         self,
         client: BctrlClient,
         *,
-        pinned: list[str],
-        interval: float,
+        options: ViewerOptions,
         source_label: str,
         clock: Clock,
-        ascii_only: bool = False,
     ) -> None:
         super().__init__()
         self.client = client
-        self.pinned = list(dict.fromkeys(pinned))
+        self.options = options
+        self.pinned = list(dict.fromkeys(options.pinned))
         self.source_label = source_label
         self.clock = clock
-        self.ascii_only = ascii_only
-        self.state = ViewerState(interval=interval)
+        self.ascii_only = options.ascii_only
+        self.state = ViewerState(
+            interval=options.interval,
+            query=Query(status=tuple(options.status), action=tuple(options.action)),
+            text_filter=options.text_filter,
+        )
         self.fresh: dict[str, Freshness] = {
             "runs": Freshness(),
             "invocations": Freshness(),
@@ -186,7 +195,8 @@ class MainScreen(Screen[None]):
         return self.query_one("#filter-input", Input)
 
     def on_mount(self) -> None:
-        self.filter_input.display = False
+        self.filter_input.display = bool(self.state.text_filter)
+        self.filter_input.value = self.state.text_filter
         self.detail.show_message("Select an invocation to see its detail.")
         for run_id in self.pinned:
             self.state.pinned_runs[run_id] = _placeholder_run(run_id, "loading", self.clock())
@@ -199,6 +209,11 @@ class MainScreen(Screen[None]):
         if self.state.selected_run_id:
             self._start_invocations()
         self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        remember = getattr(self.app, "remember", None)
+        if callable(remember):
+            remember(self.memory())
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -460,8 +475,10 @@ class MainScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#run-list")
     def _run_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value and event.row_key.value != self.state.selected_run_id:
-            self._select_run(event.row_key.value)
+        # A highlight can arrive for a row that a sync has just removed: its key is None.
+        key = event.row_key.value if event.row_key is not None else None
+        if key and key != self.state.selected_run_id:
+            self._select_run(key)
 
     @on(DataTable.RowSelected, "#run-list")
     def _run_selected(self, event: DataTable.RowSelected) -> None:
@@ -469,7 +486,7 @@ class MainScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#invocation-table")
     def _invocation_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._select_invocation(event.row_key.value)
+        self._select_invocation(event.row_key.value if event.row_key is not None else None)
 
     @on(DataTable.RowSelected, "#invocation-table")
     def _invocation_selected(self, event: DataTable.RowSelected) -> None:
@@ -534,6 +551,10 @@ class MainScreen(Screen[None]):
 
     def _render_table(self) -> None:
         self.table.show(self._visible_invocations(), self.state.progress, self.clock())
+        selected = self.state.selected_invocation_id
+        if selected is not None and self.table.row_count and not self.table.shows(selected):
+            # A filter hid the selected invocation: the detail follows the cursor's row.
+            self._select_invocation(self.table.selected_key)
         self._render_titles()
 
     def _render_detail(self) -> None:
@@ -587,6 +608,9 @@ class MainScreen(Screen[None]):
     def connection_state(self) -> str:
         """LIVE, RETRYING (attempt n, next in s) or OFFLINE (showing data from hh:mm:ss)."""
         errors = [f for f in self.fresh.values() if f.error is not None]
+        held = self.client.rate_limited_for
+        if held > 0 and not any(isinstance(f.error, Unauthorized | Forbidden) for f in errors):
+            return f"RATE LIMITED (next request in {max(1, round(held))}s)"
         if not errors:
             return "LIVE"
         worst = max(errors, key=lambda f: f.failures)
@@ -665,7 +689,11 @@ class MainScreen(Screen[None]):
 
         bar = Text()
         bar.append(" runwatch ", "reverse")
-        bar.append(f"  bctrl · {safe(self.source_label, limit=60)}  ")
+        if self.options.production:
+            bar.append(" ")
+            bar.append(" PRODUCTION ", "bold reverse red")
+        profile = f"{safe(self.options.profile, limit=24)} · " if self.options.profile else ""
+        bar.append(f"  {profile}bctrl · {safe(self.source_label, limit=60)}  ")
         connection = self.connection_state()
         bar.append(
             f" {'●' if not self.ascii_only else '*'} {connection} ",
@@ -823,15 +851,129 @@ class MainScreen(Screen[None]):
 
     def action_copy_id(self) -> None:
         """Copy the selected id to the clipboard (OSC 52: works over SSH and tmux)."""
-        if self._current_pane() == 0:
-            value = self.run_list.selected_key
-        else:
-            value = self.state.selected_invocation_id
+        value = self._selected_id()
         if not value:
             self.notify("Nothing selected to copy.", markup=False)
             return
         self.app.copy_to_clipboard(value)
         self.notify(f"Copied {value}", title="Copied", markup=False)
+
+    def _selected_id(self) -> str | None:
+        if self._current_pane() == 0:
+            return self.run_list.selected_key
+        return self.state.selected_invocation_id
+
+    def copy_choices(self) -> list[CopyChoice]:
+        """What ``y`` offers for the current selection."""
+        base = self.client.base_url
+        key_env = self.options.key_env
+        if self._current_pane() == 0 or self.state.selected_invocation_id is None:
+            run_id = self.run_list.selected_key or self.state.selected_run_id
+            if not run_id:
+                return []
+            run = next((r for r in self._ordered_runs() if r.id == run_id), None)
+            choices: list[CopyChoice] = [("Run id", run_id)]
+            if run is not None:
+                choices.append(("Run as JSON", run.model_dump_json(by_alias=True, indent=2)))
+            url = f"{base}/v1/runs/{run_id}/invocations"
+            choices.append(("curl for this run's invocations", curl_command(url, key_env)))
+            return choices
+        inv_id = self.state.selected_invocation_id
+        record = (
+            self.state.fulls.get(inv_id)
+            or self.state.details.get(inv_id)
+            or self.state.invocations.get(inv_id)
+        )
+        choices = [("Invocation id", inv_id)]
+        error = self._error_text(inv_id)
+        if error:
+            choices.append(("Error text", error))
+        if record is not None:
+            choices.append(("Invocation as JSON", record.model_dump_json(by_alias=True, indent=2)))
+        choices.append(
+            ("curl for this invocation", curl_command(f"{base}/v2/invocations/{inv_id}", key_env))
+        )
+        return choices
+
+    def _error_text(self, inv_id: str) -> str:
+        record = (
+            self.state.fulls.get(inv_id)
+            or self.state.details.get(inv_id)
+            or self.state.invocations.get(inv_id)
+        )
+        lines: list[str] = []
+        if record is not None and record.error is not None:
+            lines.append(" · ".join(p for p in (record.error.code, record.error.message) if p))
+        full = self.state.fulls.get(inv_id)
+        if full is not None and full.result is not None:
+            for step in full.result.failed_steps:
+                lines.append(f"step {step.index} {step.call}: {raw_value(step.error.code)}")
+                lines.append(f"  {step.error.message}")
+                if step.error.hint:
+                    lines.append(f"  hint: {step.error.hint}")
+                diag = step.error.diagnostic
+                if diag is not None and diag.docs_url:
+                    lines.append(f"  docs: {diag.docs_url}")
+        return "\n".join(lines)
+
+    def action_copy_menu(self) -> None:
+        """Open the copy menu: id, error, JSON or curl, by OSC 52 with a selectable fallback."""
+        choices = self.copy_choices()
+        if not choices:
+            self.notify("Nothing selected to copy.", markup=False)
+            return
+        self.app.push_screen(CopyScreen(choices))
+
+    def docs_url(self) -> str | None:
+        """The docs URL of the focused failed step, else of the first failed step."""
+        focused = self.focused
+        items = self.detail.step_items
+        ordered = ([focused] if isinstance(focused, StepItem) else []) + items
+        for item in ordered:
+            if isinstance(item, StepItem) and item.docs_url:
+                return item.docs_url
+        return None
+
+    def action_open_docs(self) -> None:
+        """Open a diagnostic's docs URL in a local browser, or show and copy it."""
+        url = self.docs_url()
+        if url is None:
+            self.notify("No docs link in this invocation.", markup=False)
+            return
+        if open_url(url):
+            self.notify(f"Opened {url}", title="Browser", markup=False)
+            return
+        self.app.push_screen(
+            CopyScreen([("Docs URL", url)], title="No local browser: URL copied", copy_first=True)
+        )
+
+    def action_toggle_pin(self) -> None:
+        """Pin or unpin the selected run (pins are remembered between sessions)."""
+        run_id = self.run_list.selected_key or self.state.selected_run_id
+        if not run_id:
+            return
+        if run_id in self.pinned:
+            self.pinned.remove(run_id)
+            self.state.pinned_runs.pop(run_id, None)
+            self.notify(f"Unpinned run {short_id(run_id)}", markup=False, timeout=2)
+        else:
+            self.pinned.append(run_id)
+            run = next((r for r in self.state.runs if r.id == run_id), None)
+            if run is not None:
+                self.state.pinned_runs[run_id] = run
+            self.notify(f"Pinned run {short_id(run_id)}", markup=False, timeout=2)
+        self._render_runs()
+        self.run_list.select_key(run_id)
+
+    def memory(self) -> ViewerMemory:
+        """What to remember for the next session."""
+        return ViewerMemory(
+            pinned=list(self.pinned),
+            status=list(self.state.query.status),
+            action=list(self.state.query.action),
+            text_filter=self.state.text_filter,
+            interval=self.state.interval,
+        )
 
     def action_toggle_pause(self) -> None:
         """Pause or resume polling; data age keeps counting."""

@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ class FaultConfig:
     _forced: deque[tuple[str, str]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     injected: int = 0
+    requests: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=100_000))
+    """Every request seen (monotonic time, path): tests count retries with it."""
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -47,6 +50,7 @@ class FaultConfig:
     def pick(self, path: str) -> str | None:
         """The fault for a request to ``path``, if any."""
         with self._lock:
+            self.requests.append((time.monotonic(), path))
             for i, (kind, prefix) in enumerate(self._forced):
                 exact = prefix.endswith("$")
                 if (path == prefix[:-1]) if exact else path.startswith(prefix):

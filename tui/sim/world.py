@@ -109,6 +109,7 @@ class RunPlan:
     speed_class: float = 1.0
     invocations: list[InvocationPlan] = field(default_factory=list)
     edge: bool = False
+    outcomes: tuple[str, ...] = ()  # forced outcome per sequence number (1-based), if given
 
     @property
     def active(self) -> bool:
@@ -153,6 +154,22 @@ class World:
                 None,
                 backlog=invocations,
             )
+        elif scenario == "ci":
+            # Two short runs that finish within a minute of world time: one all green,
+            # one with a failure. For `runwatch watch` demos and exit-status tests.
+            self._add_run(
+                root, "browser", now - 0.5, 0.5, "stopped", 6, outcomes=("succeeded",) * 6
+            )
+            self._add_run(
+                root,
+                "browser",
+                now - 0.5,
+                0.5,
+                "failed",
+                6,
+                outcomes=("succeeded", "succeeded", "failed") + ("succeeded",) * 3,
+                failure={"code": "invocation.failed", "message": "An invocation failed"},
+            )
         elif scenario in ("demo", "edge"):
             self._add_run(root, "browser", now - 240, 2.5, "active", None)
             self._add_run(root, "desktop", now - 600, 6.0, "active", None)
@@ -173,7 +190,7 @@ class World:
             if scenario == "edge":
                 self._add_run(root, "quantum", now - 120, 3.0, "paused", 6, edge=True)
         else:
-            raise ValueError(f"unknown scenario {scenario!r} (demo, big, edge)")
+            raise ValueError(f"unknown scenario {scenario!r} (demo, big, edge, ci)")
         self.advance()
 
     # -- time ----------------------------------------------------------------------------
@@ -201,6 +218,7 @@ class World:
         failure: dict[str, str] | None = None,
         backlog: int = 0,
         edge: bool = False,
+        outcomes: tuple[str, ...] = (),
     ) -> None:
         rng = random.Random(root.getrandbits(64))
         run = RunPlan(
@@ -216,6 +234,7 @@ class World:
             rng=rng,
             failure=failure,
             edge=edge,
+            outcomes=outcomes,
         )
         self.runs.append(run)
         if count is not None:
@@ -240,6 +259,8 @@ class World:
             if roll < 0.93
             else "cancelled"
         )
+        if seq <= len(run.outcomes):
+            outcome = run.outcomes[seq - 1]
         fail_index: int | None = None
         fail_kind: str | None = None
         if outcome == "failed":

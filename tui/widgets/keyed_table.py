@@ -112,6 +112,10 @@ class KeyedTable(DataTable[Text | str]):
         if key in self._order:
             self._order.remove(key)
 
+    def shows(self, key: str) -> bool:
+        """Whether ``key``'s row is in the table."""
+        return key in self._cells
+
     def select_key(self, key: str) -> bool:
         """Move the cursor to ``key``'s row; False when it is not shown."""
         if key not in self._cells:

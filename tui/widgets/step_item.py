@@ -54,6 +54,14 @@ class StepItem(Widget, can_focus=True):
     def failed(self) -> bool:
         return isinstance(self.step, FailedStep)
 
+    @property
+    def docs_url(self) -> str | None:
+        """The diagnostic's docs URL when it is an http(s) link (sanitised)."""
+        if not isinstance(self.step, FailedStep) or self.step.error.diagnostic is None:
+            return None
+        url = safe(self.step.error.diagnostic.docs_url or "", limit=300)
+        return url if url.startswith(("https://", "http://")) else None
+
     def action_expand(self) -> None:
         """Expand a failed step (a second press collapses it)."""
         if self.failed:

@@ -1,0 +1,106 @@
+"""Soak: the viewer against a faulty gateway, driven by keys, for a minute (in `make test`)
+or ten (`make soak`, which also checks that memory grows by less than 10 %).
+
+The gateway runs in its own process so the memory figures are the viewer's alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from tui.api.client import BctrlClient
+from tui.app import RunwatchApp
+
+from .conftest import fast_retry
+from .viewer_helpers import loaded
+
+KEYS = [
+    "j", "j", "k", "tab", "n", "enter", "e", "escape", "N", "F", "j", "F", "s", "s",
+    "a", "tab", "G", "g", "r", "p", "p", "+", "-", "y", "escape", "o", "escape",
+    "question_mark", "escape", "shift+tab", "j", "P", "P",
+]  # fmt: skip
+
+
+@pytest.fixture
+def faulty_gateway_url() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "gateway", "--port", "0", "--faults", "--speed", "2"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, line
+        yield match.group(0)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _rss_kib() -> int:
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+async def _soak(url: str, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    monkeypatch.setenv("SSH_CONNECTION", "soak")  # `o` must never start a browser
+    failures: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Worker.StateChanged) and message.state == WorkerState.ERROR:
+            failures.append(f"{message.worker.name}: {message.worker.error!r}")
+
+    client = BctrlClient("soak", url, retry=fast_retry())
+    app = RunwatchApp(client, source_label="soak", interval=0.5)
+    figures: dict[str, float] = {}
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await loaded(pilot, app)
+        started = time.monotonic()
+        baseline_at = started + min(60.0, seconds / 5)
+        keys = itertools.cycle(KEYS)
+        while time.monotonic() - started < seconds:
+            await pilot.press(next(keys))
+            await pilot.pause(0.25)
+            if "baseline" not in figures and time.monotonic() >= baseline_at:
+                figures["baseline"] = _rss_kib()
+            assert app.is_running
+            assert not failures, failures
+        figures["end"] = _rss_kib()
+        figures["rows"] = app.main_screen.table.row_count
+    assert not failures, failures
+    return figures
+
+
+async def test_soak_one_minute(faulty_gateway_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    seconds = float(os.environ.get("RUNWATCH_SOAK_SECONDS", "60"))
+    figures = await _soak(faulty_gateway_url, seconds, monkeypatch)
+    assert figures["end"] > 0
+
+
+@pytest.mark.slow
+async def test_soak_ten_minutes_memory(
+    faulty_gateway_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seconds = float(os.environ.get("RUNWATCH_LONG_SOAK_SECONDS", "600"))
+    figures = await _soak(faulty_gateway_url, seconds, monkeypatch)
+    growth = (figures["end"] - figures["baseline"]) / figures["baseline"]
+    print(
+        f"\nsoak {seconds:.0f}s: RSS {figures['baseline'] / 1024:.1f} MiB -> "
+        f"{figures['end'] / 1024:.1f} MiB ({growth:+.1%}), {figures['rows']:.0f} rows shown"
+    )
+    assert growth < 0.10
