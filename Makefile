@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest gateway soak screenshots snapshots-update clean
+.PHONY: demo test lint typecheck pytest gateway bench soak screenshots snapshots-update clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,8 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check tui tests
-	$(BIN)/ruff format --check tui tests
+	$(BIN)/ruff check tui tests bench
+	$(BIN)/ruff format --check tui tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy tui
@@ -34,6 +34,10 @@ pytest: $(STAMP)
 ## gateway: run the embedded gateway alone on port 8787
 gateway: $(STAMP)
 	$(BIN)/runwatch gateway --port 8787
+
+## bench: every performance figure of issue #4, with the naive baseline (several minutes)
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 ## soak: ten minutes against a faulty gateway, checking memory growth stays under 10 %
 soak: $(STAMP)

@@ -123,7 +123,7 @@ def test_lost_tty_exits_within_5s() -> None:
 def test_ascii_mode_writes_only_ascii() -> None:
     with terminal("--demo", "--ascii") as term:
         term.wait_for("Invocations")
-        term.wait_for("updated")
+        term.wait_for("up to date")
         os.write(term.master, b"\t")  # into the table: the detail fills in
         time.sleep(2.0)
         shown = ESCAPES.sub("", term.text())

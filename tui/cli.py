@@ -88,6 +88,7 @@ def _viewer_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not capture the mouse (native text selection works)",
     )
+    parser.add_argument("--naive-baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-remember",
         action="store_true",
@@ -134,6 +135,9 @@ def _gateway_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     parser.add_argument("--speed", type=float, default=1.0, help="world clock speed factor")
     parser.add_argument(
+        "--frozen", action="store_true", help="stop the world clock: nothing ever changes"
+    )
+    parser.add_argument(
         "--faults",
         action="store_true",
         help="inject 5xx, 429, slow, malformed and dropped responses",
@@ -170,6 +174,7 @@ def run_gateway(argv: Sequence[str]) -> int:
         speed=args.speed,
         faults=args.faults,
         fault_rate=args.fault_rate,
+        frozen=args.frozen,
     )
     try:
         server = GatewayServer(options)
@@ -297,6 +302,7 @@ def run_viewer(argv: Sequence[str]) -> int:
         ascii_only=args.ascii,
         theme=settings.theme,
         key_env=settings.key_env,
+        naive_baseline=args.naive_baseline,
     )
     try:
         app = RunwatchApp(connection.client, options=options)

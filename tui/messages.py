@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -27,12 +27,19 @@ class RunFetched(Message):
 
 @dataclass
 class InvocationsFetched(Message):
-    """Invocations of ``run_id`` under ``query``; ``complete`` once every page arrived."""
+    """What changed in ``run_id``'s invocations under ``query``.
+
+    ``invocations`` are new or changed rows, ``removed`` rows left the list, ``order`` is
+    the whole order when it is not the old one plus appended rows; ``complete`` once the
+    poll has read every page it needed.
+    """
 
     run_id: str
     query: tuple[tuple[str, ...], tuple[str, ...]]
     invocations: list[InvocationSummary]
     complete: bool
+    removed: list[str] = field(default_factory=list)
+    order: list[str] | None = None
 
 
 @dataclass

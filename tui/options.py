@@ -20,3 +20,4 @@ class ViewerOptions:
     ascii_only: bool = False
     theme: str | None = None
     key_env: str = "BCTRL_API_KEY"
+    naive_baseline: bool = False  # benchmark only: DataTable refilled on every poll

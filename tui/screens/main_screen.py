@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -17,18 +17,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
 
 from tui.api.client import BctrlClient
 from tui.api.enums import Action, InvocationStatus, RunStatus, UnknownValue
 from tui.api.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized
 from tui.api.models import (
     Invocation,
+    InvocationPage,
     InvocationSummary,
     InvocationV2,
     Progress,
     RunSummary,
 )
+from tui.api.pages import PagedInvocations, PollDelta
 from tui.api.text import short_id
 from tui.config import ViewerMemory
 from tui.format import clock_time, duration, raw_value, safe
@@ -46,6 +49,8 @@ from tui.options import ViewerOptions
 from tui.screens.copy_screen import CopyChoice, CopyScreen
 from tui.widgets.detail_panel import DetailPanel
 from tui.widgets.invocation_table import InvocationTable
+from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.naive_table import NaiveInvocationTable
 from tui.widgets.run_list import RunList
 from tui.widgets.step_item import StepItem
 
@@ -54,6 +59,7 @@ ACTION_CYCLE: list[tuple[str, ...]] = [()] + [(a.value,) for a in Action]
 FAILURES: tuple[str, ...] = ("failed", "timed_out", "cancelled")
 WAIT_MS = 5_000
 MAX_PROGRESS_FETCHES = 20
+PAGE_SIZE = 200
 MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
@@ -153,6 +159,7 @@ class MainScreen(Screen[None]):
         }
         self._refresh_runs = asyncio.Event()
         self._refresh_invocations = asyncio.Event()
+        self._full_refresh = False
         self._told_no_runs = False
         self._rng = random.Random()
 
@@ -165,7 +172,12 @@ class MainScreen(Screen[None]):
                 yield RunList(ascii_only=self.ascii_only, id="run-list")
             with Vertical(id="right-column"):
                 with Vertical(id="invocations-pane", classes="pane"):
-                    yield InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
+                    if self.options.naive_baseline:
+                        yield NaiveInvocationTable(
+                            ascii_only=self.ascii_only, id="invocation-table"
+                        )
+                    else:
+                        yield InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
                     yield Input(
                         placeholder="filter: text in action, id, status or error (esc clears)",
                         id="filter-input",
@@ -184,7 +196,8 @@ class MainScreen(Screen[None]):
 
     @property
     def table(self) -> InvocationTable:
-        return self.query_one(InvocationTable)
+        # The benchmark's baseline swaps in a DataTable with the same interface.
+        return cast(InvocationTable, self.query_one("#invocation-table"))
 
     @property
     def detail(self) -> DetailPanel:
@@ -267,30 +280,51 @@ class MainScreen(Screen[None]):
 
     @work(group="poll-invocations", exclusive=True, exit_on_error=False)
     async def poll_invocations(self, run_id: str, query: Query) -> None:
-        """Fetch every page of the run's invocations each interval, plus live progress."""
+        """Poll the run's invocations each interval: re-read only the pages that can have
+        changed (see :mod:`tui.api.pages`), plus live progress."""
         await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
+        paged = PagedInvocations()
         first = True
         while True:
             if first or not self.state.paused or self._refresh_invocations.is_set():
-                await self._fetch_invocations(run_id, query, first)
+                full, self._full_refresh = self._full_refresh, False
+                full = full or self.options.naive_baseline  # the baseline re-reads every page
+                await self._fetch_invocations(run_id, query, paged, first, full)
             first = False
             await self._sleep_until_refresh(self._refresh_invocations, "invocations")
 
-    async def _fetch_invocations(self, run_id: str, query: Query, first: bool) -> None:
-        rows: list[InvocationSummary] = []
+    async def _fetch_invocations(
+        self, run_id: str, query: Query, paged: PagedInvocations, first: bool, full: bool
+    ) -> None:
+        def fetch(cursor: str | None) -> Awaitable[InvocationPage]:
+            return self.client.list_invocations(
+                run_id, status=query.status, action=query.action, cursor=cursor, limit=PAGE_SIZE
+            )
+
+        def on_page(delta: PollDelta) -> None:
+            if first:  # the first rows show while the rest of a big run loads
+                self.post_message(
+                    InvocationsFetched(run_id, query.key(), delta.changed, complete=False)
+                )
+
         try:
-            async for page in self.client.iter_invocation_pages(
-                run_id, status=query.status, action=query.action, limit=200
-            ):
-                rows.extend(page.data)
-                if first and page.next_cursor:
-                    self.post_message(InvocationsFetched(run_id, query.key(), list(rows), False))
+            delta = await paged.poll(fetch, full=full, on_page=on_page)
         except ApiError as error:
             self.post_message(FetchFailed("invocations", run_id, error))
             return
-        self.post_message(InvocationsFetched(run_id, query.key(), rows, True))
-        live = [r.id for r in rows if not r.terminal][-MAX_PROGRESS_FETCHES:]
-        await self._fetch_progress(live)
+        changed = delta.changed
+        if first:  # every page but the last was already posted by on_page
+            last_ids = set(paged.pages[-1][1]) if paged.pages else set()
+            changed = [inv for inv in changed if inv.id in last_ids]
+        self.post_message(
+            InvocationsFetched(
+                run_id, query.key(), changed, True, removed=delta.removed, order=delta.order
+            )
+        )
+        # Progress bars only for live rows the user can see (at most MAX_PROGRESS_FETCHES).
+        on_screen = self.table.visible_keys()
+        live = [key for key in on_screen if key in paged.items and not paged.items[key].terminal]
+        await self._fetch_progress(live[:MAX_PROGRESS_FETCHES])
 
     async def _fetch_progress(self, invocation_ids: list[str]) -> None:
         semaphore = asyncio.Semaphore(4)
@@ -372,16 +406,27 @@ class MainScreen(Screen[None]):
     def _invocations_fetched(self, message: InvocationsFetched) -> None:
         if message.run_id != self.state.selected_run_id or message.query != self.state.query.key():
             return  # a late answer for a selection the user already left
+        invocations = self.state.invocations
+        for inv in message.invocations:
+            invocations[inv.id] = inv
+        for key in message.removed:
+            invocations.pop(key, None)
+        if message.order is not None:
+            self.state.invocations = {k: invocations[k] for k in message.order if k in invocations}
+        dirty = {inv.id for inv in message.invocations}
         if message.complete:
             self._mark_ok("invocations")
-            self.state.invocations = {inv.id: inv for inv in message.invocations}
             self.state.invocations_complete = True
-            live_ids = {i.id for i in message.invocations if not i.terminal}
-            self.state.progress = {k: v for k, v in self.state.progress.items() if k in live_ids}
-        else:
-            for inv in message.invocations:
-                self.state.invocations[inv.id] = inv
-        self._render_table()
+            if dirty or message.removed:
+                live = {k for k in self.state.progress if k in self.state.invocations}
+                self.state.progress = {
+                    k: v
+                    for k, v in self.state.progress.items()
+                    if k in live and not self.state.invocations[k].terminal
+                }
+            self._render_runs()
+        structural = bool(message.removed) or message.order is not None
+        self._render_table(None if structural else dirty)
         selected = self.state.selected_invocation_id
         if selected and selected in self.state.invocations:
             summary = self.state.invocations[selected]
@@ -473,23 +518,22 @@ class MainScreen(Screen[None]):
 
     # -- selection -----------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#run-list")
-    def _run_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(KeyedTable.RowHighlighted, "#run-list")
+    def _run_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         # A highlight can arrive for a row that a sync has just removed: its key is None.
-        key = event.row_key.value if event.row_key is not None else None
-        if key and key != self.state.selected_run_id:
-            self._select_run(key)
+        if event.row_key and event.row_key != self.state.selected_run_id:
+            self._select_run(event.row_key)
 
-    @on(DataTable.RowSelected, "#run-list")
-    def _run_selected(self, event: DataTable.RowSelected) -> None:
+    @on(KeyedTable.RowSelected, "#run-list")
+    def _run_selected(self, event: KeyedTable.RowSelected) -> None:
         self.action_drill()
 
-    @on(DataTable.RowHighlighted, "#invocation-table")
-    def _invocation_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._select_invocation(event.row_key.value if event.row_key is not None else None)
+    @on(KeyedTable.RowHighlighted, "#invocation-table")
+    def _invocation_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        self._select_invocation(event.row_key)
 
-    @on(DataTable.RowSelected, "#invocation-table")
-    def _invocation_selected(self, event: DataTable.RowSelected) -> None:
+    @on(KeyedTable.RowSelected, "#invocation-table")
+    def _invocation_selected(self, event: KeyedTable.RowSelected) -> None:
         self.action_drill()
 
     def _select_run(self, run_id: str) -> None:
@@ -549,8 +593,11 @@ class MainScreen(Screen[None]):
                 out.append(inv)
         return out
 
-    def _render_table(self) -> None:
-        self.table.show(self._visible_invocations(), self.state.progress, self.clock())
+    def _render_table(self, dirty: set[str] | None = None) -> None:
+        """Show the visible invocations; ``dirty`` limits the rows rebuilt (None: all)."""
+        if self.state.text_filter or self.options.naive_baseline:
+            dirty = None  # the filter decides which rows exist: rebuild the order
+        self.table.show(self._visible_invocations(), self.state.progress, self.clock(), dirty)
         selected = self.state.selected_invocation_id
         if selected is not None and self.table.row_count and not self.table.shows(selected):
             # A filter hid the selected invocation: the detail follows the cursor's row.
@@ -597,6 +644,13 @@ class MainScreen(Screen[None]):
         now = self.clock()
         if fresh.updated_at is None:
             text = "loading…" if fresh.error is None else "no data yet"
+        elif (
+            fresh.error is None
+            and not self.state.paused
+            and now - fresh.updated_at < max(2 * self.state.interval, self.state.interval + 3)
+        ):
+            # Fresh data says so without a ticking number: an idle screen stays still.
+            text = "up to date"
         else:
             text = f"updated {duration(now - fresh.updated_at)} ago"
         if fresh.error is not None:
@@ -636,8 +690,8 @@ class MainScreen(Screen[None]):
         state = self.state
         runs_pane = self.query_one("#runs-pane")
         count = len(self._ordered_runs())
-        runs_pane.border_title = Text(f"Runs ({count})")
-        runs_pane.border_subtitle = Text(self._freshness("runs"))
+        _set_title(runs_pane, Text(f"Runs ({count})"))
+        _set_subtitle(runs_pane, Text(self._freshness("runs")))
 
         inv_pane = self.query_one("#invocations-pane")
         title = "Invocations"
@@ -650,7 +704,7 @@ class MainScreen(Screen[None]):
             title += f" · action: {','.join(state.query.action)}"
         if state.text_filter:
             title += f" · /{safe(state.text_filter, limit=20)}"
-        inv_pane.border_title = Text(title)
+        _set_title(inv_pane, Text(title))
         if state.selected_run_id in state.not_found_runs:
             sub = "run not found (run.not_found)"
         elif state.selected_run_id is None:
@@ -670,22 +724,22 @@ class MainScreen(Screen[None]):
                     else " in this run"
                 )
             sub += " · " + self._freshness("invocations")
-        inv_pane.border_subtitle = Text(sub)
+        _set_subtitle(inv_pane, Text(sub))
 
         detail_pane = self.query_one("#detail-pane")
         selected = state.selected_invocation_id
         if selected:
             record = state.fulls.get(selected) or state.details.get(selected)
-            detail_pane.border_title = Text(f"Invocation {short_id(selected)}")
+            _set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
             if record is not None and record.terminal:
-                detail_pane.border_subtitle = Text("final · never refetched")
+                _set_subtitle(detail_pane, Text("final · never refetched"))
             else:
-                detail_pane.border_subtitle = Text(
-                    "following (long-poll) · " + self._freshness("detail")
+                _set_subtitle(
+                    detail_pane, Text("following (long-poll) · " + self._freshness("detail"))
                 )
         else:
-            detail_pane.border_title = Text("Detail")
-            detail_pane.border_subtitle = Text("")
+            _set_title(detail_pane, Text("Detail"))
+            _set_subtitle(detail_pane, Text(""))
 
         bar = Text()
         bar.append(" runwatch ", "reverse")
@@ -704,7 +758,10 @@ class MainScreen(Screen[None]):
             bar.append("   ")
             bar.append(" PAUSED ", "bold reverse")
         bar.append("   ? help")
-        self.query_one("#status-bar", Static).update(bar)
+        status_bar = self.query_one("#status-bar", Static)
+        if bar.plain != getattr(status_bar, "_runwatch_plain", None):
+            status_bar._runwatch_plain = bar.plain  # type: ignore[attr-defined]
+            status_bar.update(bar)
         self.set_class(state.paused, "-paused")
 
     # -- actions -------------------------------------------------------------------------
@@ -999,7 +1056,8 @@ class MainScreen(Screen[None]):
         self._render_titles()
 
     def action_refresh_now(self) -> None:
-        """Refresh every pane now (also while paused)."""
+        """Refresh every pane now (also while paused), re-reading every page."""
+        self._full_refresh = True
         self._refresh_runs.set()
         self._refresh_invocations.set()
         for fresh in self.fresh.values():
@@ -1033,6 +1091,18 @@ def _describe_error(error: ApiError, *, short: bool = False) -> str:
     if error.request_id:
         parts.append(f"request {error.request_id}")
     return safe(" · ".join(parts), limit=300)
+
+
+def _set_title(widget: Widget, title: Text) -> None:
+    """Change a border title only when its text changes: any assignment repaints the pane."""
+    if str(widget.border_title) != title.plain:
+        widget.border_title = title
+
+
+def _set_subtitle(widget: Widget, subtitle: Text) -> None:
+    """Change a border subtitle only when its text changes (see :func:`_set_title`)."""
+    if str(widget.border_subtitle) != subtitle.plain:
+        widget.border_subtitle = subtitle
 
 
 def _utc(timestamp: float) -> datetime:

@@ -30,6 +30,8 @@ class FaultConfig:
     injected: int = 0
     requests: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     """Every request seen (monotonic time, path): tests count retries with it."""
+    client_ports: set[int] = field(default_factory=set)
+    """Client ports seen: one per TCP connection (the benchmark checks reuse with it)."""
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -74,6 +76,9 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        client = scope.get("client")
+        if client:
+            self.config.client_ports.add(int(client[1]))
         kind = self.config.pick(scope.get("path", "/"))
         if kind is None:
             await self.app(scope, receive, send)

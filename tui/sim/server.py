@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 import uvicorn
@@ -27,6 +28,7 @@ class GatewayOptions:
     speed: float = 1.0
     faults: bool = False
     fault_rate: float = 0.15
+    frozen: bool = False  # the world clock stands still: nothing ever changes
 
 
 class GatewayServer:
@@ -40,12 +42,16 @@ class GatewayServer:
         faults: FaultConfig | None = None,
     ) -> None:
         self.options = options or GatewayOptions()
-        self.world = world or World(
-            self.options.scenario,
-            seed=self.options.seed,
-            invocations=self.options.invocations,
-            speed=self.options.speed,
-        )
+        if world is None:
+            frozen_at = time.time()
+            world = World(
+                self.options.scenario,
+                seed=self.options.seed,
+                invocations=self.options.invocations,
+                speed=self.options.speed,
+                clock=(lambda: frozen_at) if self.options.frozen else None,
+            )
+        self.world = world
         if faults is None:
             faults = FaultConfig(rate=self.options.fault_rate if self.options.faults else 0.0)
         self.faults = faults

@@ -1,0 +1,528 @@
+"""``make bench``: every performance figure of issue #4, for runwatch and a naive baseline.
+
+The real app is driven two ways against the embedded gateway (in its own process, so its
+CPU is not counted as the viewer's):
+
+- in a pseudo-terminal, as a user runs it: cold start, keypress-to-frame latency, idle and
+  churn terminal output and CPU, resident memory;
+- headless with Pilot, where the event loop can be watched: time to first rows, the
+  longest event-loop stall while a big run loads and while scrolling, request discipline.
+
+The baseline is the same viewer with Textual's DataTable cleared and refilled on every
+poll and every page re-read (``--naive-baseline``). Figures print as a table and are written
+to ``bench/results/``. ``--quick`` runs small sizes (the smoke test in ``make test``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import platform
+import pty
+import re
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tui.api.client import BctrlClient
+from tui.app import RunwatchApp
+from tui.options import ViewerOptions
+from tui.screens.main_screen import MainScreen
+from tui.sim.server import GatewayOptions, GatewayServer
+from tui.sim.world import World
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()=>78]")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+TARGETS: dict[str, tuple[str, float, str]] = {
+    # key: (what, target, unit); lower is better for every figure
+    "cold_start_p50_s": ("cold start to first frame with data (p50)", 0.6, "s"),
+    "first_rows_s": ("10k run: first rows visible after selecting", 0.5, "s"),
+    "load_max_stall_ms": ("10k run: longest event-loop stall while loading", 100, "ms"),
+    "key_to_frame_p50_ms": ("keypress to frame, 10k table (p50)", 50, "ms"),
+    "key_to_frame_p95_ms": ("keypress to frame, 10k table (p95)", 50, "ms"),
+    "idle_output_kbps": ("nothing changes, every 2 s: terminal output", 1.0, "KB/s"),
+    "idle_cpu_pct": ("nothing changes, every 2 s: CPU", 1.0, "%"),
+    "churn_cpu_pct": ("~50 rows/s changing in 10k rows, 160x48: CPU", 10.0, "%"),
+    "churn_output_kbps": ("~50 rows/s changing in 10k rows, 160x48: output", 25.0, "KB/s"),
+    "rss_10k_mb": ("resident memory, 10k invocations loaded", 150, "MB"),
+    "huge_max_stall_ms": ("100k invocations: longest stall (load, scroll, select)", 200, "ms"),
+    "max_in_flight_per_resource": ("requests in flight per resource (max)", 1, ""),
+    "terminal_refetches": ("terminal invocations fetched again", 0, ""),
+    "connections_per_100_requests": ("TCP connections per 100 requests", 5, ""),
+}
+
+
+@dataclass
+class Sizes:
+    big: int = 10_000
+    huge: int = 100_000
+    cold_runs: int = 5
+    key_presses: int = 30
+    window_s: float = 20.0
+
+
+# -- the gateway in its own process -----------------------------------------------------
+
+
+@contextlib.contextmanager
+def gateway(*args: str) -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "gateway", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
+        if not match:
+            raise RuntimeError("gateway did not start")
+        yield match.group(0)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+# -- a pseudo-terminal --------------------------------------------------------------------
+
+
+@dataclass
+class Pty:
+    process: subprocess.Popen[bytes]
+    master: int
+    output: bytearray = field(default_factory=bytearray)
+    stamps: list[tuple[float, int]] = field(default_factory=list)  # (time, bytes so far)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def screen_text(self) -> str:
+        with self.lock:
+            return ESCAPES.sub(b"", bytes(self.output)).decode("utf-8", "replace")
+
+    def wait_for(self, pattern: str, timeout: float = 60.0) -> float:
+        started = time.monotonic()
+        regex = re.compile(pattern)
+        while not regex.search(self.screen_text()[-20000:]):
+            if time.monotonic() - started > timeout or self.process.poll() is not None:
+                raise TimeoutError(f"never saw {pattern!r}")
+            time.sleep(0.01)
+        return time.monotonic() - started
+
+    def wait_for_rows(self, n: int, timeout: float = 120.0) -> None:
+        """Until a pane subtitle says at least ``n`` invocations are shown."""
+        started = time.monotonic()
+        while True:
+            counts = [
+                int(c) for c in re.findall(r"(\d+)(?: of \d+)? shown", self.screen_text()[-20000:])
+            ]
+            if counts and max(counts) >= n:
+                return
+            if time.monotonic() - started > timeout or self.process.poll() is not None:
+                raise TimeoutError(f"never saw {n} rows")
+            time.sleep(0.02)
+
+    def size(self) -> int:
+        with self.lock:
+            return len(self.output)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+@contextlib.contextmanager
+def pty_app(*args: str, cols: int = 120, rows: int = 40) -> Iterator[Pty]:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "RUNWATCH_"))}
+    env.update(TERM="xterm-256color", BCTRL_API_KEY="bench")
+
+    def controlling_tty() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "--no-remember", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        preexec_fn=controlling_tty,
+    )
+    os.close(slave)
+    term = Pty(process, master)
+
+    def pump() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with term.lock:
+                term.output.extend(chunk)
+                term.stamps.append((time.monotonic(), len(term.output)))
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        yield term
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGHUP)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        os.close(master)
+
+
+def cold_start(sizes: Sizes, naive: bool) -> float:
+    """Seconds from exec to the first frame showing invocation rows (p50)."""
+    times = []
+    extra = ["--naive-baseline"] if naive else []
+    for _ in range(sizes.cold_runs):
+        started = time.monotonic()
+        with pty_app("--demo", *extra) as term:
+            term.wait_for(r"(succeeded|failed|running).{0,40}\d\d:\d\d:\d\d")
+            times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+def key_latency_and_rss(url: str, sizes: Sizes, naive: bool) -> dict[str, float]:
+    """Keypress-to-frame in a loaded big table (pty), and the viewer's RSS."""
+    extra = ["--naive-baseline"] if naive else []
+    with pty_app("--base-url", url, "--interval", "2", *extra) as term:
+        term.wait_for_rows(sizes.big)
+        time.sleep(1.0)
+        os.write(term.master, b"\t")
+        time.sleep(1.0)
+        latencies = []
+        for _ in range(sizes.key_presses):
+            before = term.size()
+            sent = time.monotonic()
+            os.write(term.master, b"j")
+            deadline = sent + 2.0
+            while term.size() == before and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            with term.lock:
+                first = next((t for t, n in term.stamps if n > before), time.monotonic())
+            latencies.append((first - sent) * 1000)
+            time.sleep(0.12)
+        latencies.sort()
+        return {
+            "key_to_frame_p50_ms": statistics.median(latencies),
+            "key_to_frame_p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+            "rss_10k_mb": term.rss_mb(),
+        }
+
+
+def output_and_cpu(term: Pty, seconds: float) -> tuple[float, float]:
+    bytes0, cpu0, t0 = term.size(), term.cpu_seconds(), time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    kbps = (term.size() - bytes0) / 1024 / elapsed
+    cpu = (term.cpu_seconds() - cpu0) / elapsed * 100
+    return kbps, cpu
+
+
+def idle(sizes: Sizes, naive: bool) -> dict[str, float]:
+    """A world that never changes, refreshing every 2 s: only the freshness clock moves."""
+    extra = ["--naive-baseline"] if naive else []
+    run_id = World("demo", seed=7).runs[2].id
+    with gateway("--frozen") as url, pty_app("--base-url", url, run_id, *extra) as term:
+        term.wait_for(r"40 shown")
+        time.sleep(3.0)
+        kbps, cpu = output_and_cpu(term, sizes.window_s)
+    return {"idle_output_kbps": kbps, "idle_cpu_pct": cpu}
+
+
+def churn_rate(n: int, speed: float, seconds: float = 20.0) -> float:
+    """Rows whose summary changes per second in the big world at ``speed`` (by simulation)."""
+    now0 = time.time()
+    clock = [now0]
+    world = World("big", invocations=n, speed=speed, clock=lambda: clock[0])
+    run = world.runs[0]
+
+    def snapshot() -> dict[str, str]:
+        world.advance()
+        t = clock[0]
+        return {p.id: p.status(t) for p in world.visible(run, t)}
+
+    changed = 0
+    before = snapshot()
+    for step in range(1, int(seconds) + 1):
+        clock[0] = now0 + step * speed
+        after = snapshot()
+        changed += sum(1 for k, v in after.items() if before.get(k) != v)
+        before = after
+    return changed / seconds
+
+
+def churn(sizes: Sizes, naive: bool) -> dict[str, float]:
+    speed = 8.0
+    extra = ["--naive-baseline"] if naive else []
+    args = ("--scenario", "big", "--invocations", str(sizes.big), "--speed", str(speed))
+    with (
+        gateway(*args) as url,
+        pty_app("--base-url", url, *extra, cols=160, rows=48) as term,
+    ):
+        term.wait_for_rows(sizes.big)
+        time.sleep(3.0)
+        kbps, cpu = output_and_cpu(term, sizes.window_s)
+    return {
+        "churn_cpu_pct": cpu,
+        "churn_output_kbps": kbps,
+        "churn_rows_per_s": churn_rate(sizes.big, speed),
+    }
+
+
+# -- headless: event-loop stalls and requests ---------------------------------------------
+
+
+class StallMonitor:
+    """The longest time the event loop failed to wake a 5 ms sleeper."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(0.005)
+            self.worst = max(self.worst, time.perf_counter() - started - 0.005)
+
+    def start(self) -> None:
+        self.worst = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> float:
+        if self._task is not None:
+            self._task.cancel()
+        return self.worst * 1000
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.005)
+
+
+async def load_big(url: str, n: int, naive: bool, scroll: bool) -> dict[str, float]:
+    client = BctrlClient("bench", url)
+    app = RunwatchApp(client, ViewerOptions(naive_baseline=naive, source_label="bench"))
+    monitor = StallMonitor()
+    out: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(lambda: isinstance(app.screen, MainScreen))
+        screen = app.main_screen
+        monitor.start()
+        await _until(lambda: screen.state.selected_run_id is not None)
+        selected_at = time.monotonic()
+        await _until(lambda: screen.table.row_count > 0)
+        out["first_rows_s"] = time.monotonic() - selected_at
+        await _until(lambda: screen.state.invocations_complete and screen.table.row_count >= n)
+        await pilot.pause(0.2)
+        out["load_max_stall_ms"] = monitor.stop()
+        if scroll:
+            monitor.start()
+            screen.table.focus()
+            for key in ["pagedown"] * 10 + ["G", "k", "k", "g", "j", "enter"]:
+                await pilot.press(key)
+            await pilot.pause(0.5)
+            out["scroll_max_stall_ms"] = monitor.stop()
+            out["selection_works"] = float(screen.state.selected_invocation_id is not None)
+    return out
+
+
+async def requests_discipline(n: int) -> dict[str, float]:
+    """In-flight requests per resource, terminal re-fetches, connection reuse."""
+    server = GatewayServer(GatewayOptions(scenario="big", invocations=n, speed=4.0)).start()
+    client = BctrlClient("bench", server.url)
+    in_flight: dict[str, int] = {}
+    worst = 0
+    terminal_seen: set[str] = set()
+    refetches = 0
+    calls = 0
+    original = client._call
+
+    async def counted(method: str, path: str, model: Any, **kwargs: Any) -> Any:
+        nonlocal worst, refetches, calls
+        parts = path.strip("/").split("/")
+        resource = "/".join(parts[:3])
+        if parts[-1] == "wait":
+            resource = f"wait/{parts[2]}"
+        ident = parts[2] if parts[1] == "invocations" and len(parts) > 2 else None
+        if ident is not None and ident in terminal_seen and method == "GET":
+            refetches += 1
+        in_flight[resource] = in_flight.get(resource, 0) + 1
+        worst = max(worst, in_flight[resource])
+        calls += 1
+        try:
+            result = await original(method, path, model, **kwargs)
+        finally:
+            in_flight[resource] -= 1
+        record = getattr(result, "data", result)
+        record = getattr(record, "invocation", record)
+        if ident is not None and getattr(record, "terminal", False):
+            terminal_seen.add(ident)
+        return result
+
+    client._call = counted  # type: ignore[method-assign]
+    app = RunwatchApp(client, ViewerOptions(source_label="bench", interval=0.5))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(lambda: isinstance(app.screen, MainScreen))
+            screen = app.main_screen
+            await _until(lambda: screen.state.invocations_complete)
+            screen.table.focus()
+            for _ in range(40):  # walk over rows, live and terminal, back and forth
+                await pilot.press("k")
+                await pilot.pause(0.15)
+            for _ in range(40):
+                await pilot.press("j")
+                await pilot.pause(0.15)
+    finally:
+        server.stop()
+    return {
+        "max_in_flight_per_resource": float(worst),
+        "terminal_refetches": float(refetches),
+        "connections_per_100_requests": 100 * len(server.faults.client_ports) / max(1, calls),
+        "requests": float(calls),
+    }
+
+
+def headless(sizes: Sizes, naive: bool) -> dict[str, float]:
+    out: dict[str, float] = {}
+    args = ("--scenario", "big", "--invocations", str(sizes.big), "--frozen")
+    with gateway(*args) as url:
+        out.update(asyncio.run(load_big(url, sizes.big, naive, scroll=False)))
+        out.update(key_latency_and_rss(url, sizes, naive))
+    huge_args = ("--scenario", "big", "--invocations", str(sizes.huge), "--frozen")
+    try:
+        with gateway(*huge_args) as url:
+            huge = asyncio.run(load_big(url, sizes.huge, naive, scroll=True))
+        out["huge_max_stall_ms"] = max(huge["load_max_stall_ms"], huge["scroll_max_stall_ms"])
+        out["huge_selection_works"] = huge["selection_works"]
+    except TimeoutError:
+        out["huge_max_stall_ms"] = float("inf")  # never finished loading
+    if not naive:
+        out.update(asyncio.run(requests_discipline(sizes.big)))
+    return out
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def measure(sizes: Sizes, naive: bool) -> dict[str, float]:
+    """Every figure; a part that does not finish (the baseline on 100k) counts as infinite."""
+    figures: dict[str, float] = {}
+    parts: list[Callable[[], dict[str, float]]] = [
+        lambda: {"cold_start_p50_s": cold_start(sizes, naive)},
+        lambda: headless(sizes, naive),
+        lambda: idle(sizes, naive),
+        lambda: churn(sizes, naive),
+    ]
+    for part in parts:
+        try:
+            figures.update(part())
+        except TimeoutError as error:
+            print(f"({'naive' if naive else 'runwatch'}: {error})", file=sys.stderr)
+    return figures
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def report(ours: dict[str, float], naive: dict[str, float] | None, sizes: Sizes) -> str:
+    lines = [
+        f"runwatch benchmark: {sizes.big:,} and {sizes.huge:,} invocations",
+        f"{'figure':<58} {'target':>9} {'runwatch':>10} {'naive':>10} {'ratio':>7}  met",
+    ]
+    for key, (what, target, unit) in TARGETS.items():
+        value = ours.get(key)
+        base = naive.get(key) if naive else None
+        shown_target = f"<={target:g}{unit}"
+        value_s = "-" if value is None else f"{value:.3g}{unit}"
+        base_s = "-" if base is None else f"{base:.3g}{unit}"
+        ratio = f"{base / value:.1f}x" if value and base else "-"
+        met = "yes" if value is not None and value <= target else "NO"
+        lines.append(f"{what:<58} {shown_target:>9} {value_s:>10} {base_s:>10} {ratio:>7}  {met}")
+    if "churn_rows_per_s" in ours:
+        lines.append(f"(churn measured at {ours['churn_rows_per_s']:.0f} changed rows/s)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    args = parser.parse_args(argv)
+    sizes = (
+        Sizes(big=600, huge=2_000, cold_runs=1, key_presses=5, window_s=3.0)
+        if args.quick
+        else Sizes()
+    )
+    ours = measure(sizes, naive=False)
+    print(report(ours, None, sizes), flush=True)
+    naive = None if args.no_baseline else measure(sizes, naive=True)
+    text = report(ours, naive, sizes)
+    print(text)
+    met = {k: ours.get(k, float("inf")) <= target for k, (_, target, _) in TARGETS.items()}
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "sizes": sizes.__dict__,
+        "runwatch": ours,
+        "naive": naive,
+        "targets": {k: t for k, (_, t, _) in TARGETS.items()},
+        "met": met,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = "quick" if args.quick else stamp
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    if not args.quick:
+        (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
