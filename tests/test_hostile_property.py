@@ -19,6 +19,7 @@ from tui.api.client import BctrlClient
 from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
 from tui.app import RunwatchApp
 from tui.messages import DetailFetched, FullFetched, InvocationsFetched, RunsFetched
+from tui.screens.main_screen import MainScreen
 from tui.sim.world import World
 
 from .conftest import FROZEN_NOW, fast_retry
@@ -72,6 +73,27 @@ def _closed_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+def _show(
+    app: RunwatchApp,
+    run: RunSummary,
+    summary: InvocationSummary,
+    v2: InvocationV2,
+    full: Invocation | None = None,
+) -> MainScreen:
+    """Put one run and invocation on screen through the handlers the workers feed."""
+    screen = app.main_screen
+    screen._runs_fetched(RunsFetched([run]))
+    screen._select_run(run.id)
+    screen._invocations_fetched(
+        InvocationsFetched(run.id, screen.state.query.key(), [summary], True)
+    )
+    screen._select_invocation(summary.id)
+    screen._detail_fetched(DetailFetched(v2))
+    if full is not None:
+        screen._full_fetched(FullFetched(full, False))
+    return screen
+
+
 def _frame(app: RunwatchApp) -> str:
     update = app.screen._compositor.render_full_update()
     lines = []
@@ -98,15 +120,7 @@ async def test_every_rendered_field_is_safe(text: str) -> None:
     app = RunwatchApp(client, source_label=text, clock=lambda: now, interval=60)
     async with app.run_test(size=(160, 60)) as pilot:
         await pilot.pause(0.1)
-        screen = app.main_screen
-        screen._runs_fetched(RunsFetched([run]))
-        screen._select_run(run.id)
-        screen._invocations_fetched(
-            InvocationsFetched(run.id, screen.state.query.key(), [summary], True)
-        )
-        screen._select_invocation(summary.id)
-        screen._detail_fetched(DetailFetched(v2))
-        screen._full_fetched(FullFetched(full, False))
+        screen = _show(app, run, summary, v2, full)
         screen.detail.expand_all()
         await pilot.pause(0.2)
         frame = _frame(app)
@@ -127,14 +141,7 @@ async def test_megabyte_result_is_capped_and_app_stays_responsive() -> None:
     app = RunwatchApp(client, source_label="big", clock=lambda: now, interval=60)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.1)
-        screen = app.main_screen
-        screen._runs_fetched(RunsFetched([run]))
-        screen._select_run(run.id)
-        screen._invocations_fetched(
-            InvocationsFetched(run.id, screen.state.query.key(), [summary], True)
-        )
-        screen._select_invocation(summary.id)
-        screen._detail_fetched(DetailFetched(v2))
+        screen = _show(app, run, summary, v2)
         await pilot.pause(0.2)
         shown = str(screen.detail.query_one("#detail-result").render())
         assert "more characters)" in shown and len(shown) < 250_000

@@ -20,6 +20,6 @@ def test_api_package_never_imports_textual() -> None:
 
 
 def test_gateway_never_imports_textual() -> None:
-    modules = _modules_after_import("tui.sim")
+    modules = _modules_after_import("tui.sim.server")
     assert "tui.sim.server" in modules
     assert not [m for m in modules if m == "textual" or m.startswith("textual.")]

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -18,6 +15,7 @@ import pytest
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from bench.harness import gateway
 from tui.api.client import BctrlClient
 from tui.app import RunwatchApp
 
@@ -33,20 +31,8 @@ KEYS = [
 
 @pytest.fixture
 def faulty_gateway_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "gateway", "--port", "0", "--faults", "--speed", "2"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, line
-        yield match.group(0)
-    finally:
-        process.terminate()
-        process.wait(10)
+    with gateway("--faults", "--speed", "2") as url:
+        yield url
 
 
 def _rss_kib() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -82,6 +83,7 @@ class RunwatchApp(App[None]):
         self.ascii_only = self.options.ascii_only
         self.final_memory: ViewerMemory | None = None
         self._ascii_filter = AsciiFilter()
+        self._hung_up = False
         if self.options.theme:
             if self.options.theme not in self.available_themes:
                 names = ", ".join(sorted(self.available_themes))
@@ -111,8 +113,6 @@ class RunwatchApp(App[None]):
         """Exit on SIGHUP, and when the controlling terminal goes away."""
         if self.is_headless or os.name != "posix":
             return
-        import asyncio
-
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, self._hang_up)
@@ -129,6 +129,9 @@ class RunwatchApp(App[None]):
 
     def _hang_up(self) -> None:
         """Leave now; if the exit itself stalls (a dead tty), force it after a grace period."""
+        if self._hung_up:
+            return  # the TTY check keeps firing until the loop stops: one exit is enough
+        self._hung_up = True
         self._return_code = 129
         self.exit(return_code=129)
 

@@ -23,6 +23,7 @@ from tui.config import (
     resolve,
     save_memory,
 )
+from tui.sim.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
     from tui.api.client import BctrlClient
@@ -71,12 +72,6 @@ def _viewer_parser() -> argparse.ArgumentParser:
         help="runs to pin at the top of the run list (selected first)",
     )
     _connection_options(parser)
-    parser.add_argument(
-        "--scenario",
-        default="demo",
-        choices=["demo", "big", "edge", "ci"],
-        help="gateway scenario for --demo (default demo)",
-    )
     parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
     parser.add_argument(
         "--ascii",
@@ -106,6 +101,12 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="start the embedded gateway on a free loopback port and use it",
     )
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        choices=SCENARIOS,
+        help="gateway scenario for --demo (default demo; ci's runs finish within a minute)",
+    )
     parser.add_argument("--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL)")
     parser.add_argument(
         "--interval",
@@ -124,7 +125,7 @@ def _gateway_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = free)")
     parser.add_argument("--token", help="accept only this bearer token (default: any)")
-    parser.add_argument("--scenario", default="demo", choices=["demo", "big", "edge", "ci"])
+    parser.add_argument("--scenario", default="demo", choices=SCENARIOS)
     parser.add_argument(
         "--invocations",
         type=int,
@@ -225,7 +226,7 @@ def _check_common(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _connect(args: argparse.Namespace, *, scenario: str = "demo") -> Connection | int:
+def _connect(args: argparse.Namespace) -> Connection | int:
     """Resolve flags > env > profile > defaults into a client; an int is an exit code."""
     from tui.api.client import BctrlClient, RetryPolicy
 
@@ -246,7 +247,7 @@ def _connect(args: argparse.Namespace, *, scenario: str = "demo") -> Connection 
     if args.demo:
         from tui.sim.server import GatewayOptions, GatewayServer
 
-        gateway = GatewayServer(GatewayOptions(scenario=scenario)).start()
+        gateway = GatewayServer(GatewayOptions(scenario=args.scenario)).start()
         settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
         label = f"demo gateway {gateway.url}"
     else:
@@ -278,7 +279,7 @@ def run_viewer(argv: Sequence[str]) -> int:
     if bad:
         return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
     try:
-        connection = _connect(args, scenario=args.scenario)
+        connection = _connect(args)
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
@@ -352,12 +353,6 @@ examples:
         help="exit 5 after the API has been unreachable this long (default 60)",
     )
     _connection_options(parser)
-    parser.add_argument(
-        "--scenario",
-        default="demo",
-        choices=["demo", "big", "edge", "ci"],
-        help="gateway scenario for --demo (default demo; ci finishes within a minute)",
-    )
     return parser
 
 
@@ -374,7 +369,7 @@ def run_watch(argv: Sequence[str]) -> int:
     if args.timeout is not None and args.timeout <= 0:
         return _fail(EXIT_USAGE, "--timeout must be positive")
     try:
-        connection = _connect(args, scenario=args.scenario)
+        connection = _connect(args)
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):

@@ -36,13 +36,6 @@ def open_url(url: str) -> bool:
         return False
 
 
-def curl_command(url: str, key_env: str, *, method: str = "GET", body: str | None = None) -> str:
-    """A copy-pasteable curl for ``url``; the key is a ``$VARIABLE``, never its value."""
-    parts = ["curl", "-sS"]
-    if method != "GET":
-        parts += ["-X", method]
-    command = shlex.join(parts)
-    command += f' -H "Authorization: Bearer ${key_env}"'
-    if body is not None:
-        command += " -H 'Content-Type: application/json' --data " + shlex.quote(body)
-    return command + " " + shlex.quote(url)
+def curl_command(url: str, key_env: str) -> str:
+    """A copy-pasteable GET of ``url``; the key is a ``$VARIABLE``, never its value."""
+    return f'curl -sS -H "Authorization: Bearer ${key_env}" {shlex.quote(url)}'

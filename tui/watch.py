@@ -77,7 +77,6 @@ class _Watch:
     err: TextIO
     clock: Callable[[], float] = time.time
     statuses: dict[str, str] = field(default_factory=dict)
-    invocations: dict[str, InvocationSummary] = field(default_factory=dict)
     run: Run | None = None
     runs_supported: bool = True
 
@@ -189,18 +188,17 @@ async def _with_retries(state: _Watch, deadline: float | None) -> list[Invocatio
                     state.runs_supported, state.run = False, None
             return rows
         except (Unauthorized, Forbidden) as error:
-            what = "rejected" if isinstance(error, Unauthorized) else "not allowed"
-            _note(state, f"API key {what}: {_describe(error)}")
+            _note(state, error.describe())
             return EXIT_AUTH
         except NotFound as error:
-            _note(state, f"run {state.options.run_id} not found: {_describe(error)}")
+            _note(state, f"run {state.options.run_id} not found: {error.describe()}")
             return EXIT_USAGE
         except ApiError as error:
             now = state.clock()
             failing_since = failing_since or now
             attempt += 1
             if now - failing_since >= state.options.give_up:
-                _note(state, f"API unreachable for {state.options.give_up:g}s: {_describe(error)}")
+                _note(state, f"API unreachable for {state.options.give_up:g}s: {error.describe()}")
                 return EXIT_UNREACHABLE
             if deadline is not None and now >= deadline:
                 _note(state, f"--timeout {state.options.timeout:g}s passed while retrying")
@@ -208,22 +206,8 @@ async def _with_retries(state: _Watch, deadline: float | None) -> list[Invocatio
             delay = min(10.0, 0.5 * 2 ** min(attempt, 5))
             if deadline is not None:
                 delay = max(0.0, min(delay, deadline - now))
-            _note(state, f"retrying in {delay:g}s (attempt {attempt}): {_describe(error)}")
+            _note(state, f"retrying in {delay:g}s (attempt {attempt}): {error.describe()}")
             await asyncio.sleep(delay)
-
-
-def _describe(error: ApiError) -> str:
-    parts = [error.kind.replace("_", " ")]
-    if error.status is not None:
-        parts.append(f"HTTP {error.status}")
-    if error.code:
-        parts.append(error.code)
-    parts.append(error.message)
-    if error.hint:
-        parts.append(f"hint: {error.hint}")
-    if error.request_id:
-        parts.append(f"request {error.request_id}")
-    return _clean(" · ".join(parts), 400)
 
 
 def _note(state: _Watch, message: str) -> None:

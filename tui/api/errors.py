@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tui.api.text import sanitize, truncate
+
 
 class ApiError(Exception):
     """Base of every error the client raises; never wraps a raw httpx or pydantic exception.
@@ -12,6 +14,7 @@ class ApiError(Exception):
 
     kind = "error"
     retryable = False
+    headline: str | None = None  # what a user reads first; None: the kind in words
 
     def __init__(
         self,
@@ -50,6 +53,24 @@ class ApiError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
 
+    def describe(self, *, short: bool = False, limit: int = 300) -> str:
+        """One display-safe line for people: headline, status, code, (message, hint,) request.
+
+        The viewer's panes and ``runwatch watch`` both say errors this way.
+        """
+        parts = [self.headline or self.kind.replace("_", " ")]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code:
+            parts.append(self.code)
+        if not short:
+            parts.append(self.message)
+            if self.hint:
+                parts.append(f"hint: {self.hint}")
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
+        return truncate(sanitize(" · ".join(parts), multiline=False), limit)
+
 
 class HttpStatusError(ApiError):
     """The server answered with an error status."""
@@ -65,24 +86,28 @@ class Unauthorized(HttpStatusError):
     """401: the key is missing or rejected."""
 
     kind = "unauthorized"
+    headline = "API key rejected"
 
 
 class Forbidden(HttpStatusError):
     """403: the key may not see this resource."""
 
     kind = "forbidden"
+    headline = "not allowed"
 
 
 class NotFound(HttpStatusError):
     """404: the resource (or the endpoint) does not exist here."""
 
     kind = "not_found"
+    headline = "not found"
 
 
 class RateLimited(HttpStatusError):
     """429: wait ``retry_after`` seconds before asking again."""
 
     kind = "rate_limited"
+    headline = "rate limited"
     retryable = True
 
 

@@ -52,8 +52,8 @@ class PagedInvocations:
         """Re-read the pages that can have changed; ``on_page`` sees each page's delta."""
         start = 0 if full or not self.pages else self.resume_index()
         cursor = self.pages[start][0] if start < len(self.pages) else None
-        before = self.order()
-        old_tail = {key for _, ids in self.pages[start:] for key in ids}
+        # Pages before ``start`` are kept as they are: only the tail is compared.
+        old_tail = [key for _, ids in self.pages[start:] for key in ids]
         new_pages: list[tuple[str | None, list[str]]] = []
         delta = PollDelta()
         seen: set[str] = set()
@@ -69,17 +69,18 @@ class PagedInvocations:
                     page_delta.changed.append(inv)
             delta.changed += page_delta.changed
             delta.pages_read += 1
-            if on_page is not None and page.next_cursor:
+            if on_page is not None:
                 on_page(page_delta)
             if not page.next_cursor:
                 break
             cursor = page.next_cursor
-        delta.removed = sorted(old_tail - seen)
+        gone = set(old_tail) - seen
+        delta.removed = sorted(gone)
         for key in delta.removed:
             self.items.pop(key, None)
         self.pages = self.pages[:start] + new_pages
-        after = self.order()
-        kept = [key for key in before if key not in set(delta.removed)]
-        if after[: len(kept)] != kept:
-            delta.order = after
+        kept_tail = [key for key in old_tail if key not in gone]
+        new_tail = [key for _, ids in new_pages for key in ids]
+        if new_tail[: len(kept_tail)] != kept_tail:
+            delta.order = self.order()
         return delta

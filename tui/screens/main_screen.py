@@ -107,6 +107,10 @@ class ViewerState:
     interval: float = 2.0
     not_found_runs: set[str] = field(default_factory=set)
 
+    def record(self, inv_id: str) -> Invocation | InvocationV2 | InvocationSummary | None:
+        """The fullest record known of an invocation."""
+        return self.fulls.get(inv_id) or self.details.get(inv_id) or self.invocations.get(inv_id)
+
 
 class MainScreen(Screen[None]):
     """Three panes over one :class:`ViewerState`; workers fetch and post messages here."""
@@ -289,12 +293,12 @@ class MainScreen(Screen[None]):
             if first or not self.state.paused or self._refresh_invocations.is_set():
                 full, self._full_refresh = self._full_refresh, False
                 full = full or self.options.naive_baseline  # the baseline re-reads every page
-                await self._fetch_invocations(run_id, query, paged, first, full)
+                await self._fetch_invocations(run_id, query, paged, full)
             first = False
             await self._sleep_until_refresh(self._refresh_invocations, "invocations")
 
     async def _fetch_invocations(
-        self, run_id: str, query: Query, paged: PagedInvocations, first: bool, full: bool
+        self, run_id: str, query: Query, paged: PagedInvocations, full: bool
     ) -> None:
         def fetch(cursor: str | None) -> Awaitable[InvocationPage]:
             return self.client.list_invocations(
@@ -302,7 +306,8 @@ class MainScreen(Screen[None]):
             )
 
         def on_page(delta: PollDelta) -> None:
-            if first:  # the first rows show while the rest of a big run loads
+            # Each page's rows show as they arrive (a big run's first rows come at once).
+            if delta.changed:
                 self.post_message(
                     InvocationsFetched(run_id, query.key(), delta.changed, complete=False)
                 )
@@ -312,13 +317,9 @@ class MainScreen(Screen[None]):
         except ApiError as error:
             self.post_message(FetchFailed("invocations", run_id, error))
             return
-        changed = delta.changed
-        if first:  # every page but the last was already posted by on_page
-            last_ids = set(paged.pages[-1][1]) if paged.pages else set()
-            changed = [inv for inv in changed if inv.id in last_ids]
         self.post_message(
             InvocationsFetched(
-                run_id, query.key(), changed, True, removed=delta.removed, order=delta.order
+                run_id, query.key(), [], True, removed=delta.removed, order=delta.order
             )
         )
         # Progress bars only for live rows the user can see (at most MAX_PROGRESS_FETCHES).
@@ -418,11 +419,11 @@ class MainScreen(Screen[None]):
             self._mark_ok("invocations")
             self.state.invocations_complete = True
             if dirty or message.removed:
-                live = {k for k in self.state.progress if k in self.state.invocations}
+                rows = self.state.invocations
                 self.state.progress = {
                     k: v
                     for k, v in self.state.progress.items()
-                    if k in live and not self.state.invocations[k].terminal
+                    if k in rows and not rows[k].terminal
                 }
             self._render_runs()
         structural = bool(message.removed) or message.order is not None
@@ -612,7 +613,7 @@ class MainScreen(Screen[None]):
         note = None
         fresh = self.fresh["detail"]
         if fresh.error is not None:
-            note = _describe_error(fresh.error)
+            note = fresh.error.describe()
         self.detail.show(
             self.state.details.get(inv_id), self.state.fulls.get(inv_id), self.clock(), note
         )
@@ -654,7 +655,7 @@ class MainScreen(Screen[None]):
         else:
             text = f"updated {duration(now - fresh.updated_at)} ago"
         if fresh.error is not None:
-            text += " · " + _describe_error(fresh.error, short=True)
+            text += " · " + fresh.error.describe(short=True)
             if fresh.next_retry_at is not None:
                 text += f" · retry in {max(0, round(fresh.next_retry_at - now))}s"
         return text
@@ -936,11 +937,7 @@ class MainScreen(Screen[None]):
             choices.append(("curl for this run's invocations", curl_command(url, key_env)))
             return choices
         inv_id = self.state.selected_invocation_id
-        record = (
-            self.state.fulls.get(inv_id)
-            or self.state.details.get(inv_id)
-            or self.state.invocations.get(inv_id)
-        )
+        record = self.state.record(inv_id)
         choices = [("Invocation id", inv_id)]
         error = self._error_text(inv_id)
         if error:
@@ -953,11 +950,7 @@ class MainScreen(Screen[None]):
         return choices
 
     def _error_text(self, inv_id: str) -> str:
-        record = (
-            self.state.fulls.get(inv_id)
-            or self.state.details.get(inv_id)
-            or self.state.invocations.get(inv_id)
-        )
+        record = self.state.record(inv_id)
         lines: list[str] = []
         if record is not None and record.error is not None:
             lines.append(" · ".join(p for p in (record.error.code, record.error.message) if p))
@@ -1065,32 +1058,6 @@ class MainScreen(Screen[None]):
         selected = self.state.selected_invocation_id
         if selected and self.fresh["detail"].error is not None:
             self.follow_invocation(selected)
-
-
-def _describe_error(error: ApiError, *, short: bool = False) -> str:
-    """What the user reads about a failed request."""
-    if isinstance(error, Unauthorized):
-        head = "API key rejected"
-    elif isinstance(error, Forbidden):
-        head = "not allowed"
-    elif isinstance(error, NotFound):
-        head = "not found"
-    elif isinstance(error, RateLimited):
-        head = "rate limited"
-    else:
-        head = error.kind.replace("_", " ")
-    parts = [head]
-    if error.status is not None:
-        parts.append(f"HTTP {error.status}")
-    if error.code:
-        parts.append(error.code)
-    if not short:
-        parts.append(error.message)
-        if error.hint:
-            parts.append(f"hint: {error.hint}")
-    if error.request_id:
-        parts.append(f"request {error.request_id}")
-    return safe(" · ".join(parts), limit=300)
 
 
 def _set_title(widget: Widget, title: Text) -> None:

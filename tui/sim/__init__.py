@@ -1,7 +1,5 @@
-"""The embedded gateway: a real HTTP server that speaks the bctrl contract with live data."""
+"""The embedded gateway: a real HTTP server that speaks the bctrl contract with live data.
 
-from tui.sim.faults import FaultConfig
-from tui.sim.server import GatewayOptions, GatewayServer
-from tui.sim.world import World
-
-__all__ = ["FaultConfig", "GatewayOptions", "GatewayServer", "World"]
+Import the submodules directly (``tui.sim.server``, ``tui.sim.world``, ...): this package
+imports nothing, so naming a scenario does not load the HTTP stack.
+"""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui.sim import catalog
+from tui.sim.scenarios import SCENARIOS
 
 ACTIONS = ("act", "observe", "extract", "browserUse", "stagehandAgent", "solveCaptcha")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
@@ -190,7 +191,7 @@ class World:
             if scenario == "edge":
                 self._add_run(root, "quantum", now - 120, 3.0, "paused", 6, edge=True)
         else:
-            raise ValueError(f"unknown scenario {scenario!r} (demo, big, edge, ci)")
+            raise ValueError(f"unknown scenario {scenario!r} ({', '.join(SCENARIOS)})")
         self.advance()
 
     # -- time ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -212,12 +211,10 @@ class KeyedTable(ScrollView, can_focus=True):
             self._move(0, scroll=False, force=True)
 
     def _resize(self) -> None:
-        size = Size(self._content_width(), len(self._order) + 1)
+        # No horizontal scrolling: the last column absorbs whatever width there is.
+        size = Size(self.scrollable_content_region.width, len(self._order) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
-
-    def _content_width(self) -> int:
-        return self.scrollable_content_region.width  # the last column absorbs the rest
 
     # -- cursor --------------------------------------------------------------------------
 
@@ -351,10 +348,3 @@ class KeyedTable(ScrollView, can_focus=True):
             cursor = "keyed-table--cursor" if self.has_focus else "keyed-table--cursor-blurred"
             strip = strip.apply_style(self.style_for(cursor))
         return strip
-
-    def render_lines_text(self) -> list[str]:
-        """The visible lines as plain text (for tests and the benchmark)."""
-        return [
-            "".join(seg.text for seg in self.render_line(y) if isinstance(seg, Segment))
-            for y in range(self.size.height)
-        ]

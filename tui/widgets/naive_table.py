@@ -64,15 +64,9 @@ class NaiveInvocationTable(DataTable[Text | str]):
                 for (_, column, _), cell in zip(INVOCATION_COLUMNS, cells, strict=True):
                     self.update_cell(key, column, cell)
 
-    @property
-    def row_keys_in_order(self) -> list[str]:
-        return list(self._order)
-
-    @property
-    def selected_key(self) -> str | None:
-        if not self._order or not 0 <= self.cursor_row < len(self._order):
-            return None
-        return self._order[self.cursor_row]
+    # The same key bookkeeping as the real table (both keep ``_order`` and ``cursor_row``).
+    row_keys_in_order = KeyedTable.row_keys_in_order
+    selected_key = KeyedTable.selected_key
 
     def visible_keys(self) -> list[str]:
         top = int(self.scroll_y)
