@@ -146,14 +146,14 @@ async def test_pause_stops_polling_and_shows_mark(gateway: GatewayServer) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("p")
-        assert screen.state.paused
+        assert screen.paused
         assert "PAUSED" in str(screen.query_one("#status-bar").render())
         await pilot.pause(0.8)  # let in-flight requests finish
         before = app.client.requests_sent
         await pilot.pause(1.5)
         assert app.client.requests_sent - before <= 2  # at most the detail's long-poll
         await pilot.press("p")
-        assert not screen.state.paused
+        assert not screen.paused
         await wait_for(pilot, lambda: app.client.requests_sent > before + 2, what="polling")
 
 
@@ -162,9 +162,9 @@ async def test_interval_changes_at_run_time(gateway: GatewayServer) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("plus")
-        assert screen.state.interval == 4.0
+        assert screen.interval == 4.0
         await pilot.press("minus", "minus")
-        assert screen.state.interval == 1.0
+        assert screen.interval == 1.0
         assert "every 1s" in str(screen.query_one("#status-bar").render())
 
 

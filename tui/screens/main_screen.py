@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, cast
@@ -15,14 +13,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from tui.api.client import BctrlClient
 from tui.api.enums import Action, InvocationStatus, RunStatus, UnknownValue
-from tui.api.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized
+from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
 from tui.api.models import (
     Invocation,
     InvocationPage,
@@ -34,7 +30,7 @@ from tui.api.models import (
 from tui.api.pages import PagedInvocations, PollDelta
 from tui.api.text import short_id
 from tui.config import ViewerMemory
-from tui.format import clock_time, duration, raw_value, safe
+from tui.format import raw_value, safe
 from tui.links import curl_command, open_url
 from tui.messages import (
     DetailFetched,
@@ -47,6 +43,7 @@ from tui.messages import (
 )
 from tui.options import ViewerOptions
 from tui.screens.copy_screen import CopyChoice, CopyScreen
+from tui.screens.live_screen import Clock, Freshness, LiveScreen, set_subtitle, set_title
 from tui.widgets.detail_panel import DetailPanel
 from tui.widgets.invocation_table import InvocationTable
 from tui.widgets.keyed_table import KeyedTable
@@ -60,20 +57,6 @@ FAILURES: tuple[str, ...] = ("failed", "timed_out", "cancelled")
 WAIT_MS = 5_000
 MAX_PROGRESS_FETCHES = 20
 PAGE_SIZE = 200
-MIN_WIDTH, MIN_HEIGHT = 60, 15
-WIDE_WIDTH = 160
-SHORT_HEIGHT = 30
-Clock = Callable[[], float]
-
-
-@dataclass
-class Freshness:
-    """When a resource last succeeded and how its latest attempts went."""
-
-    updated_at: float | None = None
-    error: ApiError | None = None
-    failures: int = 0
-    next_retry_at: float | None = None
 
 
 @dataclass
@@ -103,8 +86,6 @@ class ViewerState:
     fulls: dict[str, Invocation] = field(default_factory=dict)
     query: Query = field(default_factory=Query)
     text_filter: str = ""
-    paused: bool = False
-    interval: float = 2.0
     not_found_runs: set[str] = field(default_factory=set)
 
     def record(self, inv_id: str) -> Invocation | InvocationV2 | InvocationSummary | None:
@@ -112,8 +93,11 @@ class ViewerState:
         return self.fulls.get(inv_id) or self.details.get(inv_id) or self.invocations.get(inv_id)
 
 
-class MainScreen(Screen[None]):
-    """Three panes over one :class:`ViewerState`; workers fetch and post messages here."""
+class MainScreen(LiveScreen):
+    """bctrl: runs, a run's invocations, and one invocation's steps; workers fetch and post
+    messages here, and the screen owns one :class:`ViewerState`."""
+
+    PROVIDER = "bctrl"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "next_pane", "Pane", show=False),
@@ -144,28 +128,17 @@ class MainScreen(Screen[None]):
         source_label: str,
         clock: Clock,
     ) -> None:
-        super().__init__()
-        self.client = client
-        self.options = options
+        super().__init__(client, options=options, source_label=source_label, clock=clock)
+        self.client: BctrlClient = client
         self.pinned = list(dict.fromkeys(options.pinned))
-        self.source_label = source_label
-        self.clock = clock
-        self.ascii_only = options.ascii_only
         self.state = ViewerState(
-            interval=options.interval,
             query=Query(status=tuple(options.status), action=tuple(options.action)),
             text_filter=options.text_filter,
         )
-        self.fresh: dict[str, Freshness] = {
-            "runs": Freshness(),
-            "invocations": Freshness(),
-            "detail": Freshness(),
-        }
         self._refresh_runs = asyncio.Event()
         self._refresh_invocations = asyncio.Event()
         self._full_refresh = False
         self._told_no_runs = False
-        self._rng = random.Random()
 
     # -- layout --------------------------------------------------------------------------
 
@@ -188,10 +161,7 @@ class MainScreen(Screen[None]):
                     )
                 with Vertical(id="detail-pane", classes="pane"):
                     yield DetailPanel(ascii_only=self.ascii_only, id="detail-panel")
-        yield Static(
-            Text(f"Terminal too small for runwatch.\nMake it at least {MIN_WIDTH}x{MIN_HEIGHT}."),
-            id="too-small",
-        )
+        yield self.too_small()
         yield Footer()
 
     @property
@@ -232,32 +202,14 @@ class MainScreen(Screen[None]):
         if callable(remember):
             remember(self.memory())
 
-    def on_resize(self, event: Resize) -> None:
-        width, height = event.size
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
-        self.set_class(width >= WIDE_WIDTH, "-wide")
-        self.set_class(height < SHORT_HEIGHT, "-short")
-
     # -- workers: I/O only, results posted as messages ------------------------------------
-
-    async def _sleep_until_refresh(self, event: asyncio.Event, resource: str) -> None:
-        fresh = self.fresh[resource]
-        delay = self.state.interval
-        if fresh.failures:
-            retry_after = fresh.error.retry_after if isinstance(fresh.error, RateLimited) else None
-            backoff = min(30.0, self.state.interval * 2 ** min(fresh.failures - 1, 5))
-            delay = max(retry_after or 0.0, backoff * (0.75 + self._rng.random() / 2))
-            fresh.next_retry_at = self.clock() + delay
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout=delay)
-        event.clear()
 
     @work(group="poll-runs", exclusive=True, exit_on_error=False)
     async def poll_runs(self) -> None:
         """Refresh the run list (and pinned runs) every interval; never overlapping."""
         first = True
         while True:
-            if first or not self.state.paused or self._refresh_runs.is_set():
+            if first or not self.paused or self._refresh_runs.is_set():
                 await self._fetch_runs()
             first = False
             await self._sleep_until_refresh(self._refresh_runs, "runs")
@@ -290,7 +242,7 @@ class MainScreen(Screen[None]):
         paged = PagedInvocations()
         first = True
         while True:
-            if first or not self.state.paused or self._refresh_invocations.is_set():
+            if first or not self.paused or self._refresh_invocations.is_set():
                 full, self._full_refresh = self._full_refresh, False
                 full = full or self.options.naive_baseline  # the baseline re-reads every page
                 await self._fetch_invocations(run_id, query, paged, full)
@@ -445,7 +397,7 @@ class MainScreen(Screen[None]):
         if inv.progress is not None and not inv.terminal:
             self.state.progress[inv.id] = inv.progress
         if previous is not None and not previous.terminal and inv.terminal:
-            self._announce_finish(inv.id, raw_value(inv.status))
+            self._announce_finish(inv.id, raw_value(inv.status), failed=inv.failed)
         if inv.id == self.state.selected_invocation_id:
             self._mark_ok("detail")
             self._render_detail()
@@ -460,7 +412,7 @@ class MainScreen(Screen[None]):
         was_live = previous is not None and not previous.terminal
         details = self.state.details.get(inv.id)
         if inv.terminal and was_live and (details is None or not details.terminal):
-            self._announce_finish(inv.id, raw_value(inv.status))
+            self._announce_finish(inv.id, raw_value(inv.status), failed=inv.failed)
         summary = self.state.invocations.get(inv.id)
         if summary is not None and raw_value(summary.status) != raw_value(inv.status):
             # The long-poll knows first: show the new status in the table right away.
@@ -491,31 +443,12 @@ class MainScreen(Screen[None]):
                 )
                 self._render_runs()
             return
-        fresh = self.fresh[message.resource]
-        fresh.error = error
-        fresh.failures += 1
+        self._mark_failed(message.resource, error)
         if message.resource == "invocations" and isinstance(error, NotFound):
             self.state.not_found_runs.add(message.subject or "")
         if message.resource == "detail" and message.subject == self.state.selected_invocation_id:
             self._render_detail()
         self._render_titles()
-
-    def _mark_ok(self, resource: str) -> None:
-        fresh = self.fresh[resource]
-        fresh.updated_at = self.clock()
-        fresh.error = None
-        fresh.failures = 0
-        fresh.next_retry_at = None
-
-    def _announce_finish(self, invocation_id: str, status: str) -> None:
-        failed = status in FAILURES
-        self.app.bell()
-        self.notify(
-            f"Invocation {short_id(invocation_id)} {status.replace('_', ' ')}",
-            title="Invocation finished",
-            severity="error" if failed else "information",
-            markup=False,
-        )
 
     # -- selection -----------------------------------------------------------------------
 
@@ -640,59 +573,12 @@ class MainScreen(Screen[None]):
                 self._render_detail()
         self._render_titles()
 
-    def _freshness(self, resource: str) -> str:
-        fresh = self.fresh[resource]
-        now = self.clock()
-        if fresh.updated_at is None:
-            text = "loading…" if fresh.error is None else "no data yet"
-        elif (
-            fresh.error is None
-            and not self.state.paused
-            and now - fresh.updated_at < max(2 * self.state.interval, self.state.interval + 3)
-        ):
-            # Fresh data says so without a ticking number: an idle screen stays still.
-            text = "up to date"
-        else:
-            text = f"updated {duration(now - fresh.updated_at)} ago"
-        if fresh.error is not None:
-            text += " · " + fresh.error.describe(short=True)
-            if fresh.next_retry_at is not None:
-                text += f" · retry in {max(0, round(fresh.next_retry_at - now))}s"
-        return text
-
-    def connection_state(self) -> str:
-        """LIVE, RETRYING (attempt n, next in s) or OFFLINE (showing data from hh:mm:ss)."""
-        errors = [f for f in self.fresh.values() if f.error is not None]
-        held = self.client.rate_limited_for
-        if held > 0 and not any(isinstance(f.error, Unauthorized | Forbidden) for f in errors):
-            return f"RATE LIMITED (next request in {max(1, round(held))}s)"
-        if not errors:
-            return "LIVE"
-        worst = max(errors, key=lambda f: f.failures)
-        error = worst.error
-        if isinstance(error, Unauthorized):
-            return "API KEY REJECTED"
-        if isinstance(error, Forbidden):
-            return "NOT ALLOWED"
-        if worst.failures >= 3:
-            times = [f.updated_at for f in self.fresh.values() if f.updated_at is not None]
-            since = clock_time(_utc(max(times))) if times else "never"
-            return f"OFFLINE (showing data from {since})"
-        wait = ""
-        if worst.next_retry_at is not None:
-            wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
-        return f"RETRYING (attempt {worst.failures}{wait})"
-
-    def refresh_titles(self) -> None:
-        """Redraw pane titles, freshness and the status bar from state."""
-        self._render_titles()
-
     def _render_titles(self) -> None:
         state = self.state
         runs_pane = self.query_one("#runs-pane")
         count = len(self._ordered_runs())
-        _set_title(runs_pane, Text(f"Runs ({count})"))
-        _set_subtitle(runs_pane, Text(self._freshness("runs")))
+        set_title(runs_pane, Text(f"Runs ({count})"))
+        set_subtitle(runs_pane, Text(self._freshness("runs")))
 
         inv_pane = self.query_one("#invocations-pane")
         title = "Invocations"
@@ -705,7 +591,7 @@ class MainScreen(Screen[None]):
             title += f" · action: {','.join(state.query.action)}"
         if state.text_filter:
             title += f" · /{safe(state.text_filter, limit=20)}"
-        _set_title(inv_pane, Text(title))
+        set_title(inv_pane, Text(title))
         if state.selected_run_id in state.not_found_runs:
             sub = "run not found (run.not_found)"
         elif state.selected_run_id is None:
@@ -725,66 +611,29 @@ class MainScreen(Screen[None]):
                     else " in this run"
                 )
             sub += " · " + self._freshness("invocations")
-        _set_subtitle(inv_pane, Text(sub))
+        set_subtitle(inv_pane, Text(sub))
 
         detail_pane = self.query_one("#detail-pane")
         selected = state.selected_invocation_id
         if selected:
             record = state.fulls.get(selected) or state.details.get(selected)
-            _set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
+            set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
             if record is not None and record.terminal:
-                _set_subtitle(detail_pane, Text("final · never refetched"))
+                set_subtitle(detail_pane, Text("final · never refetched"))
             else:
-                _set_subtitle(
+                set_subtitle(
                     detail_pane, Text("following (long-poll) · " + self._freshness("detail"))
                 )
         else:
-            _set_title(detail_pane, Text("Detail"))
-            _set_subtitle(detail_pane, Text(""))
+            set_title(detail_pane, Text("Detail"))
+            set_subtitle(detail_pane, Text(""))
 
-        bar = Text()
-        bar.append(" runwatch ", "reverse")
-        if self.options.production:
-            bar.append(" ")
-            bar.append(" PRODUCTION ", "bold reverse red")
-        profile = f"{safe(self.options.profile, limit=24)} · " if self.options.profile else ""
-        bar.append(f"  {profile}bctrl · {safe(self.source_label, limit=60)}  ")
-        connection = self.connection_state()
-        bar.append(
-            f" {'●' if not self.ascii_only else '*'} {connection} ",
-            "bold" if connection == "LIVE" else "bold reverse",
-        )
-        bar.append(f"  every {state.interval:g}s")
-        if state.paused:
-            bar.append("   ")
-            bar.append(" PAUSED ", "bold reverse")
-        bar.append("   ? help")
-        status_bar = self.query_one("#status-bar", Static)
-        if bar.plain != getattr(status_bar, "_runwatch_plain", None):
-            status_bar._runwatch_plain = bar.plain  # type: ignore[attr-defined]
-            status_bar.update(bar)
-        self.set_class(state.paused, "-paused")
+        self._render_status_bar()
 
     # -- actions -------------------------------------------------------------------------
 
-    def _panes(self) -> list[RunList | InvocationTable | DetailPanel]:
+    def _panes(self) -> list[Widget]:
         return [self.run_list, self.table, self.detail]
-
-    def _current_pane(self) -> int:
-        focused = self.focused
-        if focused is self.run_list:
-            return 0
-        if focused is self.table or focused is self.filter_input:
-            return 1
-        return 2 if focused is not None else 0
-
-    def action_next_pane(self) -> None:
-        """Focus the next pane."""
-        self._focus_pane((self._current_pane() + 1) % 3)
-
-    def action_previous_pane(self) -> None:
-        """Focus the previous pane."""
-        self._focus_pane((self._current_pane() - 1) % 3)
 
     def _focus_pane(self, index: int) -> None:
         if index == 2:
@@ -1022,31 +871,8 @@ class MainScreen(Screen[None]):
             status=list(self.state.query.status),
             action=list(self.state.query.action),
             text_filter=self.state.text_filter,
-            interval=self.state.interval,
+            interval=self.interval,
         )
-
-    def action_toggle_pause(self) -> None:
-        """Pause or resume polling; data age keeps counting."""
-        self.state.paused = not self.state.paused
-        self._render_titles()
-
-    def action_slower(self) -> None:
-        """Refresh less often."""
-        self._set_interval(
-            min(
-                60.0,
-                self.state.interval * 2 if self.state.interval >= 1 else self.state.interval + 0.5,
-            )
-        )
-
-    def action_faster(self) -> None:
-        """Refresh more often."""
-        self._set_interval(max(0.5, self.state.interval / 2))
-
-    def _set_interval(self, seconds: float) -> None:
-        self.state.interval = seconds
-        self.notify(f"Refreshing every {seconds:g}s", markup=False, timeout=2)
-        self._render_titles()
 
     def action_refresh_now(self) -> None:
         """Refresh every pane now (also while paused), re-reading every page."""
@@ -1058,22 +884,6 @@ class MainScreen(Screen[None]):
         selected = self.state.selected_invocation_id
         if selected and self.fresh["detail"].error is not None:
             self.follow_invocation(selected)
-
-
-def _set_title(widget: Widget, title: Text) -> None:
-    """Change a border title only when its text changes: any assignment repaints the pane."""
-    if str(widget.border_title) != title.plain:
-        widget.border_title = title
-
-
-def _set_subtitle(widget: Widget, subtitle: Text) -> None:
-    """Change a border subtitle only when its text changes (see :func:`_set_title`)."""
-    if str(widget.border_subtitle) != subtitle.plain:
-        widget.border_subtitle = subtitle
-
-
-def _utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def _placeholder_run(run_id: str, note: str, now: float) -> RunSummary:

@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tui.api.enums import Action, InvocationStatus
 from tui.sim.faults import FaultConfig, FaultMiddleware
+from tui.sim.kernel_app import is_kernel_path, kernel_error, kernel_routes
+from tui.sim.kernel_world import KernelWorld
 from tui.sim.world import TERMINAL, World
 
 INVOCATION_STATUSES = frozenset(s.value for s in InvocationStatus)
@@ -83,6 +85,16 @@ class AuthMiddleware:
         ok = scheme.lower() == "bearer" and given.strip() != ""
         if ok and self.token is not None:
             ok = given.strip() == self.token
+        if not ok and is_kernel_path(scope.get("path", "")):
+            response = kernel_error(
+                401,
+                "unauthorized",
+                "Authentication required: the API key is missing or invalid.",
+                detail=("invalid_token", "Send Authorization: Bearer <api-key> (KERNEL_API_KEY)."),
+                headers={"x-request-id": request_id, "www-authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
         if not ok:
             response = _error(
                 401,
@@ -302,10 +314,16 @@ class Gateway:
 
 
 def create_app(
-    world: World, *, token: str | None = None, faults: FaultConfig | None = None
+    world: World,
+    *,
+    token: str | None = None,
+    faults: FaultConfig | None = None,
+    kernel: KernelWorld | None = None,
 ) -> Starlette:
-    """The gateway as an ASGI app."""
+    """The gateway as an ASGI app: bctrl, and Kernel beside it (its paths do not overlap)."""
     gw = Gateway(world)
+    if kernel is None:
+        kernel = KernelWorld(world.now, seed=world.seed, speed=world.speed)
     routes = [
         Route("/v1/runs", gw.list_runs, methods=["GET"]),
         Route("/v1/runs/{run_id}", gw.get_run, methods=["GET"]),
@@ -313,6 +331,7 @@ def create_app(
         Route("/v2/invocations/{invocation_id}", gw.get_invocation, methods=["GET"]),
         Route("/v1/invocations/{invocation_id}/wait", gw.wait_invocation, methods=["POST"]),
         Route("/v1/operations/{operation_id}", gw.get_operation, methods=["GET"]),
+        *kernel_routes(kernel),
     ]
     middleware = [Middleware(AuthMiddleware, token=token)]
     if faults is not None:

@@ -13,7 +13,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULT_KINDS = ("500", "503", "429", "slow", "malformed", "html", "drop", "schema")
+FAULT_KINDS = ("500", "503", "429", "slow", "malformed", "html", "drop", "schema", "cut")
+"""``cut`` passes a response through and breaks the connection after a few body chunks:
+for a Server-Sent Events stream, a drop in the middle of the stream."""
 
 
 @dataclass
@@ -25,6 +27,8 @@ class FaultConfig:
     retry_after: float = 2.0
     slow_seconds: float = 3.0
     seed: int = 11
+    cut_after: int = 4
+    """Body chunks (SSE frames) a ``cut`` response sends before the connection breaks."""
     _forced: deque[tuple[str, str]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     injected: int = 0
@@ -90,7 +94,39 @@ class FaultMiddleware:
         if kind == "schema":
             await self.app(scope, receive, _break_schema(send))
             return
-        await _send_fault(kind, send, self.config.retry_after)
+        if kind == "cut":
+            await _cut(self.app, scope, receive, send, self.config.cut_after)
+            return
+        await _send_fault(kind, send, self.config.retry_after, kernel=_kernel(scope))
+
+
+class _Cut(Exception):
+    """Raised into the server to break the connection mid-response."""
+
+
+async def _cut(app: ASGIApp, scope: Scope, receive: Receive, send: Send, after: int) -> None:
+    """Serve normally, then break the connection after ``after`` body chunks."""
+    chunks = 0
+
+    async def counting(message: Message) -> None:
+        nonlocal chunks
+        if message["type"] == "http.response.body" and message.get("body"):
+            if chunks >= after:
+                raise _Cut
+            chunks += 1
+        await send(message)
+
+    try:
+        await app(scope, receive, counting)
+    except _Cut:
+        # Re-raised so the server aborts the connection (an incomplete chunked body) instead
+        # of ending the response cleanly: the client must see a drop, not an end.
+        raise RuntimeError("fault injection: connection cut mid-stream") from None
+
+
+def _kernel(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    return path == "/invocations" or path.startswith("/invocations/")
 
 
 def _break_schema(send: Send) -> Send:
@@ -111,7 +147,7 @@ def _break_schema(send: Send) -> Send:
     return wrapped
 
 
-async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
+async def _send_fault(kind: str, send: Send, retry_after: float, *, kernel: bool) -> None:
     headers: list[tuple[bytes, bytes]] = []
     status = 500
     body: bytes
@@ -126,10 +162,18 @@ async def _send_fault(kind: str, send: Send, retry_after: float) -> None:
             ),
             404: ("route.not_found", "Not served here", "not_found"),
         }.get(status, ("server.unavailable", "Injected server error", "server"))
-        body = json.dumps(
-            {"code": code, "error": message, "reasonClass": reason, "requestId": "req_fault"}
-        ).encode()
+        fields = {"code": code, "error": message, "reasonClass": reason, "requestId": "req_fault"}
+        if kernel:
+            fields = {"code": code.rsplit(".", 1)[-1], "message": message}
+        body = json.dumps(fields).encode()
         headers.append((b"content-type", b"application/json"))
+    elif kind == "429" and kernel:
+        status = 429
+        body = b'{"code": "rate_limited", "message": "Too many requests"}'
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"retry-after", str(retry_after).encode()),
+        ]
     elif kind == "429":
         status = 429
         body = (

@@ -12,6 +12,7 @@ import uvicorn
 
 from tui.sim.app import create_app
 from tui.sim.faults import FaultConfig
+from tui.sim.kernel_world import KernelWorld
 from tui.sim.world import World
 
 
@@ -52,10 +53,13 @@ class GatewayServer:
                 clock=(lambda: frozen_at) if self.options.frozen else None,
             )
         self.world = world
+        self.kernel = KernelWorld(world.now, seed=world.seed, speed=world.speed)
         if faults is None:
             faults = FaultConfig(rate=self.options.fault_rate if self.options.faults else 0.0)
         self.faults = faults
-        self.app = create_app(self.world, token=self.options.token, faults=self.faults)
+        self.app = create_app(
+            self.world, token=self.options.token, faults=self.faults, kernel=self.kernel
+        )
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted sockets inherit TCP_NODELAY: without it, header and body writes meet

@@ -1,0 +1,265 @@
+"""What every provider's screen shares: freshness and connection state, the status bar,
+backoff between polls, finish notifications, pane focus, pause and interval keys.
+
+A provider's screen (bctrl's :class:`~tui.screens.main_screen.MainScreen`, Kernel's
+:class:`~tui.screens.kernel_screen.KernelScreen`) subclasses :class:`LiveScreen`, names its
+three panes, and fetches through its own client; nothing here knows which API is behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import BindingType
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.api.errors import ApiError, Forbidden, RateLimited, Unauthorized
+from tui.api.http import HttpApi
+from tui.api.text import short_id
+from tui.format import clock_time, duration, safe
+from tui.options import ViewerOptions
+
+MIN_WIDTH, MIN_HEIGHT = 60, 15
+WIDE_WIDTH = 160
+SHORT_HEIGHT = 30
+Clock = Callable[[], float]
+
+
+@dataclass
+class Freshness:
+    """When a resource last succeeded and how its latest attempts went."""
+
+    updated_at: float | None = None
+    error: ApiError | None = None
+    failures: int = 0
+    next_retry_at: float | None = None
+
+
+class LiveScreen(Screen[None]):
+    """Three panes polled live; subclasses fetch, this keeps the clocks and the status bar."""
+
+    PROVIDER: ClassVar[str] = "api"
+    # Each screen lists all its bindings itself, in the order its footer shows them.
+    BINDINGS: ClassVar[list[BindingType]] = []
+
+    def __init__(
+        self,
+        client: HttpApi,
+        *,
+        options: ViewerOptions,
+        source_label: str,
+        clock: Clock,
+        resources: tuple[str, ...] = ("runs", "invocations", "detail"),
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.options = options
+        self.source_label = source_label
+        self.clock = clock
+        self.ascii_only = options.ascii_only
+        self.paused = False
+        self.interval = options.interval
+        self.fresh: dict[str, Freshness] = {name: Freshness() for name in resources}
+        self._rng = random.Random()
+
+    # -- what subclasses provide ---------------------------------------------------------
+
+    def _panes(self) -> list[Widget]:
+        """The three panes, left to right / top to bottom."""
+        raise NotImplementedError
+
+    def _render_titles(self) -> None:
+        """Redraw pane titles and the status bar from state."""
+        self._render_status_bar()
+
+    def refresh_titles(self) -> None:
+        """Redraw pane titles, freshness and the status bar from state."""
+        self._render_titles()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        width, height = event.size
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+        self.set_class(height < SHORT_HEIGHT, "-short")
+
+    def too_small(self) -> Static:
+        """The notice shown instead of the panes in a tiny terminal."""
+        return Static(
+            Text(f"Terminal too small for runwatch.\nMake it at least {MIN_WIDTH}x{MIN_HEIGHT}."),
+            id="too-small",
+        )
+
+    # -- polling clocks ------------------------------------------------------------------
+
+    async def _sleep_until_refresh(self, event: asyncio.Event, resource: str) -> None:
+        """Wait one interval, or back off (honouring Retry-After) while ``resource`` fails."""
+        fresh = self.fresh[resource]
+        delay = self.interval
+        if fresh.failures:
+            retry_after = fresh.error.retry_after if isinstance(fresh.error, RateLimited) else None
+            backoff = min(30.0, self.interval * 2 ** min(fresh.failures - 1, 5))
+            delay = max(retry_after or 0.0, backoff * (0.75 + self._rng.random() / 2))
+            fresh.next_retry_at = self.clock() + delay
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=delay)
+        event.clear()
+
+    def _mark_ok(self, resource: str) -> None:
+        fresh = self.fresh[resource]
+        fresh.updated_at = self.clock()
+        fresh.error = None
+        fresh.failures = 0
+        fresh.next_retry_at = None
+
+    def _mark_failed(self, resource: str, error: ApiError) -> None:
+        fresh = self.fresh[resource]
+        fresh.error = error
+        fresh.failures += 1
+
+    def _announce_finish(self, invocation_id: str, status: str, *, failed: bool) -> None:
+        self.app.bell()
+        self.notify(
+            f"Invocation {short_id(invocation_id)} {status.replace('_', ' ')}",
+            title="Invocation finished",
+            severity="error" if failed else "information",
+            markup=False,
+        )
+
+    def _freshness(self, resource: str) -> str:
+        fresh = self.fresh[resource]
+        now = self.clock()
+        if fresh.updated_at is None:
+            text = "loading…" if fresh.error is None else "no data yet"
+        elif (
+            fresh.error is None
+            and not self.paused
+            and now - fresh.updated_at < max(2 * self.interval, self.interval + 3)
+        ):
+            # Fresh data says so without a ticking number: an idle screen stays still.
+            text = "up to date"
+        else:
+            text = f"updated {duration(now - fresh.updated_at)} ago"
+        if fresh.error is not None:
+            text += " · " + fresh.error.describe(short=True)
+            if fresh.next_retry_at is not None:
+                text += f" · retry in {max(0, round(fresh.next_retry_at - now))}s"
+        return text
+
+    def connection_state(self) -> str:
+        """LIVE, RETRYING (attempt n, next in s) or OFFLINE (showing data from hh:mm:ss)."""
+        errors = [f for f in self.fresh.values() if f.error is not None]
+        held = self.client.rate_limited_for
+        if held > 0 and not any(isinstance(f.error, Unauthorized | Forbidden) for f in errors):
+            return f"RATE LIMITED (next request in {max(1, round(held))}s)"
+        if not errors:
+            return "LIVE"
+        worst = max(errors, key=lambda f: f.failures)
+        error = worst.error
+        if isinstance(error, Unauthorized):
+            return "API KEY REJECTED"
+        if isinstance(error, Forbidden):
+            return "NOT ALLOWED"
+        if worst.failures >= 3:
+            times = [f.updated_at for f in self.fresh.values() if f.updated_at is not None]
+            since = clock_time(_utc(max(times))) if times else "never"
+            return f"OFFLINE (showing data from {since})"
+        wait = ""
+        if worst.next_retry_at is not None:
+            wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
+        return f"RETRYING (attempt {worst.failures}{wait})"
+
+    def _render_status_bar(self) -> None:
+        bar = Text()
+        bar.append(" runwatch ", "reverse")
+        if self.options.production:
+            bar.append(" ")
+            bar.append(" PRODUCTION ", "bold reverse red")
+        profile = f"{safe(self.options.profile, limit=24)} · " if self.options.profile else ""
+        bar.append(f"  {profile}{self.PROVIDER} · {safe(self.source_label, limit=60)}  ")
+        connection = self.connection_state()
+        bar.append(
+            f" {'●' if not self.ascii_only else '*'} {connection} ",
+            "bold" if connection == "LIVE" else "bold reverse",
+        )
+        bar.append(f"  every {self.interval:g}s")
+        if self.paused:
+            bar.append("   ")
+            bar.append(" PAUSED ", "bold reverse")
+        bar.append("   ? help")
+        status_bar = self.query_one("#status-bar", Static)
+        if bar.plain != getattr(status_bar, "_runwatch_plain", None):
+            status_bar._runwatch_plain = bar.plain  # type: ignore[attr-defined]
+            status_bar.update(bar)
+        self.set_class(self.paused, "-paused")
+
+    # -- panes ---------------------------------------------------------------------------
+
+    def _current_pane(self) -> int:
+        focused = self.focused
+        if focused is None:
+            return 0
+        for index, pane in enumerate(self._panes()):
+            if focused is pane or pane in focused.ancestors:
+                return index
+        return 1 if getattr(focused, "id", None) == "filter-input" else 2
+
+    def action_next_pane(self) -> None:
+        """Focus the next pane."""
+        self._focus_pane((self._current_pane() + 1) % 3)
+
+    def action_previous_pane(self) -> None:
+        """Focus the previous pane."""
+        self._focus_pane((self._current_pane() - 1) % 3)
+
+    def _focus_pane(self, index: int) -> None:
+        self._panes()[index].focus()
+
+    # -- pause and interval --------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume polling; data age keeps counting."""
+        self.paused = not self.paused
+        self._render_titles()
+
+    def action_slower(self) -> None:
+        """Refresh less often."""
+        self._set_interval(
+            min(60.0, self.interval * 2 if self.interval >= 1 else self.interval + 0.5)
+        )
+
+    def action_faster(self) -> None:
+        """Refresh more often."""
+        self._set_interval(max(0.5, self.interval / 2))
+
+    def _set_interval(self, seconds: float) -> None:
+        self.interval = seconds
+        self.notify(f"Refreshing every {seconds:g}s", markup=False, timeout=2)
+        self._render_titles()
+
+
+def set_title(widget: Widget, title: Text) -> None:
+    """Change a border title only when its text changes: any assignment repaints the pane."""
+    if str(widget.border_title) != title.plain:
+        widget.border_title = title
+
+
+def set_subtitle(widget: Widget, subtitle: Text) -> None:
+    """Change a border subtitle only when its text changes (see :func:`set_title`)."""
+    if str(widget.border_subtitle) != subtitle.plain:
+        widget.border_subtitle = subtitle
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
