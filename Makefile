@@ -14,9 +14,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: set up and run the live demo against the embedded gateway
+## demo: set up and run the live demo against the embedded gateway (ARGS="--provider kernel")
 demo: $(STAMP)
-	$(BIN)/runwatch --demo
+	$(BIN)/runwatch --demo $(ARGS)
 
 ## test: set up, lint, type-check and run the whole test suite
 test: lint typecheck pytest

@@ -28,6 +28,7 @@ def test_help_mentions_environment(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "BCTRL_API_KEY" in out and "--demo" in out and "exit codes" in out
+    assert "KERNEL_API_KEY" in out and "--provider kernel" in out
 
 
 def test_unknown_flag_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,6 +49,27 @@ def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     monkeypatch.delenv("BCTRL_API_KEY", raising=False)
     assert main([]) == EXIT_AUTH
     assert "BCTRL_API_KEY" in capsys.readouterr().err
+
+
+def test_kernel_reads_its_own_key_and_origin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BCTRL_API_KEY", "a-bctrl-key")
+    monkeypatch.delenv("KERNEL_API_KEY", raising=False)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
+    assert main(["--provider", "kernel"]) == EXIT_AUTH
+    err = capsys.readouterr().err
+    assert "KERNEL_API_KEY" in err and "--demo --provider kernel" in err
+    monkeypatch.setenv("KERNEL_API_KEY", "k")
+    monkeypatch.setenv("KERNEL_BASE_URL", "ftp://kernel.invalid")
+    assert main(["--provider", "kernel"]) == EXIT_USAGE
+    assert "ftp://kernel.invalid" in capsys.readouterr().err
+
+
+def test_watch_is_for_bctrl_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    run = "6f1c2e2a-1b2c-4d5e-8f90-1234567890ab"
+    assert main(["watch", run, "--demo", "--provider", "kernel"]) == EXIT_USAGE
+    assert "Kernel has no runs" in capsys.readouterr().err
 
 
 def test_malformed_run_id(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui.screenshots import SIZES, VIEWS, frozen_app, frozen_gateway
+from tui.screenshots import SIZES, VIEW_PROVIDERS, VIEWS, frozen_app, frozen_gateway
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
 
@@ -31,7 +31,7 @@ def test_snapshot(
     snapshot_gateway: tuple[GatewayServer, FaultConfig],
 ) -> None:
     server, faults = snapshot_gateway
-    app = frozen_app(server.url)
+    app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
 
     async def run_before(pilot: Any) -> None:
         await VIEWS[view](pilot, faults)

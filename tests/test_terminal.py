@@ -51,3 +51,11 @@ def test_ascii_mode_writes_only_ascii() -> None:
         assert glyphs == [], f"non-ASCII glyphs on screen: {glyphs}"
         os.write(term.master, b"q")
         assert _exit_time(term.process) < 5.0
+
+
+def test_kernel_demo_streams_a_log_in_a_real_terminal() -> None:
+    with pty_app("--demo", "--provider", "kernel") as term:
+        term.wait_for(r"Apps \(5\)")
+        term.wait_for("web-scraper")
+        term.wait_for(r"following \(event stream\)")
+        term.wait_for(r"log · \d+ lines · following")

@@ -35,7 +35,9 @@ async def wait_for(
 
 
 def main(app: RunwatchApp) -> MainScreen:
-    return app.main_screen
+    screen = app.main_screen
+    assert isinstance(screen, MainScreen)
+    return screen
 
 
 async def loaded(pilot: Pilot[None], app: RunwatchApp) -> MainScreen:

@@ -18,14 +18,15 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
 
-from tui.api.client import BctrlClient
+from tui.api.http import HttpApi
 from tui.ascii_filter import AsciiFilter
 from tui.config import ViewerMemory
 from tui.crash import redacted_traceback
 from tui.options import ViewerOptions
 from tui.paths import stylesheets
+from tui.providers import provider_of
 from tui.screens.help_screen import HelpScreen
-from tui.screens.main_screen import MainScreen
+from tui.screens.live_screen import LiveScreen
 
 PALETTE: list[tuple[str, str, str]] = [
     ("Next failure", "Jump to the next failed invocation or step (n)", "next_failure"),
@@ -53,7 +54,7 @@ LOST_TTY_EXIT_SECONDS = 5.0
 
 
 class RunwatchApp(App[None]):
-    """A live viewer of bctrl runs and invocations."""
+    """A live viewer of runs and invocations (bctrl or Kernel: see :mod:`tui.providers`)."""
 
     TITLE = "runwatch"
     CSS_PATH = [str(p) for p in stylesheets()]
@@ -65,7 +66,7 @@ class RunwatchApp(App[None]):
 
     def __init__(
         self,
-        client: BctrlClient,
+        client: HttpApi,
         options: ViewerOptions | None = None,
         *,
         clock: Callable[[], float] = time.time,
@@ -97,14 +98,8 @@ class RunwatchApp(App[None]):
         return filters
 
     def on_mount(self) -> None:
-        self.push_screen(
-            MainScreen(
-                self.client,
-                options=self.options,
-                source_label=self.source_label,
-                clock=self.clock,
-            )
-        )
+        provider = provider_of(self.client)
+        self.push_screen(provider.screen(self.client, self.options, self.source_label, self.clock))
         self._watch_terminal()
 
     # -- a dropped SSH session must not leave a spinning process --------------------------
@@ -153,10 +148,10 @@ class RunwatchApp(App[None]):
         self._close_messages_no_wait()
 
     @property
-    def main_screen(self) -> MainScreen:
+    def main_screen(self) -> LiveScreen:
         """The main screen (there is exactly one)."""
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
+            if isinstance(screen, LiveScreen):
                 return screen
         raise LookupError("main screen not mounted")
 
@@ -166,15 +161,22 @@ class RunwatchApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key binding."""
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            return
+        main = next((s for s in self.screen_stack if isinstance(s, LiveScreen)), None)
+        if main is not None and main.HELP_KEYS is not None:
+            self.push_screen(HelpScreen(main.HELP_KEYS, main.HELP_LEGEND or ""))
+        else:
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key binding (?)", self.action_help)
-        if isinstance(screen, MainScreen):
+        if isinstance(screen, LiveScreen):
             for title, help_text, action in PALETTE:
-                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+                method = getattr(screen, f"action_{action}", None)
+                if method is not None:
+                    yield SystemCommand(title, help_text, method)
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

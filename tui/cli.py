@@ -26,7 +26,7 @@ from tui.config import (
 from tui.sim.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
-    from tui.api.client import BctrlClient
+    from tui.api.http import HttpApi
     from tui.sim.server import GatewayServer
 
 EXIT_OK = 0
@@ -37,11 +37,18 @@ EPILOG = """\
 environment:
   BCTRL_API_KEY     API key (never pass it on the command line)
   BCTRL_BASE_URL    API origin (default https://api.bctrl.ai)
+  KERNEL_API_KEY    API key with --provider kernel
+  KERNEL_BASE_URL   Kernel origin (default https://api.onkernel.com)
   RUNWATCH_PROFILE  profile to use when --profile is not given
   NO_COLOR          no colours
   precedence: flags > environment > profile (runwatch config path) > defaults
 
 exit codes: 0 ok, 2 usage error, 4 missing or rejected API key
+
+providers:
+  --provider bctrl  runs, their invocations, steps and diagnostics (the default)
+  --provider kernel apps by version, their invocations, payload, output and live logs
+  try both: runwatch --demo   /   runwatch --demo --provider kernel
 
 commands:
   runwatch watch RUN_ID   headless watch for scripts and CI (runwatch watch --help)
@@ -107,7 +114,9 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         choices=SCENARIOS,
         help="gateway scenario for --demo (default demo; ci's runs finish within a minute)",
     )
-    parser.add_argument("--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL)")
+    parser.add_argument(
+        "--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL / KERNEL_BASE_URL)"
+    )
     parser.add_argument(
         "--interval",
         type=float,
@@ -205,7 +214,7 @@ class Connection:
     """A resolved API connection: settings, a client, and the demo gateway if one was started."""
 
     settings: Settings
-    client: BctrlClient
+    client: HttpApi
     label: str
     gateway: GatewayServer | None = None
 
@@ -219,7 +228,7 @@ def _check_common(args: argparse.Namespace) -> str | None:
     if args.api_key is not None:
         return (
             "refusing --api-key: a key on the command line leaks into shell history "
-            "and ps; set BCTRL_API_KEY (or a profile's api_key_env) instead"
+            "and ps; set BCTRL_API_KEY or KERNEL_API_KEY (or a profile's api_key_env) instead"
         )
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
         return "--interval must be between 0.2 and 3600 seconds"
@@ -228,7 +237,8 @@ def _check_common(args: argparse.Namespace) -> str | None:
 
 def _connect(args: argparse.Namespace) -> Connection | int:
     """Resolve flags > env > profile > defaults into a client; an int is an exit code."""
-    from tui.api.client import BctrlClient, RetryPolicy
+    from tui.api.http import RetryPolicy
+    from tui.providers import PROVIDERS
 
     config = load_config()
     for warning in config.warnings:
@@ -241,8 +251,7 @@ def _connect(args: argparse.Namespace) -> Connection | int:
         interval=args.interval,
         theme=getattr(args, "theme", None),
     )
-    if settings.provider == "kernel":
-        return _fail(EXIT_USAGE, "the kernel provider is not available in this build yet")
+    provider = PROVIDERS[settings.provider]
     gateway = None
     if args.demo:
         from tui.sim.server import GatewayOptions, GatewayServer
@@ -255,13 +264,14 @@ def _connect(args: argparse.Namespace) -> Connection | int:
             where = f" (profile {settings.profile})" if settings.profile else ""
             return _fail(
                 EXIT_AUTH,
-                f"no API key{where}: set BCTRL_API_KEY, name a variable with api_key_env "
-                "in the profile, or try runwatch --demo",
+                f"no API key{where}: set {provider.key_env}, name a variable with api_key_env "
+                "in the profile, or try runwatch --demo"
+                + (" --provider kernel" if provider.name == "kernel" else ""),
             )
         label = settings.base_url
     retry = RetryPolicy(max_retries=2, base=0.25, cap=2.0)
     try:
-        client = BctrlClient(settings.key, settings.base_url, retry=retry)
+        client = provider.client(settings.key, settings.base_url, retry=retry)
     except ConfigError as exc:
         if gateway is not None:
             gateway.stop()
@@ -374,6 +384,12 @@ def run_watch(argv: Sequence[str]) -> int:
         return _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
         return connection
+    from tui.api.client import BctrlClient
+
+    client = connection.client
+    if not isinstance(client, BctrlClient):
+        connection.close_gateway()
+        return _fail(EXIT_USAGE, "watch follows a bctrl run; Kernel has no runs (use the viewer)")
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
         run_id=args.run_id,
@@ -385,8 +401,8 @@ def run_watch(argv: Sequence[str]) -> int:
     )
 
     async def go() -> int:
-        async with connection.client:
-            return await watch(connection.client, options, out=sys.stdout, err=sys.stderr)
+        async with client:
+            return await watch(client, options, out=sys.stdout, err=sys.stderr)
 
     try:
         return asyncio.run(go())

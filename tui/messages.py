@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from tui.api.errors import ApiError
+from tui.api.kernel_models import KernelInvocation
 from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
 
 
@@ -71,3 +72,39 @@ class FetchSucceeded(Message):
     """A request for ``resource`` succeeded (clears that resource's error state)."""
 
     resource: str
+
+
+# -- Kernel ---------------------------------------------------------------------------------
+
+
+@dataclass
+class KernelGroupsFetched(Message):
+    """The newest invocations of every app: the app list is summarised from them."""
+
+    invocations: list[KernelInvocation]
+
+
+@dataclass
+class KernelRowsFetched(Message):
+    """Every invocation of ``group`` under ``query`` (newest first)."""
+
+    group: str
+    query: tuple[str, str]
+    invocations: list[KernelInvocation]
+
+
+@dataclass
+class KernelStateFetched(Message):
+    """A newer record of one invocation (from its event stream)."""
+
+    invocation: KernelInvocation
+
+
+@dataclass
+class LogLinesFetched(Message):
+    """New log lines of an invocation, already made display-safe; ``complete`` when the
+    stream has ended (the invocation is terminal and its whole log was read)."""
+
+    invocation_id: str
+    lines: list[str]
+    complete: bool = False

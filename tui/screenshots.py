@@ -14,7 +14,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tui.api.client import BctrlClient, RetryPolicy
+from tui.api.http import HttpApi
+from tui.api.kernel import KernelClient
 from tui.app import RunwatchApp
+from tui.screens.kernel_screen import KernelScreen
 from tui.screens.main_screen import MainScreen
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
@@ -30,8 +33,13 @@ def frozen_gateway(faults: FaultConfig | None = None) -> GatewayServer:
     return GatewayServer(world=world, faults=faults).start()
 
 
-def frozen_app(url: str) -> RunwatchApp:
-    client = BctrlClient("snapshot-key", url, retry=RetryPolicy(max_retries=0))
+def frozen_app(url: str, provider: str = "bctrl") -> RunwatchApp:
+    retry = RetryPolicy(max_retries=0)
+    client: HttpApi = (
+        KernelClient("snapshot-key", url, retry=retry)
+        if provider == "kernel"
+        else BctrlClient("snapshot-key", url, retry=retry)
+    )
     return RunwatchApp(client, source_label="demo gateway", clock=lambda: FROZEN_NOW)
 
 
@@ -48,6 +56,7 @@ async def _settled(pilot: Pilot[None]) -> MainScreen:
     assert isinstance(app, RunwatchApp)
     await _until(pilot, lambda: isinstance(app.screen, MainScreen))
     screen = app.main_screen
+    assert isinstance(screen, MainScreen)
     await _until(pilot, lambda: screen.state.invocations_complete and screen.run_list.row_count > 0)
     return screen
 
@@ -119,20 +128,45 @@ async def view_error(pilot: Pilot[None], faults: FaultConfig) -> None:
     await pilot.pause(0.2)
 
 
+async def view_kernel(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """Kernel: an app's invocations and a running invocation's streamed log."""
+    app = pilot.app
+    assert isinstance(app, RunwatchApp)
+    await _until(pilot, lambda: isinstance(app.screen, KernelScreen))
+    screen = app.main_screen
+    assert isinstance(screen, KernelScreen)
+    await _until(pilot, lambda: screen.app_list.row_count > 0 and screen.state.complete)
+    # The first app version (in list order) with an invocation still running.
+    for _ in range(screen.app_list.row_count):
+        await _until(pilot, lambda: screen.state.complete)
+        if any(not inv.terminal for inv in screen.state.invocations.values()):
+            break
+        await pilot.press("down")
+        await pilot.pause(0.1)
+    await pilot.press("tab")
+    running = next(k for k, inv in screen.state.invocations.items() if not inv.terminal)
+    screen.table.select_key(running)
+    await _until(pilot, lambda: screen.state.selected_invocation_id == running)
+    await _until(pilot, lambda: len(screen.state.logs.get(running, [])) > 3)
+    await pilot.pause(0.5)
+
+
 VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-diagnostics": view_failed,
     "help": view_help,
     "filter": view_filter,
     "error": view_error,
+    "kernel": view_kernel,
 }
+VIEW_PROVIDERS = {"kernel": "kernel"}
 
 
 async def _save(view: str, size: tuple[int, int], out: Path) -> Path:
     faults = FaultConfig()
     server = frozen_gateway(faults)
     try:
-        app = frozen_app(server.url)
+        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
         async with app.run_test(size=size) as pilot:
             await VIEWS[view](pilot, faults)
             path = out / f"{view}-{size[0]}x{size[1]}.svg"

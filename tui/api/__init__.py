@@ -1,4 +1,5 @@
-"""Headless access to the bctrl API: models, client, errors. Never imports Textual."""
+"""Headless access to the bctrl and Kernel APIs: models, clients, errors, streams.
+Never imports Textual."""
 
 from tui.api.client import DEFAULT_BASE_URL, BctrlClient, RetryPolicy
 from tui.api.enums import (
@@ -26,10 +27,13 @@ from tui.api.errors import (
     Unauthorized,
     Unreachable,
 )
+from tui.api.kernel import KERNEL_DEFAULT_BASE_URL, KernelClient
 from tui.api.secret import ApiKey
+from tui.api.streams import LogCursor
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "KERNEL_DEFAULT_BASE_URL",
     "Action",
     "ApiError",
     "ApiKey",
@@ -41,6 +45,8 @@ __all__ = [
     "DiagnosticCategory",
     "Forbidden",
     "InvocationStatus",
+    "KernelClient",
+    "LogCursor",
     "MalformedResponse",
     "NotFound",
     "RateLimited",

@@ -203,8 +203,10 @@ class KernelClient(HttpApi):
         failures = 0
         first = True
         while not cursor.terminal:
-            if not first:
-                cursor.resume()
+            if not first or cursor.since is not None:
+                # Resuming (after a drop, or a stream of this cursor opened before): the
+                # server repeats the lines at `since`, and the cursor drops them.
+                cursor.resume(reconnect=not first)
             first = False
             try:
                 async for event in self.stream_events(invocation_id, cursor):

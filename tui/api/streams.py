@@ -31,9 +31,12 @@ class LogCursor:
     _replayed_at_newest: Counter[str] = field(default_factory=Counter)
     _replaying: bool = False
 
-    def resume(self) -> None:
-        """A new connection is about to start from :attr:`since`: expect repeats."""
-        self.reconnects += 1
+    def resume(self, *, reconnect: bool = True) -> None:
+        """A new connection is about to start from :attr:`since`: expect repeats.
+
+        ``reconnect`` counts it as surviving a drop (a stream reopened on purpose, say when
+        the user comes back to an invocation, is not one)."""
+        self.reconnects += reconnect
         self._replaying = True
         self._replayed_at_newest = Counter()
 

@@ -36,8 +36,19 @@ KEYS: list[tuple[str, str]] = [
 ]
 
 
+LEGEND = (
+    "Status badges: ◷ queued  ⇢ dispatching  ▶ running  ⊘ cancelling  "
+    "✔ succeeded  ✘ failed  ⊖ cancelled  ⧗ timed out  ? unknown"
+)
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists every binding; any of esc, q or ? closes it."""
+
+    def __init__(self, keys: list[tuple[str, str]] | None = None, legend: str = LEGEND) -> None:
+        super().__init__()
+        self.keys = keys if keys is not None else KEYS
+        self.legend = legend
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
@@ -47,18 +58,12 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for key, what in KEYS:
+        for key, what in self.keys:
             table.add_row(Text(key), Text(what))
         with VerticalScroll(id="help-body"):
             yield Static(Text("runwatch — keys"), id="help-title")
             yield Static(table, id="help-table")
-            yield Static(
-                Text(
-                    "Status badges: ◷ queued  ⇢ dispatching  ▶ running  ⊘ cancelling  "
-                    "✔ succeeded  ✘ failed  ⊖ cancelled  ⧗ timed out  ? unknown"
-                ),
-                id="help-legend",
-            )
+            yield Static(Text(self.legend), id="help-legend")
             yield Static(Text("esc, q or ? closes this help"), id="help-hint")
 
     def action_dismiss_help(self) -> None:

@@ -51,6 +51,9 @@ class LiveScreen(Screen[None]):
     PROVIDER: ClassVar[str] = "api"
     # Each screen lists all its bindings itself, in the order its footer shows them.
     BINDINGS: ClassVar[list[BindingType]] = []
+    HELP_KEYS: ClassVar[list[tuple[str, str]] | None] = None
+    """What ``?`` lists (None: the bctrl viewer's keys)."""
+    HELP_LEGEND: ClassVar[str | None] = None
 
     def __init__(
         self,
