@@ -14,7 +14,9 @@ def _modules_after_import(module: str) -> list[str]:
 
 
 def test_api_package_never_imports_textual() -> None:
-    modules = _modules_after_import("tui.api")
+    modules = _modules_after_import(
+        "tui.api, tui.api.client, tui.api.kernel, tui.api.streams, tui.api.pages"
+    )
     assert "tui.api.client" in modules and "tui.api.kernel" in modules
     assert not [m for m in modules if m == "textual" or m.startswith("textual.")]
 
@@ -23,3 +25,11 @@ def test_gateway_never_imports_textual() -> None:
     modules = _modules_after_import("tui.sim.server")
     assert "tui.sim.server" in modules
     assert not [m for m in modules if m == "textual" or m.startswith("textual.")]
+
+
+def test_the_command_line_starts_light() -> None:
+    """Parsing arguments (and spawning the demo gateway) comes before the heavy imports:
+    the gateway starts up on the other core while the viewer imports Textual."""
+    modules = _modules_after_import("tui.cli, tui.sim.child, tui.sim.options")
+    heavy = ("textual", "httpx", "pydantic", "uvicorn", "starlette")
+    assert not [m for m in modules if m.split(".")[0] in heavy]

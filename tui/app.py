@@ -21,7 +21,7 @@ from textual.screen import Screen
 from tui.api.http import HttpApi
 from tui.ascii_filter import AsciiFilter
 from tui.config import ViewerMemory
-from tui.crash import redacted_traceback
+from tui.gc_policy import GcPolicy
 from tui.options import ViewerOptions
 from tui.paths import stylesheets
 from tui.providers import provider_of
@@ -85,6 +85,7 @@ class RunwatchApp(App[None]):
         self.final_memory: ViewerMemory | None = None
         self._ascii_filter = AsciiFilter()
         self._hung_up = False
+        self.gc_policy = GcPolicy()
         if self.options.theme:
             if self.options.theme not in self.available_themes:
                 names = ", ".join(sorted(self.available_themes))
@@ -100,6 +101,7 @@ class RunwatchApp(App[None]):
     def on_mount(self) -> None:
         provider = provider_of(self.client)
         self.push_screen(provider.screen(self.client, self.options, self.source_label, self.clock))
+        self.call_after_refresh(self.gc_policy.started)
         self._watch_terminal()
 
     # -- a dropped SSH session must not leave a spinning process --------------------------
@@ -140,6 +142,8 @@ class RunwatchApp(App[None]):
 
     def _fatal_error(self) -> None:
         """Textual's crash report, with every local variable's repr scrubbed of the key."""
+        from tui.crash import redacted_traceback  # only on the way out: keep the start light
+
         self.bell()
         traceback = redacted_traceback(self.client.redact, width=None)
         self._exit_renderables.append(

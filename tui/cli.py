@@ -27,7 +27,10 @@ from tui.sim.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
     from tui.api.http import HttpApi
+    from tui.sim.child import ChildGateway
     from tui.sim.server import GatewayServer
+
+    Gateway = GatewayServer | ChildGateway
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -216,7 +219,7 @@ class Connection:
     settings: Settings
     client: HttpApi
     label: str
-    gateway: GatewayServer | None = None
+    gateway: Gateway | None = None
 
     def close_gateway(self) -> None:
         if self.gateway is not None:
@@ -235,8 +238,19 @@ def _check_common(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _connect(args: argparse.Namespace) -> Connection | int:
-    """Resolve flags > env > profile > defaults into a client; an int is an exit code."""
+def spawn_demo_gateway(scenario: str) -> ChildGateway:
+    """The demo gateway in its own process (see :mod:`tui.sim.child`)."""
+    from tui.sim.child import spawn
+    from tui.sim.options import GatewayOptions
+
+    return spawn(GatewayOptions(scenario=scenario))
+
+
+def _connect(args: argparse.Namespace, early: Gateway | None = None) -> Connection | int:
+    """Resolve flags > env > profile > defaults into a client; an int is an exit code.
+
+    ``early`` is a demo gateway already started (the viewer starts it before importing
+    Textual, so the two start up side by side)."""
     from tui.api.http import RetryPolicy
     from tui.providers import PROVIDERS
 
@@ -252,11 +266,10 @@ def _connect(args: argparse.Namespace) -> Connection | int:
         theme=getattr(args, "theme", None),
     )
     provider = PROVIDERS[settings.provider]
-    gateway = None
+    gateway: Gateway | None = early
     if args.demo:
-        from tui.sim.server import GatewayOptions, GatewayServer
-
-        gateway = GatewayServer(GatewayOptions(scenario=args.scenario)).start()
+        if gateway is None:
+            gateway = spawn_demo_gateway(args.scenario)
         settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
         label = f"demo gateway {gateway.url}"
     else:
@@ -288,11 +301,14 @@ def run_viewer(argv: Sequence[str]) -> int:
     bad = [r for r in args.run_ids if not _valid_run_id(r)]
     if bad:
         return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
+    early = spawn_demo_gateway(args.scenario) if args.demo else None
     try:
-        connection = _connect(args)
+        connection = _connect(args, early)
     except ConfigError as exc:
-        return _fail(EXIT_USAGE, exc.message)
+        connection = _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
+        if early is not None:
+            early.stop()
         return connection
     settings = connection.settings
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.api.errors import ApiError
-from tui.api.kernel_models import KernelInvocation
-from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
+if TYPE_CHECKING:  # annotations only: posting a message needs none of these imported
+    from tui.api.errors import ApiError
+    from tui.api.kernel_models import KernelInvocation
+    from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
 
 
 @dataclass

@@ -33,7 +33,7 @@ OpenKernelStatus = Annotated[KernelStatus | UnknownValue, *_open(KernelStatus)]
 class KernelModel(BaseModel):
     """Base: snake_case on the wire and in Python, unknown fields kept, immutable."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 _NANOS = re.compile(r"^(?P<head>[^.]+)(?:\.(?P<frac>\d+))?(?P<zone>Z|[+-]\d\d:\d\d)?$")

@@ -31,13 +31,17 @@ JsonObject = dict[str, Any]
 
 
 class ApiModel(BaseModel):
-    """Base: camelCase on the wire, snake_case in Python, unknown fields kept."""
+    """Base: camelCase on the wire, snake_case in Python, unknown fields kept.
+
+    Validators are built on first use (``defer_build``): the first frame needs two models,
+    and building all of them at import cost the start about 40 ms."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="allow",
         frozen=True,
+        defer_build=True,
     )
 
     def to_wire(self) -> JsonObject:

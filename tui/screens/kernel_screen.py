@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
 from tui.api.kernel import KernelClient
@@ -174,7 +174,6 @@ class KernelScreen(LiveScreen):
                 with Vertical(id="detail-pane", classes="pane"):
                     yield KernelDetail(ascii_only=self.ascii_only, id="kernel-detail")
         yield self.too_small()
-        yield Footer()
 
     @property
     def app_list(self) -> AppList:
@@ -345,6 +344,7 @@ class KernelScreen(LiveScreen):
         if message.group != self.state.selected_group or message.query != self.state.query:
             return  # a late answer for a selection the user already left
         self._mark_ok("invocations")
+        self.call_after_refresh(self.ensure_footer)  # the first rows are drawn first
         old = self.state.invocations
         rows = {inv.id: inv for inv in message.invocations}
         for inv in message.invocations:
@@ -407,6 +407,7 @@ class KernelScreen(LiveScreen):
 
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
+        self.ensure_footer()
         self._mark_failed(message.resource, message.error)
         if message.resource == "detail" and message.subject == self.state.selected_invocation_id:
             self._render_detail()

@@ -21,7 +21,7 @@ from textual.binding import BindingType
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui.api.errors import ApiError, Forbidden, RateLimited, Unauthorized
 from tui.api.http import HttpApi
@@ -96,6 +96,18 @@ class LiveScreen(Screen[None]):
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height < SHORT_HEIGHT, "-short")
+
+    def ensure_footer(self) -> None:
+        """Mount the key footer, once: after the first rows are on screen (or a first
+        failure, or a second). Its key widgets cost ~50 ms of styling, which would otherwise
+        come before the first frame with data."""
+        if getattr(self, "_footer_mounted", False) or not self.is_attached:
+            return
+        self._footer_mounted = True
+        self.mount(Footer())
+
+    def on_mount(self) -> None:
+        self.set_timer(1.0, self.ensure_footer)
 
     def too_small(self) -> Static:
         """The notice shown instead of the panes in a tiny terminal."""

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.client import BctrlClient
 from tui.api.enums import Action, InvocationStatus, RunStatus, UnknownValue
@@ -42,14 +42,15 @@ from tui.messages import (
     RunsFetched,
 )
 from tui.options import ViewerOptions
-from tui.screens.copy_screen import CopyChoice, CopyScreen
 from tui.screens.live_screen import Clock, Freshness, LiveScreen, set_subtitle, set_title
 from tui.widgets.detail_panel import DetailPanel
 from tui.widgets.invocation_table import InvocationTable
 from tui.widgets.keyed_table import KeyedTable
-from tui.widgets.naive_table import NaiveInvocationTable
 from tui.widgets.run_list import RunList
 from tui.widgets.step_item import StepItem
+
+if TYPE_CHECKING:
+    from tui.screens.copy_screen import CopyChoice
 
 STATUS_CYCLE: list[tuple[str, ...]] = [()] + [(s.value,) for s in InvocationStatus]
 ACTION_CYCLE: list[tuple[str, ...]] = [()] + [(a.value,) for a in Action]
@@ -139,6 +140,7 @@ class MainScreen(LiveScreen):
         self._refresh_invocations = asyncio.Event()
         self._full_refresh = False
         self._told_no_runs = False
+        self._debounce_invocations = False
 
     # -- layout --------------------------------------------------------------------------
 
@@ -150,6 +152,8 @@ class MainScreen(LiveScreen):
             with Vertical(id="right-column"):
                 with Vertical(id="invocations-pane", classes="pane"):
                     if self.options.naive_baseline:
+                        from tui.widgets.naive_table import NaiveInvocationTable
+
                         yield NaiveInvocationTable(
                             ascii_only=self.ascii_only, id="invocation-table"
                         )
@@ -162,7 +166,6 @@ class MainScreen(LiveScreen):
                 with Vertical(id="detail-pane", classes="pane"):
                     yield DetailPanel(ascii_only=self.ascii_only, id="detail-panel")
         yield self.too_small()
-        yield Footer()
 
     @property
     def run_list(self) -> RunList:
@@ -238,7 +241,9 @@ class MainScreen(LiveScreen):
     async def poll_invocations(self, run_id: str, query: Query) -> None:
         """Poll the run's invocations each interval: re-read only the pages that can have
         changed (see :mod:`tui.api.pages`), plus live progress."""
-        await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
+        if self._debounce_invocations:
+            await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
+        self._debounce_invocations = True  # the first run shown is fetched at once
         paged = PagedInvocations()
         first = True
         while True:
@@ -367,7 +372,10 @@ class MainScreen(LiveScreen):
         if message.order is not None:
             self.state.invocations = {k: invocations[k] for k in message.order if k in invocations}
         dirty = {inv.id for inv in message.invocations}
+        if dirty:
+            self._gc_rows_loaded(len(invocations))
         if message.complete:
+            self.call_after_refresh(self.ensure_footer)  # the first rows are drawn first
             self._mark_ok("invocations")
             self.state.invocations_complete = True
             if dirty or message.removed:
@@ -434,6 +442,7 @@ class MainScreen(LiveScreen):
 
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
+        self.ensure_footer()
         error = message.error
         if message.resource == "run":
             if isinstance(error, NotFound) and message.subject:
@@ -470,7 +479,18 @@ class MainScreen(LiveScreen):
     def _invocation_selected(self, event: KeyedTable.RowSelected) -> None:
         self.action_drill()
 
+    def _gc_rows_loaded(self, rows: int) -> None:
+        policy = getattr(self.app, "gc_policy", None)
+        if policy is not None:
+            policy.rows_loaded(rows)
+
+    def _gc_released(self) -> None:
+        policy = getattr(self.app, "gc_policy", None)
+        if policy is not None:
+            policy.released()
+
     def _select_run(self, run_id: str) -> None:
+        big = len(self.state.invocations) >= 2_000
         self.state.selected_run_id = run_id
         self.state.invocations = {}
         self.state.invocations_complete = False
@@ -480,6 +500,8 @@ class MainScreen(LiveScreen):
         self.detail.show_message("Select an invocation to see its detail.")
         self._start_invocations()
         self._render_titles()
+        if big:  # the old rows are gone once the old poll has stopped: collect then
+            self.set_timer(1.0, self._gc_released)
 
     def _start_invocations(self) -> None:
         if self.state.selected_run_id:
@@ -507,13 +529,13 @@ class MainScreen(LiveScreen):
             counts[self.state.selected_run_id] = len(self.state.invocations)
         self.run_list.show(self._ordered_runs(), set(self.pinned), self.clock(), counts)
 
-    def _visible_invocations(self) -> list[InvocationSummary]:
+    def _visible_invocations(self) -> dict[str, InvocationSummary]:
+        """The rows the table shows, by id in order (the state's own dict when unfiltered)."""
         needle = self.state.text_filter.lower()
-        rows = list(self.state.invocations.values())
         if not needle:
-            return rows
-        out = []
-        for inv in rows:
+            return self.state.invocations
+        out = {}
+        for key, inv in self.state.invocations.items():
             haystack = " ".join(
                 (
                     inv.id,
@@ -524,7 +546,7 @@ class MainScreen(LiveScreen):
                 )
             ).lower()
             if needle in haystack:
-                out.append(inv)
+                out[key] = inv
         return out
 
     def _render_table(self, dirty: set[str] | None = None) -> None:
@@ -555,16 +577,13 @@ class MainScreen(LiveScreen):
     def _tick(self) -> None:
         """Once a second: freshness clocks, ticking durations of live rows."""
         now = self.clock()
-        live = [inv for inv in self.state.invocations.values() if not inv.terminal]
+        # Only rows on screen tick: an off-screen row is built when it scrolls into view.
+        rows = self.state.invocations
+        on_screen = (rows.get(key) for key in self.table.visible_keys())
+        live = [inv for inv in on_screen if inv is not None and not inv.terminal]
         if live:
-            needle = self.state.text_filter
-            shown = self._visible_invocations() if needle else live
             self.table.sync_rows(
-                [
-                    self.table.row(inv, self.state.progress.get(inv.id), now)
-                    for inv in shown
-                    if not inv.terminal
-                ]
+                [self.table.row(inv, self.state.progress.get(inv.id), now) for inv in live]
             )
         selected = self.state.selected_invocation_id
         if selected:
@@ -821,6 +840,8 @@ class MainScreen(LiveScreen):
         if not choices:
             self.notify("Nothing selected to copy.", markup=False)
             return
+        from tui.screens.copy_screen import CopyScreen
+
         self.app.push_screen(CopyScreen(choices))
 
     def docs_url(self) -> str | None:
@@ -842,6 +863,8 @@ class MainScreen(LiveScreen):
         if open_url(url):
             self.notify(f"Opened {url}", title="Browser", markup=False)
             return
+        from tui.screens.copy_screen import CopyScreen
+
         self.app.push_screen(
             CopyScreen([("Docs URL", url)], title="No local browser: URL copied", copy_first=True)
         )

@@ -6,30 +6,15 @@ import asyncio
 import socket
 import threading
 import time
-from dataclasses import dataclass
 
 import uvicorn
 
 from tui.sim.app import create_app
+from tui.sim.child import listening_socket
 from tui.sim.faults import FaultConfig
 from tui.sim.kernel_world import KernelWorld
+from tui.sim.options import GatewayOptions as GatewayOptions
 from tui.sim.world import World
-
-
-@dataclass
-class GatewayOptions:
-    """How to start the gateway."""
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    token: str | None = None
-    scenario: str = "demo"
-    invocations: int = 10_000
-    seed: int = 7
-    speed: float = 1.0
-    faults: bool = False
-    fault_rate: float = 0.15
-    frozen: bool = False  # the world clock stands still: nothing ever changes
 
 
 class GatewayServer:
@@ -41,6 +26,7 @@ class GatewayServer:
         *,
         world: World | None = None,
         faults: FaultConfig | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self.options = options or GatewayOptions()
         if world is None:
@@ -60,12 +46,9 @@ class GatewayServer:
         self.app = create_app(
             self.world, token=self.options.token, faults=self.faults, kernel=self.kernel
         )
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit TCP_NODELAY: without it, header and body writes meet
-        # delayed ACKs and every response takes ~40 ms on loopback.
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock.bind((self.options.host, self.options.port))
+        self._sock = (
+            sock if sock is not None else listening_socket(self.options.host, self.options.port)
+        )
         self.port = int(self._sock.getsockname()[1])
         config = uvicorn.Config(
             self.app,

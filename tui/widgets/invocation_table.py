@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from rich.text import Text
 
@@ -31,7 +31,7 @@ class InvocationTable(KeyedTable):
 
     def show(
         self,
-        invocations: Sequence[InvocationSummary],
+        invocations: Mapping[str, InvocationSummary],
         progress: dict[str, Progress],
         now: float,
         dirty: set[str] | None = None,
@@ -39,13 +39,13 @@ class InvocationTable(KeyedTable):
         """Display ``invocations``; ``progress`` holds what is known of the live ones.
 
         With ``dirty`` given, only those rows (and new ones) are rebuilt: a poll that changed
-        three rows of 10,000 costs three rows."""
-        lookup = {inv.id: inv for inv in invocations}
+        three rows of 10,000 costs three rows. Cells are built only for rows drawn."""
 
         def build(key: str) -> Cells:
-            return self.row(lookup[key], progress.get(key), now)[1]
+            inv = invocations.get(key)  # the caller's dict: it may have moved on since
+            return self.row(inv, progress.get(key), now)[1] if inv is not None else ()
 
-        self.sync_keys(list(lookup), build, dirty)
+        self.sync_keys(list(invocations), build, dirty)
 
     def row(self, inv: InvocationSummary, progress: Progress | None, now: float) -> RowSpec:
         live = not is_terminal(inv.status)

@@ -5,6 +5,11 @@ and re-measures on each cell update (about 3 ms each). This table has fixed colu
 (the last column takes what is left), renders lines on demand with the Line API, caches
 each row's rendered strip by its cell contents, and repaints only the lines of rows that
 changed. Adding 10,000 rows is a list append; moving the cursor repaints two lines.
+
+Cells are built lazily: :meth:`KeyedTable.sync_keys` takes a function that builds a row's
+cells, and the table calls it only for rows it draws (or is asked about), caching the result
+until the row is marked dirty. Loading 100,000 rows builds the forty on screen, and keeps a
+few hundred thousand fewer objects for the garbage collector to walk.
 """
 
 from __future__ import annotations
@@ -90,7 +95,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self._column_index = {key: i for i, (_, key, _) in enumerate(columns)}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
-        self._cells: dict[str, Cells] = {}
+        self._cells: dict[str, Cells] = {}  # built rows (a cache, filled as rows are drawn)
+        self._build: Callable[[str], Cells] | None = None
         self._strips: dict[tuple[str, int], tuple[Cells, Strip]] = {}
         self._last_highlight: str | None = None
         self.cursor_row = 0
@@ -131,7 +137,15 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def shows(self, key: str) -> bool:
         """Whether ``key``'s row is in the table."""
-        return key in self._cells
+        return key in self._index
+
+    def _row_cells(self, key: str) -> Cells:
+        """``key``'s cells, built on first use."""
+        cells = self._cells.get(key)
+        if cells is None:
+            cells = self._build(key) if self._build is not None else ()
+            self._cells[key] = cells
+        return cells
 
     def visible_keys(self) -> list[str]:
         """The keys of the rows inside the viewport."""
@@ -141,10 +155,9 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def get_cell(self, key: str, column: str) -> Text | str:
         """The content of one cell."""
-        try:
-            return self._cells[key][self._column_index[column]]
-        except KeyError:
-            raise CellDoesNotExist(f"{key!r}/{column!r}") from None
+        if key not in self._index or column not in self._column_index:
+            raise CellDoesNotExist(f"{key!r}/{column!r}")
+        return self._row_cells(key)[self._column_index[column]]
 
     def sync(self, rows: Sequence[RowSpec]) -> None:
         """Make the table show ``rows`` (in order), touching only what changed."""
@@ -158,34 +171,46 @@ class KeyedTable(ScrollView, can_focus=True):
     def sync_keys(
         self, order: list[str], build: Callable[[str], Cells], dirty: set[str] | None
     ) -> None:
-        """Show the keys of ``order``; ``build`` makes a row's cells. With ``dirty`` given and
-        the old rows a prefix of ``order``, only dirty and new rows are built."""
+        """Show the keys of ``order``; ``build`` makes a row's cells when it is drawn.
+
+        With ``dirty`` given, only those rows are rebuilt (the rest keep their cells); with
+        None, every row is. Appending to the old order touches only the new rows."""
         selected = self.selected_key
+        self._build = build
         appended = len(order) >= len(self._order) and order[: len(self._order)] == self._order
         if appended and dirty is not None:
             start = len(self._order)
             for key in dirty:
-                if key in self._index:
-                    self._set_cells(key, build(key))
+                index = self._index.get(key)
+                if index is not None and self._cells.pop(key, None) is not None:
+                    self._refresh_row(index)
             for key in order[start:]:
                 self._index[key] = len(self._order)
                 self._order.append(key)
-                self._cells[key] = build(key)
             if len(order) != start:
                 self._resize()
+                self._refresh_new_rows(start)
         else:
-            previous = self._cells
             self._order = list(order)
             self._index = {key: i for i, key in enumerate(order)}
-            self._cells = {}
-            for key in order:
-                old = previous.get(key)
-                keep = old is not None and dirty is not None and key not in dirty
-                self._cells[key] = old if keep and old is not None else build(key)
-            self._strips = {k: v for k, v in self._strips.items() if k[0] in self._cells}
+            if dirty is None:
+                self._cells = {}
+            else:
+                shown = self._index
+                self._cells = {
+                    k: v for k, v in self._cells.items() if k in shown and k not in dirty
+                }
+            if len(self._strips) > CACHE_LIMIT // 2:
+                self._strips.clear()
             self._resize()
             self.refresh()
         self._follow(selected)
+
+    def _refresh_new_rows(self, start: int) -> None:
+        """Repaint from row ``start`` down, if any of it is on screen."""
+        y = start - int(self.scroll_y) + 1
+        if y < self.size.height:
+            self.refresh(Region(0, max(1, y), self.size.width, self.size.height - max(1, y)))
 
     def sync_rows(self, rows: Sequence[RowSpec]) -> None:
         """Update the cells of rows already shown (unknown keys are ignored)."""
@@ -335,7 +360,7 @@ class KeyedTable(ScrollView, can_focus=True):
         if not 0 <= index < len(self._order):
             return Strip.blank(width, base)
         key = self._order[index]
-        cells = self._cells[key]
+        cells = self._row_cells(key)
         cached = self._strips.get((key, width))
         if cached is not None and cached[0] is cells:
             strip = cached[1]

@@ -6,7 +6,7 @@ to show what the keyed virtual table and incremental polling save.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -43,7 +43,7 @@ class NaiveInvocationTable(DataTable[Text | str]):
 
     def show(
         self,
-        invocations: Sequence[InvocationSummary],
+        invocations: Mapping[str, InvocationSummary],
         progress: dict[str, Progress],
         now: float,
         dirty: set[str] | None = None,
@@ -51,7 +51,7 @@ class NaiveInvocationTable(DataTable[Text | str]):
         cursor = self.cursor_row
         self.clear()
         self._order = []
-        for inv in invocations:
+        for inv in invocations.values():
             key, cells = self.row(inv, progress.get(inv.id), now)
             self.add_row(*cells, key=key)
             self._order.append(key)
