@@ -359,6 +359,46 @@ def report(ours: dict[str, float], naive: dict[str, float] | None, sizes: Sizes)
     return "\n".join(lines)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The README's table: every figure, its target, runwatch, the baseline and the ratio."""
+    ours: dict[str, float] = result["runwatch"]
+    naive: dict[str, float] | None = result["naive"]
+    m = result["machine"]
+    lines = [
+        f"Measured {result['when']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
+        f"gateway in its own process; {result['sizes']['big']:,} and "
+        f"{result['sizes']['huge']:,} invocations.",
+        "",
+        "| figure | target | runwatch | naive DataTable | naive / runwatch | met |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def shown(value: float | None, unit: str) -> str:
+        if value is None:
+            return "—"
+        if value == float("inf"):
+            return "did not finish"
+        return f"{value:.3g} {unit}".strip()
+
+    for key, (what, target, unit) in TARGETS.items():
+        value = ours.get(key)
+        base = naive.get(key) if naive else None
+        ratio = "—"
+        if value and base:
+            ratio = "∞" if base == float("inf") else f"{base / value:.1f}x"
+        met = "yes" if value is not None and value <= target else "**no**"
+        lines.append(
+            f"| {what} | ≤ {target:g} {unit} | {shown(value, unit)} | {shown(base, unit)} "
+            f"| {ratio} | {met} |"
+        )
+    if "churn_rows_per_s" in ours:
+        lines.append("")
+        lines.append(
+            f"The churn figures were measured at {ours['churn_rows_per_s']:.0f} changed rows/s."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
@@ -391,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     if not args.quick:
         (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+        (args.out / "latest.md").write_text(markdown(result))
     return 0
 
 

@@ -26,3 +26,9 @@ def test_bench_quick_smoke(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "quick.json").read_text())
     assert set(TARGETS) <= set(data["runwatch"]), set(TARGETS) - set(data["runwatch"])
     assert data["machine"]["cores"]
+    from bench.run import markdown
+
+    table = markdown({**data, "naive": {k: v * 3 for k, v in data["runwatch"].items()}})
+    for what, _, _ in TARGETS.values():
+        assert f"| {what} |" in table
+    assert "3.0x" in table

@@ -460,6 +460,7 @@ def run_serve(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--demo", action="store_true", help="serve the demo")
     parser.add_argument("--profile", metavar="NAME", help="config profile")
+    parser.add_argument("--provider", choices=["bctrl", "kernel"], help="API (default bctrl)")
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
@@ -470,6 +471,8 @@ def run_serve(argv: Sequence[str]) -> int:
         command.append("--demo")
     if args.profile:
         command += ["--profile", args.profile]
+    if args.provider:
+        command += ["--provider", args.provider]
     print(f"runwatch serve: http://127.0.0.1:{args.port} (loopback only)", flush=True)
     Server(shlex.join(command), host="127.0.0.1", port=args.port).serve()
     return EXIT_OK
