@@ -378,7 +378,8 @@ def markdown(result: dict[str, Any]) -> str:
             return "—"
         if value == float("inf"):
             return "did not finish"
-        return f"{value:.3g} {unit}".strip()
+        number = f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+        return f"{number} {unit}".strip()
 
     for key, (what, target, unit) in TARGETS.items():
         value = ours.get(key)
@@ -388,7 +389,7 @@ def markdown(result: dict[str, Any]) -> str:
             ratio = "∞" if base == float("inf") else f"{base / value:.1f}x"
         met = "yes" if value is not None and value <= target else "**no**"
         lines.append(
-            f"| {what} | ≤ {target:g} {unit} | {shown(value, unit)} | {shown(base, unit)} "
+            f"| {what} | ≤ {shown(target, unit)} | {shown(value, unit)} | {shown(base, unit)} "
             f"| {ratio} | {met} |"
         )
     if "churn_rows_per_s" in ours:
