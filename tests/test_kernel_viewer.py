@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tui.api.kernel import KernelClient
-from tui.api.kernel_models import KernelInvocation
+from tui.api.kernel_models import KernelInvocation, LogEvent
 from tui.app import RunwatchApp
 from tui.screens.kernel_screen import KernelScreen
 from tui.sim.faults import FaultConfig
@@ -44,6 +44,16 @@ def _frame(app: RunwatchApp) -> str:
         "".join(seg.text for strip in line for seg in strip if not seg.control)
         for line in update.strips
     )
+
+
+async def whole_log(gateway: GatewayServer, invocation_id: str) -> list[str]:
+    """A finished invocation's whole log, read again in one piece, as the viewer shows it."""
+    async with KernelClient("kernel-key", gateway.url) as api:
+        return [
+            log_line(e.timestamp, e.message)
+            async for e in api.follow_events(invocation_id)
+            if isinstance(e, LogEvent)
+        ]
 
 
 async def loaded(pilot: Pilot[None], app: RunwatchApp) -> KernelScreen:
@@ -189,12 +199,7 @@ async def test_finished_logs_are_never_streamed_again_and_live_ones_resume_witho
         assert len(events) == 1, "a finished invocation's log is read once"
         assert screen.log_pane.line_count == len(screen.state.logs[live])
         # The whole log once more, straight from the API: the viewer's copy is identical.
-        async with KernelClient("kernel-key", kgateway.url) as api:
-            whole = [
-                log_line(e.timestamp, e.message)
-                async for e in api.follow_events(live)
-                if e.event == "log"
-            ]
+        whole = await whole_log(kgateway, live)
         assert screen.state.logs[live] == whole
 
 
@@ -211,12 +216,7 @@ async def test_a_cut_stream_resumes_in_the_viewer_without_losing_or_repeating_li
         await wait_for(pilot, lambda: live in screen.state.logs_complete, timeout=40)
         assert screen.state.cursors[live].reconnects == 1
         assert "resumed x1" in str(screen.log_pane.border_title)
-        async with KernelClient("kernel-key", kgateway.url) as api:
-            whole = [
-                log_line(e.timestamp, e.message)
-                async for e in api.follow_events(live)
-                if e.event == "log"
-            ]
+        whole = await whole_log(kgateway, live)
         assert screen.state.logs[live] == whole
 
 

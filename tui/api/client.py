@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-import httpx
 from pydantic import ValidationError
 
 from tui.api.http import (
     ErrorFields,
     HttpApi,
     RetryPolicy,
-    Sleep,
     normalize_base_url,
     parse_retry_after,
     seg,
@@ -48,37 +45,22 @@ class BctrlClient(HttpApi):
     """Typed access to the bctrl API. Every failure is an :class:`ApiError`."""
 
     provider = "bctrl"
+    key_env = "BCTRL_API_KEY"
+    url_env = "BCTRL_BASE_URL"
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(
         self,
         api_key: str | ApiKey | None = None,
         base_url: str | None = None,
         *,
-        retry: RetryPolicy | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 15.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
         subaccount_id: str | None = None,
+        **options: Any,
     ) -> None:
-        if api_key is None:
-            api_key = os.environ.get("BCTRL_API_KEY", "")
-        super().__init__(
-            api_key,
-            base_url or os.environ.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL,
-            retry=retry,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            transport=transport,
-            sleep=sleep,
-            headers={"BCTRL-Subaccount-Id": subaccount_id} if subaccount_id else None,
-        )
-
-    async def __aenter__(self) -> BctrlClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+        """``options`` are :class:`HttpApi`'s (retry, timeouts, transport, sleep);
+        ``subaccount_id`` scopes an organization key (``BCTRL-Subaccount-Id``)."""
+        headers = {"BCTRL-Subaccount-Id": subaccount_id} if subaccount_id else None
+        super().__init__(api_key, base_url, headers=headers, **options)
 
     def error_fields(self, payload: Any) -> ErrorFields | None:
         """bctrl's ``ErrorResponse {code, error, hint?, reasonClass?, requestId?}``."""

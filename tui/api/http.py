@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -117,14 +118,20 @@ class ErrorFields:
 
 
 class HttpApi:
-    """Typed access to one HTTP API. Every failure is an :class:`ApiError`."""
+    """Typed access to one HTTP API. Every failure is an :class:`ApiError`.
+
+    The key and origin default to the provider's environment variables (``key_env``,
+    ``url_env``), then to its public origin."""
 
     provider = "api"
+    key_env = "API_KEY"
+    url_env = "API_BASE_URL"
+    default_base_url = "https://example.invalid"
 
     def __init__(
         self,
-        api_key: str | ApiKey,
-        base_url: str,
+        api_key: str | ApiKey | None = None,
+        base_url: str | None = None,
         *,
         retry: RetryPolicy | None = None,
         connect_timeout: float = 5.0,
@@ -133,8 +140,12 @@ class HttpApi:
         sleep: Sleep | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        if api_key is None:
+            api_key = os.environ.get(self.key_env, "")
         self._key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
-        self.base_url = normalize_base_url(base_url)
+        self.base_url = normalize_base_url(
+            base_url or os.environ.get(self.url_env) or self.default_base_url
+        )
         self.retry = retry or RetryPolicy()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._read_timeout = read_timeout
@@ -154,6 +165,12 @@ class HttpApi:
         )
         self._not_before = 0.0
         self.requests_sent = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=********)"

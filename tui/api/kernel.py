@@ -6,7 +6,6 @@ Same error family, retries, Retry-After gate and key hygiene as bctrl (:mod:`tui
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from httpx_sse import SSEError, aconnect_sse
 from pydantic import ValidationError
 
 from tui.api.errors import ApiError, ConnectionDropped, MalformedResponse
-from tui.api.http import ErrorFields, HttpApi, RetryPolicy, Sleep, seg
+from tui.api.http import ErrorFields, HttpApi, seg
 from tui.api.kernel_models import (
     AnyEvent,
     HeartbeatEvent,
@@ -27,7 +26,6 @@ from tui.api.kernel_models import (
     LogEvent,
     StateEvent,
 )
-from tui.api.secret import ApiKey
 from tui.api.streams import LogCursor
 
 KERNEL_DEFAULT_BASE_URL = "https://api.onkernel.com"
@@ -40,34 +38,9 @@ class KernelClient(HttpApi):
 
     provider = "kernel"
 
-    def __init__(
-        self,
-        api_key: str | ApiKey | None = None,
-        base_url: str | None = None,
-        *,
-        retry: RetryPolicy | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 15.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        if api_key is None:
-            api_key = os.environ.get("KERNEL_API_KEY", "")
-        super().__init__(
-            api_key,
-            base_url or os.environ.get("KERNEL_BASE_URL") or KERNEL_DEFAULT_BASE_URL,
-            retry=retry,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            transport=transport,
-            sleep=sleep,
-        )
-
-    async def __aenter__(self) -> KernelClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    key_env = "KERNEL_API_KEY"
+    url_env = "KERNEL_BASE_URL"
+    default_base_url = KERNEL_DEFAULT_BASE_URL
 
     def error_fields(self, payload: Any) -> ErrorFields | None:
         """Kernel's ``Error {code, message, details?, inner_error?}``."""

@@ -11,11 +11,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
 
-from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
+from tui.api.errors import ApiError
 from tui.api.kernel import KernelClient
 from tui.api.kernel_models import (
     ErrorEvent,
@@ -38,8 +36,17 @@ from tui.messages import (
     LogLinesFetched,
 )
 from tui.options import ViewerOptions
-from tui.screens.copy_screen import CopyChoice, CopyScreen
-from tui.screens.live_screen import Clock, Freshness, LiveScreen, set_subtitle, set_title
+from tui.screens.copy_screen import CopyChoice
+from tui.screens.live_screen import (
+    HEAD_BINDINGS,
+    TAIL_BINDINGS,
+    Clock,
+    Freshness,
+    LiveScreen,
+    LiveState,
+    set_subtitle,
+    set_title,
+)
 from tui.widgets.kernel_widgets import (
     AppGroup,
     AppList,
@@ -50,7 +57,6 @@ from tui.widgets.kernel_widgets import (
     split_group,
     summarise,
 )
-from tui.widgets.keyed_table import KeyedTable
 
 PAGE = 100
 GROUP_PAGES = 3  # the newest 300 invocations name the apps and their versions
@@ -59,7 +65,7 @@ STATUS_CYCLE: list[str] = [""] + [s.value for s in KernelStatus]
 
 
 @dataclass
-class KernelState:
+class KernelState(LiveState):
     """Everything the Kernel screen knows; widgets only ever render from it."""
 
     groups: dict[str, AppGroup] = field(default_factory=dict)
@@ -69,7 +75,6 @@ class KernelState:
     selected_invocation_id: str | None = None
     status: str = ""
     action: str = ""
-    text_filter: str = ""
     records: dict[str, KernelInvocation] = field(default_factory=dict)
     """The newest record of each invocation seen (list rows or stream states)."""
     logs: dict[str, list[str]] = field(default_factory=dict)
@@ -88,22 +93,10 @@ class KernelScreen(LiveScreen):
 
     PROVIDER = "kernel"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_pane", "Pane", show=False),
-        Binding("shift+tab", "previous_pane", "Pane", show=False),
-        Binding("l", "drill", "Open", show=False),
-        Binding("escape,h", "back", "Back", show=False),
-        Binding("n", "next_failure", "Next fail", key_display="n/N"),
-        Binding("N", "previous_failure", "Prev fail", show=False),
-        Binding("F", "failures_only", "Failures"),
-        Binding("s", "cycle_status", "Status"),
-        Binding("a", "cycle_action", "Action"),
-        Binding("slash", "start_filter", "Filter", key_display="/"),
+        *HEAD_BINDINGS,
         Binding("y", "copy_menu", "Copy", show=False),
         Binding("G", "follow_log", "Follow log", show=False),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("plus,equals_sign", "slower", "Interval+", show=False),
-        Binding("minus", "faster", "Interval-", show=False),
-        Binding("r", "refresh_now", "Refresh"),
+        *TAIL_BINDINGS,
     ]
 
     HELP_KEYS: ClassVar[list[tuple[str, str]] | None] = [
@@ -148,7 +141,7 @@ class KernelScreen(LiveScreen):
         self.client: KernelClient = client
         # A remembered or profile filter may name a bctrl status: Kernel's are fewer.
         status = next((v for v in options.status if v in STATUS_CYCLE), "")
-        self.state = KernelState(
+        self.state: KernelState = KernelState(
             status=status,
             action=options.action[0] if options.action else "",
             text_filter=options.text_filter,
@@ -160,20 +153,12 @@ class KernelScreen(LiveScreen):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-bar")
-        with Horizontal(id="panes"):
-            with Vertical(id="runs-pane", classes="pane"):
-                yield AppList(ascii_only=self.ascii_only, id="run-list")
-            with Vertical(id="right-column"):
-                with Vertical(id="invocations-pane", classes="pane"):
-                    yield KernelTable(ascii_only=self.ascii_only, id="invocation-table")
-                    yield Input(
-                        placeholder="filter: text in action, id, status or reason (esc clears)",
-                        id="filter-input",
-                    )
-                with Vertical(id="detail-pane", classes="pane"):
-                    yield KernelDetail(ascii_only=self.ascii_only, id="kernel-detail")
-        yield self.too_small()
+        yield from self.compose_panes(
+            AppList(ascii_only=self.ascii_only, id="run-list"),
+            KernelTable(ascii_only=self.ascii_only, id="invocation-table"),
+            KernelDetail(ascii_only=self.ascii_only, id="kernel-detail"),
+            "filter: text in action, id, status or reason (esc clears)",
+        )
 
     @property
     def app_list(self) -> AppList:
@@ -190,10 +175,6 @@ class KernelScreen(LiveScreen):
     @property
     def log_pane(self) -> LogPane:
         return self.query_one(LogPane)
-
-    @property
-    def filter_input(self) -> Input:
-        return self.query_one("#filter-input", Input)
 
     def _panes(self) -> list[Widget]:
         return [self.app_list, self.table, self.log_pane]
@@ -304,10 +285,8 @@ class KernelScreen(LiveScreen):
                 return
             except ApiError as error:
                 failures += 1
-                self.post_message(FetchFailed("detail", invocation_id, error))
-                if isinstance(error, NotFound | Unauthorized | Forbidden):
+                if not await self._detail_failed(invocation_id, error, failures):
                     return
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
     # -- messages: the screen owns the state --------------------------------------------
 
@@ -433,22 +412,11 @@ class KernelScreen(LiveScreen):
 
     # -- selection -----------------------------------------------------------------------
 
-    @on(KeyedTable.RowHighlighted, "#run-list")
-    def _group_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        if event.row_key and event.row_key != self.state.selected_group:
-            self._select_group(event.row_key)
+    def _selected_left(self) -> str | None:
+        return self.state.selected_group
 
-    @on(KeyedTable.RowSelected, "#run-list")
-    def _group_selected(self, event: KeyedTable.RowSelected) -> None:
-        self.action_drill()
-
-    @on(KeyedTable.RowHighlighted, "#invocation-table")
-    def _invocation_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        self._select_invocation(event.row_key)
-
-    @on(KeyedTable.RowSelected, "#invocation-table")
-    def _invocation_selected(self, event: KeyedTable.RowSelected) -> None:
-        self.action_drill()
+    def _select_left(self, key: str) -> None:
+        self._select_group(key)
 
     def _select_group(self, group: str) -> None:
         self.state.selected_group = group
@@ -598,45 +566,8 @@ class KernelScreen(LiveScreen):
             self._select_invocation(self.table.selected_key)
             self.log_pane.focus()
 
-    def action_back(self) -> None:
-        """Close the filter, or go back one pane."""
-        if self.focused is self.filter_input:
-            self._close_filter(clear=True)
-            return
-        pane = self._current_pane()
-        if pane == 2:
-            self.table.focus()
-        elif pane == 1:
-            if self.state.text_filter:
-                self._close_filter(clear=True)
-            else:
-                self.app_list.focus()
-
-    def _jump_failure(self, forward: bool) -> None:
-        keys = self.table.row_keys_in_order
-        failed = {k for k, inv in self.state.invocations.items() if inv.failed}
-        if not keys or not failed:
-            self.notify("No failed invocation shown.", markup=False)
-            return
-        start = self.table.cursor_row
-        order = (
-            list(range(start + 1, len(keys))) + list(range(0, start + 1))
-            if forward
-            else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1))
-        )
-        for index in order:
-            if keys[index] in failed:
-                self.table.focus()
-                self.table.move_cursor(row=index, animate=False)
-                return
-
-    def action_next_failure(self) -> None:
-        """Jump to the next failed invocation."""
-        self._jump_failure(True)
-
-    def action_previous_failure(self) -> None:
-        """Jump to the previous failed invocation."""
-        self._jump_failure(False)
+    def _failed_keys(self) -> set[str]:
+        return {k for k, inv in self.state.invocations.items() if inv.failed}
 
     def _set_query(self, status: str, action: str) -> None:
         self.state.status, self.state.action = status, action
@@ -658,29 +589,6 @@ class KernelScreen(LiveScreen):
         cycle = ["", *seen]
         current = self.state.action if self.state.action in cycle else ""
         self._set_query(self.state.status, cycle[(cycle.index(current) + 1) % len(cycle)])
-
-    def action_start_filter(self) -> None:
-        """Open the text filter; it takes every printable key until esc or enter."""
-        self.filter_input.display = True
-        self.filter_input.value = self.state.text_filter
-        self.filter_input.focus()
-
-    @on(Input.Changed, "#filter-input")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.state.text_filter = event.value
-        self._render_table()
-
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self._close_filter(clear=False)
-
-    def _close_filter(self, *, clear: bool) -> None:
-        if clear:
-            self.state.text_filter = ""
-            self.filter_input.value = ""
-        self.filter_input.display = bool(self.state.text_filter)
-        self.table.focus()
-        self._render_table()
 
     def action_follow_log(self) -> None:
         """Jump to the end of the log and stick to it again."""
@@ -707,14 +615,6 @@ class KernelScreen(LiveScreen):
             ("curl for its event stream", curl_command(url + "/events", self.options.key_env))
         )
         return choices
-
-    def action_copy_menu(self) -> None:
-        """Open the copy menu: id, reason, JSON, log or curl (OSC 52, selectable fallback)."""
-        choices = self.copy_choices()
-        if not choices:
-            self.notify("Nothing selected to copy.", markup=False)
-            return
-        self.app.push_screen(CopyScreen(choices))
 
     def action_refresh_now(self) -> None:
         """Refresh every pane now (also while paused)."""

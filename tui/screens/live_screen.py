@@ -14,25 +14,61 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.binding import BindingType
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
-from tui.api.errors import ApiError, Forbidden, RateLimited, Unauthorized
+from tui.api.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized
 from tui.api.http import HttpApi
 from tui.api.text import short_id
 from tui.format import clock_time, duration, safe
+from tui.messages import FetchFailed
 from tui.options import ViewerOptions
+from tui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from tui.screens.copy_screen import CopyChoice
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 Clock = Callable[[], float]
+
+
+# The keys both viewers share, in footer order; each screen puts its own between them.
+HEAD_BINDINGS: list[BindingType] = [
+    Binding("tab", "next_pane", "Pane", show=False),
+    Binding("shift+tab", "previous_pane", "Pane", show=False),
+    Binding("l", "drill", "Open", show=False),
+    Binding("escape,h", "back", "Back", show=False),
+    Binding("n", "next_failure", "Next fail", key_display="n/N"),
+    Binding("N", "previous_failure", "Prev fail", show=False),
+    Binding("F", "failures_only", "Failures"),
+    Binding("s", "cycle_status", "Status"),
+    Binding("a", "cycle_action", "Action"),
+    Binding("slash", "start_filter", "Filter", key_display="/"),
+]
+TAIL_BINDINGS: list[BindingType] = [
+    Binding("p", "toggle_pause", "Pause"),
+    Binding("plus,equals_sign", "slower", "Interval+", show=False),
+    Binding("minus", "faster", "Interval-", show=False),
+    Binding("r", "refresh_now", "Refresh"),
+]
+
+
+@dataclass
+class LiveState:
+    """What every screen's state has: the invocation table's text filter."""
+
+    text_filter: str = ""
 
 
 @dataclass
@@ -74,12 +110,50 @@ class LiveScreen(Screen[None]):
         self.interval = options.interval
         self.fresh: dict[str, Freshness] = {name: Freshness() for name in resources}
         self._rng = random.Random()
+        self.state: LiveState = LiveState()
 
     # -- what subclasses provide ---------------------------------------------------------
 
     def _panes(self) -> list[Widget]:
         """The three panes, left to right / top to bottom."""
         raise NotImplementedError
+
+    @property
+    def table(self) -> KeyedTable:
+        """The invocation table (the middle pane)."""
+        raise NotImplementedError
+
+    def _render_table(self, dirty: set[str] | None = None) -> None:
+        """Show the state's invocations in the table (``dirty``: only those rows changed)."""
+        raise NotImplementedError
+
+    def _failed_keys(self) -> set[str]:
+        """The invocations that failed, for ``n`` / ``N``."""
+        raise NotImplementedError
+
+    def copy_choices(self) -> list[CopyChoice]:
+        """What ``y`` offers for the current selection."""
+        raise NotImplementedError
+
+    def _selected_left(self) -> str | None:
+        """The key selected in the left pane (a run, an app version)."""
+        raise NotImplementedError
+
+    def _select_left(self, key: str) -> None:
+        """Select ``key`` in the left pane: the table follows it."""
+        raise NotImplementedError
+
+    def _select_invocation(self, invocation_id: str | None) -> None:
+        """Show ``invocation_id`` in the detail (and follow it while it is live)."""
+        raise NotImplementedError
+
+    def action_drill(self) -> None:
+        """Left pane → table → detail."""
+        raise NotImplementedError
+
+    def _collapse_focused(self) -> bool:
+        """Collapse what has focus inside the detail, if anything (True when it did)."""
+        return False
 
     def _render_titles(self) -> None:
         """Redraw pane titles and the status bar from state."""
@@ -109,6 +183,23 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self.set_timer(1.0, self.ensure_footer)
 
+    def compose_panes(
+        self, left: Widget, table: Widget, detail: Widget, filter_hint: str
+    ) -> ComposeResult:
+        """The layout both viewers share: status bar; the left pane; the table (with its
+        text filter) over the detail; the too-small notice."""
+        yield Static(id="status-bar")
+        with Horizontal(id="panes"):
+            with Vertical(id="runs-pane", classes="pane"):
+                yield left
+            with Vertical(id="right-column"):
+                with Vertical(id="invocations-pane", classes="pane"):
+                    yield table
+                    yield Input(placeholder=filter_hint, id="filter-input")
+                with Vertical(id="detail-pane", classes="pane"):
+                    yield detail
+        yield self.too_small()
+
     def too_small(self) -> Static:
         """The notice shown instead of the panes in a tiny terminal."""
         return Static(
@@ -130,6 +221,15 @@ class LiveScreen(Screen[None]):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout=delay)
         event.clear()
+
+    async def _detail_failed(self, invocation_id: str, error: ApiError, failures: int) -> bool:
+        """Report a failed detail fetch and wait before the next try; False: give up (the
+        key was rejected or the invocation is gone, so retrying cannot help)."""
+        self.post_message(FetchFailed("detail", invocation_id, error))
+        if isinstance(error, NotFound | Unauthorized | Forbidden):
+            return False
+        await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+        return True
 
     def _mark_ok(self, resource: str) -> None:
         fresh = self.fresh[resource]
@@ -240,6 +340,108 @@ class LiveScreen(Screen[None]):
 
     def _focus_pane(self, index: int) -> None:
         self._panes()[index].focus()
+
+    # -- selection: the cursor of each table drives the pane to its right -----------------
+
+    @on(KeyedTable.RowHighlighted, "#run-list")
+    def _left_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        # A highlight can arrive for a row that a sync has just removed: its key is None.
+        if event.row_key and event.row_key != self._selected_left():
+            self._select_left(event.row_key)
+
+    @on(KeyedTable.RowSelected, "#run-list")
+    def _left_selected(self, event: KeyedTable.RowSelected) -> None:
+        self.action_drill()
+
+    @on(KeyedTable.RowHighlighted, "#invocation-table")
+    def _invocation_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        self._select_invocation(event.row_key)
+
+    @on(KeyedTable.RowSelected, "#invocation-table")
+    def _invocation_selected(self, event: KeyedTable.RowSelected) -> None:
+        self.action_drill()
+
+    def action_back(self) -> None:
+        """Close the filter, collapse what is open, or go back one pane."""
+        if self.focused is self.filter_input:
+            self._close_filter(clear=True)
+            return
+        if self._collapse_focused():
+            return
+        pane = self._current_pane()
+        if pane == 2:
+            self.table.focus()
+        elif pane == 1:
+            if self.state.text_filter:
+                self._close_filter(clear=True)
+            else:
+                self._panes()[0].focus()
+
+    # -- failures, the text filter, copying ------------------------------------------------
+
+    def _jump_failure(self, forward: bool) -> None:
+        """Move the table's cursor to the next (or previous) failed row, wrapping around."""
+        keys = self.table.row_keys_in_order
+        failed = self._failed_keys()
+        if not keys or not failed:
+            self.notify("No failed invocation shown.", markup=False)
+            return
+        start = self.table.cursor_row
+        order = (
+            list(range(start + 1, len(keys))) + list(range(0, start + 1))
+            if forward
+            else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1))
+        )
+        for index in order:
+            if keys[index] in failed:
+                self.table.focus()
+                self.table.move_cursor(row=index, animate=False)
+                return
+
+    def action_next_failure(self) -> None:
+        """Jump to the next failed invocation (or failed step in the detail)."""
+        self._jump_failure(True)
+
+    def action_previous_failure(self) -> None:
+        """Jump to the previous failed invocation (or failed step in the detail)."""
+        self._jump_failure(False)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter-input", Input)
+
+    def action_start_filter(self) -> None:
+        """Open the text filter; it takes every printable key until esc or enter."""
+        self.filter_input.display = True
+        self.filter_input.value = self.state.text_filter
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.state.text_filter = event.value
+        self._render_table()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._close_filter(clear=False)
+
+    def _close_filter(self, *, clear: bool) -> None:
+        if clear:
+            self.state.text_filter = ""
+            self.filter_input.value = ""
+        self.filter_input.display = bool(self.state.text_filter)
+        self.table.focus()
+        self._render_table()
+
+    def action_copy_menu(self) -> None:
+        """Open the copy menu (OSC 52, with the text selectable on screen as a fallback)."""
+        choices = self.copy_choices()
+        if not choices:
+            self.notify("Nothing selected to copy.", markup=False)
+            return
+        from tui.screens.copy_screen import CopyScreen
+
+        self.app.push_screen(CopyScreen(choices))
 
     # -- pause and interval --------------------------------------------------------------
 

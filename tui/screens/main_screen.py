@@ -12,13 +12,11 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
 
 from tui.api.client import BctrlClient
 from tui.api.enums import Action, InvocationStatus, RunStatus, UnknownValue
-from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
+from tui.api.errors import ApiError, NotFound
 from tui.api.models import (
     Invocation,
     InvocationPage,
@@ -42,10 +40,18 @@ from tui.messages import (
     RunsFetched,
 )
 from tui.options import ViewerOptions
-from tui.screens.live_screen import Clock, Freshness, LiveScreen, set_subtitle, set_title
+from tui.screens.live_screen import (
+    HEAD_BINDINGS,
+    TAIL_BINDINGS,
+    Clock,
+    Freshness,
+    LiveScreen,
+    LiveState,
+    set_subtitle,
+    set_title,
+)
 from tui.widgets.detail_panel import DetailPanel
 from tui.widgets.invocation_table import InvocationTable
-from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.run_list import RunList
 from tui.widgets.step_item import StepItem
 
@@ -72,7 +78,7 @@ class Query:
 
 
 @dataclass
-class ViewerState:
+class ViewerState(LiveState):
     """Everything the screen knows; widgets only ever render from it."""
 
     runs: list[RunSummary] = field(default_factory=list)
@@ -86,7 +92,6 @@ class ViewerState:
     details: dict[str, InvocationV2] = field(default_factory=dict)
     fulls: dict[str, Invocation] = field(default_factory=dict)
     query: Query = field(default_factory=Query)
-    text_filter: str = ""
     not_found_runs: set[str] = field(default_factory=set)
 
     def record(self, inv_id: str) -> Invocation | InvocationV2 | InvocationSummary | None:
@@ -101,24 +106,12 @@ class MainScreen(LiveScreen):
     PROVIDER = "bctrl"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_pane", "Pane", show=False),
-        Binding("shift+tab", "previous_pane", "Pane", show=False),
-        Binding("l", "drill", "Open", show=False),
-        Binding("escape,h", "back", "Back", show=False),
-        Binding("n", "next_failure", "Next fail", key_display="n/N"),
-        Binding("N", "previous_failure", "Prev fail", show=False),
-        Binding("F", "failures_only", "Failures"),
-        Binding("s", "cycle_status", "Status"),
-        Binding("a", "cycle_action", "Action"),
-        Binding("slash", "start_filter", "Filter", key_display="/"),
+        *HEAD_BINDINGS,
         Binding("e", "expand_all", "Expand", show=False),
         Binding("y", "copy_menu", "Copy", show=False),
         Binding("o", "open_docs", "Docs", show=False),
         Binding("P", "toggle_pin", "Pin", show=False),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("plus,equals_sign", "slower", "Interval+", show=False),
-        Binding("minus", "faster", "Interval-", show=False),
-        Binding("r", "refresh_now", "Refresh"),
+        *TAIL_BINDINGS,
     ]
 
     def __init__(
@@ -132,7 +125,7 @@ class MainScreen(LiveScreen):
         super().__init__(client, options=options, source_label=source_label, clock=clock)
         self.client: BctrlClient = client
         self.pinned = list(dict.fromkeys(options.pinned))
-        self.state = ViewerState(
+        self.state: ViewerState = ViewerState(
             query=Query(status=tuple(options.status), action=tuple(options.action)),
             text_filter=options.text_filter,
         )
@@ -145,27 +138,19 @@ class MainScreen(LiveScreen):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-bar")
-        with Horizontal(id="panes"):
-            with Vertical(id="runs-pane", classes="pane"):
-                yield RunList(ascii_only=self.ascii_only, id="run-list")
-            with Vertical(id="right-column"):
-                with Vertical(id="invocations-pane", classes="pane"):
-                    if self.options.naive_baseline:
-                        from tui.widgets.naive_table import NaiveInvocationTable
+        table: Widget
+        if self.options.naive_baseline:
+            from tui.widgets.naive_table import NaiveInvocationTable
 
-                        yield NaiveInvocationTable(
-                            ascii_only=self.ascii_only, id="invocation-table"
-                        )
-                    else:
-                        yield InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
-                    yield Input(
-                        placeholder="filter: text in action, id, status or error (esc clears)",
-                        id="filter-input",
-                    )
-                with Vertical(id="detail-pane", classes="pane"):
-                    yield DetailPanel(ascii_only=self.ascii_only, id="detail-panel")
-        yield self.too_small()
+            table = NaiveInvocationTable(ascii_only=self.ascii_only, id="invocation-table")
+        else:
+            table = InvocationTable(ascii_only=self.ascii_only, id="invocation-table")
+        yield from self.compose_panes(
+            RunList(ascii_only=self.ascii_only, id="run-list"),
+            table,
+            DetailPanel(ascii_only=self.ascii_only, id="detail-panel"),
+            "filter: text in action, id, status or error (esc clears)",
+        )
 
     @property
     def run_list(self) -> RunList:
@@ -179,10 +164,6 @@ class MainScreen(LiveScreen):
     @property
     def detail(self) -> DetailPanel:
         return self.query_one(DetailPanel)
-
-    @property
-    def filter_input(self) -> Input:
-        return self.query_one("#filter-input", Input)
 
     def on_mount(self) -> None:
         self.filter_input.display = bool(self.state.text_filter)
@@ -325,10 +306,8 @@ class MainScreen(LiveScreen):
                     return
             except ApiError as error:
                 failures += 1
-                self.post_message(FetchFailed("detail", invocation_id, error))
-                if isinstance(error, NotFound | Unauthorized | Forbidden):
+                if not await self._detail_failed(invocation_id, error, failures):
                     return
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
     # -- messages: the screen owns the state --------------------------------------------
 
@@ -461,23 +440,11 @@ class MainScreen(LiveScreen):
 
     # -- selection -----------------------------------------------------------------------
 
-    @on(KeyedTable.RowHighlighted, "#run-list")
-    def _run_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        # A highlight can arrive for a row that a sync has just removed: its key is None.
-        if event.row_key and event.row_key != self.state.selected_run_id:
-            self._select_run(event.row_key)
+    def _selected_left(self) -> str | None:
+        return self.state.selected_run_id
 
-    @on(KeyedTable.RowSelected, "#run-list")
-    def _run_selected(self, event: KeyedTable.RowSelected) -> None:
-        self.action_drill()
-
-    @on(KeyedTable.RowHighlighted, "#invocation-table")
-    def _invocation_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        self._select_invocation(event.row_key)
-
-    @on(KeyedTable.RowSelected, "#invocation-table")
-    def _invocation_selected(self, event: KeyedTable.RowSelected) -> None:
-        self.action_drill()
+    def _select_left(self, key: str) -> None:
+        self._select_run(key)
 
     def _gc_rows_loaded(self, rows: int) -> None:
         policy = getattr(self.app, "gc_policy", None)
@@ -673,53 +640,22 @@ class MainScreen(LiveScreen):
         elif isinstance(self.focused, StepItem):
             self.focused.action_expand()
 
-    def action_back(self) -> None:
-        """Collapse an expanded step, close the filter, or go back one pane."""
+    def _collapse_focused(self) -> bool:
         focused = self.focused
-        if focused is self.filter_input:
-            self._close_filter(clear=True)
-            return
         if isinstance(focused, StepItem) and focused.expanded:
             focused.expanded = False
-            return
-        pane = self._current_pane()
-        if pane == 2:
-            self.table.focus()
-        elif pane == 1:
-            if self.state.text_filter:
-                self._close_filter(clear=True)
-            else:
-                self.run_list.focus()
+            return True
+        return False
 
     def _jump_failure(self, forward: bool) -> None:
         if self._current_pane() == 2:
             if not self.detail.focus_failed_step(forward):
                 self.notify("No failed step in this invocation.", markup=False)
             return
-        keys = self.table.row_keys_in_order
-        failed = {inv.id for inv in self.state.invocations.values() if inv.failed}
-        if not keys or not failed:
-            self.notify("No failed invocation shown.", markup=False)
-            return
-        start = self.table.cursor_row
-        order = (
-            list(range(start + 1, len(keys))) + list(range(0, start + 1))
-            if forward
-            else list(range(start - 1, -1, -1)) + list(range(len(keys) - 1, start - 1, -1))
-        )
-        for index in order:
-            if keys[index] in failed:
-                self.table.focus()
-                self.table.move_cursor(row=index, animate=False)
-                return
+        super()._jump_failure(forward)
 
-    def action_next_failure(self) -> None:
-        """Jump to the next failed invocation (or failed step in the detail)."""
-        self._jump_failure(True)
-
-    def action_previous_failure(self) -> None:
-        """Jump to the previous failed invocation (or failed step in the detail)."""
-        self._jump_failure(False)
+    def _failed_keys(self) -> set[str]:
+        return {inv.id for inv in self.state.invocations.values() if inv.failed}
 
     def _set_query(self, query: Query) -> None:
         self.state.query = query
@@ -747,29 +683,6 @@ class MainScreen(LiveScreen):
         index = ACTION_CYCLE.index(current) if current in ACTION_CYCLE else 0
         action = ACTION_CYCLE[(index + 1) % len(ACTION_CYCLE)]
         self._set_query(Query(status=self.state.query.status, action=action))
-
-    def action_start_filter(self) -> None:
-        """Open the text filter; it takes every printable key until esc or enter."""
-        self.filter_input.display = True
-        self.filter_input.value = self.state.text_filter
-        self.filter_input.focus()
-
-    @on(Input.Changed, "#filter-input")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.state.text_filter = event.value
-        self._render_table()
-
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self._close_filter(clear=False)
-
-    def _close_filter(self, *, clear: bool) -> None:
-        if clear:
-            self.state.text_filter = ""
-            self.filter_input.value = ""
-        self.filter_input.display = bool(self.state.text_filter)
-        self.table.focus()
-        self._render_table()
 
     def action_expand_all(self) -> None:
         """Expand every failed step's diagnostic."""
@@ -833,16 +746,6 @@ class MainScreen(LiveScreen):
                 if diag is not None and diag.docs_url:
                     lines.append(f"  docs: {diag.docs_url}")
         return "\n".join(lines)
-
-    def action_copy_menu(self) -> None:
-        """Open the copy menu: id, error, JSON or curl, by OSC 52 with a selectable fallback."""
-        choices = self.copy_choices()
-        if not choices:
-            self.notify("Nothing selected to copy.", markup=False)
-            return
-        from tui.screens.copy_screen import CopyScreen
-
-        self.app.push_screen(CopyScreen(choices))
 
     def docs_url(self) -> str | None:
         """The docs URL of the focused failed step, else of the first failed step."""
