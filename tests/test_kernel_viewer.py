@@ -288,3 +288,21 @@ def test_log_lines_drop_escapes_and_keep_the_clock() -> None:
     line = log_line("2026-01-01T12:34:56.789123456Z", "\x1b[33mwarn\x1b[0m slow\x07 \x1b]0;t\x07ok")
     assert line == "12:34:56.789  warn slow  ok"  # the bell became a space
     assert log_line("not a time", "m") == "not a time  m"
+
+
+async def test_pinning_an_app_version_moves_it_first_and_is_remembered(
+    kgateway: GatewayServer,
+) -> None:
+    app = kernel_app(kgateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        last = screen.app_list.row_keys_in_order[-1]
+        screen.app_list.select_key(last)
+        await pilot.press("P")
+        await pilot.pause(0.1)
+        assert screen.app_list.row_keys_in_order[0] == last
+        assert str(screen.app_list.get_cell(last, "app")).startswith("◆ ")
+        assert screen.app_list.selected_key == last, "the cursor stays on the pinned row"
+        await wait_for(pilot, lambda: screen.state.complete)
+        await app.action_quit()
+    assert app.final_memory is not None and app.final_memory.pinned == [last]

@@ -95,6 +95,7 @@ class KernelScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *HEAD_BINDINGS,
         Binding("y", "copy_menu", "Copy", show=False),
+        Binding("P", "toggle_pin", "Pin", show=False),
         Binding("G", "follow_log", "Follow log", show=False),
         *TAIL_BINDINGS,
     ]
@@ -111,6 +112,7 @@ class KernelScreen(LiveScreen):
         ("a", "cycle the action filter through this app's actions (server side)"),
         ("/", "filter the table by text (esc clears)"),
         ("y", "copy menu: id, reason, JSON, log, curl (OSC 52 + selectable)"),
+        ("P", "pin / unpin the selected app version at the top (remembered)"),
         ("p", "pause / resume polling (an open log keeps streaming)"),
         ("+ / -", "longer / shorter refresh interval"),
         ("r", "refresh now"),
@@ -149,6 +151,8 @@ class KernelScreen(LiveScreen):
         self._refresh_groups = asyncio.Event()
         self._refresh_rows = asyncio.Event()
         self._announced: set[str] = set()
+        # Pins are "app<US>version" keys (bctrl's run ids in the same memory are not).
+        self.pinned = [key for key in dict.fromkeys(options.pinned) if "\x1f" in key]
 
     # -- layout --------------------------------------------------------------------------
 
@@ -200,7 +204,7 @@ class KernelScreen(LiveScreen):
 
             remember(
                 ViewerMemory(
-                    pinned=[],
+                    pinned=list(self.pinned),
                     status=[self.state.status] if self.state.status else [],
                     action=[self.state.action] if self.state.action else [],
                     text_filter=self.state.text_filter,
@@ -302,7 +306,7 @@ class KernelScreen(LiveScreen):
         if selected and self.state.complete and not self.state.status and not self.state.action:
             groups[selected] = self._selected_summary(groups.get(selected))
         self.state.groups = dict(sorted(groups.items(), key=lambda kv: (kv[1].app, kv[1].version)))
-        self.app_list.show(self.state.groups.values())
+        self.app_list.show(self.state.groups.values(), self.pinned)
         if self.state.selected_group is None and self.app_list.row_count:
             key = self.app_list.selected_key
             if key:
@@ -344,7 +348,7 @@ class KernelScreen(LiveScreen):
             self.state.groups[message.group] = self._selected_summary(
                 self.state.groups.get(message.group)
             )
-            self.app_list.show(self.state.groups.values())
+            self.app_list.show(self.state.groups.values(), self.pinned)
         self._render_table(None if structural else dirty)
         selected = self.state.selected_invocation_id
         if selected is None and self.table.row_count and self.focused is not self.app_list:
@@ -589,6 +593,22 @@ class KernelScreen(LiveScreen):
         cycle = ["", *seen]
         current = self.state.action if self.state.action in cycle else ""
         self._set_query(self.state.status, cycle[(cycle.index(current) + 1) % len(cycle)])
+
+    def action_toggle_pin(self) -> None:
+        """Pin or unpin the selected app version (pins are remembered between sessions)."""
+        key = self.app_list.selected_key or self.state.selected_group
+        if not key:
+            return
+        app, version = split_group(key)
+        label = f"{safe(app, limit=30)} {safe(version, limit=20)}"
+        if key in self.pinned:
+            self.pinned.remove(key)
+            self.notify(f"Unpinned {label}", markup=False, timeout=2)
+        else:
+            self.pinned.append(key)
+            self.notify(f"Pinned {label}", markup=False, timeout=2)
+        self.app_list.show(self.state.groups.values(), self.pinned)
+        self.app_list.select_key(key)
 
     def action_follow_log(self) -> None:
         """Jump to the end of the log and stick to it again."""

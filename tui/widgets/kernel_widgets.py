@@ -86,15 +86,22 @@ class AppList(KeyedTable):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(APP_COLUMNS, ascii_only=ascii_only, id=id)
 
-    def show(self, groups: Iterable[AppGroup]) -> None:
-        self.sync([self._row(group) for group in groups])
+    def show(self, groups: Iterable[AppGroup], pinned: Sequence[str] = ()) -> None:
+        """Pinned app versions first (in pin order, even before the API has named them),
+        then the rest."""
+        by_key = {group.key: group for group in groups}
+        first = [by_key.get(key) or AppGroup(*split_group(key)) for key in pinned]
+        rest = [group for key, group in by_key.items() if key not in set(pinned)]
+        marks = set(pinned)
+        self.sync([self._row(group, group.key in marks) for group in [*first, *rest]])
 
-    def _row(self, group: AppGroup) -> RowSpec:
+    def _row(self, group: AppGroup, pinned: bool) -> RowSpec:
+        mark = ("* " if self.ascii_only else "◆ ") if pinned else ""
         return (
             group.key,
             (
                 self.badge(group.state),
-                Text(safe(group.app, limit=15), no_wrap=True),
+                Text(mark + safe(group.app, limit=15), no_wrap=True),
                 Text(safe(group.version, limit=11), no_wrap=True),
                 Text(str(group.total), justify="right"),
                 Text(
