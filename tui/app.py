@@ -22,6 +22,7 @@ from tui.api.http import HttpApi
 from tui.ascii_filter import AsciiFilter
 from tui.config import ViewerMemory
 from tui.gc_policy import GcPolicy
+from tui.leaks import patch_styles_cache
 from tui.options import ViewerOptions
 from tui.paths import stylesheets
 from tui.providers import provider_of
@@ -51,6 +52,7 @@ PALETTE: list[tuple[str, str, str]] = [
 
 
 LOST_TTY_EXIT_SECONDS = 5.0
+patch_styles_cache()
 
 
 class RunwatchApp(App[None]):

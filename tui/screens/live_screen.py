@@ -24,14 +24,16 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized
 from tui.api.http import HttpApi
 from tui.api.text import short_id
 from tui.format import clock_time, duration, safe
+from tui.leaks import prune_closed_watchers
 from tui.messages import FetchFailed
 from tui.options import ViewerOptions
+from tui.widgets.footer import Footer
 from tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
@@ -182,6 +184,13 @@ class LiveScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_timer(1.0, self.ensure_footer)
+        self.set_interval(5.0, self._release_closed_widgets)
+
+    def _release_closed_widgets(self) -> None:
+        """Let removed widgets go that the app's reactives still watch from (the copy
+        menu's text area watches the theme): see :mod:`tui.leaks`."""
+        prune_closed_watchers(self.app)
+        prune_closed_watchers(self)
 
     def compose_panes(
         self, left: Widget, table: Widget, detail: Widget, filter_hint: str
