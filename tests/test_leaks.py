@@ -42,27 +42,24 @@ def _detached(kind: type) -> int:
     return sum(1 for o in gc.get_objects() if type(o) is kind and not o.is_attached)
 
 
+async def _detached_keys_after_focus_changes(footer: type[TextualFooter]) -> int:
+    """Move focus back and forth (each change recomposes the footer); count dead keys."""
+    app = _footer_app(footer)
+    async with app.run_test() as pilot:
+        for _ in range(8):
+            app.query_one("#a").focus()
+            await pilot.pause(0.05)
+            app.query_one("#b").focus()
+            await pilot.pause(0.05)
+        return _detached(FooterKey)
+
+
 async def test_footer_releases_its_old_keys() -> None:
     # Textual's own footer keeps every removed key alive...
-    leaky = _footer_app(TextualFooter)
-    async with leaky.run_test() as pilot:
-        for _ in range(8):
-            leaky.query_one("#a").focus()
-            await pilot.pause(0.05)
-            leaky.query_one("#b").focus()
-            await pilot.pause(0.05)
-        assert _detached(FooterKey) > 8
-    del leaky
+    assert await _detached_keys_after_focus_changes(TextualFooter) > 8
     gc.collect()
     # ...runwatch's does not.
-    fixed = _footer_app(Footer)
-    async with fixed.run_test() as pilot:
-        for _ in range(8):
-            fixed.query_one("#a").focus()
-            await pilot.pause(0.05)
-            fixed.query_one("#b").focus()
-            await pilot.pause(0.05)
-        assert _detached(FooterKey) == 0
+    assert await _detached_keys_after_focus_changes(Footer) == 0
 
 
 class Preview(ModalScreen[None]):
