@@ -21,7 +21,7 @@ from textual.screen import Screen
 from tui.api.http import HttpApi
 from tui.ascii_filter import AsciiFilter
 from tui.config import ViewerMemory
-from tui.gc_policy import GcPolicy
+from tui.gc_policy import GC_POLICY
 from tui.leaks import patch_styles_cache
 from tui.options import ViewerOptions
 from tui.paths import stylesheets
@@ -87,7 +87,6 @@ class RunwatchApp(App[None]):
         self.final_memory: ViewerMemory | None = None
         self._ascii_filter = AsciiFilter()
         self._hung_up = False
-        self.gc_policy = GcPolicy()
         if self.options.theme:
             if self.options.theme not in self.available_themes:
                 names = ", ".join(sorted(self.available_themes))
@@ -103,7 +102,7 @@ class RunwatchApp(App[None]):
     def on_mount(self) -> None:
         provider = provider_of(self.client)
         self.push_screen(provider.screen(self.client, self.options, self.source_label, self.clock))
-        self.call_after_refresh(self.gc_policy.started)
+        self.call_after_refresh(GC_POLICY.started)
         self._watch_terminal()
 
     # -- a dropped SSH session must not leave a spinning process --------------------------

@@ -51,3 +51,7 @@ class GcPolicy:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+
+
+GC_POLICY = GcPolicy()
+"""The process's policy: the collector is one per process, so is what has been frozen."""

@@ -163,7 +163,8 @@ def _serialize(value: KnownValue | UnknownValue) -> str:
     return value.raw
 
 
-def _open(enum_cls: type[E]) -> tuple[PlainValidator, PlainSerializer, WithJsonSchema]:
+def open_enum(enum_cls: type[E]) -> tuple[PlainValidator, PlainSerializer, WithJsonSchema]:
+    """The pydantic annotations that make a field an open ``enum_cls`` (see module doc)."""
     return (
         PlainValidator(lambda v: parse_open(enum_cls, v)),
         PlainSerializer(_serialize, return_type=str),
@@ -171,15 +172,15 @@ def _open(enum_cls: type[E]) -> tuple[PlainValidator, PlainSerializer, WithJsonS
     )
 
 
-OpenStatus = Annotated[InvocationStatus | UnknownValue, *_open(InvocationStatus)]
-OpenAction = Annotated[Action | UnknownValue, *_open(Action)]
-OpenRuntimeKind = Annotated[RuntimeKind | UnknownValue, *_open(RuntimeKind)]
-OpenRunStatus = Annotated[RunStatus | UnknownValue, *_open(RunStatus)]
-OpenExecutionMode = Annotated[ExecutionMode | UnknownValue, *_open(ExecutionMode)]
-OpenBindingType = Annotated[BindingType | UnknownValue, *_open(BindingType)]
-OpenCategory = Annotated[DiagnosticCategory | UnknownValue, *_open(DiagnosticCategory)]
-OpenStepErrorCode = Annotated[StepErrorCode | UnknownValue, *_open(StepErrorCode)]
-OpenReasonClass = Annotated[ReasonClass | UnknownValue, *_open(ReasonClass)]
+OpenStatus = Annotated[InvocationStatus | UnknownValue, *open_enum(InvocationStatus)]
+OpenAction = Annotated[Action | UnknownValue, *open_enum(Action)]
+OpenRuntimeKind = Annotated[RuntimeKind | UnknownValue, *open_enum(RuntimeKind)]
+OpenRunStatus = Annotated[RunStatus | UnknownValue, *open_enum(RunStatus)]
+OpenExecutionMode = Annotated[ExecutionMode | UnknownValue, *open_enum(ExecutionMode)]
+OpenBindingType = Annotated[BindingType | UnknownValue, *open_enum(BindingType)]
+OpenCategory = Annotated[DiagnosticCategory | UnknownValue, *open_enum(DiagnosticCategory)]
+OpenStepErrorCode = Annotated[StepErrorCode | UnknownValue, *open_enum(StepErrorCode)]
+OpenReasonClass = Annotated[ReasonClass | UnknownValue, *open_enum(ReasonClass)]
 
 
 def is_terminal(status: InvocationStatus | UnknownValue) -> bool:

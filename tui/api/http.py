@@ -229,14 +229,19 @@ class HttpApi:
         """Send an idempotent request with retries; the successful response."""
         attempt = 0
         while True:
-            wait = self.rate_limited_for
-            if wait > 0:
-                await self._sleep(wait)
+            await self._gate()
             error = await self._attempt(method, path, params, json_body, read_timeout)
             if not isinstance(error, ApiError):
                 return error
             await self._backoff(error, attempt)
             attempt += 1
+
+    async def _gate(self) -> None:
+        """Before any request: wait out a server's Retry-After, and count the request."""
+        wait = self.rate_limited_for
+        if wait > 0:
+            await self._sleep(wait)
+        self.requests_sent += 1
 
     async def _backoff(self, error: ApiError, attempt: int) -> None:
         """Sleep before retry ``attempt``, or raise ``error`` when it should not be retried."""
@@ -259,7 +264,6 @@ class HttpApi:
         timeout: httpx.Timeout | None = None
         if read_timeout is not None:
             timeout = httpx.Timeout(read_timeout, connect=self._http.timeout.connect)
-        self.requests_sent += 1
         try:
             if timeout is None:
                 response = await self._http.request(method, path, params=query, json=json_body)

@@ -123,10 +123,7 @@ class KernelClient(HttpApi):
         """
         path = f"/invocations/{seg(invocation_id)}/events"
         params = {"since": cursor.since} if cursor.since else {}
-        wait = self.rate_limited_for
-        if wait > 0:
-            await self._sleep(wait)
-        self.requests_sent += 1
+        await self._gate()
         timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=self._http.timeout.connect)
         try:
             async with aconnect_sse(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, RootModel, Tag
 
-from tui.api.enums import KnownValue, UnknownValue, _open
+from tui.api.enums import KnownValue, UnknownValue, open_enum
 
 
 class KernelStatus(KnownValue):
@@ -27,7 +27,7 @@ class KernelStatus(KnownValue):
 
 
 KERNEL_TERMINAL = frozenset({KernelStatus.SUCCEEDED, KernelStatus.FAILED})
-OpenKernelStatus = Annotated[KernelStatus | UnknownValue, *_open(KernelStatus)]
+OpenKernelStatus = Annotated[KernelStatus | UnknownValue, *open_enum(KernelStatus)]
 
 
 class KernelModel(BaseModel):
@@ -196,9 +196,12 @@ class UnknownEvent(KernelModel):
     timestamp: str | None = None
 
 
+EVENT_KINDS = frozenset(kind.value for kind in EventKind)
+
+
 def _event_tag(value: Any) -> str:
     kind = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
-    return kind if kind in {k.value for k in EventKind} else "unknown"
+    return kind if kind in EVENT_KINDS else "unknown"
 
 
 AnyEvent = LogEvent | StateEvent | ErrorEvent | HeartbeatEvent | UnknownEvent

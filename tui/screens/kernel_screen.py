@@ -24,7 +24,7 @@ from tui.api.kernel_models import (
     StateEvent,
 )
 from tui.api.streams import LogCursor
-from tui.api.text import short_id
+from tui.config import ViewerMemory
 from tui.format import raw_value, safe
 from tui.links import curl_command
 from tui.messages import (
@@ -150,7 +150,6 @@ class KernelScreen(LiveScreen):
         )
         self._refresh_groups = asyncio.Event()
         self._refresh_rows = asyncio.Event()
-        self._announced: set[str] = set()
         # Pins are "app<US>version" keys (bctrl's run ids in the same memory are not).
         self.pinned = [key for key in dict.fromkeys(options.pinned) if "\x1f" in key]
 
@@ -197,20 +196,15 @@ class KernelScreen(LiveScreen):
         self.poll_groups()
         self.set_interval(1.0, self._tick)
 
-    def on_unmount(self) -> None:
-        remember = getattr(self.app, "remember", None)
-        if callable(remember):
-            from tui.config import ViewerMemory
-
-            remember(
-                ViewerMemory(
-                    pinned=list(self.pinned),
-                    status=[self.state.status] if self.state.status else [],
-                    action=[self.state.action] if self.state.action else [],
-                    text_filter=self.state.text_filter,
-                    interval=self.interval,
-                )
-            )
+    def memory(self) -> ViewerMemory:
+        """What to remember for the next session."""
+        return ViewerMemory(
+            pinned=list(self.pinned),
+            status=[self.state.status] if self.state.status else [],
+            action=[self.state.action] if self.state.action else [],
+            text_filter=self.state.text_filter,
+            interval=self.interval,
+        )
 
     # -- workers: I/O only, results posted as messages ------------------------------------
 
@@ -229,15 +223,14 @@ class KernelScreen(LiveScreen):
     @work(group="poll-runs", exclusive=True, exit_on_error=False)
     async def poll_groups(self) -> None:
         """Refresh the app list every interval from the newest invocations."""
-        first = True
-        while True:
-            if first or not self.paused or self._refresh_groups.is_set():
-                try:
-                    self.post_message(KernelGroupsFetched(await self._pages(GROUP_PAGES)))
-                except ApiError as error:
-                    self.post_message(FetchFailed("apps", None, error))
-            first = False
-            await self._sleep_until_refresh(self._refresh_groups, "apps")
+
+        async def fetch() -> None:
+            try:
+                self.post_message(KernelGroupsFetched(await self._pages(GROUP_PAGES)))
+            except ApiError as error:
+                self.post_message(FetchFailed("apps", None, error))
+
+        await self._poll(self._refresh_groups, "apps", fetch)
 
     @work(group="poll-invocations", exclusive=True, exit_on_error=False)
     async def poll_invocations(self, group: str, query: tuple[str, str]) -> None:
@@ -245,21 +238,20 @@ class KernelScreen(LiveScreen):
         await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
         app, version = split_group(group)
         status, action = query
-        first = True
-        while True:
-            if first or not self.paused or self._refresh_rows.is_set():
-                filters = {"app_name": app, "version": version}
-                if status:
-                    filters["status"] = status
-                if action:
-                    filters["action_name"] = action
-                try:
-                    rows = await self._pages(TABLE_PAGES, **filters)
-                    self.post_message(KernelRowsFetched(group, query, rows))
-                except ApiError as error:
-                    self.post_message(FetchFailed("invocations", group, error))
-            first = False
-            await self._sleep_until_refresh(self._refresh_rows, "invocations")
+        filters = {"app_name": app, "version": version}
+        if status:
+            filters["status"] = status
+        if action:
+            filters["action_name"] = action
+
+        async def fetch() -> None:
+            try:
+                rows = await self._pages(TABLE_PAGES, **filters)
+                self.post_message(KernelRowsFetched(group, query, rows))
+            except ApiError as error:
+                self.post_message(FetchFailed("invocations", group, error))
+
+        await self._poll(self._refresh_rows, "invocations", fetch)
 
     @work(group="detail", exclusive=True, exit_on_error=False)
     async def follow_invocation(self, invocation_id: str) -> None:
@@ -384,10 +376,6 @@ class KernelScreen(LiveScreen):
             if message.complete:
                 self._render_titles()
 
-    @on(FetchSucceeded)
-    def _fetch_succeeded(self, message: FetchSucceeded) -> None:
-        self._mark_ok(message.resource)
-
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
         self.ensure_footer()
@@ -397,22 +385,19 @@ class KernelScreen(LiveScreen):
         self._render_titles()
 
     def _remember(self, inv: KernelInvocation) -> None:
-        """Keep the newest record; a live-to-finished change rings once."""
+        """Keep the newest record; a live-to-finished change rings (once: a terminal record
+        is never replaced by a live one)."""
         previous = self.state.records.get(inv.id)
         if previous is not None and previous.terminal and not inv.terminal:
             return  # a stale list row: terminal never goes back
         self.state.records[inv.id] = inv
-        if (
-            previous is not None
-            and not previous.terminal
-            and inv.terminal
-            and inv.id not in self._announced
-        ):
-            self._announced.add(inv.id)
-            if inv.id == self.state.selected_invocation_id or (
-                self.state.selected_group and inv.group == split_group(self.state.selected_group)
-            ):
-                self._announce_finish(inv.id, raw_value(inv.status), failed=inv.failed)
+        finished = previous is not None and not previous.terminal and inv.terminal
+        group = self.state.selected_group
+        watched = inv.id == self.state.selected_invocation_id or (
+            group is not None and inv.group == split_group(group)
+        )
+        if finished and watched:
+            self._announce_finish(inv.id, raw_value(inv.status), failed=inv.failed)
 
     # -- selection -----------------------------------------------------------------------
 
@@ -503,7 +488,10 @@ class KernelScreen(LiveScreen):
     def _tick(self) -> None:
         """Once a second: ticking durations of live rows, freshness clocks."""
         now = self.clock()
-        live = [inv for inv in self._visible() if not inv.terminal]
+        # Only rows on screen tick: an off-screen row is built when it scrolls into view.
+        rows = self.state.invocations
+        on_screen = (rows.get(key) for key in self.table.visible_keys())
+        live = [inv for inv in on_screen if inv is not None and not inv.terminal]
         if live:
             self.table.sync_rows([self.table.row(inv, now) for inv in live])
         selected = self.state.selected_invocation_id
@@ -535,28 +523,17 @@ class KernelScreen(LiveScreen):
         if state.selected_group is None:
             sub = "no app selected"
         else:
-            shown, total = self.table.row_count, len(state.invocations)
-            sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
-            if state.complete and total == 0 and self.fresh["invocations"].error is None:
-                sub = "no invocations" + (
-                    " match the filters" if state.status or state.action else ""
-                )
-            sub += " · " + self._freshness("invocations")
+            sub = self._rows_subtitle(
+                len(state.invocations),
+                complete=state.complete,
+                filtered=bool(state.status or state.action),
+            )
         set_subtitle(inv_pane, Text(sub))
 
-        detail_pane = self.query_one("#detail-pane")
         selected = state.selected_invocation_id
-        if selected:
-            set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
-            if selected in state.logs_complete:
-                set_subtitle(detail_pane, Text("final · never refetched"))
-            else:
-                set_subtitle(
-                    detail_pane, Text("following (event stream) · " + self._freshness("detail"))
-                )
-        else:
-            set_title(detail_pane, Text("Detail"))
-            set_subtitle(detail_pane, Text(""))
+        self._render_detail_titles(
+            selected, final=selected in state.logs_complete, how="event stream"
+        )
         self._render_status_bar()
 
     # -- actions -------------------------------------------------------------------------

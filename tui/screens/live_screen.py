@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -31,12 +31,13 @@ from tui.api.http import HttpApi
 from tui.api.text import short_id
 from tui.format import clock_time, duration, safe
 from tui.leaks import prune_closed_watchers
-from tui.messages import FetchFailed
+from tui.messages import FetchFailed, FetchSucceeded
 from tui.options import ViewerOptions
 from tui.widgets.footer import Footer
 from tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
+    from tui.config import ViewerMemory
     from tui.screens.copy_screen import CopyChoice
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
@@ -113,6 +114,7 @@ class LiveScreen(Screen[None]):
         self.fresh: dict[str, Freshness] = {name: Freshness() for name in resources}
         self._rng = random.Random()
         self.state: LiveState = LiveState()
+        self._footer_mounted = False
 
     # -- what subclasses provide ---------------------------------------------------------
 
@@ -153,6 +155,10 @@ class LiveScreen(Screen[None]):
         """Left pane → table → detail."""
         raise NotImplementedError
 
+    def memory(self) -> ViewerMemory:
+        """What to remember for the next session (pins, filters, interval)."""
+        raise NotImplementedError
+
     def _collapse_focused(self) -> bool:
         """Collapse what has focus inside the detail, if anything (True when it did)."""
         return False
@@ -177,7 +183,7 @@ class LiveScreen(Screen[None]):
         """Mount the key footer, once: after the first rows are on screen (or a first
         failure, or a second). Its key widgets cost ~50 ms of styling, which would otherwise
         come before the first frame with data."""
-        if getattr(self, "_footer_mounted", False) or not self.is_attached:
+        if self._footer_mounted or not self.is_attached:
             return
         self._footer_mounted = True
         self.mount(Footer())
@@ -185,6 +191,11 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         self.set_timer(1.0, self.ensure_footer)
         self.set_interval(5.0, self._release_closed_widgets)
+
+    def on_unmount(self) -> None:
+        remember = getattr(self.app, "remember", None)
+        if callable(remember):
+            remember(self.memory())
 
     def _release_closed_widgets(self) -> None:
         """Let removed widgets go that the app's reactives still watch from (the copy
@@ -218,6 +229,18 @@ class LiveScreen(Screen[None]):
 
     # -- polling clocks ------------------------------------------------------------------
 
+    async def _poll(
+        self, refresh: asyncio.Event, resource: str, fetch: Callable[[], Awaitable[None]]
+    ) -> None:
+        """``fetch`` now, then once an interval while not paused (or when ``refresh`` is
+        set), backing off while ``resource`` fails. One loop per resource: never overlapping."""
+        first = True
+        while True:
+            if first or not self.paused or refresh.is_set():
+                await fetch()
+            first = False
+            await self._sleep_until_refresh(refresh, resource)
+
     async def _sleep_until_refresh(self, event: asyncio.Event, resource: str) -> None:
         """Wait one interval, or back off (honouring Retry-After) while ``resource`` fails."""
         fresh = self.fresh[resource]
@@ -246,6 +269,10 @@ class LiveScreen(Screen[None]):
         fresh.error = None
         fresh.failures = 0
         fresh.next_retry_at = None
+
+    @on(FetchSucceeded)
+    def _fetch_succeeded(self, message: FetchSucceeded) -> None:
+        self._mark_ok(message.resource)
 
     def _mark_failed(self, resource: str, error: ApiError) -> None:
         fresh = self.fresh[resource]
@@ -303,6 +330,28 @@ class LiveScreen(Screen[None]):
         if worst.next_retry_at is not None:
             wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
         return f"RETRYING (attempt {worst.failures}{wait})"
+
+    def _rows_subtitle(self, total: int, *, complete: bool, filtered: bool, empty: str = "") -> str:
+        """The table pane's subtitle: rows shown (of how many), or why there are none, and
+        how fresh they are."""
+        shown = self.table.row_count
+        sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
+        if complete and total == 0 and self.fresh["invocations"].error is None:
+            sub = "no invocations" + (" match the filters" if filtered else empty)
+        return sub + " · " + self._freshness("invocations")
+
+    def _render_detail_titles(self, selected: str | None, *, final: bool, how: str) -> None:
+        """The detail pane's title and subtitle: final, or followed ``how`` and how fresh."""
+        detail_pane = self.query_one("#detail-pane")
+        if selected is None:
+            set_title(detail_pane, Text("Detail"))
+            set_subtitle(detail_pane, Text(""))
+            return
+        set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
+        if final:
+            set_subtitle(detail_pane, Text("final · never refetched"))
+        else:
+            set_subtitle(detail_pane, Text(f"following ({how}) · " + self._freshness("detail")))
 
     def _render_status_bar(self) -> None:
         bar = Text()

@@ -29,6 +29,7 @@ from tui.api.pages import PagedInvocations, PollDelta
 from tui.api.text import short_id
 from tui.config import ViewerMemory
 from tui.format import raw_value, safe
+from tui.gc_policy import GC_POLICY
 from tui.links import curl_command, open_url
 from tui.messages import (
     DetailFetched,
@@ -181,22 +182,12 @@ class MainScreen(LiveScreen):
             self._start_invocations()
         self.set_interval(1.0, self._tick)
 
-    def on_unmount(self) -> None:
-        remember = getattr(self.app, "remember", None)
-        if callable(remember):
-            remember(self.memory())
-
     # -- workers: I/O only, results posted as messages ------------------------------------
 
     @work(group="poll-runs", exclusive=True, exit_on_error=False)
     async def poll_runs(self) -> None:
         """Refresh the run list (and pinned runs) every interval; never overlapping."""
-        first = True
-        while True:
-            if first or not self.paused or self._refresh_runs.is_set():
-                await self._fetch_runs()
-            first = False
-            await self._sleep_until_refresh(self._refresh_runs, "runs")
+        await self._poll(self._refresh_runs, "runs", self._fetch_runs)
 
     async def _fetch_runs(self) -> None:
         try:
@@ -226,14 +217,13 @@ class MainScreen(LiveScreen):
             await asyncio.sleep(0.05)  # let fast cursor moves settle before fetching
         self._debounce_invocations = True  # the first run shown is fetched at once
         paged = PagedInvocations()
-        first = True
-        while True:
-            if first or not self.paused or self._refresh_invocations.is_set():
-                full, self._full_refresh = self._full_refresh, False
-                full = full or self.options.naive_baseline  # the baseline re-reads every page
-                await self._fetch_invocations(run_id, query, paged, full)
-            first = False
-            await self._sleep_until_refresh(self._refresh_invocations, "invocations")
+
+        async def fetch() -> None:
+            full, self._full_refresh = self._full_refresh, False
+            full = full or self.options.naive_baseline  # the baseline re-reads every page
+            await self._fetch_invocations(run_id, query, paged, full)
+
+        await self._poll(self._refresh_invocations, "invocations", fetch)
 
     async def _fetch_invocations(
         self, run_id: str, query: Query, paged: PagedInvocations, full: bool
@@ -352,7 +342,7 @@ class MainScreen(LiveScreen):
             self.state.invocations = {k: invocations[k] for k in message.order if k in invocations}
         dirty = {inv.id for inv in message.invocations}
         if dirty:
-            self._gc_rows_loaded(len(invocations))
+            GC_POLICY.rows_loaded(len(invocations))
         if message.complete:
             self.call_after_refresh(self.ensure_footer)  # the first rows are drawn first
             self._mark_ok("invocations")
@@ -415,10 +405,6 @@ class MainScreen(LiveScreen):
         if inv.id == self.state.selected_invocation_id:
             self._render_detail()
 
-    @on(FetchSucceeded)
-    def _fetch_succeeded(self, message: FetchSucceeded) -> None:
-        self._mark_ok(message.resource)
-
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
         self.ensure_footer()
@@ -446,18 +432,7 @@ class MainScreen(LiveScreen):
     def _select_left(self, key: str) -> None:
         self._select_run(key)
 
-    def _gc_rows_loaded(self, rows: int) -> None:
-        policy = getattr(self.app, "gc_policy", None)
-        if policy is not None:
-            policy.rows_loaded(rows)
-
-    def _gc_released(self) -> None:
-        policy = getattr(self.app, "gc_policy", None)
-        if policy is not None:
-            policy.released()
-
     def _select_run(self, run_id: str) -> None:
-        big = len(self.state.invocations) >= 2_000
         self.state.selected_run_id = run_id
         self.state.invocations = {}
         self.state.invocations_complete = False
@@ -467,8 +442,8 @@ class MainScreen(LiveScreen):
         self.detail.show_message("Select an invocation to see its detail.")
         self._start_invocations()
         self._render_titles()
-        if big:  # the old rows are gone once the old poll has stopped: collect then
-            self.set_timer(1.0, self._gc_released)
+        if GC_POLICY.frozen_for_rows:  # the old rows are gone once the old poll stops
+            self.set_timer(1.0, GC_POLICY.released)
 
     def _start_invocations(self) -> None:
         if self.state.selected_run_id:
@@ -583,36 +558,19 @@ class MainScreen(LiveScreen):
         elif state.selected_run_id is None:
             sub = "no run selected"
         else:
-            shown = self.table.row_count
-            total = len(state.invocations)
-            sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
-            if (
-                state.invocations_complete
-                and total == 0
-                and self.fresh["invocations"].error is None
-            ):
-                sub = "no invocations" + (
-                    " match the filters"
-                    if state.query.status or state.query.action
-                    else " in this run"
-                )
-            sub += " · " + self._freshness("invocations")
+            sub = self._rows_subtitle(
+                len(state.invocations),
+                complete=state.invocations_complete,
+                filtered=bool(state.query.status or state.query.action),
+                empty=" in this run",
+            )
         set_subtitle(inv_pane, Text(sub))
 
-        detail_pane = self.query_one("#detail-pane")
         selected = state.selected_invocation_id
-        if selected:
-            record = state.fulls.get(selected) or state.details.get(selected)
-            set_title(detail_pane, Text(f"Invocation {short_id(selected)}"))
-            if record is not None and record.terminal:
-                set_subtitle(detail_pane, Text("final · never refetched"))
-            else:
-                set_subtitle(
-                    detail_pane, Text("following (long-poll) · " + self._freshness("detail"))
-                )
-        else:
-            set_title(detail_pane, Text("Detail"))
-            set_subtitle(detail_pane, Text(""))
+        record = (state.fulls.get(selected) or state.details.get(selected)) if selected else None
+        self._render_detail_titles(
+            selected, final=record is not None and record.terminal, how="long-poll"
+        )
 
         self._render_status_bar()
 

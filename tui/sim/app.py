@@ -323,7 +323,7 @@ def create_app(
     """The gateway as an ASGI app: bctrl, and Kernel beside it (its paths do not overlap)."""
     gw = Gateway(world)
     if kernel is None:
-        kernel = KernelWorld(world.now, seed=world.seed, speed=world.speed)
+        kernel = KernelWorld(world)
     routes = [
         Route("/v1/runs", gw.list_runs, methods=["GET"]),
         Route("/v1/runs/{run_id}", gw.get_run, methods=["GET"]),

@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.sim.kernel_app import is_kernel_path
+
 FAULT_KINDS = ("500", "503", "429", "slow", "malformed", "html", "drop", "schema", "cut")
 """``cut`` passes a response through and breaks the connection after a few body chunks:
 for a Server-Sent Events stream, a drop in the middle of the stream."""
@@ -83,7 +85,8 @@ class FaultMiddleware:
         client = scope.get("client")
         if client:
             self.config.client_ports.add(int(client[1]))
-        kind = self.config.pick(scope.get("path", "/"))
+        path = str(scope.get("path", "/"))
+        kind = self.config.pick(path)
         if kind is None:
             await self.app(scope, receive, send)
             return
@@ -97,7 +100,9 @@ class FaultMiddleware:
         if kind == "cut":
             await _cut(self.app, scope, receive, send, self.config.cut_after)
             return
-        await _send_fault(kind, send, self.config.retry_after, kernel=_kernel(scope))
+        await _send_fault(
+            kind, send, self.config.retry_after, kernel=is_kernel_path(str(scope.get("path", "")))
+        )
 
 
 class _Cut(Exception):
@@ -122,11 +127,6 @@ async def _cut(app: ASGIApp, scope: Scope, receive: Receive, send: Send, after: 
         # Re-raised so the server aborts the connection (an incomplete chunked body) instead
         # of ending the response cleanly: the client must see a drop, not an end.
         raise RuntimeError("fault injection: connection cut mid-stream") from None
-
-
-def _kernel(scope: Scope) -> bool:
-    path = str(scope.get("path", ""))
-    return path == "/invocations" or path.startswith("/invocations/")
 
 
 def _break_schema(send: Send) -> Send:

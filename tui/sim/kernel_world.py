@@ -14,7 +14,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.sim.world import World
 
 KERNEL_STATUSES = ("queued", "running", "succeeded", "failed")
 KERNEL_TERMINAL = frozenset({"succeeded", "failed"})
@@ -92,26 +95,24 @@ class KernelPlan:
 class KernelWorld:
     """All Kernel apps and invocations, advanced lazily to the current world time."""
 
-    def __init__(self, clock: Clock, *, seed: int = 7, speed: float = 1.0) -> None:
-        self.now = clock
-        self.speed = speed
+    def __init__(self, world: World) -> None:
+        """A Kernel world beside bctrl's ``world``: same clock (speed, frozen) and seed."""
+        self.now: Clock = world.now
+        self.real_seconds = world.real_seconds
         self.heartbeat_seconds = 5.0  # real seconds between sse_heartbeat frames
         self._lock = threading.Lock()
-        self._rng = random.Random(seed * 31 + 5)
+        self._rng = random.Random(world.seed * 31 + 5)
         self._by_id: dict[str, KernelPlan] = {}
         self.plans: list[KernelPlan] = []
         self._next: dict[AppSpec, float] = {}
         self._rngs: dict[AppSpec, random.Random] = {}
-        now = clock()
+        now = world.now()
         for index, app in enumerate(APPS):
             rng = random.Random(self._rng.getrandbits(64))
             self._rngs[app] = rng
             # The backlog ends just before now; the newest few are still live at start.
             self._next[app] = now - app.backlog * app.spacing - index * 1.7
         self.advance()
-
-    def real_seconds(self, world_seconds: float) -> float:
-        return world_seconds / self.speed if self.speed > 0 else world_seconds
 
     def advance(self) -> float:
         """Draw the invocations every app has started by now; returns now."""

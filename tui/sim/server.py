@@ -39,7 +39,7 @@ class GatewayServer:
                 clock=(lambda: frozen_at) if self.options.frozen else None,
             )
         self.world = world
-        self.kernel = KernelWorld(world.now, seed=world.seed, speed=world.speed)
+        self.kernel = KernelWorld(world)
         if faults is None:
             faults = FaultConfig(rate=self.options.fault_rate if self.options.faults else 0.0)
         self.faults = faults

@@ -90,9 +90,9 @@ class AppList(KeyedTable):
         """Pinned app versions first (in pin order, even before the API has named them),
         then the rest."""
         by_key = {group.key: group for group in groups}
-        first = [by_key.get(key) or AppGroup(*split_group(key)) for key in pinned]
-        rest = [group for key, group in by_key.items() if key not in set(pinned)]
         marks = set(pinned)
+        first = [by_key.get(key) or AppGroup(*split_group(key)) for key in pinned]
+        rest = [group for key, group in by_key.items() if key not in marks]
         self.sync([self._row(group, group.key in marks) for group in [*first, *rest]])
 
     def _row(self, group: AppGroup, pinned: bool) -> RowSpec:
@@ -205,6 +205,7 @@ class KernelDetail(Vertical):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
+        self._shown: tuple[KernelInvocation, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="kernel-facts", can_focus=True):
@@ -226,8 +227,16 @@ class KernelDetail(Vertical):
         for selector in ("#kernel-fields", "#kernel-payload", "#kernel-output"):
             self.query_one(selector, Static).update("")
         self.log_pane.reset(None, [])
+        self._shown = None
 
     def show(self, inv: KernelInvocation, now: float, note: str | None = None) -> None:
+        """Show ``inv``; shown again unchanged (each second while it runs), only its ticking
+        fields are redrawn, not the pretty-printed payload and output."""
+        self._show_fields(inv, now)
+        shown = self._shown
+        if shown is not None and shown[0] is inv and shown[1] == note:
+            return
+        self._shown = (inv, note)
         glyph, word, key = badge_parts(inv.status, ascii_only=self.ascii_only)
         head = Text()
         head.append(f" {glyph} {word} ", self._style(f"badge--{key}") + Style(reverse=True))
@@ -239,7 +248,17 @@ class KernelDetail(Vertical):
             head.append("\n")
             head.append(safe(note, limit=300), self._style("detail--muted"))
         self.query_one("#kernel-head", Static).update(head)
+        label = self._style("detail--label")
+        self.query_one("#kernel-payload", Static).update(
+            _json_block("payload", inv.decoded_payload, label)
+        )
+        self.query_one("#kernel-output", Static).update(
+            _json_block(
+                "output", inv.decoded_output, label, pending=not inv.terminal and not inv.output
+            )
+        )
 
+    def _show_fields(self, inv: KernelInvocation, now: float) -> None:
         label = self._style("detail--label")
         fields = Text()
         rows = [
@@ -257,14 +276,6 @@ class KernelDetail(Vertical):
             fields.append(f"{name:>9}  ", label)
             fields.append(value + "\n")
         self.query_one("#kernel-fields", Static).update(fields)
-        self.query_one("#kernel-payload", Static).update(
-            _json_block("payload", inv.decoded_payload, label)
-        )
-        self.query_one("#kernel-output", Static).update(
-            _json_block(
-                "output", inv.decoded_output, label, pending=not inv.terminal and not inv.output
-            )
-        )
 
 
 def _json_block(name: str, value: Decoded | None, label: Style, *, pending: bool = False) -> Text:
