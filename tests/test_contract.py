@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from functools import cache
 from typing import Any
 
@@ -137,3 +140,34 @@ def test_bad_filters_are_invalid_input(http: httpx.Client) -> None:
     assert response.status_code == 400
     _check(_error_validator(), response.json())
     assert response.json()["reasonClass"] == "invalid_input"
+
+
+_IMPORT_EVERY_SIM_MODULE = """
+import importlib, json, pkgutil, sys
+import tui.sim
+names = sorted(m.name for m in pkgutil.iter_modules(tui.sim.__path__, "tui.sim."))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"imported": names, "loaded": sorted(sys.modules)}))
+"""
+
+
+def test_the_gateway_imports_nothing_from_the_product() -> None:
+    """The gateway is the contract tests' second opinion: it must not share the viewer's
+    models, enums or parsers, or a mistake in them would pass on both sides."""
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERY_SIM_MODULE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    assert {"tui.sim.app", "tui.sim.server", "tui.sim.world", "tui.sim.vocab"} <= set(
+        report["imported"]
+    )
+    product = [
+        m
+        for m in report["loaded"]
+        if m.startswith("tui.") and not (m == "tui.sim" or m.startswith("tui.sim."))
+    ]
+    assert not product, f"tui.sim loaded product modules: {product}"

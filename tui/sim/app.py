@@ -17,15 +17,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tui.api.enums import Action, InvocationStatus
 from tui.sim.faults import FaultConfig, FaultMiddleware
 from tui.sim.kernel_app import is_kernel_path, kernel_error, kernel_routes
 from tui.sim.kernel_world import KernelWorld
-from tui.sim.world import TERMINAL, World
+from tui.sim.vocab import ACTIONS, INVOCATION_STATUSES, RUN_STATUSES, TERMINAL
+from tui.sim.world import World
 
-INVOCATION_STATUSES = frozenset(s.value for s in InvocationStatus)
-ACTIONS = frozenset(a.value for a in Action)
-RUN_STATUSES = frozenset({"active", "stopped", "failed"})
+ACTION_SET = frozenset(ACTIONS)
 MAX_LIMIT = 500
 MAX_WAIT_MS = 60_000
 _request_ids = itertools.count(1)
@@ -223,7 +221,7 @@ class Gateway:
         statuses = self._multi(request, "status", INVOCATION_STATUSES)
         if isinstance(statuses, Response):
             return statuses
-        actions = self._multi(request, "action", ACTIONS)
+        actions = self._multi(request, "action", ACTION_SET)
         if isinstance(actions, Response):
             return actions
         limit = self._limit(request)

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tui.api.kernel_models import timestamp_ns
-from tui.sim.kernel_world import KERNEL_STATUSES, KERNEL_TERMINAL, KernelPlan, KernelWorld, iso_ns
+from tui.sim.kernel_world import KernelPlan, KernelWorld, iso_ns
+from tui.sim.vocab import KERNEL_STATUSES, KERNEL_TERMINAL, parse_ns
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -47,7 +47,7 @@ def parse_since(value: str, now: float) -> int | None:
     match = _DURATION.match(value.strip())
     if match:
         return round((now - float(match[1]) * _UNITS[match[2]]) * 1e9)
-    return timestamp_ns(value)
+    return parse_ns(value)
 
 
 class KernelGateway:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tui.sim.vocab import KERNEL_TERMINAL
+
 if TYPE_CHECKING:
     from tui.sim.world import World
 
-KERNEL_STATUSES = ("queued", "running", "succeeded", "failed")
-KERNEL_TERMINAL = frozenset({"succeeded", "failed"})
 Clock = Callable[[], float]
 
 

@@ -17,9 +17,8 @@ from typing import Any
 
 from tui.sim import catalog
 from tui.sim.scenarios import SCENARIOS
+from tui.sim.vocab import ACTIONS, TERMINAL
 
-ACTIONS = ("act", "observe", "extract", "browserUse", "stagehandAgent", "solveCaptcha")
-TERMINAL = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
 Clock = Callable[[], float]
 
 
