@@ -18,7 +18,7 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,12 +119,28 @@ class Pty:
 
 
 @contextlib.contextmanager
-def pty_app(*args: str, cols: int = 120, rows: int = 40) -> Iterator[Pty]:
-    """``runwatch --no-remember ARGS`` in a pty of ``cols`` x ``rows``; hung up on exit."""
+def pty_app(
+    *args: str,
+    cols: int = 120,
+    rows: int = 40,
+    term: str = "xterm-256color",
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Pty]:
+    """``runwatch --no-remember ARGS`` in a pty of ``cols`` x ``rows``; hung up on exit.
+
+    ``term`` is the TERM the app sees; ``env`` adds to (or, with an empty value, removes
+    from) the environment, e.g. ``{"NO_COLOR": "1"}`` or ``{"COLORTERM": "truecolor"}``."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "RUNWATCH_"))}
-    env.update(TERM="xterm-256color", BCTRL_API_KEY="bench")
+    # The caller's terminal must not leak in: colour and glyph choices depend on these.
+    inherited = ("BCTRL_", "RUNWATCH_", "NO_COLOR", "COLORTERM", "FORCE_COLOR", "TEXTUAL_")
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+    child_env.update(TERM=term, BCTRL_API_KEY="bench")
+    for name, value in (env or {}).items():
+        if value:
+            child_env[name] = value
+        else:
+            child_env.pop(name, None)
 
     def controlling_tty() -> None:
         os.setsid()
@@ -135,7 +151,7 @@ def pty_app(*args: str, cols: int = 120, rows: int = 40) -> Iterator[Pty]:
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=env,
+        env=child_env,
         preexec_fn=controlling_tty,
     )
     os.close(slave)

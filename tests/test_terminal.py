@@ -1,4 +1,7 @@
-"""The real process in a pseudo-terminal: hang-ups, a lost TTY, terminal restore, --ascii."""
+"""The real process in a pseudo-terminal: hang-ups, a lost TTY, terminal restore, --ascii.
+
+Also what a terminal's capabilities change: NO_COLOR (Textual's monochrome filter).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,18 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.filter import Monochrome
 
 from bench.harness import pty_app
+from tui.sim.server import GatewayServer
+
+from .viewer_helpers import loaded, make_app
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pty")
 
@@ -59,3 +70,51 @@ def test_kernel_demo_streams_a_log_in_a_real_terminal() -> None:
         term.wait_for("web-scraper")
         term.wait_for(r"following \(event stream\)")
         term.wait_for(r"log · \d+ lines · following")
+
+
+# -- NO_COLOR ---------------------------------------------------------------------------
+
+
+def test_monochrome_filter_tolerates_a_none_style() -> None:
+    """Any widget yielding an unstyled segment must not crash the app under NO_COLOR."""
+    from tui.compat import apply
+
+    apply()
+    apply()  # idempotent
+    segments = [Segment("plain", None), Segment("red", Style(color="red", bgcolor="blue"))]
+    filtered = Monochrome().apply(segments, Color(0, 0, 0))
+    assert [segment.text for segment in filtered] == ["plain", "red"]
+    assert all(segment.style is not None for segment in filtered)
+
+
+async def test_keyed_table_never_emits_none_styles(gateway: GatewayServer) -> None:
+    app = make_app(gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        for table in (screen.run_list, screen.table):
+            for y in range(table.size.height):
+                unstyled = [s.text for s in table.render_line(y) if s.style is None]
+                assert unstyled == [], f"{table.id} line {y}: unstyled {unstyled}"
+
+
+def test_no_color_runs_and_quits_cleanly(tmp_path: Path) -> None:
+    with pty_app("--demo", env={"NO_COLOR": "1", "RUNWATCH_CONFIG_DIR": str(tmp_path)}) as term:
+        term.wait_for("Invocations")
+        term.wait_for("up to date")
+        os.write(term.master, b"\t")
+        time.sleep(2.5)  # the header crash came about 2 s after start
+        assert term.process.poll() is None, term.screen_text()[-3000:]
+        os.write(term.master, b"q")
+        assert _exit_time(term.process) < 5.0
+        assert term.process.returncode == 0
+        assert "Traceback" not in term.screen_text()
+
+
+def test_compat_patches_are_version_guarded() -> None:
+    from tui.compat import PATCHES, TEXTUAL_VERSION, apply, parse_version
+
+    assert parse_version("8.2.8") == (8, 2, 8) and parse_version("9.0.0rc1") == (9, 0, 0)
+    assert all(apply().values()), "every patch applies to the pinned Textual"
+    for patch in PATCHES:
+        assert patch.applies_to(TEXTUAL_VERSION)
+        assert not patch.applies_to((9, 0, 0)), f"{patch.name}: re-check it on Textual 9"

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
 
+from tui import compat
 from tui.api.http import HttpApi
 from tui.ascii_filter import AsciiFilter
 from tui.config import ViewerMemory
@@ -53,6 +54,7 @@ PALETTE: list[tuple[str, str, str]] = [
 
 LOST_TTY_EXIT_SECONDS = 5.0
 patch_styles_cache()
+compat.apply()  # before any App exists: Textual's filters are built in App.__init__
 
 
 class RunwatchApp(App[None]):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -34,6 +35,7 @@ Cells = tuple[Text | str, ...]
 RowSpec = tuple[str, Cells]
 GAP = 1
 CACHE_LIMIT = 4096
+_NULL_STYLE = Style.null()
 
 
 class CellDoesNotExist(LookupError):
@@ -346,7 +348,13 @@ class KeyedTable(ScrollView, can_focus=True):
             line.append_text(text)
             line.append(" " * GAP)
         line.truncate(width, pad=True)
-        segments = list(line.render(self.app.console, end=""))
+        # Text.render yields segments without a style for a line without spans (the header
+        # of plain labels), and Textual's monochrome filter crashes on those under NO_COLOR.
+        # The null style draws exactly as None does; nothing leaves this table unstyled.
+        segments = [
+            Segment(text, _NULL_STYLE if seg_style is None else seg_style, control)
+            for text, seg_style, control in line.render(self.app.console, end="")
+        ]
         return Strip(segments, width)
 
     def render_line(self, y: int) -> Strip:
