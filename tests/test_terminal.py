@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.color import Color
 from textual.filter import Monochrome
 
-from bench.harness import pty_app
+from bench.harness import Pty, pty_app
 from tui.sim.server import GatewayServer
 
 from .viewer_helpers import loaded, make_app
@@ -34,13 +34,40 @@ def _exit_time(process: subprocess.Popen[bytes], limit: float = 8.0) -> float:
     return time.monotonic() - started
 
 
-def test_sighup_exits_within_5s_and_restores_the_terminal() -> None:
+RESTORED = {
+    "left the alternate screen": b"\x1b[?1049l",
+    "mouse reporting off": b"\x1b[?1000l",
+    "cursor shown": b"\x1b[?25h",
+}
+
+
+def _restored(term: Pty, since: int) -> list[str]:
+    """What the terminal was not given back after byte ``since`` of the output."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        with term.lock:
+            tail = bytes(term.output[since:])
+        missing = [what for what, seq in RESTORED.items() if seq not in tail]
+        if not missing or time.monotonic() > deadline:
+            return missing
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)], ids=["SIGHUP", "SIGTERM"]
+)
+def test_signal_exits_within_5s_and_restores_the_terminal(
+    signum: signal.Signals, code: int
+) -> None:
     with pty_app("--demo") as term:
         term.wait_for("Invocations")
-        term.process.send_signal(signal.SIGHUP)
+        term.wait_for("up to date")
+        since = term.size()
+        term.process.send_signal(signum)
         assert _exit_time(term.process) < 5.0
-        time.sleep(0.2)
-        assert "\x1b[?1049l" in term.raw_text(), "left the alternate screen"
+        assert _restored(term, since) == []
+        assert term.process.returncode == code
+        assert "Traceback" not in term.screen_text()
 
 
 def test_lost_tty_exits_within_5s() -> None:

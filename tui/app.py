@@ -53,6 +53,8 @@ PALETTE: list[tuple[str, str, str]] = [
 
 
 LOST_TTY_EXIT_SECONDS = 5.0
+EXIT_HANGUP = 129  # 128 + SIGHUP, as a shell reports a process the signal killed
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 patch_styles_cache()
 compat.apply()  # before any App exists: Textual's filters are built in App.__init__
 
@@ -107,15 +109,16 @@ class RunwatchApp(App[None]):
         self.call_after_refresh(GC_POLICY.started)
         self._watch_terminal()
 
-    # -- a dropped SSH session must not leave a spinning process --------------------------
+    # -- a dropped SSH session, a kill or a hang-up must not leave a spinning process --------
 
     def _watch_terminal(self) -> None:
-        """Exit on SIGHUP, and when the controlling terminal goes away."""
+        """Exit cleanly on SIGHUP and SIGTERM, and when the controlling terminal goes away."""
         if self.is_headless or os.name != "posix":
             return
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGHUP, self._hang_up)
+        for signum, code in ((signal.SIGHUP, EXIT_HANGUP), (signal.SIGTERM, EXIT_TERMINATED)):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._leave, code)
         self.set_interval(1.0, self._check_tty)
 
     def _check_tty(self) -> None:
@@ -128,16 +131,21 @@ class RunwatchApp(App[None]):
             self._hang_up()
 
     def _hang_up(self) -> None:
-        """Leave now; if the exit itself stalls (a dead tty), force it after a grace period."""
+        """The terminal went away: leave with the hang-up exit code."""
+        self._leave(EXIT_HANGUP)
+
+    def _leave(self, code: int) -> None:
+        """Exit through Textual (which restores the terminal); force it if that stalls."""
         if self._hung_up:
             return  # the TTY check keeps firing until the loop stops: one exit is enough
         self._hung_up = True
-        self._return_code = 129
-        self.exit(return_code=129)
+        self._return_code = code
+        self.exit(return_code=code)
 
         def force_exit() -> None:
+            # A dead tty can block the driver's last writes: never outlive the grace period.
             time.sleep(LOST_TTY_EXIT_SECONDS - 1.0)
-            os._exit(129)
+            os._exit(code)
 
         threading.Thread(target=force_exit, name="runwatch-hangup", daemon=True).start()
 

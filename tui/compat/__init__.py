@@ -7,6 +7,7 @@ silently stack a stale workaround on top of a fixed or restructured internals.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -20,10 +21,12 @@ def parse_version(text: str) -> Version:
     """The numeric release part of a version string (``"8.2.8"`` -> ``(8, 2, 8)``)."""
     parts: list[int] = []
     for piece in text.split("."):
-        digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
-        if not digits:
+        digits = re.match(r"\d+", piece)
+        if digits is None:
             break
-        parts.append(int(digits))
+        parts.append(int(digits.group()))
+        if digits.end() < len(piece):
+            break  # "0rc1": a pre-release of the number it starts with
     return tuple(parts)
 
 
