@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from tui.sim.server import GatewayServer
+from tui.sim.world import World
 
 from .conftest import SHARED_API
 
@@ -171,3 +173,100 @@ def test_the_gateway_imports_nothing_from_the_product() -> None:
         if m.startswith("tui.") and not (m == "tui.sim" or m.startswith("tui.sim."))
     ]
     assert not product, f"tui.sim loaded product modules: {product}"
+
+
+HUGE_START = 1_790_000_000.0
+
+
+@pytest.fixture(scope="module")
+def huge() -> Iterator[tuple[GatewayServer, list[float]]]:
+    """The huge scenario on a clock the test moves (``clock[0]`` is world time)."""
+    clock = [HUGE_START]
+    world = World("huge", seed=7, clock=lambda: clock[0])
+    with GatewayServer(world=world) as server:
+        yield server, clock
+
+
+def _huge_ids(server: GatewayServer) -> dict[str, str]:
+    """The big invocations' ids by how they end."""
+    plans = [p for p in server.world.runs[0].invocations if p.huge_seed is not None]
+    return {"failed": plans[0].id, "succeeded": plans[1].id, "running": plans[2].id}
+
+
+def test_huge_wait_body_validates(huge: tuple[GatewayServer, list[float]]) -> None:
+    server, _ = huge
+    ids = _huge_ids(server)
+    with httpx.Client(base_url=server.url, headers=HEADERS, timeout=30) as http:
+        response = http.post(f"/v1/invocations/{ids['failed']}/wait", json={"timeoutMs": 0})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert 8_000_000 < len(response.content) < 10_500_000
+    body = response.json()
+    wait = _validator("bctrl-v1-invocations-wait", "/v1/invocations/{id}/wait", "post", "200")
+    _check(wait, body)  # once: 9 MB take a couple of seconds to validate
+    inv = body["invocation"]
+    assert inv["status"] == "failed" and not body["timedOutWaiting"]
+    assert inv["stepCount"] == len(inv["request"]["steps"]) == 5000
+    steps = inv["result"]["steps"]
+    assert [s["index"] for s in steps] == list(range(5000))
+    failed = [s for s in steps if not s["ok"]]
+    assert len(failed) == 6 and all(s["error"]["diagnostic"]["id"] for s in failed)
+    assert failed[-1]["index"] - failed[0]["index"] > 3000  # spread through the crawl
+    assert inv["error"]["details"]["failedSteps"] == [s["index"] for s in failed]
+
+
+def test_huge_other_shapes_validate(huge: tuple[GatewayServer, list[float]]) -> None:
+    server, _ = huge
+    ids = _huge_ids(server)
+    v2 = _validator("bctrl-v2-invocations-get", "/v2/invocations/{id}", "get", "200")
+    page = _validator(
+        "bctrl-v1-runs-invocations-list", "/v1/runs/{runId}/invocations", "get", "200"
+    )
+    with httpx.Client(base_url=server.url, headers=HEADERS, timeout=30) as http:
+        run = http.get("/v1/runs").json()["data"][0]
+        assert run["status"] == "active"
+        listed = http.get(f"/v1/runs/{run['id']}/invocations", params={"limit": 200}).json()
+        _check(page, listed)
+        assert 30 < len(listed["data"]) < 60 and set(ids.values()) <= {
+            i["id"] for i in listed["data"]
+        }
+        for ident in ids.values():
+            _check(v2, http.get(f"/v2/invocations/{ident}").json())
+        ok = http.post(f"/v1/invocations/{ids['succeeded']}/wait", json={"timeoutMs": 0}).json()
+        assert ok["invocation"]["status"] == "succeeded"
+        assert all(s["ok"] for s in ok["invocation"]["result"]["steps"])
+        assert len(ok["invocation"]["result"]["steps"]) == 5000
+        operation = http.get(f"/v1/operations/{ids['failed']}")
+        assert operation.status_code == 200 and len(operation.json()["result"]["steps"]) == 5000
+
+
+def test_huge_running_invocation_finishes_after_30_s(
+    huge: tuple[GatewayServer, list[float]],
+) -> None:
+    server, clock = huge
+    running = _huge_ids(server)["running"]
+    with httpx.Client(base_url=server.url, headers=HEADERS, timeout=30) as http:
+        live = http.post(f"/v1/invocations/{running}/wait", json={"timeoutMs": 0}).json()
+        assert live["timedOutWaiting"] and live["invocation"]["status"] == "running"
+        assert live["invocation"]["result"] is None
+        assert len(live["invocation"]["request"]["steps"]) == 5000
+        assert 0 < live["invocation"]["progress"]["step"] < 5000
+        clock[0] = HUGE_START + 29.0
+        assert http.get(f"/v2/invocations/{running}").json()["data"]["status"] == "running"
+        clock[0] = HUGE_START + 30.5
+        done = http.post(f"/v1/invocations/{running}/wait", json={"timeoutMs": 0}).json()
+    assert not done["timedOutWaiting"] and done["invocation"]["status"] == "failed"
+    assert len(done["invocation"]["result"]["steps"]) == 5000
+
+
+def test_huge_is_deterministic_and_built_once() -> None:
+    def bodies(seed: int) -> list[bytes]:
+        world = World("huge", seed=seed, clock=lambda: HUGE_START)
+        plans = [p for p in world.runs[0].invocations if p.huge_seed is not None]
+        first = [world.wait_body(p, HUGE_START) for p in plans]
+        # A terminal body is served from the cache: the very same bytes object.
+        assert world.wait_body(plans[0], HUGE_START) is first[0]
+        return first
+
+    assert bodies(7) == bodies(7)
+    assert bodies(7)[0] != bodies(8)[0]

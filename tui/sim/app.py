@@ -288,9 +288,7 @@ class Gateway:
                 min(self.world.real_seconds(max(0.0, remaining)) + 0.01, timeout_ms / 1000)
             )
             now = self.world.now()
-        inv = self.world.full(plan, now)
-        terminal = inv["status"] in TERMINAL
-        return JSONResponse({"invocation": inv, "timedOutWaiting": not terminal})
+        return Response(self.world.wait_body(plan, now), media_type="application/json")
 
     async def get_operation(self, request: Request) -> Response:
         self.world.advance()
@@ -299,7 +297,8 @@ class Gateway:
             return _error(
                 404, "operation.not_found", "Operation not found", "not_found", self.rid(request)
             )
-        return JSONResponse(self.world.operation(plan, self.world.now()))
+        body = self.world.operation_body(plan, self.world.now())
+        return Response(body, media_type="application/json")
 
     async def not_found(self, request: Request) -> Response:
         return _error(

@@ -236,3 +236,101 @@ def step_failure(kind: str, call: str, runtime_kind: str) -> tuple[str, dict[str
         }
     # No diagnostic at all: the viewer must say that no details were returned.
     return call, {"code": "RUNTIME_NOT_FOUND", "message": "The runtime was not found"}
+
+
+# -- the huge scenario: one long crawl, thousands of steps ----------------------------------
+
+DIAGNOSED_KINDS = FAILURE_KINDS[:-1]
+"""Failure kinds whose step error carries a diagnostic (all but RUNTIME_NOT_FOUND)."""
+
+_SHOP = "https://shop.example.com"
+_CATEGORIES = ("lamps", "chairs", "desks", "rugs", "shelves", "mirrors", "vases", "clocks")
+_ADJECTIVES = ("Oak", "Walnut", "Brass", "Linen", "Nordic", "Vintage", "Compact", "Woven")
+_SENTENCES = (
+    "Hand-finished by a small workshop and shipped flat-packed in recycled cardboard.",
+    "Fits most rooms; the matching set is sold separately in three colours.",
+    "Assembly takes about twenty minutes with the included hex key.",
+    "Rated for daily use; wipe clean with a damp cloth, never with solvents.",
+    "Free returns within 30 days when the item is unused and in its box.",
+    "Ships within two business days from the regional warehouse.",
+    "Customers mention sturdy joints and a finish that matches the photos.",
+    "Replacement parts are available for five years after purchase.",
+)
+_EXTRACT_SCHEMA = {
+    "items": [
+        {
+            "title": "string",
+            "price": "number",
+            "sku": "string",
+            "url": "string",
+            "rating": "number",
+            "inStock": "boolean",
+            "summary": "string",
+        }
+    ]
+}
+
+
+def crawl_steps(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """``count`` steps of a catalogue crawl: open a listing page, wait, extract, page on."""
+    steps: list[dict[str, Any]] = []
+    page = 0
+    while len(steps) < count:
+        page += 1
+        category = rng.choice(_CATEGORIES)
+        url = f"{_SHOP}/c/{category}?page={page}&sort=popular"
+        steps += [
+            {"call": "page.goto", "args": [url], "bind": "@page"},
+            {
+                "call": "page.waitForSelector",
+                "args": ["ul.product-grid > li"],
+                "options": {"timeoutMs": 15000},
+            },
+            {"call": "page.extract", "args": [_EXTRACT_SCHEMA]},
+            {"call": "page.screenshot", "options": {"dryRun": False}},
+            {"call": "page.click", "ref": "a[rel=next]"},
+        ]
+    return steps[:count]
+
+
+def crawl_result(step: dict[str, Any], index: int, rng: random.Random) -> Any:
+    """What a crawl step returned: a listing page's extract carries most of the bytes."""
+    verb = step["call"].split(".")[-1]
+    took = rng.randint(40, 2400)
+    if verb == "goto":
+        return {
+            "url": step["args"][0],
+            "status": 200,
+            "title": "Shop · " + step["args"][0].split("/c/")[-1].split("?")[0].title(),
+            "bytes": rng.randint(80_000, 400_000),
+            "durationMs": took,
+        }
+    if verb == "waitForSelector":
+        return {"matched": 24, "durationMs": took}
+    if verb == "extract":
+        items = []
+        for n in range(24):
+            sku = f"SKU-{rng.randrange(10**6):06d}"
+            category = rng.choice(_CATEGORIES)
+            items.append(
+                {
+                    "title": f"{rng.choice(_ADJECTIVES)} {category[:-1]} no. {n + 1}",
+                    "price": round(rng.uniform(9, 900), 2),
+                    "sku": sku,
+                    "url": f"{_SHOP}/p/{sku.lower()}",
+                    "rating": round(rng.uniform(2.5, 5.0), 1),
+                    "inStock": rng.random() < 0.85,
+                    "summary": " ".join(rng.sample(_SENTENCES, 2)),
+                }
+            )
+        return {"items": items, "count": len(items), "durationMs": took}
+    if verb == "screenshot":
+        return {
+            "artifactId": f"art_{index:05d}",
+            "path": f"artifacts/crawl/{index:05d}.png",
+            "width": 1280,
+            "height": rng.choice((2400, 3200, 4100)),
+            "bytes": rng.randint(200_000, 900_000),
+            "durationMs": took,
+        }
+    return {"navigated": True, "durationMs": took}

@@ -6,6 +6,7 @@ sees depends only on how much world time has passed. Active runs keep adding inv
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -20,6 +21,14 @@ from tui.sim.scenarios import SCENARIOS
 from tui.sim.vocab import ACTIONS, TERMINAL
 
 Clock = Callable[[], float]
+
+HUGE_STEPS = 5_000
+HUGE_RUN_AGE = 240.0  # world seconds the huge scenario's run has been going at the start
+HUGE_SPACING = 6.0
+HUGE_FINISHES_IN = 30.0  # world seconds until the running huge invocation ends
+HUGE_PLANS = {3: ("failed", "extract"), 10: ("succeeded", "act"), 29: ("running", "extract")}
+"""Sequence number -> (outcome, action) of the huge scenario's big invocations. Seq 29 is
+created about 70 s before the world starts, so it is mid-way when a client first looks."""
 
 
 def iso(t: float) -> str:
@@ -52,6 +61,10 @@ class InvocationPlan:
     metadata: dict[str, Any]
     status_override: str | None = None
     message_override: str | None = None
+    huge_seed: int | None = None
+    """Set on the huge scenario's big invocations: seeds their step results."""
+    failed_steps: tuple[tuple[int, str], ...] = ()
+    """(step index, failure kind) of steps that failed without stopping the invocation."""
 
     @property
     def started(self) -> float:
@@ -110,6 +123,7 @@ class RunPlan:
     invocations: list[InvocationPlan] = field(default_factory=list)
     edge: bool = False
     outcomes: tuple[str, ...] = ()  # forced outcome per sequence number (1-based), if given
+    huge: bool = False  # some invocations have thousands of steps (HUGE_PLANS)
 
     @property
     def active(self) -> bool:
@@ -142,7 +156,9 @@ class World:
         self._lock = threading.Lock()
         self.runs: list[RunPlan] = []
         self._by_id: dict[str, InvocationPlan] = {}
+        self._bodies: dict[tuple[str, str], bytes] = {}
         now = self.now()
+        self.started_at = now
         root = random.Random(seed)
         if scenario == "big":
             self._add_run(
@@ -169,6 +185,12 @@ class World:
                 6,
                 outcomes=("succeeded", "succeeded", "failed") + ("succeeded",) * 3,
                 failure={"code": "invocation.failed", "message": "An invocation failed"},
+            )
+        elif scenario == "huge":
+            # One active run, like demo's first, with three invocations of HUGE_STEPS steps
+            # among ordinary ones: failed, succeeded, and one that ends HUGE_FINISHES_IN later.
+            self._add_run(
+                root, "browser", now - HUGE_RUN_AGE, HUGE_SPACING, "active", None, huge=True
             )
         elif scenario in ("demo", "edge"):
             self._add_run(root, "browser", now - 240, 2.5, "active", None)
@@ -219,6 +241,7 @@ class World:
         backlog: int = 0,
         edge: bool = False,
         outcomes: tuple[str, ...] = (),
+        huge: bool = False,
     ) -> None:
         rng = random.Random(root.getrandbits(64))
         run = RunPlan(
@@ -235,6 +258,7 @@ class World:
             failure=failure,
             edge=edge,
             outcomes=outcomes,
+            huge=huge,
         )
         self.runs.append(run)
         if count is not None:
@@ -292,6 +316,8 @@ class World:
         )
         if run.edge:
             self._make_edge(plan, seq)
+        if run.huge and seq in HUGE_PLANS:
+            self._make_huge(plan, *HUGE_PLANS[seq])
         run.invocations.append(plan)
         self._by_id[plan.id] = plan
         return plan
@@ -309,6 +335,33 @@ class World:
             plan.message_override = (
                 "\x1b]0;pwned\x07\x1b[31mred[/red] [bold]not bold[/bold] :x: \x9b2J"
                 "\u202egnp.exe\u202c " + "long " * 200
+            )
+
+    def _make_huge(self, plan: InvocationPlan, outcome: str, action: str) -> None:
+        """Turn ``plan`` into a crawl of HUGE_STEPS steps (its wait body is ~9 MB)."""
+        seed = plan.run.rng.getrandbits(64)
+        rng = random.Random(seed)
+        plan.huge_seed = seed
+        plan.action = action
+        plan.steps = catalog.crawl_steps(rng, HUGE_STEPS)
+        plan.fail_index = plan.fail_kind = None
+        plan.result_value = {
+            "pagesVisited": HUGE_STEPS // 5,
+            "itemsExtracted": HUGE_STEPS // 5 * 24,
+        }
+        plan.run_s = 100.0
+        if outcome == "running":
+            # Started a while ago; ends a fixed world time after the world starts.
+            plan.run_s = self.started_at + HUGE_FINISHES_IN - plan.started
+            outcome = "failed"
+        plan.outcome = outcome
+        if outcome == "failed":
+            # Failures spread through the crawl, each in its own part of it.
+            count = 6
+            span = HUGE_STEPS // count
+            plan.failed_steps = tuple(
+                (k * span + rng.randrange(span), rng.choice(catalog.DIAGNOSED_KINDS))
+                for k in range(count)
             )
 
     def advance(self) -> float:
@@ -371,6 +424,19 @@ class World:
         return out
 
     def _error(self, plan: InvocationPlan, status: str) -> dict[str, Any] | None:
+        if status == "failed" and plan.failed_steps:
+            first = plan.failed_steps[0][0]
+            call = plan.steps[first]["call"]
+            return {
+                "code": "invocation.step_failed",
+                "message": f"{len(plan.failed_steps)} of {len(plan.steps)} steps failed"
+                f" (first: step {first + 1}, {call})",
+                "details": {
+                    "stepIndex": first,
+                    "call": call,
+                    "failedSteps": [index for index, _ in plan.failed_steps],
+                },
+            }
         if status == "failed":
             assert plan.fail_index is not None
             call = plan.steps[plan.fail_index]["call"]
@@ -483,8 +549,15 @@ class World:
         if status not in TERMINAL:
             return None
         results: list[dict[str, Any]] = []
+        failed = dict(plan.failed_steps)
+        # Fresh from the seed on every build, so a step's result never depends on the caller.
+        rng = random.Random(plan.huge_seed) if plan.huge_seed is not None else None
         for i in range(plan.steps_done(now)):
             step = plan.steps[i]
+            value = catalog.crawl_result(step, i, rng) if rng else {"durationMs": 120 + i * 37}
+            if i in failed:
+                results.append(self._failed_step(plan, i, failed[i], operation))
+                continue
             resolved: dict[str, Any] = {
                 "call": step["call"],
                 "method": step["call"].split(".")[-1],
@@ -502,27 +575,32 @@ class World:
                 "call": step["call"],
                 "index": i,
                 "resolved": resolved,
-                "result": {"durationMs": 120 + i * 37},
+                "result": value,
             }
             if "bind" in step:
                 ok["binding"] = {"alias": step["bind"], "id": "page_" + plan.id[:8], "type": "page"}
             results.append(ok)
         if plan.fail_index is not None and plan.fail_kind and status in ("failed", "timed_out"):
-            call = plan.steps[plan.fail_index]["call"]
-            shown_call, error = catalog.step_failure(plan.fail_kind, call, plan.run.runtime_type)
-            if plan.message_override:
-                error = {**error, "message": plan.message_override}
-            if operation and error["code"] == "RUNTIME_NOT_FOUND":
-                error = {**error, "code": "SESSION_NOT_FOUND"}
-            results.append(
-                {"ok": False, "call": shown_call, "index": plan.fail_index, "error": error}
-            )
+            results.append(self._failed_step(plan, plan.fail_index, plan.fail_kind, operation))
         out: dict[str, Any] = {"mode": "fail-fast", "ok": status == "succeeded", "steps": results}
         if operation:
             out["runtime"] = plan.run.runtime_type + "-" + plan.run.runtime_id[:8]
         else:
             out["runtimeId"] = plan.run.runtime_id
         return out
+
+    @staticmethod
+    def _failed_step(
+        plan: InvocationPlan, index: int, kind: str, operation: bool
+    ) -> dict[str, Any]:
+        """A step result with ``ok: false`` and the catalogue's error for ``kind``."""
+        call = plan.steps[index]["call"]
+        shown_call, error = catalog.step_failure(kind, call, plan.run.runtime_type)
+        if plan.message_override:
+            error = {**error, "message": plan.message_override}
+        if operation and error["code"] == "RUNTIME_NOT_FOUND":
+            error = {**error, "code": "SESSION_NOT_FOUND"}
+        return {"ok": False, "call": shown_call, "index": index, "error": error}
 
     @staticmethod
     def _cancel_requested_at(plan: InvocationPlan, status: str) -> str | None:
@@ -537,11 +615,10 @@ class World:
             return iso(plan.terminal_at)
         return iso(plan.started + ((now - plan.started) // 2) * 2)
 
-    def full(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
-        status = plan.status(now)
+    def _full_head(self, plan: InvocationPlan, status: str, now: float) -> dict[str, Any]:
+        """The wait body's invocation without ``request`` and ``result`` (its big parts)."""
         ts = self._timestamps(plan, status, now)
-        request_steps = [dict(s) for s in plan.steps]
-        inv: dict[str, Any] = {
+        return {
             "id": plan.id,
             "runId": plan.run.id,
             "runtimeId": plan.run.runtime_id,
@@ -561,18 +638,29 @@ class World:
             "error": self._error(plan, status),
             "metadata": dict(plan.metadata),
             "progress": self._progress(plan, status, now, full=True),
-            "request": {
-                "runtimeId": plan.run.runtime_id,
-                "steps": request_steps,
-                "mode": "fail-fast",
-                "idempotencyKey": "idem_" + plan.id[:12],
-            },
+        }
+
+    @staticmethod
+    def _request(plan: InvocationPlan) -> dict[str, Any]:
+        """What the caller asked for (never changes)."""
+        return {
+            "runtimeId": plan.run.runtime_id,
+            "steps": [dict(s) for s in plan.steps],
+            "mode": "fail-fast",
+            "idempotencyKey": "idem_" + plan.id[:12],
+        }
+
+    def full(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        """The full invocation record, as ``POST /v1/invocations/{id}/wait`` returns it."""
+        status = plan.status(now)
+        return {
+            **self._full_head(plan, status, now),
+            "request": self._request(plan),
             "result": self._step_results(plan, status, now, operation=False),
         }
-        return inv
 
-    def operation(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
-        status = plan.status(now)
+    def _operation_head(self, plan: InvocationPlan, status: str, now: float) -> dict[str, Any]:
+        """The operation record without ``result``."""
         ts = self._timestamps(plan, status, now)
         progress = self._progress(plan, status, now, full=True)
         return {
@@ -590,5 +678,65 @@ class World:
             "currentCall": progress.get("currentCall") if progress else None,
             "error": self._error(plan, status),
             "progress": progress,
+        }
+
+    def operation(self, plan: InvocationPlan, now: float) -> dict[str, Any]:
+        """The durable operation, as ``GET /v1/operations/{id}`` returns it."""
+        status = plan.status(now)
+        return {
+            **self._operation_head(plan, status, now),
             "result": self._step_results(plan, status, now, operation=True),
         }
+
+    # -- bodies as bytes (the huge scenario's are built once) ----------------------------
+
+    def wait_body(self, plan: InvocationPlan, now: float) -> bytes:
+        """``POST /v1/invocations/{id}/wait``'s JSON body for ``plan`` at ``now``."""
+        status = plan.status(now)
+        terminal = status in TERMINAL
+        if plan.huge_seed is None:
+            return dumps({"invocation": self.full(plan, now), "timedOutWaiting": not terminal})
+        key = (plan.id, "wait")
+        cached = self._bodies.get(key)
+        if cached is not None:
+            return cached
+        # A terminal invocation never changes: its 9 MB are serialized once. A live one
+        # re-serializes only its small head; the request's steps are serialized once.
+        invocation = splice(
+            self._full_head(plan, status, now),
+            request=self._cached(plan, "request", lambda: dumps(self._request(plan))),
+            result=dumps(self._step_results(plan, status, now, operation=False)),
+        )
+        body = b'{"invocation":' + invocation + b',"timedOutWaiting":'
+        body += b"false}" if terminal else b"true}"
+        if terminal:
+            self._bodies[key] = body
+        return body
+
+    def operation_body(self, plan: InvocationPlan, now: float) -> bytes:
+        """``GET /v1/operations/{id}``'s JSON body for ``plan`` at ``now``."""
+        status = plan.status(now)
+        if plan.huge_seed is None or status not in TERMINAL:
+            return dumps(self.operation(plan, now))
+        return self._cached(plan, "operation", lambda: dumps(self.operation(plan, now)))
+
+    def _cached(self, plan: InvocationPlan, part: str, build: Callable[[], bytes]) -> bytes:
+        """``build()``'s bytes for ``plan``'s ``part``, built on first use only."""
+        key = (plan.id, part)
+        cached = self._bodies.get(key)
+        if cached is None:
+            cached = self._bodies[key] = build()
+        return cached
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes exactly as Starlette's JSONResponse writes them."""
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def splice(head: dict[str, Any], **members: bytes) -> bytes:
+    """``head`` as JSON with ``members`` (already JSON) appended as its last members."""
+    tail = b"".join(b',"' + name.encode() + b'":' + value for name, value in members.items())
+    return dumps(head)[:-1] + tail + b"}"
