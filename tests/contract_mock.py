@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import copy
 import json
+import os
 import random
 import re
 import socket
@@ -52,7 +53,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "api" / "openapi"
+SPEC_DIR = Path(
+    os.environ.get("RUNWATCH_CONTRACT_DIR")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "api" / "openapi"
+)
 SPEC_FILES = (
     "bctrl-v1-runs-invocations-list",
     "bctrl-v2-invocations-get",
@@ -498,7 +502,7 @@ class Served:
 
 def chain_pages(pages: Sequence[Json], prefix: str = "page") -> list[Json]:
     """List pages whose ``nextCursor`` links each to the next (the last one null)."""
-    out = copy.deepcopy(list(pages))
+    out = [copy.deepcopy(page) for page in pages]
     for index, page in enumerate(out):
         page["nextCursor"] = f"{prefix}-{index + 1}" if index + 1 < len(out) else None
     return out
