@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+from textual import events
 from textual.widgets import OptionList, TextArea
 
 from tui.ascii_filter import to_ascii
@@ -148,3 +149,37 @@ async def test_no_color_env_is_honoured(
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(gateway)
     assert app.no_color
+
+
+@pytest.mark.parametrize("burst", ["qy", "qo"])
+async def test_copy_key_typed_right_after_quit_does_not_crash(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, burst: str
+) -> None:
+    """SSH delivers fast typing in one read: the key after ``q`` reaches a closing app."""
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")  # o: no browser
+    app = make_app(gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("tab", "n")  # a failed invocation: y and o both open the menu
+        await wait_for(pilot, lambda: screen.docs_url() is not None, what="a docs url")
+        for key in burst:  # queued together, as the driver does with one read
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: app.exiting, what="the app to exit")
+        for _ in range(10):
+            await pilot.pause(0.02)
+    assert app.return_code == 0
+    assert not any(isinstance(s, CopyScreen) for s in app.screen_stack)
+
+
+async def test_copy_menu_pushed_while_the_app_exits_does_not_crash(
+    gateway: GatewayServer,
+) -> None:
+    """Whatever opens it late (a worker, a timer), the menu copes with an exiting app."""
+    app = make_app(gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        app.exit()
+        app.push_screen(CopyScreen([("Id", "abc")], copy_first=True))
+        for _ in range(10):
+            await pilot.pause(0.02)
+    assert app.return_code == 0

@@ -145,3 +145,22 @@ def test_compat_patches_are_version_guarded() -> None:
     for patch in PATCHES:
         assert patch.applies_to(TEXTUAL_VERSION)
         assert not patch.applies_to((9, 0, 0)), f"{patch.name}: re-check it on Textual 9"
+
+
+# -- keys typed in one burst after q ------------------------------------------------------
+
+
+@pytest.mark.parametrize("burst", [b"qy", b"qo", b"q?"], ids=["qy", "qo", "q?"])
+def test_keys_typed_with_q_in_one_burst_exit_cleanly(burst: bytes, tmp_path: Path) -> None:
+    """SSH delivers fast typing in one read: what follows ``q`` must not crash the exit."""
+    env = {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "RUNWATCH_CONFIG_DIR": str(tmp_path)}
+    with pty_app("--demo", env=env) as term:
+        term.wait_for("Invocations")
+        term.wait_for("up to date")
+        os.write(term.master, b"\tn")  # a failed invocation: y and o both open the copy menu
+        term.wait_for("STEP_FAILED|step \\d+")
+        os.write(term.master, burst)
+        assert _exit_time(term.process) < 5.0
+        shown = term.screen_text()
+        assert "Traceback" not in shown and "NoMatches" not in shown, shown[-3000:]
+        assert term.process.returncode == 0

@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.segment import Segments
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
@@ -91,11 +93,34 @@ class RunwatchApp(App[None]):
         self.final_memory: ViewerMemory | None = None
         self._ascii_filter = AsciiFilter()
         self._hung_up = False
+        self._exiting = False
         if self.options.theme:
             if self.options.theme not in self.available_themes:
                 names = ", ".join(sorted(self.available_themes))
                 raise ValueError(f"unknown theme {self.options.theme!r} (one of: {names})")
             self.theme = self.options.theme
+
+    @property
+    def exiting(self) -> bool:
+        """Whether :meth:`exit` was called (the app is closing down)."""
+        return self._exiting
+
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """Exit, and from now on ignore input (see :meth:`on_event`)."""
+        self._exiting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed right after q arrive in the same read over SSH ("qy"): once exiting,
+        # Textual mounts nothing more, so a screen they open would come up empty and crash.
+        if self._exiting and isinstance(event, events.InputEvent) and not event.is_forwarded:
+            return
+        await super().on_event(event)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = list(super().get_line_filters())

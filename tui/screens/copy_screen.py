@@ -57,7 +57,10 @@ class CopyScreen(ModalScreen[str | None]):
             )
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        found = self.query(OptionList)
+        if not found:
+            return  # pushed as the app exits (Textual then mounts no children): nothing to do
+        options = found.first()
         options.highlighted = 0
         options.focus()
         if self.copy_first and self.choices:
