@@ -164,3 +164,41 @@ def test_keys_typed_with_q_in_one_burst_exit_cleanly(burst: bytes, tmp_path: Pat
         shown = term.screen_text()
         assert "Traceback" not in shown and "NoMatches" not in shown, shown[-3000:]
         assert term.process.returncode == 0
+
+
+# -- the Linux console's character set ---------------------------------------------------
+
+
+def test_linux_console_translation_keeps_widths_and_stays_in_the_font() -> None:
+    from rich.cells import cell_len
+
+    from tui.ascii_filter import LINUX_CONSOLE_CHARS, to_linux_console
+
+    samples = [
+        "╭─ Runs ─╮", "╰──────╯", "┏━━┓ ┃ ┗━━┛", "✔ ok ✘ no ◷ ⇢ ▶ ⊘ ⊖ ⧗ ■ ●", "▁▂▃▄▅▆▇█ ▏▎▍▌▋▊▉ ▔▕",
+        "a · b — c … → ↑ ↓ ▾ ▸", "漢字 🔎 e\u0301 ünïcödé ±½", "║═╔╗╚╝ ┼├┤ ░▒▓",
+    ]  # fmt: skip
+    for text in samples:
+        converted = to_linux_console(text)
+        assert cell_len(converted) == cell_len(text), text
+        outside = sorted({c for c in converted if c not in LINUX_CONSOLE_CHARS})
+        assert outside == [], f"{text!r} -> {converted!r}: {outside}"
+    # What the console has stays: box drawing, blocks, Latin-1 letters, the middle dot.
+    kept = "─│┌┐└┘├┤┬┴┼═║╔╗╚╝█▄▀▌▐░▒▓■·ü±½"
+    assert to_linux_console(kept) == kept
+
+
+def test_linux_console_badges_stay_distinct() -> None:
+    from tui.ascii_filter import to_linux_console
+    from tui.format import BADGES
+
+    glyphs = {glyph: to_linux_console(glyph) for glyph, _ in BADGES.values()}
+    assert len(set(glyphs.values())) == len(glyphs), glyphs
+    assert "?" not in glyphs.values(), "? is the unknown status's badge"
+
+
+def test_linux_console_filter_is_chosen_by_term() -> None:
+    from tui.ascii_filter import is_linux_console
+
+    assert is_linux_console({"TERM": "linux"}) and is_linux_console({"TERM": "linux-16color"})
+    assert not is_linux_console({"TERM": "xterm-256color"}) and not is_linux_console({})

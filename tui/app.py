@@ -22,7 +22,7 @@ from textual.screen import Screen
 
 from tui import compat
 from tui.api.http import HttpApi
-from tui.ascii_filter import AsciiFilter
+from tui.ascii_filter import AsciiFilter, GlyphFilter, LinuxConsoleFilter, is_linux_console
 from tui.config import ViewerMemory
 from tui.gc_policy import GC_POLICY
 from tui.leaks import patch_styles_cache
@@ -91,7 +91,12 @@ class RunwatchApp(App[None]):
         self.clock = clock
         self.ascii_only = self.options.ascii_only
         self.final_memory: ViewerMemory | None = None
-        self._ascii_filter = AsciiFilter()
+        self._glyph_filter: GlyphFilter | None = None
+        if self.ascii_only:
+            self._glyph_filter = AsciiFilter()
+        elif is_linux_console(os.environ):
+            # The console's font lacks most symbols: transliterate, the user need not ask.
+            self._glyph_filter = LinuxConsoleFilter()
         self._hung_up = False
         self._exiting = False
         if self.options.theme:
@@ -124,8 +129,8 @@ class RunwatchApp(App[None]):
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = list(super().get_line_filters())
-        if self.ascii_only:
-            filters.append(self._ascii_filter)
+        if self._glyph_filter is not None:
+            filters.append(self._glyph_filter)
         return filters
 
     def on_mount(self) -> None:
