@@ -1,0 +1,310 @@
+"""The headless core without a server or Textual: the merge rule, durations, paging limits,
+the poll loop's backoff and states, tolerant fields, coalesced announcements."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from tui.core import fields as f
+from tui.core.errors import RateLimited, ServerError, Unauthorized
+from tui.core.model import Detail, Kind, Problem, Progress, Raw, Row, Status
+from tui.core.notify import Announcer
+from tui.core.pages import AppendPager, HeadPager, Page
+from tui.core.poll import Poller
+from tui.core.store import MAX_LOG_LINES, Store, elapsed, merge, prefer
+from tui.core.text import add_secret, clean, mask, sanitize, short_id
+from tui.core.timefmt import clock_time, duration, full_time
+
+RUNNING = Status(Kind.RUNNING, "running")
+FAILED = Status(Kind.FAILED, "failed")
+SUCCEEDED = Status(Kind.SUCCEEDED, "succeeded")
+
+
+def row(
+    key: str = "a", status: Status = RUNNING, observed: float = 0.0, rank: int = 0, **kw: object
+) -> Row:
+    return Row(key=key, status=status, observed=observed, rank=rank, **kw)  # type: ignore[arg-type]
+
+
+# -- the merge rule ------------------------------------------------------------------------
+
+
+def test_a_terminal_status_never_goes_back_to_live() -> None:
+    finished = row(status=FAILED, observed=1.0, finished=100.0)
+    stale = row(status=RUNNING, observed=5.0, rank=2, progress=Progress(1, 4))
+    merged = merge(finished, stale)
+    assert merged.status == FAILED
+    assert merged.progress == Progress(1, 4), "what the terminal view lacks is filled in"
+    assert merge(stale, finished).status == FAILED, "whichever arrives first"
+
+
+def test_the_newer_live_view_wins_and_fills_from_the_older() -> None:
+    old = row(observed=1.0, rank=2, started=10.0, heartbeat=11.0)
+    new = row(status=Status(Kind.QUEUED, "cancelling"), observed=2.0, rank=0)
+    merged = merge(old, new)
+    assert merged.status.raw == "cancelling"
+    assert merged.started == 10.0 and merged.heartbeat == 11.0
+    assert merge(new, old).status.raw == "cancelling", "an older answer arriving late loses"
+
+
+def test_between_terminal_views_the_more_complete_wins() -> None:
+    summary = row(status=FAILED, observed=5.0, rank=0)
+    full = row(status=FAILED, observed=1.0, rank=2, problem=Problem("X", "y"))
+    assert merge(summary, full).rank == 2
+    assert merge(full, summary).rank == 2
+
+
+def test_details_prefer_terminal_then_fuller_then_newer() -> None:
+    live = Detail("a", "live", False, 2, 9.0)
+    final = Detail("a", "final", True, 1, 1.0)
+    assert prefer(final, live) is final and prefer(live, final) is final
+    assert prefer(Detail("a", "v2", False, 1, 1.0), live) is live
+
+
+def test_store_reports_each_finish_once_even_when_a_status_flaps() -> None:
+    store = Store()
+    store.merge_rows([row(observed=1.0)])
+    finished = store.merge_rows([row(status=FAILED, observed=2.0)]).finished
+    assert [r.key for r in finished] == ["a"]
+    for i in range(50):  # a hostile server flipping running/failed
+        status = RUNNING if i % 2 else FAILED
+        assert not store.merge_rows([row(status=status, observed=3.0 + i)]).finished
+    assert store.rows["a"].status == FAILED
+
+
+def test_store_keeps_followed_rows_outside_the_view_aside() -> None:
+    store = Store()
+    store.merge_rows([row("in")])
+    changes = store.merge_rows([row("out", status=FAILED)], add=False)
+    assert "out" not in store.rows and store.row("out") is not None
+    assert not changes.changed
+
+
+def test_logs_are_capped() -> None:
+    from tui.core.model import LogLines
+
+    store = Store()
+    store.add_log(LogLines("a", tuple(str(i) for i in range(MAX_LOG_LINES + 500))))
+    log = store.logs["a"]
+    assert (
+        len(log.lines) == MAX_LOG_LINES
+        and log.dropped == 500
+        and log.lines[-1] == str(MAX_LOG_LINES + 499)
+    )
+
+
+# -- one duration from one clock ---------------------------------------------------------
+
+
+def test_live_duration_counts_from_the_start_so_it_does_not_jump_at_the_end() -> None:
+    live = row(created=100.0, started=101.0)
+    assert elapsed(live, now=112.0) == 11.0
+    finished = row(status=SUCCEEDED, created=100.0, started=101.0, finished=112.2, duration=11.2)
+    assert elapsed(finished, now=500.0) == pytest.approx(11.2)
+
+
+def test_a_finished_row_without_duration_or_end_is_unknown_not_running() -> None:
+    odd = row(status=Status(Kind.TIMED_OUT, "timed_out"), created=100.0)
+    assert elapsed(odd, now=1e9) is None
+    assert duration(elapsed(odd, now=1e9)) == "—"
+
+
+def test_bad_values_cost_their_field_only() -> None:
+    record = {
+        "createdAt": "laborum in incididunt",
+        "startedAt": "2026-11-20T10:00:00+14:00",
+        "n": "7",
+    }
+    assert f.stamp(record, "createdAt") == Raw("laborum in incididunt")
+    started = f.stamp(record, "startedAt")
+    assert isinstance(started, float)
+    assert clock_time(started) == "20:00:00", "converted to the display zone (UTC)"
+    assert clock_time(f.stamp(record, "createdAt")).startswith("?laborum")
+    assert "not a time" in full_time(Raw("x"))
+    assert f.integer(record, "n") == 7 and f.integer(record, "missing") is None
+    assert f.number({"d": "inf"}, "d") == Raw("inf") and f.number({"d": True}, "d") == Raw("true")
+    assert f.stamp({"t": 1_790_000_000_000}, "t") == 1_790_000_000.0, "epoch milliseconds"
+    assert f.status("paused_for_review", {}) == Status(Kind.UNKNOWN, "paused_for_review")
+    assert f.status(None, {}).kind is Kind.UNKNOWN
+    assert f.text({"a": {"b": 1}}, "a") == '{"b":1}'
+
+
+# -- paging that a server cannot make endless --------------------------------------------
+
+
+async def test_a_repeated_cursor_stops_the_list_and_says_so() -> None:
+    calls = 0
+
+    async def fetch(cursor: str | None) -> Page:
+        nonlocal calls
+        calls += 1
+        return Page([row(f"r{calls}")], "same")
+
+    delta = await AppendPager(fetch).poll()
+    assert calls == 2 and delta.note and "repeated" in delta.note
+
+
+async def test_endless_distinct_cursors_stop_at_the_row_cap() -> None:
+    calls = 0
+
+    async def fetch(cursor: str | None) -> Page:
+        nonlocal calls
+        calls += 1
+        return Page([row(f"r{calls}-{i}") for i in range(100)], f"c{calls}")
+
+    delta = await AppendPager(fetch, max_rows=1_000).poll()
+    assert len(delta.rows) == 1_000 and calls == 10 and delta.note and "first 1,000" in delta.note
+
+
+async def test_append_pager_rereads_only_from_the_first_live_page() -> None:
+    pages = {None: ([row("a", SUCCEEDED), row("b", SUCCEEDED)], "p2"), "p2": ([row("c")], None)}
+    asked: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> Page:
+        asked.append(cursor)
+        rows, nxt = pages[cursor]
+        return Page(rows, nxt)
+
+    pager = AppendPager(fetch)
+    await pager.poll()
+    asked.clear()
+    pages["p2"] = ([row("c", SUCCEEDED), row("d")], None)
+    delta = await pager.poll()
+    assert asked == ["p2"] and [r.key for r in delta.rows] == ["c", "d"] and delta.order is None
+    pages[None] = ([row("a", SUCCEEDED)], "p2")
+    asked.clear()
+    delta = await pager.poll(full=True)
+    assert asked == [None, "p2"] and delta.removed == ["b"]
+
+
+async def test_head_pager_reads_its_pages_and_notices_rows_leaving() -> None:
+    data = [[row("n3"), row("n2")], [row("n1")]]
+
+    async def fetch(cursor: str | None) -> Page:
+        index = int(cursor or 0)
+        return Page(data[index], str(index + 1) if index + 1 < len(data) else None)
+
+    pager = HeadPager(fetch, pages=5)
+    first = await pager.poll()
+    assert first.order == ["n3", "n2", "n1"]
+    data[0] = [row("n4"), row("n3")]
+    data[1] = [row("n2")]
+    second = await pager.poll()
+    assert second.order == ["n4", "n3", "n2"] and second.removed == ["n1"]
+
+
+# -- the poll loop -------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_backoff_grows_honours_retry_after_and_r_resets_it() -> None:
+    clock = Clock()
+    poller = Poller(interval=2.0, clock=clock)
+    assert poller.delay("x") == 2.0
+    for _ in range(4):
+        poller.failed("x", ServerError("boom"))
+    assert 12.0 <= poller.delay("x") <= 20.0
+    poller.failed("x", RateLimited("slow down", retry_after=120.0))
+    assert poller.delay("x") >= 120.0
+    assert poller.connection().startswith("OFFLINE")
+    poller.refresh_now()
+    assert poller.delay("x") < 120.0 and poller.delay("x") <= 2.0 * 1.25, "r resets the backoff"
+
+
+def test_connection_states() -> None:
+    clock = Clock()
+    poller = Poller(interval=2.0, clock=clock)
+    assert poller.connection() == "LIVE"
+    poller.paused = True
+    assert poller.connection() == "PAUSED"
+    poller.paused = False
+    poller.failed("rows", ServerError("x"))
+    assert poller.connection().startswith("RETRYING (attempt 1")
+    poller.failed("rows", ServerError("x"))
+    poller.failed("rows", ServerError("x"))
+    assert poller.connection() == "OFFLINE (no data yet)"
+    poller.ok("groups")
+    assert poller.connection().startswith("OFFLINE (showing data from ")
+    poller.failed("groups", Unauthorized("no"))
+    assert poller.connection() == "API KEY REJECTED"
+
+
+async def test_any_exception_in_a_fetch_is_a_fault_and_polling_goes_on() -> None:
+    poller = Poller(interval=0.01, clock=Clock())
+    calls = 0
+
+    async def fetch() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RecursionError("maximum recursion depth exceeded")
+
+    task = asyncio.create_task(poller.loop("rows", fetch))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    assert calls >= 2
+    assert poller.fresh["rows"].error is None, "it recovered"
+
+
+async def test_a_failed_fetch_records_an_internal_error_without_the_key() -> None:
+    add_secret("sk-test-9876543210")
+    poller = Poller(interval=1.0, clock=Clock())
+
+    async def fetch() -> None:
+        raise KeyError("sk-test-9876543210")
+
+    error = await poller.attempt("rows", fetch)
+    assert error is not None and error.kind == "internal"
+    assert "9876543210" not in error.describe()
+
+
+# -- text and notifications -------------------------------------------------------------
+
+
+def test_clean_strips_escapes_whole_and_masks_secrets() -> None:
+    add_secret("sk-live-abcdef123456")
+    hostile = "id\x1b]52;c;aGk=\x07 \x1b]2;pwned\x07\x1b[2J\x9b2J SK-LIVE-ABCDEF123456 done"
+    shown = clean(hostile)
+    assert "\x1b" not in shown and "\x9b" not in shown and "52;c" not in shown
+    assert "pwned" not in shown and "2J" not in shown
+    assert "abcdef123456" not in shown.lower() and "********" in shown
+    assert mask("Bearer sk-live-abcdef123456") == "Bearer ********"
+    assert sanitize("a\tb") == "a    b"
+    assert short_id("run_0123456789abc") == "run_01234567" and short_id("0123456789") == "01234567"
+
+
+def test_announcements_are_coalesced_and_rate_limited() -> None:
+    clock = Clock()
+    announcer = Announcer(clock, noun="invocation", window=5.0)
+    announcer.finished([row("a", FAILED)], followed="a")
+    first = announcer.due()
+    assert first is not None and first.bell and first.failed and "failed" in first.message
+    for i in range(100):
+        announcer.finished([row(f"r{i}", SUCCEEDED if i % 2 else FAILED)], followed=None)
+        assert announcer.due() is None, "nothing more within the window"
+    clock.now += 5.0
+    batch = announcer.due()
+    assert batch is not None and batch.message.startswith("100 invocations finished")
+    assert not batch.bell
+    assert announcer.due() is None
+
+
+def test_duration_formats() -> None:
+    assert [duration(x) for x in (0.85, 12.34, 245, 7380, 3 * 86400 + 4 * 3600)] == [
+        "850ms",
+        "12.3s",
+        "4m05s",
+        "2h03m",
+        "3d04h",
+    ]
+    assert not math.isnan(elapsed(row(started=1.0), 2.0) or 0)

@@ -1,0 +1,178 @@
+"""One exception family for every failure a source can report, whatever its transport."""
+
+from __future__ import annotations
+
+from tui.core.text import clean
+
+
+class ApiError(Exception):
+    """Base of every error the client raises; never wraps a raw httpx or pydantic exception.
+
+    Messages are built from server text that the client has already redacted, so ``str(err)``
+    is safe to show and log.
+    """
+
+    kind = "error"
+    retryable = False
+    headline: str | None = None  # what a user reads first; None: the kind in words
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+        reason_class: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.hint = hint
+        self.reason_class = reason_class
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.insert(0, f"HTTP {self.status}")
+        if self.code:
+            parts.append(f"[{self.code}]")
+        if self.request_id:
+            parts.append(f"(request {self.request_id})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def describe(self, *, short: bool = False, limit: int = 300) -> str:
+        """One display-safe line for people: headline, status, code, (message, hint,) request.
+
+        The viewer's panes and ``runwatch watch`` both say errors this way.
+        """
+        parts = [self.headline or self.kind.replace("_", " ")]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code:
+            parts.append(self.code)
+        if not short:
+            parts.append(self.message)
+            if self.hint:
+                parts.append(f"hint: {self.hint}")
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
+        return clean(" · ".join(parts), limit=limit)
+
+
+class HttpStatusError(ApiError):
+    """The server answered with an error status."""
+
+    kind = "http"
+
+
+class BadRequest(HttpStatusError):
+    kind = "bad_request"
+
+
+class Unauthorized(HttpStatusError):
+    """401: the key is missing or rejected."""
+
+    kind = "unauthorized"
+    headline = "API key rejected"
+
+
+class Forbidden(HttpStatusError):
+    """403: the key may not see this resource."""
+
+    kind = "forbidden"
+    headline = "not allowed"
+
+
+class NotFound(HttpStatusError):
+    """404: the resource (or the endpoint) does not exist here."""
+
+    kind = "not_found"
+    headline = "not found"
+
+
+class RateLimited(HttpStatusError):
+    """429: wait ``retry_after`` seconds before asking again."""
+
+    kind = "rate_limited"
+    headline = "rate limited"
+    retryable = True
+
+
+class ServerError(HttpStatusError):
+    """5xx, or 408: the server failed; worth retrying."""
+
+    kind = "server"
+    retryable = True
+
+
+class TransportError(ApiError):
+    """No usable HTTP exchange happened."""
+
+    kind = "transport"
+    retryable = True
+
+
+class Unreachable(TransportError):
+    """Connection refused, DNS failure: no connection was made."""
+
+    kind = "unreachable"
+
+
+class ConnectionDropped(TransportError):
+    """The connection closed or broke in the middle of an exchange."""
+
+    kind = "connection_dropped"
+
+
+class ApiTimeout(TransportError):
+    """The request took longer than its timeout."""
+
+    kind = "timeout"
+
+
+class MalformedResponse(ApiError):
+    """The body was not the JSON the contract promises (bad JSON, HTML page, schema mismatch)."""
+
+    kind = "malformed"
+    retryable = True
+
+
+class TooLarge(MalformedResponse):
+    """The body (or a stream line) passed the size limit and was cut off."""
+
+    kind = "too_large"
+    headline = "response too large"
+
+
+class Unexpected(ApiError):
+    """Anything else that went wrong while fetching: a bug, said as a fault and retried."""
+
+    kind = "internal"
+    headline = "internal error"
+    retryable = True
+
+
+class ConfigError(ApiError):
+    """The client was configured wrongly (e.g. an invalid base URL)."""
+
+    kind = "config"
+
+
+class Unsupported(ApiError):
+    """The server does not offer this (an endpoint beyond the contract answered 404)."""
+
+    kind = "unsupported"
+    headline = "not served here"

@@ -1,0 +1,60 @@
+"""Telling the user that rows finished: at once for the first, then at most once a window,
+coalesced, so a server whose rows finish (or flap) by the hundred cannot flood the screen
+with toasts or the terminal with bells."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tui.core.model import Row
+from tui.core.text import clean, short_id
+
+WINDOW = 5.0
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One toast (and maybe a bell)."""
+
+    title: str
+    message: str
+    failed: bool
+    bell: bool
+
+
+@dataclass
+class Announcer:
+    """Collects finished rows; :meth:`due` gives what to show now, if anything."""
+
+    clock: Callable[[], float]
+    noun: str = "invocation"
+    window: float = WINDOW
+    _pending: dict[str, tuple[Row, bool]] = field(default_factory=dict)
+    _last: float | None = None
+
+    def finished(self, rows: list[Row], followed: str | None) -> None:
+        """Rows seen going from live to terminal; ``followed`` is the row the user watches."""
+        for row in rows:
+            self._pending[row.key] = (row, row.key == followed)
+
+    def due(self) -> Announcement | None:
+        """One announcement for everything pending, when the window allows."""
+        now = self.clock()
+        if not self._pending or (self._last is not None and now - self._last < self.window):
+            return None
+        self._last = now
+        pending = list(self._pending.values())
+        self._pending.clear()
+        failed = any(row.status.failure for row, _ in pending)
+        bell = any(followed for _, followed in pending)
+        if len(pending) == 1:
+            row = pending[0][0]
+            word = clean(row.status.raw, limit=30).replace("_", " ")
+            message = f"{self.noun.capitalize()} {short_id(row.key)} {word}"
+            return Announcement(f"{self.noun.capitalize()} finished", message, failed, bell)
+        counts = Counter(clean(row.status.raw, limit=30).replace("_", " ") for row, _ in pending)
+        parts = ", ".join(f"{n} {word}" for word, n in counts.most_common())
+        message = f"{len(pending)} {self.noun}s finished: {parts}"
+        return Announcement(f"{self.noun.capitalize()}s finished", message, failed, bell)

@@ -1,0 +1,87 @@
+"""What every provider implements: the viewer and ``watch`` know an API only through this.
+
+A provider package (``tui/providers/<name>/``) has a client that speaks HTTP, and a source
+that maps the client's answers into the neutral model (:mod:`tui.core.model`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from tui.core.model import Copy, Detail, Group, Query, Row, Update
+from tui.core.pages import Pager
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a source calls things, and which filters its server understands."""
+
+    group: str
+    """One group, as users say it: ``run``, ``app version``."""
+    groups: str
+    """The left pane's title: ``Runs``, ``Apps``."""
+    row: str
+    """One row: ``invocation``, ``tool call``."""
+    rows: str
+    """The table's title: ``Invocations``, ``Tool calls``."""
+    follows_with: str
+    """How a live row is followed: ``long-poll``, ``event stream``."""
+    statuses: tuple[str, ...]
+    """Status words the server filters on."""
+    failures: tuple[str, ...]
+    """What "failures only" asks the server for."""
+    actions: tuple[str, ...] = ()
+    """Action words known in advance (more are learned from the rows seen)."""
+    multi_filter: bool = True
+    """Whether a filter may name several values at once."""
+
+
+class Source(Protocol):
+    """One API, as the viewer and ``watch`` see it. Every failure is an ``ApiError``."""
+
+    name: str
+    vocabulary: Vocabulary
+    base_url: str
+
+    def rate_limited_for(self) -> float:
+        """Seconds before the server allows another request (0 when free)."""
+        ...
+
+    async def groups(self) -> list[Group]:
+        """The group list, newest first; ``Unsupported`` when the server has none."""
+        ...
+
+    async def group(self, key: str) -> Group:
+        """One group by key; ``Unsupported`` when the server cannot describe one."""
+        ...
+
+    async def locate(self, ref: str) -> Group | Row:
+        """What a reference a user typed names: a group, or a row (found on the server)."""
+        ...
+
+    def pager(self, group: str, query: Query) -> Pager:
+        """The rows of ``group`` under ``query``, for polling."""
+        ...
+
+    async def refresh(self, rows: list[Row]) -> list[Row]:
+        """Fuller records of some live rows (those on screen); may be empty."""
+        ...
+
+    def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
+        """A row's updates (itself, its detail, its log) until it is terminal and read."""
+        ...
+
+    def explain(self, row: Row, detail: Detail | None) -> list[str]:
+        """Why a row failed, in lines of plain text (its error, the failing step's
+        diagnostic and fix): for the copy menu, ``watch`` and reports."""
+        ...
+
+    def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
+        """What ``y`` offers for a group or a row: ids, JSON, curl commands."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        ...

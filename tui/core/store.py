@@ -1,0 +1,203 @@
+"""Everything fetched, merged by one rule, for the viewer and ``runwatch watch`` alike.
+
+A status reaches the store from several places (a list page, a row's own record, its
+long-poll or stream). :func:`merge` is the only place two views of the same record meet:
+
+- a terminal status never goes back to live;
+- otherwise the newer observation wins, and at the same moment the more complete one;
+- whatever the winner lacks, the other view fills in.
+
+Durations are computed in one place, :func:`elapsed`, from one clock.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tui.core.model import Detail, Group, LogLines, Query, Record, Row, seconds
+from tui.core.pages import PageDelta
+
+R = TypeVar("R", bound=Record)
+
+MAX_LOG_LINES = 10_000
+"""Lines kept per row's log (older ones are dropped, and the title says so)."""
+KEPT_DETAILS = 12
+"""Full records kept for rows the user looked at (huge records cost megabytes each)."""
+
+
+def merge(old: R | None, new: R) -> R:
+    """The one merge rule (see the module docstring)."""
+    if old is None:
+        return new
+    if old.status.terminal != new.status.terminal:
+        first, second = (old, new) if old.status.terminal else (new, old)
+    elif old.status.terminal:
+        first, second = (
+            (new, old) if (new.rank, new.observed) >= (old.rank, old.observed) else (old, new)
+        )
+    else:
+        first, second = (
+            (new, old) if (new.observed, new.rank) >= (old.observed, old.rank) else (old, new)
+        )
+    return first.filled_from(second)
+
+
+def prefer(old: Detail | None, new: Detail) -> Detail:
+    """The same rule for full records, which are opaque: terminal, then fuller, then newer."""
+    if old is None:
+        return new
+    if old.terminal != new.terminal:
+        return old if old.terminal else new
+    if old.terminal:
+        return new if (new.rank, new.observed) >= (old.rank, old.observed) else old
+    return new if (new.observed, new.rank) >= (old.observed, old.rank) else old
+
+
+def elapsed(record: Record, now: float) -> float | None:
+    """How long a record ran (so far, while live): the table, the detail and ``watch`` all
+    say this number. Live time counts from the start (else creation) as the server's own
+    duration does, so the figure does not jump when the record finishes."""
+    start = seconds(record.started) or seconds(record.created)
+    if record.status.terminal:
+        server = seconds(record.duration)
+        if server is not None:
+            return max(0.0, server)
+        end = seconds(record.finished)
+        return max(0.0, end - start) if end is not None and start is not None else None
+    return max(0.0, now - start) if start is not None else None
+
+
+@dataclass
+class Log:
+    """One row's log lines, newest last, capped."""
+
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_LOG_LINES))
+    complete: bool = False
+    dropped: int = 0
+    resumed: int = 0
+
+
+@dataclass
+class RowChanges:
+    """What merging brought: rows to repaint, rows gone, whether the order changed, and
+    rows seen going from live to terminal (to announce)."""
+
+    changed: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    reordered: bool = False
+    finished: list[Row] = field(default_factory=list)
+
+
+class Store:
+    """The viewer's data: groups, the current view's rows, full records and logs."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, Group] = {}
+        self.listed = True
+        """False once the server said it has no group list."""
+        self.group_key: str | None = None
+        self.query = Query()
+        self.rows: dict[str, Row] = {}
+        self.loose: dict[str, Row] = {}
+        """Rows followed outside the current view (kept for their detail)."""
+        self.complete = False
+        self.note: str | None = None
+        self.details: OrderedDict[str, Detail] = OrderedDict()
+        self.logs: OrderedDict[str, Log] = OrderedDict()
+
+    # -- groups --------------------------------------------------------------------------
+
+    def set_groups(self, groups: list[Group]) -> None:
+        """A fresh group list, in the server's order; groups merge with what was known."""
+        fresh = {g.key: merge(self.groups.get(g.key), g) for g in groups}
+        kept = {k: g for k, g in self.groups.items() if g.pinned_only and k not in fresh}
+        self.groups = fresh | kept
+
+    def merge_group(self, group: Group) -> Group:
+        merged = merge(self.groups.get(group.key), group)
+        self.groups[group.key] = merged
+        return merged
+
+    # -- the current view ----------------------------------------------------------------
+
+    def set_view(self, group_key: str | None, query: Query) -> None:
+        """Show another group or other filters: the old rows go."""
+        self.group_key, self.query = group_key, query
+        self.rows = {}
+        self.complete = False
+        self.note = None
+
+    def row(self, key: str) -> Row | None:
+        """What is known of a row, in the view or not."""
+        return self.rows.get(key) or self.loose.get(key)
+
+    def merge_rows(self, rows: list[Row], *, add: bool = True) -> RowChanges:
+        """Rows from a page, a follow or a refresh. A row not in the view joins it at the
+        end with ``add``; otherwise it is kept aside (a followed row the filters hide)."""
+        changes = RowChanges()
+        for row in rows:
+            into = self.rows if add or row.key in self.rows else self.loose
+            old = into.get(row.key)
+            merged = merge(old, row)
+            if merged != old:
+                into[row.key] = merged
+                if into is self.rows:
+                    changes.changed.add(row.key)
+                if old is not None and not old.status.terminal and merged.status.terminal:
+                    changes.finished.append(merged)
+        if len(self.loose) > KEPT_DETAILS:
+            for key in list(self.loose)[: len(self.loose) - KEPT_DETAILS]:
+                del self.loose[key]
+        return changes
+
+    def apply_page(self, delta: PageDelta, *, final: bool) -> RowChanges:
+        """What a poll of the view brought (rows, removals, a new order)."""
+        changes = self.merge_rows(delta.rows)
+        for key in delta.removed:
+            if self.rows.pop(key, None) is not None:
+                changes.removed.add(key)
+        if delta.order is not None:
+            rows = self.rows
+            self.rows = {key: rows[key] for key in delta.order if key in rows}
+            changes.reordered = True
+        if final:
+            self.complete = True
+            self.note = delta.note
+        return changes
+
+    def failed_keys(self) -> set[str]:
+        return {key for key, row in self.rows.items() if row.status.failure}
+
+    # -- full records and logs ----------------------------------------------------------
+
+    def merge_detail(self, detail: Detail) -> bool:
+        """Keep the better full record; True when it changed."""
+        old = self.details.get(detail.key)
+        best = prefer(old, detail)
+        self.details[detail.key] = best
+        self.details.move_to_end(detail.key)
+        while len(self.details) > KEPT_DETAILS:
+            self.details.popitem(last=False)
+        return best is not old
+
+    def add_log(self, update: LogLines) -> Log:
+        log = self.logs.get(update.key)
+        if log is None:
+            log = self.logs[update.key] = Log()
+        self.logs.move_to_end(update.key)
+        while len(self.logs) > KEPT_DETAILS:
+            self.logs.popitem(last=False)
+        overflow = len(log.lines) + len(update.lines) - MAX_LOG_LINES
+        log.dropped += max(0, overflow)
+        log.lines.extend(update.lines)
+        log.complete = log.complete or update.complete
+        log.resumed = max(log.resumed, update.resumed)
+        return log
+
+    def final(self, key: str) -> bool:
+        """Whether everything about a row is known and can never change (no more fetching)."""
+        detail = self.details.get(key)
+        log = self.logs.get(key)
+        return detail is not None and detail.terminal and (log is None or log.complete)

@@ -1,0 +1,1 @@
+"""bctrl's invocation API: client, models, source."""

@@ -1,0 +1,222 @@
+"""bctrl as a :class:`~tui.core.source.Source`: runs are groups, invocations are rows, and a
+live invocation is followed with the long-poll ``wait`` until it is terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from tui.core import fields as f
+from tui.core.errors import MalformedResponse, NotFound, Unsupported
+from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
+from tui.core.pages import AppendPager, Page, Pager
+from tui.core.source import Vocabulary
+from tui.core.text import short_id
+from tui.providers.bctrl.client import WAIT_MS, BctrlClient
+from tui.providers.bctrl.models import (
+    ACTIONS,
+    FULL,
+    STATUS_WORDS,
+    SUMMARY,
+    V2,
+    Body,
+    body_from_full,
+    body_from_v2,
+    explain,
+    invocation_row,
+    run_group,
+)
+from tui.providers.http import Reply, curl_command, pretty_json, seg
+
+RUN_PAGES = 5
+"""Pages of runs the run list reads (500 runs, newest first)."""
+REFRESH_AT_MOST = 20
+VOCABULARY = Vocabulary(
+    group="run",
+    groups="Runs",
+    row="invocation",
+    rows="Invocations",
+    follows_with="long-poll",
+    statuses=tuple(STATUS_WORDS),
+    failures=("failed", "timed_out", "cancelled"),
+    actions=ACTIONS,
+)
+
+
+def _data(reply: Reply, path: str) -> list[Any]:
+    """A page's ``data``: the whole answer depends on it, so without it the page is
+    malformed (a list with odd rows is fine: each row costs only itself)."""
+    value = f.obj(reply.data).get("data")
+    if not isinstance(value, list):
+        raise MalformedResponse("the page has no data list", path=path)
+    return value
+
+
+class BctrlSource:
+    """Runs and their invocations; steps and diagnostics in the detail."""
+
+    name = "bctrl"
+    vocabulary = VOCABULARY
+
+    def __init__(
+        self, client: BctrlClient, *, clock: Callable[[], float], key_env: str = "BCTRL_API_KEY"
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.key_env = key_env
+
+    @property
+    def base_url(self) -> str:
+        return self.client.base_url
+
+    def rate_limited_for(self) -> float:
+        return self.client.rate_limited_for()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # -- groups --------------------------------------------------------------------------
+
+    async def groups(self) -> list[Group]:
+        runs: list[Group] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        try:
+            for _ in range(RUN_PAGES):
+                reply = await self.client.runs(cursor)
+                now = self.clock()
+                found = (run_group(item, now) for item in _data(reply, "/v1/runs"))
+                runs += [group for group in found if group is not None]
+                cursor = f.text(f.obj(reply.data), "nextCursor")
+                if not cursor or cursor in seen:
+                    break
+                seen.add(cursor)
+        except NotFound:
+            raise Unsupported("this server has no run list (GET /v1/runs)") from None
+        return runs
+
+    async def group(self, key: str) -> Group:
+        try:
+            reply = await self.client.run(key)
+        except NotFound as error:
+            if error.code == "run.not_found":
+                raise
+            raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
+        group = run_group(reply.data, self.clock(), rank=1)
+        if group is None:
+            raise MalformedResponse("the run has no id", path="/v1/runs/{id}")
+        return group
+
+    async def locate(self, ref: str) -> Group | Row:
+        return Group(
+            key=ref, status=Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True
+        )
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def pager(self, group: str, query: Query) -> Pager:
+        async def fetch(cursor: str | None) -> Page:
+            reply = await self.client.invocations(group, query, cursor)
+            now = self.clock()
+            items = _data(reply, self.client.invocations_path(group))
+            rows = (invocation_row(item, now, SUMMARY, group) for item in items)
+            return Page([r for r in rows if r], f.text(f.obj(reply.data), "nextCursor"))
+
+        return AppendPager(fetch)
+
+    async def refresh(self, rows: list[Row]) -> list[Row]:
+        """Progress of live rows on screen, from their v2 records (errors skip a row)."""
+        semaphore = asyncio.Semaphore(4)
+
+        async def one(row: Row) -> Row | None:
+            async with semaphore:
+                try:
+                    reply = await self.client.invocation(row.key)
+                except Exception:  # progress is a nicety: the row itself is already shown
+                    return None
+            return invocation_row(f.obj(reply.data).get("data"), self.clock(), V2, row.group)
+
+        live = [row for row in rows if not row.status.terminal][:REFRESH_AT_MOST]
+        found = await asyncio.gather(*(one(row) for row in live))
+        return [row for row in found if row is not None]
+
+    async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
+        """The v2 record, then the long-poll until terminal, then the final v2 (its result)."""
+        body: Body | None = known.body if known is not None else None
+        if known is not None and known.terminal:
+            return
+        v2_final = False
+
+        async def read_v2() -> AsyncIterator[Update]:
+            nonlocal body, v2_final
+            reply = await self.client.invocation(key)
+            data = f.obj(reply.data).get("data")
+            row = invocation_row(data, self.clock(), V2)
+            if row is None:
+                raise MalformedResponse("the invocation has no id", path="/v2/invocations/{id}")
+            body = body_from_v2(data, body)
+            v2_final = row.status.terminal
+            yield row
+            yield Detail(key, body, False, V2, self.clock(), reply.body)
+
+        if body is None:
+            async for update in read_v2():
+                yield update
+        terminal = False
+        while not terminal:
+            reply = await self.client.wait(key, 0 if v2_final else WAIT_MS)
+            data = f.obj(reply.data).get("invocation")
+            row = invocation_row(data, self.clock(), FULL)
+            if row is None:
+                raise MalformedResponse("the wait answer has no invocation", path="wait")
+            body = body_from_full(data, body)
+            terminal = row.status.terminal
+            yield row
+            yield Detail(key, body, terminal and v2_final, FULL, self.clock(), reply.body)
+        if not v2_final:
+            async for update in read_v2():  # the result arrives with the final v2 record
+                if isinstance(update, Detail):
+                    update = Detail(key, update.body, True, FULL, update.observed, update.raw)
+                yield update
+
+    # -- words ---------------------------------------------------------------------------
+
+    def explain(self, row: Row, detail: Detail | None) -> list[str]:
+        return explain(row, detail.body if detail is not None else None)
+
+    def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
+        base = self.base_url
+        if row is None:
+            if group is None:
+                return []
+            url = base + self.client.invocations_path(group.key)
+            return [
+                Copy("Run id", group.key),
+                Copy("Run as JSON", pretty_json(None, group.raw or {"id": group.key})),
+                Copy("curl for this run's invocations", curl_command(url, self.key_env)),
+            ]
+        copies = [Copy("Invocation id", row.key)]
+        why = self.explain(row, detail)
+        if why:
+            copies.append(Copy("Error text", "\n".join(why)))
+        raw = detail.raw if detail is not None else None
+        copies.append(Copy("Invocation as JSON", pretty_json(raw, row.raw or {"id": row.key})))
+        copies.append(
+            Copy(
+                "curl for this invocation",
+                curl_command(base + self.client.invocation_path(row.key), self.key_env),
+            )
+        )
+        copies.append(
+            Copy(
+                "curl to wait for it to finish",
+                curl_command(
+                    f"{base}/v1/invocations/{seg(row.key)}/wait",
+                    self.key_env,
+                    method="POST",
+                    body='{"timeoutMs": 25000}',
+                ),
+            )
+        )
+        return copies

@@ -1,0 +1,584 @@
+"""What every provider's client shares: one pooled :class:`httpx.AsyncClient`, retries with
+backoff, the Retry-After gate, one error family, limits no server can talk past, and a key
+that never leaves redacted.
+
+Nothing a server sends is trusted: bodies are read with a cap on the wire and after
+decompression (a gzip bomb stops at the cap), every request has an overall deadline (a
+server trickling bytes forever times out), Server-Sent Events lines are capped, JSON nesting
+that breaks the parser is a malformed response, and Retry-After is clamped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import math
+import os
+import random
+import shlex
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+
+from tui.core.errors import (
+    ApiError,
+    ApiTimeout,
+    BadRequest,
+    ConfigError,
+    ConnectionDropped,
+    Forbidden,
+    HttpStatusError,
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TooLarge,
+    Unauthorized,
+    Unreachable,
+)
+from tui.core.text import add_secret, clean, mask, mask_bytes
+
+USER_AGENT = "runwatch/0.2"
+MAX_BODY = 32 * 1024 * 1024
+"""Bytes of a body after decompression (the largest real record is ~10 MB)."""
+MAX_LINE = 1024 * 1024
+"""Bytes of one Server-Sent Events line or event."""
+MAX_RETRY_AFTER = 300.0
+"""Retry-After is obeyed up to five minutes; a server asking for days is not."""
+REQUEST_DEADLINE = 30.0
+"""Seconds for a whole exchange (connect, headers and body) on top of any long-poll wait."""
+STREAM_IDLE = 45.0
+"""Seconds a stream may stay silent (servers send heartbeats well within this)."""
+
+Sleep = Callable[[float], Awaitable[None]]
+Params = list[tuple[str, str]]
+
+
+class ApiKey:
+    """An API key whose repr and str are masked; only :meth:`reveal` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        add_secret(value)
+
+    def reveal(self) -> str:
+        """The key itself: call only where a request header is built."""
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "ApiKey('********')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[type[ApiKey], tuple[str]]:
+        raise TypeError("ApiKey cannot be pickled")
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <key>`` at send time; the key stays inside :class:`ApiKey`."""
+
+    def __init__(self, key: ApiKey) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._key:
+            request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(********)"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), clamped to
+    :data:`MAX_RETRY_AFTER`; None when absent, negative or not a finite number."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Validate and normalise an origin; raises :class:`ConfigError` when unusable."""
+    candidate = base_url.strip().rstrip("/")
+    try:
+        url = httpx.URL(candidate)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise ConfigError(f"invalid base URL: {clean(base_url, limit=80)}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(
+            f"invalid base URL (want http:// or https://): {clean(base_url, limit=80)}"
+        )
+    return candidate
+
+
+def cleartext(base_url: str) -> bool:
+    """Whether requests to ``base_url`` would carry the key in clear text over a network
+    (plain http to a host that is not this machine)."""
+    url = httpx.URL(base_url)
+    if url.scheme != "http":
+        return False
+    host = url.host.strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def seg(identifier: str) -> str:
+    """An id as one path segment, whatever it holds: ``/``, ``?``, ``#`` and dots are
+    encoded, so ``..`` or ``a?b`` can never change which path a request goes to."""
+    return quote(identifier, safe="").replace(".", "%2E")
+
+
+class RetryPolicy:
+    """Capped exponential backoff with jitter, as the official SDKs do (250 ms doubling to 2 s)."""
+
+    def __init__(
+        self,
+        max_retries: int = 2,
+        base: float = 0.25,
+        cap: float = 2.0,
+        max_retry_after: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.max_retries = max_retries
+        self.base = base
+        self.cap = cap
+        self.max_retry_after = max_retry_after
+        self._rng = rng or random.Random()
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        backoff: float = min(self.cap, self.base * 2.0**attempt)
+        jittered: float = backoff * (0.5 + self._rng.random() / 2)
+        return max(retry_after, jittered) if retry_after is not None else jittered
+
+
+@dataclass(frozen=True)
+class ErrorFields:
+    """What a provider's error body says, in the shared vocabulary of :class:`ApiError`."""
+
+    message: str
+    code: str | None = None
+    hint: str | None = None
+    reason_class: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful exchange: the parsed JSON, the body as received (key masked), headers."""
+
+    data: Any
+    body: bytes
+    headers: httpx.Headers
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One Server-Sent Event; ``event == "comment"`` for a comment line (a heartbeat)."""
+
+    event: str
+    data: str
+    id: str | None = None
+
+
+class HttpApi:
+    """Typed access to one HTTP API. Every failure is an :class:`ApiError`.
+
+    The key and origin default to the provider's environment variables (``key_env``,
+    ``url_env``), then to its public origin."""
+
+    provider = "api"
+    key_env = "API_KEY"
+    url_env = "API_BASE_URL"
+    default_base_url = "https://example.invalid"
+
+    def __init__(
+        self,
+        api_key: str | ApiKey | None = None,
+        base_url: str | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 15.0,
+        deadline: float = REQUEST_DEADLINE,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if api_key is None:
+            api_key = os.environ.get(self.key_env, "")
+        self._key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
+        self.base_url = normalize_base_url(
+            base_url or os.environ.get(self.url_env) or self.default_base_url
+        )
+        self.retry = retry or RetryPolicy()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._read_timeout = read_timeout
+        self._deadline = deadline
+        # A plain-http origin (the demo gateway) never uses TLS: skip building a verifying
+        # SSL context, which loads the CA bundle and costs ~40 ms of start-up.
+        plain = self.base_url.startswith("http://")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            verify=not plain,
+            auth=BearerAuth(self._key),
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                # Decoded here, with a cap: br and zstd are not asked for.
+                "Accept-Encoding": "gzip, deflate",
+                **(headers or {}),
+            },
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=120.0),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._not_before = 0.0
+        self.requests_sent = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=********)"
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._key)
+
+    def rate_limited_for(self) -> float:
+        """Seconds left before the server allows another request (0 when free)."""
+        return max(0.0, self._not_before - time.monotonic())
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def error_fields(self, payload: Any) -> ErrorFields | None:
+        """Read an error body; None when it is not this provider's error shape."""
+        return None
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json_body: dict[str, Any] | None = None,
+        wait: float = 0.0,
+    ) -> Reply:
+        """Send an idempotent request with retries; the parsed reply. ``wait`` is how long
+        the server may hold it (a long-poll), added to the read timeout and the deadline."""
+        attempt = 0
+        while True:
+            await self._gate()
+            result = await self._attempt(method, path, params, json_body, wait)
+            if isinstance(result, Reply):
+                return result
+            await self.backoff(result, attempt)
+            attempt += 1
+
+    async def _gate(self) -> None:
+        """Before any request: wait out a server's Retry-After, and count the request."""
+        wait = self.rate_limited_for()
+        if wait > 0:
+            await self._sleep(wait)
+        self.requests_sent += 1
+
+    async def backoff(self, error: ApiError, attempt: int) -> None:
+        """Sleep before retry ``attempt``, or raise ``error`` when it should not be retried."""
+        if not error.retryable or attempt >= self.retry.max_retries:
+            raise error
+        if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
+            raise error
+        await self._sleep(self.retry.delay(attempt, error.retry_after))
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json_body: dict[str, Any] | None,
+        wait: float,
+    ) -> Reply | ApiError:
+        """One exchange: the reply, or the error it amounts to (never raised here)."""
+        timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
+        deadline = self._deadline + wait
+        try:
+            async with asyncio.timeout(deadline):
+                async with self._http.stream(
+                    method, path, params=list(params or []), json=json_body, timeout=timeout
+                ) as response:
+                    body = await _read_body(response, method, path)
+        except TimeoutError:
+            return ApiTimeout(f"no complete answer within {deadline:g}s", method=method, path=path)
+        except ApiError as error:
+            return error
+        except httpx.HTTPError as exc:
+            return self.transport_error(exc, method, path)
+        if response.status_code >= 400:
+            return self._status_error(response, body, method, path)
+        return Reply(self._parse(body, response, method, path), body, response.headers)
+
+    def _parse(self, body: bytes, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            if isinstance(exc, RecursionError):
+                problem = "the response nests too deeply to read"
+            elif looks_html(response, body):
+                problem = "the server sent an HTML page instead of JSON"
+            else:
+                problem = "the response was not valid JSON"
+            raise MalformedResponse(
+                problem,
+                status=response.status_code,
+                request_id=_request_id(response),
+                method=method,
+                path=path,
+            ) from None
+
+    def transport_error(self, exc: httpx.HTTPError, method: str, path: str) -> ApiError:
+        """The :class:`ApiError` an httpx failure amounts to, with the key masked."""
+        where: dict[str, Any] = {"method": method, "path": path}
+        if isinstance(exc, httpx.TimeoutException):
+            return ApiTimeout(f"request timed out ({type(exc).__name__})", **where)
+        if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+            return ConfigError(f"cannot request {self.base_url}", **where)
+        detail = clean(exc, limit=160) or type(exc).__name__
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            return ConnectionDropped(f"connection dropped: {detail}", **where)
+        if isinstance(exc, httpx.DecodingError):
+            return MalformedResponse(f"the body could not be decoded: {detail}", **where)
+        return Unreachable(f"cannot reach {self.base_url}: {detail}", **where)
+
+    def _status_error(
+        self, response: httpx.Response, body: bytes, method: str, path: str
+    ) -> ApiError:
+        status = response.status_code
+        fields: ErrorFields | None
+        try:
+            fields = self.error_fields(json.loads(body))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            fields = None
+        message = fields.message if fields else (response.reason_phrase or f"HTTP {status}")
+        if fields is None and looks_html(response, body):
+            message += " (the server sent an HTML error page)"
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+
+        def shown(value: str | None) -> str | None:
+            return clean(value, limit=500) if value is not None else None
+
+        details: dict[str, Any] = {
+            "status": status,
+            "code": shown(fields.code) if fields else None,
+            "hint": shown(fields.hint) if fields else None,
+            "reason_class": shown(fields.reason_class) if fields else None,
+            "request_id": shown((fields.request_id if fields else None) or _request_id(response)),
+            "retry_after": retry_after,
+            "method": method,
+            "path": path,
+        }
+        text = shown(message) or f"HTTP {status}"
+        cls: type[HttpStatusError]
+        if status == 401:
+            cls = Unauthorized
+        elif status == 403:
+            cls = Forbidden
+        elif status == 404:
+            cls = NotFound
+        elif status == 429:
+            cls = RateLimited
+            self._not_before = time.monotonic() + (retry_after or 0.0)
+        elif status == 408:
+            return ApiTimeout(text, **details)
+        elif status >= 500:
+            cls = ServerError
+        elif status in (400, 422):
+            cls = BadRequest
+        else:
+            cls = HttpStatusError
+        return cls(text, **details)
+
+    # -- Server-Sent Events ---------------------------------------------------------------
+
+    async def events(
+        self, path: str, params: Params | None = None, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[SseEvent]:
+        """One connection to an event stream; ends when the server closes it. Raises an
+        :class:`ApiError` when it cannot connect, is refused, goes silent or breaks."""
+        await self._gate()
+        timeout = httpx.Timeout(STREAM_IDLE, connect=self._http.timeout.connect)
+        try:
+            async with self._http.stream(
+                "GET",
+                path,
+                params=list(params or []),
+                headers={"Accept": "text/event-stream", **(headers or {})},
+                timeout=timeout,
+            ) as response:
+                if response.status_code >= 400:
+                    async with asyncio.timeout(self._deadline):
+                        body = await _read_body(response, "GET", path)
+                    raise self._status_error(response, body, "GET", path)
+                if "text/event-stream" not in response.headers.get("content-type", ""):
+                    raise MalformedResponse(
+                        "the event stream was not text/event-stream", method="GET", path=path
+                    )
+                async for event in _parse_events(_decoded(response, "GET", path), path):
+                    yield event
+        except TimeoutError:
+            raise ApiTimeout(
+                "the stream's error body never ended", method="GET", path=path
+            ) from None
+        except httpx.HTTPError as exc:
+            raise self.transport_error(exc, "GET", path) from None
+
+
+def _decoder(encoding: str, method: str, path: str) -> Any:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise MalformedResponse(
+        f"unsupported content encoding {clean(encoding, limit=30)!r}", method=method, path=path
+    )
+
+
+async def _decoded(response: httpx.Response, method: str, path: str) -> AsyncIterator[bytes]:
+    """The body's bytes, decompressed here in bounded steps (never all at once)."""
+    decoder = _decoder(response.headers.get("content-encoding", ""), method, path)
+    async for chunk in response.aiter_raw():
+        if decoder is None:
+            yield chunk
+            continue
+        try:
+            data = decoder.decompress(chunk, MAX_LINE)
+            while data:
+                yield data
+                data = decoder.decompress(decoder.unconsumed_tail, MAX_LINE)
+        except zlib.error:
+            raise MalformedResponse(
+                "the compressed body is corrupt", method=method, path=path
+            ) from None
+
+
+async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
+    """The whole body, decompressed, key masked; :class:`TooLarge` past :data:`MAX_BODY`."""
+    out = bytearray()
+    async for chunk in _decoded(response, method, path):
+        out += chunk
+        if len(out) > MAX_BODY:
+            raise TooLarge(
+                f"the response passed {MAX_BODY // (1024 * 1024)} MB and was cut off",
+                status=response.status_code,
+                method=method,
+                path=path,
+            )
+    return mask_bytes(bytes(out))
+
+
+async def _parse_events(chunks: AsyncIterator[bytes], path: str) -> AsyncIterator[SseEvent]:
+    """Server-Sent Events from a byte stream, with every line and event capped."""
+    buffer = b""
+    data: list[str] = []
+    size = 0
+    event = ""
+    event_id: str | None = None
+    async for chunk in chunks:
+        buffer += chunk
+        if b"\n" not in buffer:
+            if len(buffer) > MAX_LINE:
+                raise TooLarge("an event stream line passed 1 MB", method="GET", path=path)
+            continue
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            line = mask(raw.rstrip(b"\r").decode("utf-8", "replace"))
+            if not line:
+                if data or event:
+                    yield SseEvent(event or "message", "\n".join(data), event_id)
+                data, size, event = [], 0, ""
+                continue
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "":
+                yield SseEvent("comment", value, event_id)
+            elif name == "data":
+                size += len(value)
+                if size > MAX_LINE:
+                    raise TooLarge("an event passed 1 MB", method="GET", path=path)
+                data.append(value)
+            elif name == "event":
+                event = value
+            elif name == "id":
+                event_id = value
+        if len(buffer) > MAX_LINE:
+            raise TooLarge("an event stream line passed 1 MB", method="GET", path=path)
+
+
+def looks_html(response: httpx.Response, body: bytes) -> bool:
+    """Whether a response is an HTML page (a proxy's error page, say)."""
+    head = body[:200].lstrip().lower()
+    return "html" in response.headers.get("content-type", "") or head.startswith(
+        (b"<!doctype html", b"<html")
+    )
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    value: str | None = response.headers.get("x-request-id")
+    return value
+
+
+def curl_command(url: str, key_env: str, *, method: str = "GET", body: str | None = None) -> str:
+    """A copy-pasteable request for ``url``; the key is a ``$VARIABLE``, never its value."""
+    parts = ["curl", "-sS"]
+    if method != "GET":
+        parts += ["-X", method, "-H", shlex.quote("Content-Type: application/json")]
+    parts += ["-H", f'"Authorization: Bearer ${key_env}"']
+    if body is not None:
+        parts += ["-d", shlex.quote(body)]
+    return " ".join([*parts, shlex.quote(url)])
+
+
+def pretty_json(body: bytes | None, fallback: Any = None, limit: int = 2_000_000) -> str:
+    """A body (or a value) as indented JSON for copying, capped in size."""
+    try:
+        value = json.loads(body) if body is not None else fallback
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (ValueError, TypeError, RecursionError, UnicodeDecodeError):
+        text = (body or b"").decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + "\n… (cut)"

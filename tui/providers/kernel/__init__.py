@@ -1,0 +1,1 @@
+"""Kernel's invocations API: client, models, source."""

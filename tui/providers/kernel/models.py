@@ -1,0 +1,172 @@
+"""Kernel's records (``shared/api/openapi/kernel-*.yaml``) mapped into the neutral model.
+
+Kernel has no runs: an app at a version is the group (key ``app@version``), invocations are
+rows. ``payload`` and ``output`` arrive as JSON *encoded as strings*: :class:`Decoded` holds
+the parsed value, or the raw string when it is not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.core import fields as f
+from tui.core.model import Group, Kind, Problem, Row, Status, seconds
+from tui.core.text import clean
+
+STATUS_WORDS: dict[str, Kind] = {
+    "queued": Kind.QUEUED,
+    "running": Kind.RUNNING,
+    "succeeded": Kind.SUCCEEDED,
+    "failed": Kind.FAILED,
+}
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def group_key(app: str, version: str | None) -> str:
+    """The key of an app's group: ``app@version`` (or the app alone: every version)."""
+    return f"{app}@{version}" if version else app
+
+
+def split_group(key: str) -> tuple[str, str | None]:
+    app, sep, version = key.rpartition("@")
+    return (app, version) if sep and app else (key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A JSON-encoded string field: ``value`` when it parsed, else the ``raw`` text."""
+
+    raw: str
+    ok: bool
+    value: Any = None
+
+    @classmethod
+    def of(cls, raw: str | None) -> Decoded | None:
+        if raw is None:
+            return None
+        try:
+            return cls(raw, True, json.loads(raw))
+        except (ValueError, RecursionError):
+            return cls(raw, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A Kernel invocation's detail: what it was asked and what it returned."""
+
+    app: str
+    version: str
+    action: str
+    reason: str | None
+    payload: Decoded | None
+    output: Decoded | None
+
+
+def invocation_row(data: Any, observed: float) -> tuple[Row, Body] | None:
+    """A row and its body from an ``Invocation``; None without an id."""
+    inv = f.obj(data)
+    key = f.text(inv, "id")
+    if not key:
+        return None
+    status = f.status(inv.get("status"), STATUS_WORDS)
+    app, version = f.text(inv, "app_name") or "", f.text(inv, "version") or ""
+    reason = f.text(inv, "status_reason")
+    failed = status.failure
+    body = Body(
+        app=app,
+        version=version,
+        action=f.text(inv, "action_name") or "",
+        reason=reason,
+        payload=Decoded.of(f.text(inv, "payload")),
+        output=Decoded.of(f.text(inv, "output")),
+    )
+    row = Row(
+        key=key,
+        status=status,
+        started=f.stamp(inv, "started_at"),
+        finished=f.stamp(inv, "finished_at"),
+        problem=Problem(None, reason) if failed and reason else None,
+        observed=observed,
+        rank=0,
+        raw=inv,
+        group=group_key(app, version),
+        name=body.action,
+        note=None if failed else reason,
+    )
+    return row, body
+
+
+@dataclass
+class _Tally:
+    app: str
+    version: str
+    total: int = 0
+    live: int = 0
+    failed: int = 0
+    newest: float = 0.0
+    statuses: Counter[Kind] = field(default_factory=Counter)
+
+
+def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
+    """App versions summarised from invocations: counts, live and failed, newest first."""
+    tallies: dict[str, _Tally] = {}
+    for row in rows:
+        app, version = split_group(row.group)
+        tally = tallies.setdefault(row.group, _Tally(app, version or ""))
+        tally.total += 1
+        tally.live += not row.status.terminal
+        tally.failed += row.status.failure
+        tally.newest = max(tally.newest, seconds(row.started) or 0.0)
+    groups = []
+    for key, tally in sorted(tallies.items(), key=lambda kv: (kv[1].app, kv[1].version)):
+        kind = Kind.RUNNING if tally.live else Kind.FAILED if tally.failed else Kind.SUCCEEDED
+        groups.append(
+            Group(
+                key=key,
+                status=Status(kind, kind.value),
+                created=tally.newest or None,
+                observed=observed,
+                title=tally.app,
+                subtitle=tally.version,
+                total=tally.total,
+                failed=tally.failed,
+                live=tally.live,
+            )
+        )
+    return groups
+
+
+_NANOS = re.compile(r"^(?P<head>[^.]+)(?:\.(?P<frac>\d+))?(?P<zone>Z|[+-]\d\d:\d\d)?$")
+
+
+def timestamp_ns(value: str) -> int | None:
+    """An RFC 3339 timestamp as integer epoch nanoseconds (log lines can share a
+    microsecond, so the stream's resume logic orders them by this); None when it is not one."""
+    match = _NANOS.match(value.strip())
+    if match is None:
+        return None
+    zone = match["zone"] or "Z"
+    head = f.parse_time(match["head"] + ("+00:00" if zone == "Z" else zone))
+    if not isinstance(head, float):
+        return None
+    frac = (match["frac"] or "")[:9].ljust(9, "0")
+    return int(head) * 1_000_000_000 + int(frac)
+
+
+def log_line(timestamp: str, message: str) -> str:
+    """A log line as shown: ``HH:MM:SS.mmm message``, escapes and control bytes removed."""
+    clock = timestamp[11:23] if len(timestamp) >= 23 and timestamp[10:11] == "T" else timestamp
+    return f"{clean(clock, limit=40)}  {clean(_ANSI.sub('', message), limit=4000)}"
+
+
+def explain(row: Row, body: Body | None) -> list[str]:
+    """Why a Kernel invocation failed: its status reason."""
+    if not row.status.failure:
+        return []
+    reason = body.reason if body is not None else (row.problem.message if row.problem else None)
+    return [reason or f"{row.status.raw} (no reason given)"]

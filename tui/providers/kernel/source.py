@@ -1,0 +1,254 @@
+"""Kernel as a :class:`~tui.core.source.Source`: app versions are groups, invocations are
+rows, and a live invocation is followed through its event stream (state and log), resuming
+after a drop without losing or repeating a line."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from tui.core import fields as f
+from tui.core.errors import ApiError, ConnectionDropped, MalformedResponse, NotFound, Unsupported
+from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Row, Status, Update
+from tui.core.pages import HeadPager, Page, Pager
+from tui.core.source import Vocabulary
+from tui.providers.http import Params, curl_command, pretty_json
+from tui.providers.kernel.client import KernelClient, next_offset
+from tui.providers.kernel.cursor import LogCursor
+from tui.providers.kernel.models import (
+    STATUS_WORDS,
+    explain,
+    invocation_row,
+    log_line,
+    split_group,
+    summarise,
+    timestamp_ns,
+)
+
+GROUP_PAGES = 3
+"""The newest 300 invocations name the apps and their versions."""
+TABLE_PAGES = 5
+"""Up to 500 invocations of one app version."""
+KEPT_CURSORS = 64
+VOCABULARY = Vocabulary(
+    group="app version",
+    groups="Apps",
+    row="invocation",
+    rows="Invocations",
+    follows_with="event stream",
+    statuses=tuple(STATUS_WORDS),
+    failures=("failed",),
+    multi_filter=False,
+)
+
+
+class KernelSource:
+    """Apps by version, their invocations, payload, output and live logs."""
+
+    name = "kernel"
+    vocabulary = VOCABULARY
+
+    def __init__(
+        self, client: KernelClient, *, clock: Callable[[], float], key_env: str = "KERNEL_API_KEY"
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.key_env = key_env
+        self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
+
+    @property
+    def base_url(self) -> str:
+        return self.client.base_url
+
+    def rate_limited_for(self) -> float:
+        return self.client.rate_limited_for()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def _rows(self, filters: Params, pages: int) -> list[Row]:
+        rows: dict[str, Row] = {}
+        offset: int | None = None
+        for _ in range(pages):
+            reply = await self.client.invocations(filters, offset)
+            if not isinstance(reply.data, list):
+                raise MalformedResponse(
+                    "the invocation list is not a JSON array", path="/invocations"
+                )
+            now = self.clock()
+            for item in reply.data:
+                mapped = invocation_row(item, now)
+                if mapped is not None:
+                    rows.setdefault(mapped[0].key, mapped[0])
+            offset = next_offset(reply)
+            if offset is None:
+                break
+        return list(rows.values())
+
+    async def groups(self) -> list[Group]:
+        try:
+            rows = await self._rows([], GROUP_PAGES)
+        except NotFound:
+            raise Unsupported("this server has no invocation list (GET /invocations)") from None
+        return summarise(rows, self.clock())
+
+    async def group(self, key: str) -> Group:
+        raise Unsupported("Kernel has no endpoint for one app version")
+
+    async def locate(self, ref: str) -> Group | Row:
+        if "@" not in ref:
+            try:
+                reply = await self.client.invocation(ref)
+            except NotFound:
+                pass
+            else:
+                mapped = invocation_row(reply.data, self.clock())
+                if mapped is not None:
+                    return mapped[0]
+        app, version = split_group(ref)
+        return Group(
+            key=ref,
+            status=Status(Kind.UNKNOWN, ""),
+            title=app,
+            subtitle=version or "every version",
+            pinned_only=True,
+        )
+
+    def pager(self, group: str, query: Query) -> Pager:
+        app, version = split_group(group)
+        filters: Params = [("app_name", app)]
+        if version:
+            filters.append(("version", version))
+        filters += [("status", s) for s in query.status[:1]]
+        filters += [("action_name", a) for a in query.action[:1]]
+
+        async def fetch(cursor: str | None) -> Page:
+            offset = int(cursor) if cursor else None
+            try:
+                reply = await self.client.invocations(filters, offset)
+            except NotFound:
+                raise Unsupported("this server has no invocation list (GET /invocations)") from None
+            if not isinstance(reply.data, list):
+                raise MalformedResponse(
+                    "the invocation list is not a JSON array", path="/invocations"
+                )
+            now = self.clock()
+            rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
+            nxt = next_offset(reply)
+            return Page(rows, str(nxt) if nxt is not None else None)
+
+        return HeadPager(fetch, TABLE_PAGES)
+
+    async def refresh(self, rows: list[Row]) -> list[Row]:
+        return []  # list rows are already complete
+
+    def _cursor(self, key: str) -> LogCursor:
+        cursor = self._cursors.get(key)
+        if cursor is None:
+            cursor = self._cursors[key] = LogCursor()
+        self._cursors.move_to_end(key)
+        while len(self._cursors) > KEPT_CURSORS:
+            self._cursors.popitem(last=False)
+        return cursor
+
+    def _state(self, key: str, invocation: Any, cursor: LogCursor) -> list[Update]:
+        mapped = invocation_row(invocation, self.clock())
+        if mapped is None:
+            return []
+        row, body = mapped
+        if row.status.terminal:
+            cursor.terminal = True
+        raw = json.dumps(invocation, ensure_ascii=False).encode()
+        return [row, Detail(key, body, row.status.terminal, 0, self.clock(), raw)]
+
+    async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
+        """State and log until the invocation is terminal and its whole log is read."""
+        cursor = self._cursor(key)
+        failures = 0
+        first = True
+        while not cursor.terminal:
+            if not first or cursor.since is not None:
+                cursor.resume(reconnect=not first)  # the server repeats lines at `since`
+            first = False
+            try:
+                async for event in self.client.stream(key, cursor.since):
+                    for update in self._frame(key, event.event, event.data, cursor):
+                        if isinstance(update, LogLines | Alive):
+                            failures = 0  # the connection delivers: it works
+                        yield update
+            except ApiError as error:
+                await self.client.backoff(error, failures)
+                failures += 1
+                continue
+            if cursor.terminal:
+                break
+            try:  # the stream ended early: is the invocation done?
+                reply = await self.client.invocation(key)
+            except ApiError as error:
+                await self.client.backoff(error, failures)
+                failures += 1
+                continue
+            for update in self._state(key, reply.data, cursor):
+                yield update
+            if not cursor.terminal:
+                dropped = ConnectionDropped(
+                    "the event stream ended before the invocation finished",
+                    path=self.client.invocation_path(key) + "/events",
+                )
+                await self.client.backoff(dropped, failures)
+                failures += 1
+        yield LogLines(key, (), complete=True, resumed=cursor.reconnects)
+
+    def _frame(self, key: str, kind: str, data: str, cursor: LogCursor) -> list[Update]:
+        if kind == "comment":
+            return [Alive()]
+        try:
+            frame = f.obj(json.loads(data))
+        except (ValueError, RecursionError):
+            cursor.bad_frames += 1
+            return []
+        event = f.text(frame, "event")
+        stamp = f.text(frame, "timestamp") or ""
+        if event == "log":
+            message = f.text(frame, "message") or ""
+            if not cursor.accept(stamp, timestamp_ns(stamp), message):
+                return []
+            return [LogLines(key, (log_line(stamp, message),), resumed=cursor.reconnects)]
+        if event == "invocation_state":
+            return self._state(key, frame.get("invocation"), cursor)
+        if event == "error":
+            error = f.obj(frame.get("error"))
+            text = " · ".join(p for p in (f.text(error, "code"), f.text(error, "message")) if p)
+            return [LogLines(key, (log_line(stamp, f"[stream error] {text}"),))]
+        if event == "sse_heartbeat":
+            return [Alive()]
+        return []
+
+    def explain(self, row: Row, detail: Detail | None) -> list[str]:
+        return explain(row, detail.body if detail is not None else None)
+
+    def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
+        if row is None:
+            if group is None:
+                return []
+            app, version = split_group(group.key)
+            query = f"app_name={app}" + (f"&version={version}" if version else "")
+            url = f"{self.base_url}/invocations?{query}"
+            return [
+                Copy("App and version", group.key),
+                Copy("curl for its invocations", curl_command(url, self.key_env)),
+            ]
+        url = self.base_url + self.client.invocation_path(row.key)
+        copies = [Copy("Invocation id", row.key)]
+        why = self.explain(row, detail)
+        if why:
+            copies.append(Copy("Status reason", "\n".join(why)))
+        raw = detail.raw if detail is not None else None
+        copies.append(Copy("Invocation as JSON", pretty_json(raw, row.raw or {"id": row.key})))
+        copies.append(Copy("curl for this invocation", curl_command(url, self.key_env)))
+        copies.append(
+            Copy("curl for its event stream", curl_command(url + "/events", self.key_env))
+        )
+        return copies
