@@ -9,6 +9,7 @@ only ever reach the 404 branch, which the contract does not describe for most en
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from .conftest import FROZEN_NOW, SHARED_API
 from .contract_mock import contract_errors, find_endpoint
 
 AUTH = {"Authorization": "Bearer x"}
-EXAMPLES = 25  # per contract file; `make fuzz` runs many more
+EXAMPLES = int(os.environ.get("RUNWATCH_FUZZ_EXAMPLES", "25"))  # per operation; `make fuzz`: more
 MAX_WAIT_MS = 200  # the long-poll is kept short: a frozen world never finishes a live invocation
 CHECKS = [not_a_server_error, response_schema_conformance]
 
