@@ -1,15 +1,20 @@
 """The API key never reaches the screen, a crash report, an error or a snapshot.
 
-Textual's crash report prints local variables; runwatch scrubs them. Each test forces an
-exception whose frames hold the key (in a worker, a timer and a render) and checks that
-the real crash report does not show it, while a plain Rich traceback of the same
-exception would have: so the test cannot pass by accident.
+Textual's crash report prints local variables; runwatch's shows none, and masks the key in
+the exception's message and notes in every form a careless message could hold it: as is,
+quoted with escapes (``repr``, ``ascii``, JSON), as bytes, upper-cased, in a ``Bearer``
+header. Each test forces an exception whose message and frames hold the key (in a worker, a
+timer and a render) and checks that the real crash report shows none of those forms and no
+locals, while a plain Rich traceback of the same exception would have: so the test cannot
+pass by accident.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from rich.console import Console
@@ -18,12 +23,27 @@ from textual.widget import Widget
 
 from tui.api.client import BctrlClient
 from tui.app import RunwatchApp
-from tui.crash import redacted_traceback
+from tui.crash import KeyRedactor, redacted_traceback
 from tui.sim.server import GatewayServer
 
 from .conftest import fast_retry
 
 KEY = "sk-live-0123456789abcdef-SECRET"
+ODD_KEY = "sk-live-01234\\5678\"9'éx€-SECRET"  # a backslash, quotes and non-ASCII: escapes differ
+
+
+def _forms(key: str) -> dict[str, str]:
+    """How a key can show up in text: each form a careless message might print."""
+    return {
+        "as is": key,
+        "repr": repr(key)[1:-1],
+        "repr of its repr": repr(repr(key)[1:-1])[1:-1],
+        "ascii": ascii(key)[1:-1],
+        "json": json.dumps(key)[1:-1],
+        "bytes": repr(key.encode())[2:-1],
+        "upper-cased": key.upper(),
+        "bearer": f"Bearer {key}",
+    }
 
 
 def _text(renderable: Any) -> str:
@@ -32,22 +52,34 @@ def _text(renderable: Any) -> str:
     return console.export_text()
 
 
-def _leaky(where: str) -> None:
-    """Fail with the key in locals, in a dict and in the message, as a careless frame might."""
-    api_key = KEY
+def _leaky(where: str, key: str = KEY) -> None:
+    """Fail with the key in locals and, in every form, in the message and a note."""
+    api_key = key
     headers = {"Authorization": f"Bearer {api_key}"}
     long_value = "x" * 200 + api_key
-    raise RuntimeError(f"{where} failed with headers {headers} ({len(long_value)} chars)")
+    error = RuntimeError(
+        f"{where} failed with headers {headers} ({len(long_value)} chars): "
+        + " | ".join(f"{name}={form}" for name, form in _forms(api_key).items())
+        + f" {[api_key]!r} {api_key.encode()!r} {api_key.upper()}"
+    )
+    error.add_note(f"note: {api_key!a} {json.dumps(headers)}")
+    raise error
 
 
 class _Broken(Widget):
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+
     def render(self) -> str:
-        _leaky("render")
+        _leaky("render", self.key)
         return ""
 
 
-async def _crash_report(gateway: GatewayServer, trigger: Callable[[RunwatchApp], None]) -> str:
-    client = BctrlClient(KEY, gateway.url, retry=fast_retry())
+async def _crash_report(
+    gateway: GatewayServer, trigger: Callable[[RunwatchApp], None], key: str = KEY
+) -> str:
+    client = BctrlClient(key, gateway.url, retry=fast_retry())
     app = RunwatchApp(client, source_label="test")
     reports: list[str] = []
     plain: list[str] = []
@@ -69,30 +101,39 @@ async def _crash_report(gateway: GatewayServer, trigger: Callable[[RunwatchApp],
             trigger(app)
             for _ in range(40):
                 await pilot.pause(0.05)
-    assert plain and KEY in plain[0], "the unscrubbed report would have leaked the key"
+    assert plain and key in plain[0], "the unscrubbed report would have leaked the key"
+    assert "locals" in plain[0], "and shown the locals"
     assert reports
     return reports[0]
 
 
-async def _boom() -> None:
-    _leaky("worker")
+async def _boom(key: str) -> None:
+    _leaky("worker", key)
 
 
+@pytest.mark.parametrize("key", [KEY, ODD_KEY], ids=["key", "odd-key"])
 @pytest.mark.parametrize("where", ["worker", "timer", "render"])
-async def test_crash_report_never_prints_the_key(gateway: GatewayServer, where: str) -> None:
+async def test_crash_report_never_prints_the_key(
+    gateway: GatewayServer, where: str, key: str
+) -> None:
     def trigger(app: RunwatchApp) -> None:
         if where == "worker":
-            app.run_worker(_boom(), exit_on_error=True)
+            app.run_worker(_boom(key), exit_on_error=True)
         elif where == "timer":
-            app.set_timer(0.01, lambda: _leaky("timer"))
+            app.set_timer(0.01, lambda: _leaky("timer", key))
         else:
-            app.screen.mount(_Broken())
+            app.screen.mount(_Broken(key))
 
-    report = await _crash_report(gateway, trigger)
+    report = await _crash_report(gateway, trigger, key)
     assert f"{where} failed" in report and "RuntimeError" in report
-    assert KEY not in report
-    assert KEY[:12] not in report, "not even a prefix of it"
+    assert "note:" in report, "notes are kept, masked"
+    shown = {name: form for name, form in _forms(key).items() if form in report}
+    assert shown == {}, "the key in these forms reached the crash report"
+    folded = report.casefold()
+    assert key.casefold() not in folded and ascii(key)[1:-1].casefold() not in folded
+    assert key[:12] not in report, "not even a prefix of it"
     assert "********" in report
+    assert "locals" not in report, "no local variables at all"
 
 
 def test_redacted_traceback_outside_handler_is_an_error() -> None:
@@ -107,3 +148,16 @@ async def test_key_not_on_screen_or_in_errors(gateway: GatewayServer) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(1.0)
         assert KEY not in app.export_screenshot()
+
+
+@pytest.mark.parametrize("key", [KEY, ODD_KEY], ids=["key", "odd-key"])
+def test_key_redactor_masks_every_form(key: str) -> None:
+    redact = KeyRedactor(key, also=lambda text: text.replace("extra", "[also]"))
+    assert key not in repr(redact) and "********" in repr(redact)
+    forms = {**_forms(key), "url": quote(key, safe=""), "lower": key.lower()}
+    for name, form in forms.items():
+        masked = redact(f"<{form}> extra")
+        assert masked.endswith("> [also]"), name
+        assert "********" in masked and key[:12] not in masked, f"{name}: {masked!r}"
+    assert redact("nothing secret here") == "nothing secret here"
+    assert KeyRedactor("")("any text") == "any text", "no key: nothing to mask"

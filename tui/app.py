@@ -22,6 +22,7 @@ from textual.screen import Screen
 
 from tui import compat
 from tui.api.http import HttpApi
+from tui.api.secret import ApiKey
 from tui.ascii_filter import AsciiFilter, GlyphFilter, LinuxConsoleFilter, is_linux_console
 from tui.config import ViewerMemory
 from tui.gc_policy import GC_POLICY
@@ -179,14 +180,18 @@ class RunwatchApp(App[None]):
 
         threading.Thread(target=force_exit, name="runwatch-hangup", daemon=True).start()
 
-    # -- crash reports never print the key --------------------------------------------------
+    # -- crash reports never print the key, nor any local variable ---------------------------
 
     def _fatal_error(self) -> None:
-        """Textual's crash report, with every local variable's repr scrubbed of the key."""
-        from tui.crash import redacted_traceback  # only on the way out: keep the start light
+        """Textual's crash report without local variables, the key masked in every form."""
+        from tui.crash import KeyRedactor, redacted_traceback  # only on the way out
 
         self.bell()
-        traceback = redacted_traceback(self.client.redact, width=None)
+        # HttpApi.redact masks the key as is; the crash report also masks its escaped,
+        # encoded and re-cased forms, so it needs the key itself (read here, never kept).
+        key = getattr(self.client, "_key", None)
+        secret = key.reveal() if isinstance(key, ApiKey) else ""
+        traceback = redacted_traceback(KeyRedactor(secret, also=self.client.redact), width=None)
         self._exit_renderables.append(
             Segments(self.console.render(traceback, self.console.options))
         )
