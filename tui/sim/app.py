@@ -271,7 +271,7 @@ class Gateway:
             try:
                 body = json.loads(raw)
                 timeout_ms = int(body.get("timeoutMs", timeout_ms))
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, OverflowError):  # 1e400 is inf
                 return _error(
                     400,
                     "request.invalid",
@@ -301,6 +301,9 @@ class Gateway:
         return Response(body, media_type="application/json")
 
     async def not_found(self, request: Request) -> Response:
+        if is_kernel_path(request.url.path):
+            # e.g. /invocations/a%2Fb: a Kernel client gets Kernel's error shape.
+            return kernel_error(404, "not_found", "no such route")
         return _error(
             404,
             "route.not_found",
@@ -337,4 +340,7 @@ def create_app(
     async def on_404(request: Request, exc: Exception) -> Response:
         return await gw.not_found(request)
 
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: on_404})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: on_404})
+    # An id ending in "/" (a%2F) names no resource: a 404, not a redirect to another one.
+    app.router.redirect_slashes = False
+    return app
