@@ -50,6 +50,8 @@ def config_for(spec: str, ids: dict[str, list[str]]) -> str:
     else:
         name, values = "id", ids["invocations"]
     lines = [
+        "[cache]",
+        "enabled = false",  # no .schemathesis/ state left in the checkout
         "[dictionaries.real]",
         f"values = {json.dumps(values)}",
         "[dictionaries.short_waits]",
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--no-color",
             ]
             print(f"\n=== {spec}", flush=True)
-            if subprocess.run(command, check=False).returncode != 0:
+            if subprocess.run(command, cwd=tmp, check=False).returncode != 0:
                 failed.append(spec)
     print("\nfuzz: " + (f"FAILED {', '.join(failed)}" if failed else "every contract file passed"))
     return 1 if failed else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -17,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
+import yaml
 from hypothesis import given, settings
 from hypothesis_jsonschema import from_schema
 
@@ -313,3 +316,18 @@ def test_watch_once_shows_every_row(odd_pages: list[Any], tmp_path: Path) -> Non
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-600:]}"
     total = sum(len(p["data"]) for p in odd_pages)
     assert f"{total} invocations" in result.stdout
+
+
+def test_merged_spec_for_prism_keeps_every_path_and_ref(tmp_path: Path) -> None:
+    from .merge_openapi import main as merge_main
+
+    out = tmp_path / "openapi.yaml"
+    assert merge_main(["--out", str(out)]) == 0
+    document = yaml.safe_load(out.read_text())
+    assert set(document["paths"]) == {e.path for e in load_endpoints()}
+    refs = set(re.findall(r"\$ref: '?#/components/(\w+)/([^'\s]+)", out.read_text()))
+    assert refs and all(name in document["components"][kind] for kind, name in refs)
+    assert "security" not in document, "Kernel's global security must not reach bctrl's paths"
+    assert "nullable" not in out.read_text()
+    schema = schemathesis.openapi.from_path(out)
+    assert len(list(schema.get_all_operations())) == len(SPEC_FILES)
