@@ -464,7 +464,7 @@ def run_serve(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
-    from textual_serve.server import Server
+    from tui.serve import GuardedServer
 
     command = [sys.executable, "-m", "tui"]
     if args.demo:
@@ -473,8 +473,10 @@ def run_serve(argv: Sequence[str]) -> int:
         command += ["--profile", args.profile]
     if args.provider:
         command += ["--provider", args.provider]
-    print(f"runwatch serve: http://127.0.0.1:{args.port} (loopback only)", flush=True)
-    Server(shlex.join(command), host="127.0.0.1", port=args.port).serve()
+    server = GuardedServer(shlex.join(command), port=args.port)
+    # Printed once: the secret in this URL is what lets a browser in (and no other website).
+    print(f"runwatch serve: {server.url} (loopback only; open this URL)", flush=True)
+    server.serve()
     return EXIT_OK
 
 
