@@ -53,3 +53,25 @@ snapshots-update: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist build
+
+# -- contract mock and fuzzing (tests/contract_mock.py, tests/merge_openapi.py, tests/fuzz_gateway.py)
+.PHONY: contract-mock contract-mock-py fuzz
+PRISM_PORT ?= 4010
+MOCK_PORT ?= 8788
+MOCK_MODE ?= odd
+FUZZ_EXAMPLES ?= 500
+
+## contract-mock: Prism (via npx) serving the five contract files merged, random bodies (-d)
+contract-mock: $(STAMP)
+	$(BIN)/python -m tests.merge_openapi --out build/contract-mock/openapi.yaml --port $(PRISM_PORT)
+	@echo "contract mock: http://127.0.0.1:$(PRISM_PORT)   e.g. BCTRL_API_KEY=x $(BIN)/runwatch watch 6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b --once --base-url http://127.0.0.1:$(PRISM_PORT)"
+	npx --yes @stoplight/prism-cli mock -d -h 127.0.0.1 -p $(PRISM_PORT) build/contract-mock/openapi.yaml
+
+## contract-mock-py: the Python contract mock (hypothesis-jsonschema bodies; MOCK_MODE=schema|odd|beyond)
+contract-mock-py: $(STAMP)
+	$(BIN)/python -m tests.contract_mock --port $(MOCK_PORT) --mode $(MOCK_MODE)
+
+## fuzz: schemathesis against the embedded gateway, FUZZ_EXAMPLES per operation (pytest, then the CLI)
+fuzz: $(STAMP)
+	RUNWATCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_gateway_fuzz.py
+	$(BIN)/python -m tests.fuzz_gateway --examples $(FUZZ_EXAMPLES)
