@@ -7,12 +7,10 @@ import asyncio
 import contextlib
 import shlex
 import sys
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NoReturn
 
-from tui.api.errors import ConfigError
 from tui.config import (
     Settings,
     ViewerMemory,
@@ -23,10 +21,12 @@ from tui.config import (
     resolve,
     save_memory,
 )
+from tui.core.errors import ConfigError
+from tui.providers import DEFAULT, PROVIDERS, Provider, load
 from tui.sim.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
-    from tui.api.http import HttpApi
+    from tui.core.source import Source
     from tui.sim.child import ChildGateway
     from tui.sim.server import GatewayServer
 
@@ -36,12 +36,20 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_AUTH = 4
 
-EPILOG = """\
+
+def _epilog() -> str:
+    providers = "\n".join(
+        f"  --provider {p.name:<7} {p.shows}" + (" (the default)" if p.name == DEFAULT else "")
+        for p in PROVIDERS.values()
+    )
+    keys = "\n".join(
+        f"  {p.key_env:<17} API key for {p.name} (never pass it on the command line)\n"
+        f"  {p.url_env:<17} {p.name} origin (default {p.default_url})"
+        for p in PROVIDERS.values()
+    )
+    return f"""\
 environment:
-  BCTRL_API_KEY     API key (never pass it on the command line)
-  BCTRL_BASE_URL    API origin (default https://api.bctrl.ai)
-  KERNEL_API_KEY    API key with --provider kernel
-  KERNEL_BASE_URL   Kernel origin (default https://api.onkernel.com)
+{keys}
   RUNWATCH_PROFILE  profile to use when --profile is not given
   NO_COLOR          no colours
   precedence: flags > environment > profile (runwatch config path) > defaults
@@ -49,12 +57,11 @@ environment:
 exit codes: 0 ok, 2 usage error, 4 missing or rejected API key
 
 providers:
-  --provider bctrl  runs, their invocations, steps and diagnostics (the default)
-  --provider kernel apps by version, their invocations, payload, output and live logs
-  try both: runwatch --demo   /   runwatch --demo --provider kernel
+{providers}
+  try them: runwatch --demo   /   runwatch --demo --provider kernel
 
 commands:
-  runwatch watch RUN_ID   headless watch for scripts and CI (runwatch watch --help)
+  runwatch watch REF      headless watch for scripts and CI (runwatch watch --help)
   runwatch config path    where the config file lives; `config init` writes an example
   runwatch serve          serve the viewer to a browser on 127.0.0.1 (runwatch serve --help)
   runwatch gateway        run the embedded gateway alone (runwatch gateway --help)
@@ -71,15 +78,15 @@ class _Parser(argparse.ArgumentParser):
 def _viewer_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="runwatch",
-        description="A terminal live viewer for bctrl runs and invocations.",
-        epilog=EPILOG,
+        description="A terminal live viewer of browser-automation runs (bctrl, Kernel).",
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "run_ids",
+        "refs",
         nargs="*",
-        metavar="RUN_ID",
-        help="runs to pin at the top of the run list (selected first)",
+        metavar="REF",
+        help="runs (bctrl), app versions or invocations (Kernel) to pin and show first",
     )
     _connection_options(parser)
     parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
@@ -93,7 +100,6 @@ def _viewer_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not capture the mouse (native text selection works)",
     )
-    parser.add_argument("--naive-baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-remember",
         action="store_true",
@@ -105,7 +111,7 @@ def _viewer_parser() -> argparse.ArgumentParser:
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the viewer, ``watch`` and ``serve``."""
     parser.add_argument("--profile", metavar="NAME", help="config profile (or RUNWATCH_PROFILE)")
-    parser.add_argument("--provider", choices=["bctrl", "kernel"], help="API (default bctrl)")
+    parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -204,20 +210,13 @@ def run_gateway(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def _valid_run_id(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass
 class Connection:
-    """A resolved API connection: settings, a client, and the demo gateway if one was started."""
+    """A resolved API connection: settings, a source, and the demo gateway if one was started."""
 
     settings: Settings
-    client: HttpApi
+    provider: Provider
+    source: Source
     label: str
     gateway: Gateway | None = None
 
@@ -229,12 +228,21 @@ class Connection:
 def _check_common(args: argparse.Namespace) -> str | None:
     """A usage error in the shared options, or None."""
     if args.api_key is not None:
+        keys = " or ".join(p.key_env for p in PROVIDERS.values())
         return (
             "refusing --api-key: a key on the command line leaks into shell history "
-            "and ps; set BCTRL_API_KEY or KERNEL_API_KEY (or a profile's api_key_env) instead"
+            f"and ps; set {keys} (or a profile's api_key_env) instead"
         )
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
         return "--interval must be between 0.2 and 3600 seconds"
+    return None
+
+
+def _check_refs(provider: Provider, refs: Sequence[str]) -> str | None:
+    bad = [ref for ref in refs if not provider.valid_ref(ref)]
+    if bad:
+        shown = bad[0][:60].encode("unicode_escape").decode()
+        return f"not a {provider.name} reference (want {provider.ref_help}): {shown!r}"
     return None
 
 
@@ -247,12 +255,13 @@ def spawn_demo_gateway(scenario: str) -> ChildGateway:
 
 
 def _connect(args: argparse.Namespace, early: Gateway | None = None) -> Connection | int:
-    """Resolve flags > env > profile > defaults into a client; an int is an exit code.
+    """Resolve flags > env > profile > defaults into a source; an int is an exit code.
 
     ``early`` is a demo gateway already started (the viewer starts it before importing
     Textual, so the two start up side by side)."""
-    from tui.api.http import RetryPolicy
-    from tui.providers import PROVIDERS
+    import time
+
+    from tui.providers.http import RetryPolicy, cleartext
 
     config = load_config()
     for warning in config.warnings:
@@ -277,30 +286,38 @@ def _connect(args: argparse.Namespace, early: Gateway | None = None) -> Connecti
             where = f" (profile {settings.profile})" if settings.profile else ""
             return _fail(
                 EXIT_AUTH,
-                f"no API key{where}: set {provider.key_env}, name a variable with api_key_env "
+                f"no API key{where}: set {settings.key_env}, name a variable with api_key_env "
                 "in the profile, or try runwatch --demo"
-                + (" --provider kernel" if provider.name == "kernel" else ""),
+                + (f" --provider {provider.name}" if provider.name != DEFAULT else ""),
             )
         label = settings.base_url
-    retry = RetryPolicy(max_retries=2, base=0.25, cap=2.0)
     try:
-        client = provider.client(settings.key, settings.base_url, retry=retry)
+        source = provider.make_source(
+            settings.key,
+            settings.base_url,
+            clock=time.time,
+            key_env=settings.key_env,
+            retry=RetryPolicy(max_retries=2, base=0.25, cap=2.0),
+        )
     except ConfigError as exc:
         if gateway is not None:
             gateway.stop()
         return _fail(EXIT_USAGE, exc.message)
-    return Connection(settings=settings, client=client, label=label, gateway=gateway)
+    if cleartext(source.base_url):
+        print(
+            f"runwatch: warning: {source.base_url} is plain http to another machine: "
+            "the API key travels in clear text",
+            file=sys.stderr,
+        )
+    return Connection(settings, provider, source, label, gateway)
 
 
 def run_viewer(argv: Sequence[str]) -> int:
-    """``runwatch [RUN_ID ...]``: the live viewer."""
+    """``runwatch [REF ...]``: the live viewer."""
     args = _viewer_parser().parse_args(argv)
     problem = _check_common(args)
     if problem:
         return _fail(EXIT_USAGE, problem)
-    bad = [r for r in args.run_ids if not _valid_run_id(r)]
-    if bad:
-        return _fail(EXIT_USAGE, f"not a run id (want a UUID): {bad[0][:60]!r}")
     early = spawn_demo_gateway(args.scenario) if args.demo else None
     try:
         connection = _connect(args, early)
@@ -310,15 +327,20 @@ def run_viewer(argv: Sequence[str]) -> int:
         if early is not None:
             early.stop()
         return connection
+    problem = _check_refs(connection.provider, args.refs)
+    if problem:
+        connection.close_gateway()
+        return _fail(EXIT_USAGE, problem)
     settings = connection.settings
 
-    from tui.app import RunwatchApp
-    from tui.options import ViewerOptions
+    from tui.ui.app import RunwatchApp
+    from tui.ui.options import ViewerOptions
 
     remember = not args.no_remember and not args.demo
     memory = load_memory(settings.profile, settings.base_url) if remember else ViewerMemory()
+    pins = [p for p in memory.pinned if connection.provider.valid_ref(p)]
     options = ViewerOptions(
-        pinned=list(dict.fromkeys([*args.run_ids, *memory.pinned])),
+        pinned=list(dict.fromkeys([*args.refs, *pins])),
         interval=args.interval or (memory.interval if remember else None) or settings.interval,
         status=settings.status or tuple(memory.status),
         action=settings.action or tuple(memory.action),
@@ -328,11 +350,9 @@ def run_viewer(argv: Sequence[str]) -> int:
         production=settings.production,
         ascii_only=args.ascii,
         theme=settings.theme,
-        key_env=settings.key_env,
-        naive_baseline=args.naive_baseline,
     )
     try:
-        app = RunwatchApp(connection.client, options=options)
+        app = RunwatchApp(connection.source, load(connection.provider.detail_body), options)
     except ValueError as exc:  # an unknown theme
         connection.close_gateway()
         return _fail(EXIT_USAGE, str(exc))
@@ -350,25 +370,30 @@ def _watch_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="runwatch watch",
-        description="Watch one run without a UI: for scripts, logs and CI.",
+        description="Watch a run, an app version or one invocation without a UI: for scripts, "
+        "logs and CI.",
         epilog=EXIT_CODES_HELP
         + """
 examples:
-  runwatch watch 6f1c...e2 --exit-status --timeout 600   # a CI gate
+  runwatch watch 6f1c...e2 --exit-status --timeout 600   # a CI gate on a bctrl run
   runwatch watch 6f1c...e2 --jsonl | jq .to               # one line per transition
   runwatch watch 6f1c...e2 --once                         # one table, then exit
+  runwatch watch --provider kernel web-scraper@1.4.2      # a Kernel app version
+  runwatch watch --provider kernel INVOCATION_ID          # one Kernel invocation
 """,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("run_id", metavar="RUN_ID", help="the run to watch (a UUID)")
+    parser.add_argument(
+        "ref", metavar="REF", help="a bctrl run id; a Kernel APP, APP@VERSION or invocation id"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="print one frame and exit")
-    mode.add_argument("--json", action="store_true", help="print the run as one JSON document")
+    mode.add_argument("--json", action="store_true", help="print everything as one JSON document")
     mode.add_argument(
         "--jsonl", action="store_true", help="one JSON line per status transition until done"
     )
     parser.add_argument(
-        "--exit-status", action="store_true", help="exit 1 when any invocation did not succeed"
+        "--exit-status", action="store_true", help="exit 1 when anything did not succeed"
     )
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up (exit 3)")
     parser.add_argument(
@@ -383,15 +408,13 @@ examples:
 
 
 def run_watch(argv: Sequence[str]) -> int:
-    """``runwatch watch RUN_ID``: headless."""
+    """``runwatch watch REF``: headless."""
     from tui.watch import WatchOptions, watch
 
     args = _watch_parser().parse_args(argv)
     problem = _check_common(args)
     if problem:
         return _fail(EXIT_USAGE, problem)
-    if not _valid_run_id(args.run_id):
-        return _fail(EXIT_USAGE, f"not a run id (want a UUID): {args.run_id[:60]!r}")
     if args.timeout is not None and args.timeout <= 0:
         return _fail(EXIT_USAGE, "--timeout must be positive")
     try:
@@ -400,25 +423,26 @@ def run_watch(argv: Sequence[str]) -> int:
         return _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
         return connection
-    from tui.api.client import BctrlClient
-
-    client = connection.client
-    if not isinstance(client, BctrlClient):
+    problem = _check_refs(connection.provider, [args.ref])
+    if problem:
         connection.close_gateway()
-        return _fail(EXIT_USAGE, "watch follows a bctrl run; Kernel has no runs (use the viewer)")
+        return _fail(EXIT_USAGE, problem)
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
-        run_id=args.run_id,
+        ref=args.ref,
         mode=mode,
         exit_status=args.exit_status,
         timeout=args.timeout,
         interval=connection.settings.interval,
         give_up=args.give_up,
     )
+    source = connection.source
 
     async def go() -> int:
-        async with client:
-            return await watch(client, options, out=sys.stdout, err=sys.stderr)
+        try:
+            return await watch(source, options, out=sys.stdout, err=sys.stderr)
+        finally:
+            await source.aclose()
 
     try:
         return asyncio.run(go())
@@ -460,7 +484,7 @@ def run_serve(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--demo", action="store_true", help="serve the demo")
     parser.add_argument("--profile", metavar="NAME", help="config profile")
-    parser.add_argument("--provider", choices=["bctrl", "kernel"], help="API (default bctrl)")
+    parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         return _fail(EXIT_USAGE, "--port must be between 1 and 65535")

@@ -18,14 +18,11 @@ from typing import Any
 
 import platformdirs
 
-from tui.api.errors import ConfigError
+from tui.core.errors import ConfigError
+from tui.providers import DEFAULT, PROVIDERS
 
 APP_NAME = "runwatch"
 CONFIG_DIR_ENV = "RUNWATCH_CONFIG_DIR"
-PROVIDERS = ("bctrl", "kernel")
-DEFAULT_URLS = {"bctrl": "https://api.bctrl.ai", "kernel": "https://api.onkernel.com"}
-KEY_ENVS = {"bctrl": "BCTRL_API_KEY", "kernel": "KERNEL_API_KEY"}
-URL_ENVS = {"bctrl": "BCTRL_BASE_URL", "kernel": "KERNEL_BASE_URL"}
 DEFAULT_INTERVAL = 2.0
 
 EXAMPLE = """\
@@ -132,7 +129,7 @@ def _profile(name: str, table: Mapping[str, Any], where: str) -> Profile:
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}")
-    provider = table.get("provider", "bctrl")
+    provider = table.get("provider", DEFAULT)
     if provider not in PROVIDERS:
         raise ConfigError(f"{where}: provider must be one of {', '.join(PROVIDERS)}")
     interval = table.get("interval")
@@ -286,10 +283,11 @@ def resolve(
             raise ConfigError(f"no profile {name!r} in {config.path} ({known})")
     prof = chosen or Profile(name="")
     kind = provider or prof.provider
-    url = base_url or env.get(URL_ENVS[kind]) or prof.base_url or DEFAULT_URLS[kind]
+    facts = PROVIDERS[kind]
+    url = base_url or env.get(facts.url_env) or prof.base_url or facts.default_url
     # The profile's own variable replaces the provider's default one (never falls back to it:
     # a production profile must not silently pick up a staging key from $BCTRL_API_KEY).
-    key_env = prof.api_key_env or KEY_ENVS[kind]
+    key_env = prof.api_key_env or facts.key_env
     key, source = "", ""
     if env.get(key_env):
         key, source = env[key_env], f"${key_env}"
@@ -337,7 +335,8 @@ def load_memory(profile: str | None, base_url: str, path: Path | None = None) ->
         data = json.loads(path.read_text(encoding="utf-8"))
         entry = data.get(_state_key(profile, base_url), {})
         memory = ViewerMemory(
-            pinned=[str(x) for x in entry.get("pinned", [])][:50],
+            # Kernel pins were "app<US>version" before they were "app@version".
+            pinned=[str(x).replace("\x1f", "@") for x in entry.get("pinned", [])][:50],
             status=[str(x) for x in entry.get("status", [])],
             action=[str(x) for x in entry.get("action", [])],
             text_filter=str(entry.get("text_filter", ""))[:200],

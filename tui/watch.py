@@ -1,30 +1,34 @@
-"""``runwatch watch RUN_ID``: a headless watch for scripts, logs and CI.
+"""``runwatch watch REF``: a headless watch for scripts, logs and CI, on the same core as the
+viewer (one source, one store, one poll loop), for every provider.
 
-No Textual here: output is Rich-rendered (``--once``), JSON (``--json``), JSON lines
-(``--jsonl``) or plain timestamped lines. Transient API errors are retried; only auth
-errors, a run that does not exist, a deadline or a long outage end the watch early.
+REF names a group (a bctrl run, a Kernel ``APP`` or ``APP@VERSION``) or one row (a Kernel
+invocation). Output is plain timestamped lines, JSON lines (``--jsonl``), one JSON document
+(``--json``) or one Rich table (``--once``). Transient API errors are retried; only auth
+errors, a group that does not exist, a deadline or a long outage end a watch early.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
-from rich.console import Console, Group
+from rich.console import Console
+from rich.console import Group as RichGroup
 from rich.table import Table
 from rich.text import Text
 
-from tui.api.client import BctrlClient
-from tui.api.enums import is_failure, is_terminal
-from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
-from tui.api.models import InvocationSummary, Run
-from tui.api.text import sanitize, short_id, truncate
-from tui.format import badge_parts, raw_value
+from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.model import Detail, Group, Kind, Query, Row
+from tui.core.poll import Poller
+from tui.core.source import Source
+from tui.core.store import Store, elapsed
+from tui.core.text import clean, short_id
+from tui.core.timefmt import clock_time, duration, iso
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -32,14 +36,13 @@ EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
 EXIT_AUTH = 4
 EXIT_UNREACHABLE = 5
-DEFAULT_GIVE_UP = 60.0
 
 EXIT_CODES_HELP = """\
 exit codes:
-  0  watch ended (with --exit-status: every invocation succeeded)
-  1  with --exit-status: an invocation failed, was cancelled or timed out
-  2  usage error, or the run does not exist
-  3  --timeout passed before the run had no live invocations
+  0  watch ended (with --exit-status: nothing failed)
+  1  with --exit-status: something failed, was cancelled or timed out
+  2  usage error, or what REF names does not exist
+  3  --timeout passed before everything finished
   4  API key missing, rejected (401) or not allowed (403)
   5  the API stayed unreachable for --give-up seconds (default 60)
 
@@ -47,176 +50,233 @@ Transient errors (5xx, 429, timeouts, dropped connections, bad bodies) are retri
 with backoff; a single 500 never ends a watch.
 """
 
-BADGE_STYLES = {
+COLOURS = {
     "succeeded": "green",
     "failed": "bold red",
     "timed_out": "red",
     "cancelled": "yellow",
-    "cancelling": "yellow",
     "running": "cyan",
-    "dispatching": "cyan",
+    "waiting": "magenta",
     "queued": "dim",
 }
+T = TypeVar("T")
+
+
+class Stop(Exception):
+    """The watch ends with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass
 class WatchOptions:
-    run_id: str
+    ref: str
     mode: str = "plain"  # plain | once | json | jsonl
     exit_status: bool = False
     timeout: float | None = None
     interval: float = 2.0
-    give_up: float = DEFAULT_GIVE_UP
+    give_up: float = 60.0
 
 
 @dataclass
 class _Watch:
-    client: BctrlClient
+    source: Source
     options: WatchOptions
     out: TextIO
     err: TextIO
-    clock: Callable[[], float] = time.time
-    statuses: dict[str, str] = field(default_factory=dict)
-    run: Run | None = None
-    runs_supported: bool = True
+    clock: Callable[[], float]
+    console: Console
+    poller: Poller = field(init=False)
+    store: Store = field(default_factory=Store)
+    started: float = 0.0
+    printed: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.poller = Poller(
+            interval=self.options.interval,
+            clock=self.clock,
+            rate_limited_for=self.source.rate_limited_for,
+        )
+        self.started = self.clock()
+
+    def note(self, message: str) -> None:
+        self.err.write(f"runwatch: {clean(message, limit=600)}\n")
+        self.err.flush()
+
+    def remaining(self) -> float | None:
+        """Seconds left before ``--timeout`` or ``--give-up`` ends the watch."""
+        limits = [self.options.give_up - self.poller.failing_for("api")]
+        if self.options.timeout is not None:
+            limits.append(self.started + self.options.timeout - self.clock())
+        return min(limits)
+
+    def deadline_code(self) -> int:
+        timeout = self.options.timeout
+        if timeout is not None and self.clock() >= self.started + timeout - 0.01:
+            return EXIT_TIMEOUT
+        return EXIT_UNREACHABLE
+
+    async def fetch(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """``call`` with retries until it succeeds, inside the watch's deadlines."""
+        while True:
+            left = self.remaining()
+            if left is not None and left <= 0:
+                self.stop_at_deadline(what)
+            try:
+                async with asyncio.timeout(left):
+                    result = await call()
+            except TimeoutError:
+                self.stop_at_deadline(what)
+            except (Unauthorized, Forbidden) as error:
+                self.note(error.describe())
+                raise Stop(EXIT_AUTH) from None
+            except ApiError as error:
+                if isinstance(error, NotFound | Unsupported) and not error.retryable:
+                    raise
+                self.poller.failed("api", error)
+                wait = self.poller.delay("api")
+                self.note(f"retrying in {wait:.1f}s: {error.describe()}")
+                left = self.remaining()
+                await asyncio.sleep(max(0.0, min(wait, left if left is not None else wait)))
+                continue
+            self.poller.ok("api")
+            return result
+
+    def stop_at_deadline(self, what: str) -> None:
+        code = self.deadline_code()
+        if code == EXIT_TIMEOUT:
+            self.note(f"--timeout {self.options.timeout:g}s passed while {what}")
+        else:
+            error = self.poller.freshness("api").error
+            why = f": {error.describe()}" if error is not None else ""
+            self.note(f"API unreachable for {self.options.give_up:g}s{why}")
+        raise Stop(code)
 
 
-def _stamp(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _clean(value: str | None, limit: int = 200) -> str:
-    return truncate(sanitize(value or "", multiline=False), limit)
-
-
-def _outcome(invocations: list[InvocationSummary]) -> int:
-    return EXIT_FAILED if any(is_failure(i.status) for i in invocations) else EXIT_OK
-
-
-def _summary_line(invocations: list[InvocationSummary]) -> str:
-    counts: dict[str, int] = {}
-    for inv in invocations:
-        counts[raw_value(inv.status)] = counts.get(raw_value(inv.status), 0) + 1
-    parts = [f"{n} {_clean(status, 30)}" for status, n in sorted(counts.items())]
-    return f"{len(invocations)} invocations: " + (", ".join(parts) if parts else "none")
-
-
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True, exclude_none=False)
-
-
-async def _fetch(state: _Watch) -> list[InvocationSummary]:
-    rows: list[InvocationSummary] = []
-    async for page in state.client.iter_invocation_pages(state.options.run_id, limit=200):
-        rows.extend(page.data)
-    return rows
-
-
-def _transition_record(
-    state: _Watch, inv: InvocationSummary, before: str | None, now: float
-) -> dict[str, Any]:
+def _record(row: Row, before: str | None, now: float, why: list[str]) -> dict[str, Any]:
+    took = elapsed(row, now)
     record: dict[str, Any] = {
-        "time": _stamp(now),
-        "runId": state.options.run_id,
-        "invocationId": inv.id,
-        "action": raw_value(inv.action),
+        "time": iso(now),
+        "group": row.group,
+        "id": row.key,
+        "name": row.name,
         "from": before,
-        "to": raw_value(inv.status),
-        "durationMs": inv.duration_ms,
+        "to": row.status.raw,
+        "kind": row.status.kind.value,
+        "durationMs": round(took * 1000) if took is not None and row.status.terminal else None,
     }
-    if inv.error is not None:
-        record["error"] = _dump(inv.error)
+    if row.problem is not None:
+        record["error"] = {"code": row.problem.code, "message": row.problem.message}
+    if why:
+        record["why"] = why
     return record
 
 
-def _plain_line(record: dict[str, Any]) -> Text:
-    status = str(record["to"])
-    line = Text(f"{record['time']}  {short_id(str(record['invocationId']))}  ")
-    line.append(f"{_clean(str(record['action']), 20):<14}")
+def _line(record: dict[str, Any]) -> Text:
+    line = Text(f"{record['time']}  {short_id(record['id'])}  ")
+    line.append(f"{clean(record['name'] or '', limit=20):<15}")
     if record["from"] is not None:
-        line.append(f"{_clean(str(record['from']), 20)} -> ")
-    line.append(_clean(status, 20), style=BADGE_STYLES.get(status, "magenta"))
+        line.append(f"{clean(record['from'], limit=20)} -> ")
+    line.append(clean(record["to"], limit=30), style=COLOURS.get(record["kind"], "magenta"))
     if record.get("durationMs") is not None:
-        line.append(f"  ({record['durationMs'] / 1000:.1f}s)")
+        line.append(f"  ({duration(record['durationMs'] / 1000)})")
     error = record.get("error")
-    if isinstance(error, dict):
-        parts = [str(p) for p in (error.get("code"), error.get("message")) if p]
-        line.append("  " + _clean(" · ".join(parts), 160), style="red")
+    if error:
+        text = " · ".join(str(p) for p in (error.get("code"), error.get("message")) if p)
+        line.append("  " + clean(text, limit=300), style="red")
+    for why in record.get("why", ())[1:]:
+        line.append("\n" + " " * 22 + clean(why, limit=500))
     return line
 
 
-def frame(run: Run | None, run_id: str, invocations: list[InvocationSummary], now: float) -> Group:
-    """The ``--once`` frame: a run header and the invocation table (Rich, API text as Text)."""
-    header = Text(f"run {run_id}", style="bold")
-    if run is not None:
-        header.append(f"  {_clean(raw_value(run.status), 20)}")
-        header.append(f"  runtime {_clean(run.runtime_id, 40)}")
-        header.append(f"  created {_stamp(run.created_at.timestamp())}")
-    header.append(f"  (as of {_stamp(now)})", style="dim")
+def _summary(rows: list[Row], noun: str) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
+    parts = [f"{n} {clean(word, limit=30)}" for word, n in sorted(counts.items())]
+    return f"{len(rows)} {noun}s: " + (", ".join(parts) if parts else "none")
+
+
+def _outcome(rows: list[Row], options: WatchOptions) -> int:
+    failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
+    return EXIT_FAILED if options.exit_status and failed else EXIT_OK
+
+
+def frame(group: Group | None, ref: str, rows: list[Row], now: float, noun: str) -> RichGroup:
+    """The ``--once`` frame: a header and the table (API text as Text, never markup)."""
+    header = Text(f"{ref}", style="bold")
+    if group is not None and group.status.raw:
+        header.append(f"  {clean(group.status.raw, limit=20)}")
+        if group.problem is not None:
+            header.append(f"  {clean(group.problem.text(), limit=200)}", style="red")
+    header.append(f"  (as of {iso(now)})", style="dim")
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in ("status", "action", "id", "created", "took", "error"):
-        table.add_column(column, no_wrap=column != "error", overflow="fold")
-    for inv in invocations:
-        glyph, word, key = badge_parts(inv.status, ascii_only=True)
-        took = f"{inv.duration_ms / 1000:.1f}s" if inv.duration_ms is not None else ""
-        error = ""
-        if inv.error is not None:
-            error = " · ".join(p for p in (inv.error.code, inv.error.message) if p)
+    for column in ("status", "name", "id", "time", "took", "error / reason"):
+        table.add_column(column, no_wrap=column != "error / reason", overflow="fold")
+    for row in rows:
+        problem = row.problem.text() if row.problem else row.note or ""
         table.add_row(
-            Text(f"{glyph} {word}", style=BADGE_STYLES.get(key, "magenta")),
-            Text(_clean(raw_value(inv.action), 30)),
-            Text(short_id(inv.id)),
-            Text(inv.created_at.strftime("%H:%M:%S")),
-            Text(took),
-            Text(_clean(error, 300), style="red"),
+            Text(
+                clean(row.status.raw, limit=30), style=COLOURS.get(row.status.kind.value, "magenta")
+            ),
+            Text(clean(row.name or "", limit=30)),
+            Text(short_id(row.key)),
+            Text(clock_time(row.created if row.created is not None else row.started)),
+            Text(duration(elapsed(row, now))),
+            Text(clean(problem, limit=300), style="red" if row.problem else "dim"),
         )
-    return Group(header, table, Text(_summary_line(invocations), style="dim"))
+    return RichGroup(header, table, Text(_summary(rows, noun), style="dim"))
 
 
-async def _with_retries(state: _Watch, deadline: float | None) -> list[InvocationSummary] | int:
-    """Fetch the invocations, retrying transient errors; an int is an exit code."""
-    failing_since: float | None = None
-    attempt = 0
-    while True:
-        try:
-            rows = await _fetch(state)
-            if state.runs_supported:
-                try:
-                    state.run = await state.client.get_run(state.options.run_id)
-                except NotFound:
-                    # Runs are beyond the contract: a server may not describe them.
-                    state.runs_supported, state.run = False, None
-            return rows
-        except (Unauthorized, Forbidden) as error:
-            _note(state, error.describe())
-            return EXIT_AUTH
-        except NotFound as error:
-            _note(state, f"run {state.options.run_id} not found: {error.describe()}")
-            return EXIT_USAGE
-        except ApiError as error:
-            now = state.clock()
-            failing_since = failing_since or now
-            attempt += 1
-            if now - failing_since >= state.options.give_up:
-                _note(state, f"API unreachable for {state.options.give_up:g}s: {error.describe()}")
-                return EXIT_UNREACHABLE
-            if deadline is not None and now >= deadline:
-                _note(state, f"--timeout {state.options.timeout:g}s passed while retrying")
-                return EXIT_TIMEOUT
-            delay = min(10.0, 0.5 * 2 ** min(attempt, 5))
-            if deadline is not None:
-                delay = max(0.0, min(delay, deadline - now))
-            _note(state, f"retrying in {delay:g}s (attempt {attempt}): {error.describe()}")
-            await asyncio.sleep(delay)
+async def _why(state: _Watch, row: Row) -> list[str]:
+    """Why a row failed (its full record is read once for it)."""
+    detail: Detail | None = state.store.details.get(row.key)
+    if detail is None or not detail.terminal:
+
+        async def read() -> None:
+            async for update in state.source.follow(row.key, None):
+                if isinstance(update, Detail):
+                    state.store.merge_detail(update)
+
+        with contextlib.suppress(NotFound, Unsupported):
+            await state.fetch("reading why it failed", read)
+        detail = state.store.details.get(row.key)
+    return state.source.explain(row, detail)
 
 
-def _note(state: _Watch, message: str) -> None:
-    state.err.write(f"runwatch: {message}\n")
-    state.err.flush()
+async def _report(state: _Watch, rows: list[Row]) -> None:
+    """Print the transitions among ``rows`` not printed yet."""
+    now = state.clock()
+    for row in rows:
+        before = state.printed.get(row.key)
+        if before == row.status.raw:
+            continue
+        state.printed[row.key] = row.status.raw
+        why = await _why(state, row) if row.status.terminal and row.status.failure else []
+        record = _record(row, before, now, why)
+        if state.options.mode == "jsonl":
+            state.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            state.console.print(_line(record))
+    state.out.flush()
+
+
+def _document(state: _Watch, group: Group | None, rows: list[Row]) -> dict[str, Any]:
+    return {
+        "provider": state.source.name,
+        "ref": state.options.ref,
+        "group": dict(group.raw) if group is not None and group.raw else None,
+        "rows": [
+            dict(row.raw) if row.raw else {"id": row.key, "status": row.status.raw} for row in rows
+        ],
+        "fetchedAt": iso(state.clock()),
+    }
 
 
 async def watch(
-    client: BctrlClient,
+    source: Source,
     options: WatchOptions,
     *,
     out: TextIO,
@@ -225,53 +285,91 @@ async def watch(
     clock: Callable[[], float] = time.time,
 ) -> int:
     """Run one watch; returns the process exit code."""
-    state = _Watch(client=client, options=options, out=out, err=err, clock=clock)
-    start = clock()
-    deadline = start + options.timeout if options.timeout is not None else None
-    console = console or Console(file=out, highlight=False, soft_wrap=False)
+    state = _Watch(
+        source,
+        options,
+        out,
+        err,
+        clock,
+        console or Console(file=out, highlight=False, soft_wrap=True),
+    )
+    try:
+        target = await state.fetch("finding " + options.ref, lambda: source.locate(options.ref))
+        if isinstance(target, Row):
+            return await _watch_row(state, target)
+        return await _watch_group(state, target)
+    except Stop as stop:
+        return stop.code
+    except NotFound as error:
+        state.note(f"{options.ref} not found: {error.describe()}")
+        return EXIT_USAGE
 
+
+async def _watch_row(state: _Watch, row: Row) -> int:
+    """One row, followed until it is terminal."""
+    noun = state.source.vocabulary.row
+    state.store.merge_rows([row])
+
+    async def follow() -> None:
+        async for update in state.source.follow(row.key, state.store.details.get(row.key)):
+            if isinstance(update, Row):
+                state.store.merge_rows([update])
+                if state.options.mode in ("plain", "jsonl"):
+                    await _report(state, [state.store.rows[row.key]])
+            elif isinstance(update, Detail):
+                state.store.merge_detail(update)
+
+    final = state.store.rows[row.key]
+    if state.options.mode in ("plain", "jsonl"):
+        await _report(state, [final])
+    if not final.status.terminal or state.options.mode in ("plain", "jsonl"):
+        await state.fetch(f"following {row.key}", follow)
+    rows = [state.store.rows[row.key]]
+    return _finish(state, None, rows, noun)
+
+
+async def _watch_group(state: _Watch, group: Group) -> int:
+    """A group's rows, polled until none is live and the group has ended."""
+    source, options = state.source, state.options
+    noun = source.vocabulary.row
+    key = group.key
+    pager = source.pager(key, Query())
+    describes = True
     while True:
-        fetched = await _with_retries(state, deadline)
-        if isinstance(fetched, int):
-            return fetched
-        now = clock()
-        if options.mode == "once":
-            console.print(frame(state.run, options.run_id, fetched, now))
-            return _outcome(fetched) if options.exit_status else EXIT_OK
-        if options.mode == "json":
-            document = {
-                "run": _dump(state.run) if state.run is not None else None,
-                "invocations": [_dump(i) for i in fetched],
-                "fetchedAt": _stamp(now),
-            }
-            out.write(json.dumps(document, indent=2) + "\n")
-            out.flush()
-            return _outcome(fetched) if options.exit_status else EXIT_OK
-        for inv in fetched:
-            status = raw_value(inv.status)
-            before = state.statuses.get(inv.id)
-            if before != status:
-                record = _transition_record(state, inv, before, now)
-                if options.mode == "jsonl":
-                    out.write(json.dumps(record) + "\n")
-                else:
-                    console.print(_plain_line(record))
-                state.statuses[inv.id] = status
-        out.flush()
-        live = [i for i in fetched if not is_terminal(i.status)]
-        run_active = state.run is not None and raw_value(state.run.status) == "active"
-        if not live and not run_active:
-            if options.mode == "plain":
-                console.print(Text(f"{_stamp(now)}  done: {_summary_line(fetched)}"))
-            return _outcome(fetched) if options.exit_status else EXIT_OK
-        if deadline is not None and clock() >= deadline:
-            _note(
-                state,
-                f"--timeout {options.timeout:g}s passed with {len(live)} live invocations"
-                + (" (the run is still active)" if run_active else ""),
-            )
-            return EXIT_TIMEOUT
-        pause = options.interval
-        if deadline is not None:
-            pause = max(0.0, min(pause, deadline - clock()))
-        await asyncio.sleep(pause)
+        delta = await state.fetch("reading " + options.ref, pager.poll)
+        state.store.apply_page(delta, final=True)
+        if describes:
+            try:
+                group = state.store.merge_group(
+                    await state.fetch("reading " + options.ref, lambda: source.group(key))
+                )
+            except (Unsupported, NotFound):
+                describes = False
+        rows = list(state.store.rows.values())
+        if options.mode in ("once", "json"):
+            return _finish(state, group, rows, noun)
+        await _report(state, rows)
+        live = [row for row in rows if not row.status.terminal]
+        if not live and (group.status.terminal or not describes):
+            return _finish(state, group, rows, noun)
+        left = state.remaining()
+        if left is not None and left <= 0:
+            state.note(f"{len(live)} {noun}s still live")
+            state.stop_at_deadline("watching")
+        await asyncio.sleep(
+            max(0.0, min(options.interval, left if left is not None else options.interval))
+        )
+
+
+def _finish(state: _Watch, group: Group | None, rows: list[Row], noun: str) -> int:
+    options = state.options
+    if options.mode == "once":
+        state.console.print(frame(group, options.ref, rows, state.clock(), noun))
+    elif options.mode == "json":
+        state.out.write(
+            json.dumps(_document(state, group, rows), indent=2, ensure_ascii=False) + "\n"
+        )
+    elif options.mode == "plain":
+        state.console.print(Text(f"{iso(state.clock())}  done: {_summary(rows, noun)}"))
+    state.out.flush()
+    return _outcome(rows, options)

@@ -148,7 +148,7 @@ class Row(Record):
     """An invocation or a tool call: what the table lists."""
 
     group: str = ""
-    name: str = ""
+    name: str | None = None
     note: str | None = None
     progress: Progress | None = None
     heartbeat: Stamp = None

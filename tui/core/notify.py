@@ -35,9 +35,11 @@ class Announcer:
     _last: float | None = None
 
     def finished(self, rows: list[Row], followed: str | None) -> None:
-        """Rows seen going from live to terminal; ``followed`` is the row the user watches."""
+        """Rows seen going from live to terminal; ``followed`` is the row the user watches.
+        Of the others only failures are told: a busy run finishes rows every second."""
         for row in rows:
-            self._pending[row.key] = (row, row.key == followed)
+            if row.key == followed or row.status.failure:
+                self._pending[row.key] = (row, row.key == followed)
 
     def due(self) -> Announcement | None:
         """One announcement for everything pending, when the window allows."""

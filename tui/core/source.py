@@ -36,6 +36,10 @@ class Vocabulary:
     """Action words known in advance (more are learned from the rows seen)."""
     multi_filter: bool = True
     """Whether a filter may name several values at once."""
+    group_kind: str = "kind"
+    """What a group's subtitle is (``runtime``, ``version``): the left pane's column."""
+    kind_in_name: bool = False
+    """Whether a group is named by its title and subtitle together (``app 1.4.2``)."""
 
 
 class Source(Protocol):

@@ -8,7 +8,10 @@ into.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
 
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi/format
 # controls that can reorder what the user sees (Trojan Source style).
@@ -29,14 +32,45 @@ _secrets: set[str] = set()
 _secret_pattern: re.Pattern[str] | None = None
 
 
+MIN_SECRET = 8  # shorter "keys" (the demo's) would mask ordinary words
+ESCAPE_DEPTH = 2  # a repr of a container holding a repr: deeper nesting is not seen in practice
+
+
+def _escaped(text: str) -> Iterator[str]:
+    """``text`` as one level of quoting or encoding would show it."""
+    yield repr(text)[1:-1]  # Python's own choice of quotes for the string alone
+    yield repr(text + "'\"")[1:-4]  # inside a longer repr that must escape single quotes
+    yield ascii(text)[1:-1]
+    yield text.encode("unicode_escape").decode("ascii")
+    yield json.dumps(text)[1:-1]
+    yield json.dumps(text, ensure_ascii=False)[1:-1]
+    encoded = text.encode("utf-8", "backslashreplace")
+    yield repr(encoded)[2:-1]
+    yield repr(encoded + b"'\"")[2:-4]
+    yield quote(text, safe="")
+    yield quote_plus(text, safe="")
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every form of ``secret`` a text could carry: as is, in a repr (quotes, backslashes
+    and non-ASCII escaped), as JSON, as bytes, URL-quoted, escaped twice; longest first."""
+    if len(secret) < MIN_SECRET:
+        return []
+    forms = {secret, secret.upper(), secret.lower(), secret.casefold()}
+    for _ in range(ESCAPE_DEPTH):
+        forms |= {escaped for form in forms for escaped in _escaped(form)}
+    return sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True)
+
+
 def add_secret(value: str) -> None:
-    """Hide ``value`` (an API key) in every text :func:`mask` and :func:`clean` see."""
+    """Hide ``value`` (an API key), in every form it can take, in every text :func:`mask`
+    and :func:`clean` see (any letter case)."""
     global _secret_pattern
-    if len(value) < 4 or value in _secrets:
+    if len(value) < MIN_SECRET or value in _secrets:
         return
     _secrets.add(value)
-    forms = sorted(_secrets, key=len, reverse=True)
-    _secret_pattern = re.compile("|".join(re.escape(s) for s in forms), re.IGNORECASE)
+    forms = sorted({f for s in _secrets for f in secret_forms(s)}, key=len, reverse=True)
+    _secret_pattern = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE)
 
 
 def mask(text: str) -> str:

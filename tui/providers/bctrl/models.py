@@ -81,7 +81,8 @@ def invocation_row(data: Any, observed: float, rank: int, group: str = "") -> Ro
     key = f.text(inv, "id")
     if not key:
         return None
-    name = f.text(inv, "action") or f.text(inv, "type") or f.text(inv, "entryCall") or ""
+    # The full record has no action, only its entry call: its name is left to the others.
+    name = f.text(inv, "action") or f.text(inv, "type")
     return Row(
         key=key,
         status=f.status(inv.get("status"), STATUS_WORDS),

@@ -41,6 +41,7 @@ VOCABULARY = Vocabulary(
     statuses=tuple(STATUS_WORDS),
     failures=("failed", "timed_out", "cancelled"),
     actions=ACTIONS,
+    group_kind="runtime",
 )
 
 

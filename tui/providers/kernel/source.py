@@ -41,6 +41,8 @@ VOCABULARY = Vocabulary(
     statuses=tuple(STATUS_WORDS),
     failures=("failed",),
     multi_filter=False,
+    group_kind="version",
+    kind_in_name=True,
 )
 
 

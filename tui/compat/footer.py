@@ -2,14 +2,14 @@
 
 Each time the bindings change (every focus change) Textual's ``Footer`` recomposes: it
 removes its key widgets and binds new ones to its ``compact`` reactive, which never changes,
-so without :func:`~tui.leaks.prune_closed_watchers` every removed key stays alive.
+so without :func:`~tui.compat.leaks.prune_closed_watchers` every removed key stays alive.
 """
 
 from __future__ import annotations
 
 from textual.widgets import Footer as TextualFooter
 
-from tui.leaks import prune_closed_watchers
+from tui.compat.leaks import prune_closed_watchers
 
 
 class Footer(TextualFooter):

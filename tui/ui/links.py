@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import webbrowser
 from collections.abc import Mapping
@@ -34,8 +33,3 @@ def open_url(url: str) -> bool:
         return webbrowser.open(url, new=2)
     except webbrowser.Error:
         return False
-
-
-def curl_command(url: str, key_env: str) -> str:
-    """A copy-pasteable GET of ``url``; the key is a ``$VARIABLE``, never its value."""
-    return f'curl -sS -H "Authorization: Bearer ${key_env}" {shlex.quote(url)}'

@@ -1,4 +1,4 @@
-"""What the viewer starts with; shared by the app and its screens."""
+"""What the viewer starts with; shared by the app and its screen."""
 
 from __future__ import annotations
 
@@ -19,5 +19,3 @@ class ViewerOptions:
     production: bool = False
     ascii_only: bool = False
     theme: str | None = None
-    key_env: str = "BCTRL_API_KEY"
-    naive_baseline: bool = False  # benchmark only: DataTable refilled on every poll

@@ -28,14 +28,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.api.enums import KnownValue, UnknownValue
-from tui.format import BADGE_CLASSES, badge_parts
+from tui.core.model import Status
+from tui.ui.render import BADGE_CLASSES, badge_parts
 
 Cells = tuple[Text | str, ...]
 RowSpec = tuple[str, Cells]
 GAP = 1
 CACHE_LIMIT = 4096
-_NULL_STYLE = Style.null()
 
 
 class CellDoesNotExist(LookupError):
@@ -110,10 +109,11 @@ class KeyedTable(ScrollView, can_focus=True):
         """A Rich style taken from this widget's CSS component class."""
         return self.get_component_rich_style(component, partial=True)
 
-    def badge(self, value: KnownValue | UnknownValue | str) -> Text:
-        """A status badge: glyph and word, coloured by CSS, readable without colour."""
-        glyph, word, key = badge_parts(value, ascii_only=self.ascii_only)
-        return Text(f"{glyph} {word}", style=self.style_for(f"badge--{key}"), no_wrap=True)
+    def badge(self, status: Status) -> Text:
+        """A status badge: glyph and the server's word, coloured by CSS, readable without
+        colour."""
+        glyph, word, component = badge_parts(status, ascii_only=self.ascii_only)
+        return Text(f"{glyph} {word}", style=self.style_for(component), no_wrap=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -348,11 +348,11 @@ class KeyedTable(ScrollView, can_focus=True):
             line.append_text(text)
             line.append(" " * GAP)
         line.truncate(width, pad=True)
-        # Text.render yields segments without a style for a line without spans (the header
-        # of plain labels), and Textual's monochrome filter crashes on those under NO_COLOR.
-        # The null style draws exactly as None does; nothing leaves this table unstyled.
+        # Text.render drops the line's own style when the line has no spans (a header of
+        # plain labels): apply it to every segment, so none is left unstyled (an unstyled
+        # segment also crashed Textual's monochrome filter under NO_COLOR).
         segments = [
-            Segment(text, _NULL_STYLE if seg_style is None else seg_style, control)
+            Segment(text, style + seg_style if seg_style is not None else style, control)
             for text, seg_style, control in line.render(self.app.console, end="")
         ]
         return Strip(segments, width)

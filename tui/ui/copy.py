@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.api.text import sanitize
+from tui.core.text import clean
 
 CopyChoice = tuple[str, str]  # label, text
 
@@ -32,7 +32,9 @@ class CopyScreen(ModalScreen[str | None]):
 
     def __init__(self, choices: list[CopyChoice], *, title: str = "Copy", copy_first: bool = False):
         super().__init__()
-        self.choices = [(label, sanitize(text)) for label, text in choices]
+        self.choices = [
+            (clean(label, limit=80), clean(text, multiline=True)) for label, text in choices
+        ]
         self.title_text = title
         self.copy_first = copy_first
         self.copied: str | None = None

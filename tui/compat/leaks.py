@@ -4,7 +4,7 @@
 watched object, and Textual drops a removed node's entry only when that value next changes.
 Values that never change keep every removed watcher alive, with its styles and render caches:
 
-- the footer's ``compact``: ~10 key widgets per focus change (see :mod:`tui.widgets.footer`);
+- the footer's ``compact``: ~10 key widgets per focus change (see :mod:`tui.compat.footer`);
 - the app's ``theme``, watched by every ``TextArea`` (the copy menu's preview): each copy
   menu ever opened.
 

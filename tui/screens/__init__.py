@@ -1,1 +1,0 @@
-"""runwatch screens, one public class per module."""

@@ -1,0 +1,152 @@
+"""The one table of what the user can do: key bindings, the footer, ``?`` help and the
+command palette are all generated from :data:`ACTIONS`, never kept by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the user can do, and every place it is shown."""
+
+    keys: str
+    """Textual key names, comma separated."""
+    shown_keys: str
+    """The keys as help shows them."""
+    help: str
+    action: str | None = None
+    """The screen's action; None for keys a widget handles itself (shown in help only)."""
+    footer: str | None = None
+    """The footer's label; None keeps it out of the footer."""
+    palette: str | None = None
+    """The command palette's title; None keeps it out of the palette."""
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("j,k,down,up", "j / k, ↓ / ↑", "move the cursor (the detail and log scroll)"),
+    Action("g,G,home,end", "g / G", "top / bottom (G in a log: follow new lines again)"),
+    Action("pageup,pagedown", "pgup / pgdn", "a page up / down"),
+    Action("tab", "tab / shift+tab", "next / previous pane", "next_pane", None, "Next pane"),
+    Action("shift+tab", "", "", "previous_pane", None, "Previous pane"),
+    Action("l", "enter / l", "drill in (group → rows → detail), or expand a failed step", "drill"),
+    Action("escape,h", "esc / h", "back one level, or collapse", "back", None, "Back"),
+    Action(
+        "n",
+        "n / N",
+        "next / previous failure (failed step in the detail)",
+        "next_failure",
+        "Next fail",
+        "Next failure",
+    ),
+    Action("N", "", "", "previous_failure", None, "Previous failure"),
+    Action("F", "F", "failures only (server side)", "failures_only", "Failures", "Failures only"),
+    Action(
+        "s",
+        "s",
+        "cycle the status filter (server side)",
+        "cycle_status",
+        "Status",
+        "Cycle status filter",
+    ),
+    Action(
+        "a",
+        "a",
+        "cycle the action filter (server side)",
+        "cycle_action",
+        "Action",
+        "Cycle action filter",
+    ),
+    Action(
+        "slash",
+        "/",
+        "filter the table by text (takes every key; esc clears)",
+        "start_filter",
+        "Filter",
+        "Filter by text",
+    ),
+    Action(
+        "e",
+        "e",
+        "expand every failed step's diagnostic",
+        "expand_all",
+        None,
+        "Expand all diagnostics",
+    ),
+    Action(
+        "y",
+        "y",
+        "copy menu: id, error, JSON, log, curl (OSC 52 + selectable text)",
+        "copy_menu",
+        None,
+        "Copy…",
+    ),
+    Action(
+        "o",
+        "o",
+        "open the diagnostic's docs link (or show and copy it)",
+        "open_docs",
+        None,
+        "Open docs link",
+    ),
+    Action(
+        "P",
+        "P",
+        "pin / unpin the selected group at the top (remembered)",
+        "toggle_pin",
+        None,
+        "Pin or unpin",
+    ),
+    Action(
+        "p",
+        "p",
+        "pause / resume polling (PAUSED; data age keeps counting)",
+        "toggle_pause",
+        "Pause",
+        "Pause or resume",
+    ),
+    Action(
+        "plus,equals_sign",
+        "+ / -",
+        "longer / shorter refresh interval",
+        "slower",
+        None,
+        "Longer interval",
+    ),
+    Action("minus", "", "", "faster", None, "Shorter interval"),
+    Action("r", "r", "refresh now (resets the backoff)", "refresh_now", "Refresh", "Refresh now"),
+    Action("ctrl+p", "ctrl+p", "command palette: every action"),
+    Action("question_mark", "?", "this help"),
+    Action("q", "q", "quit"),
+)
+
+
+def bindings() -> list[Binding]:
+    """The screen's bindings, in footer order."""
+    return [
+        Binding(
+            action.keys,
+            action.action,
+            action.footer or action.help,
+            show=action.footer is not None,
+            key_display="n/N" if action.action == "next_failure" else None,
+        )
+        for action in ACTIONS
+        if action.action is not None
+    ]
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """``(keys, what they do)`` for ``?``."""
+    return [(action.shown_keys, action.help) for action in ACTIONS if action.shown_keys]
+
+
+def palette() -> list[tuple[str, str, str]]:
+    """``(title, help, action)`` for the command palette."""
+    return [
+        (action.palette, f"{action.help} ({action.shown_keys or action.keys})", action.action)
+        for action in ACTIONS
+        if action.palette is not None and action.action is not None
+    ]

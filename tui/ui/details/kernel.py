@@ -1,0 +1,154 @@
+"""Kernel's detail: app, version, action and reason, ``payload`` and ``output``, and the
+live log below, which sticks to its end until scrolled back."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Log as LogWidget
+
+from tui.core.model import Detail, Row
+from tui.core.store import MAX_LOG_LINES, Log
+from tui.core.text import clean
+from tui.providers.kernel.models import Body, Decoded
+from tui.ui.details import DetailBody, Fact, facts_block, problem_block
+from tui.ui.render import json_text
+from tui.ui.widgets.doc_view import Block, DocView, Styler
+
+
+class LogView(LogWidget):
+    """A row's log: sticks to the bottom while you are there, keeps the scrollback when you
+    scroll up (``G`` follows again)."""
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", show=False),
+        Binding("k,up", "scroll_up", show=False),
+        Binding("g,home", "scroll_home", show=False),
+        Binding("G,end", "follow", show=False),
+        Binding("ctrl+d,pagedown", "page_down", show=False),
+        Binding("ctrl+u,pageup", "page_up", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(max_lines=MAX_LOG_LINES, auto_scroll=True, id=id)
+        self.shown_for: str | None = None
+        self.count = 0
+
+    def reset(self, key: str | None, lines: list[str]) -> None:
+        self.clear()
+        self.shown_for = key
+        self.count = 0
+        self.add(lines)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+
+    def add(self, lines: list[str]) -> None:
+        if lines:
+            self.count += len(lines)
+            self.write_lines(lines)
+
+    def action_follow(self) -> None:
+        self.scroll_end(animate=False)
+
+    @property
+    def following(self) -> bool:
+        return self.is_vertical_scroll_end or not self.max_scroll_y
+
+
+class KernelBody(DetailBody):
+    """An invocation's fields, payload and output; its log streams in below."""
+
+    has_log = True
+
+    def compose(self) -> ComposeResult:
+        yield DocView(id="detail-doc")
+        yield LogView(id="detail-log")
+
+    @property
+    def log_view(self) -> LogView:
+        return self.query_one("#detail-log", LogView)
+
+    def focusables(self) -> list[Widget]:
+        return [self.doc, self.log_view]
+
+    def enter(self) -> None:
+        self.log_view.focus()
+
+    def show_message(self, message: str) -> None:
+        super().show_message(message)
+        self.log_view.reset(None, [])
+        self._title(None)
+
+    def show(
+        self, row: Row, detail: Detail | None, log: Log | None, now: float, note: str | None
+    ) -> None:
+        super().show(row, detail, log, now, note)
+        if self.log_view.shown_for != row.key:
+            self.log_view.reset(row.key, list(log.lines) if log is not None else [])
+        self._title(log)
+
+    def log_changed(self, log: Log, lines: list[str]) -> None:
+        self.log_view.add(lines)
+        self._title(log)
+
+    def _title(self, log: Log | None) -> None:
+        if self.row_key is None:
+            title = "log"
+        else:
+            count = self.log_view.count
+            where = (
+                "complete"
+                if log is not None and log.complete
+                else "following"
+                if self.log_view.following
+                else "scrolled back · G follows"
+            )
+            title = f"log · {count} line{'s' * (count != 1)} · {where}"
+            if log is not None and log.resumed:
+                title += f" · resumed x{log.resumed}"
+            if log is not None and log.dropped:
+                title += f" · oldest {log.dropped} dropped"
+        if str(self.log_view.border_title) != title:
+            self.log_view.border_title = title
+
+    def refresh_title(self, log: Log | None) -> None:
+        self._title(log)
+
+    def blocks(self, row: Row, detail: Detail | None, now: float) -> list[Block]:
+        body: Body | None = detail.body if detail is not None else None
+        extra: list[Fact] = []
+        if body is not None:
+            extra = [
+                ("app", clean(body.app, limit=60)),
+                ("version", clean(body.version, limit=40)),
+                ("action", clean(body.action, limit=60)),
+                ("reason", clean(body.reason or "—", limit=500)),
+            ]
+        blocks = [facts_block(row, now, extra)]
+        error = problem_block(row)
+        if error is not None and body is None:
+            blocks.append(error)
+        if body is not None:
+            pending = not row.status.terminal and body.output is None
+            blocks.append(_json_block("payload", body.payload, pending=False))
+            blocks.append(_json_block("output", body.output, pending=pending))
+        return blocks
+
+
+def _json_block(name: str, value: Decoded | None, *, pending: bool) -> Block:
+    def build(style: Styler, expanded: bool) -> Text:
+        out = Text()
+        out.append(name, style("doc--heading"))
+        if value is None:
+            out.append("  (none yet)" if pending else "  (none)", style("doc--muted"))
+        elif not value.ok:
+            out.append("  not JSON, shown as sent:\n", style("doc--muted"))
+            out.append(clean(value.raw, multiline=True, limit=20_000))
+        else:
+            out.append("\n")
+            out.append_text(json_text(value.value))
+        out.append("\n")
+        return out
+
+    return Block(name, build)

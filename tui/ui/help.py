@@ -1,0 +1,51 @@
+"""The ``?`` help: every key, from the one table of actions, and what the badges mean."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.ui.actions import help_rows
+from tui.ui.render import legend
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every binding; esc, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
+        Binding("j,down", "scroll('down')", show=False),
+        Binding("k,up", "scroll('up')", show=False),
+    ]
+
+    def __init__(self, *, ascii_only: bool = False) -> None:
+        super().__init__()
+        self.ascii_only = ascii_only
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for keys, what in help_rows():
+            table.add_row(Text(keys), Text(what))
+        with VerticalScroll(id="help-body"):
+            yield Static(Text("runwatch — keys"), id="help-title")
+            yield Static(table, id="help-table")
+            yield Static(
+                Text("Status badges: " + legend(ascii_only=self.ascii_only)), id="help-legend"
+            )
+            yield Static(Text("esc, q or ? closes this help"), id="help-hint")
+
+    def action_scroll(self, direction: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        body.scroll_relative(y=1 if direction == "down" else -1, animate=False)
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,296 @@
+"""A virtual document: a detail of any size, drawn a screen line at a time.
+
+A detail is a list of :class:`Block` (a header, facts, one block per step, a JSON result).
+Only the lines on screen are rendered, each block once per width; a block whose height is
+known without rendering (a one-line step) is not rendered until it scrolls into view. A
+5,000-step record costs the forty lines on screen, not 5,000 widgets.
+
+A line cursor moves with the usual keys; enter expands or collapses the block under it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.ui.render import BADGE_CLASSES
+
+Styler = Callable[[str], Style]
+
+
+class Block:
+    """One piece of a document; ``build(style, expanded)`` makes its text.
+
+    ``height`` is how many lines it takes when that is known without rendering (text that
+    does not wrap, with a known number of lines); None means render to find out."""
+
+    __slots__ = ("build", "expandable", "expanded", "failed", "height", "key")
+
+    def __init__(
+        self,
+        key: str,
+        build: Callable[[Styler, bool], Text],
+        *,
+        height: int | None = None,
+        expandable: bool = False,
+        expanded: bool = False,
+        failed: bool = False,
+    ) -> None:
+        self.key = key
+        self.build = build
+        self.height = height
+        self.expandable = expandable
+        self.expanded = expanded
+        self.failed = failed
+
+
+class DocView(ScrollView, can_focus=True):
+    """Blocks laid out one under another; a line cursor; enter toggles a block."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(BADGE_CLASSES) | {
+        "doc--cursor",
+        "doc--cursor-blurred",
+        "doc--label",
+        "doc--muted",
+        "doc--error",
+        "doc--heading",
+        "doc--code",
+        "doc--hint",
+        "doc--command",
+        "doc--link",
+        "doc--ok",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "bottom", "Bottom", show=False),
+        Binding("enter,l", "toggle_block", "Expand", show=False),
+    ]
+
+    class Toggled(Message):
+        """A block was expanded or collapsed."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.blocks: list[Block] = []
+        self.identity: object = None
+        self.cursor = 0
+        self._starts: list[int] = [0]
+        self._rendered: dict[int, tuple[int, bool, list[Strip]]] = {}
+        self._width = 0
+
+    # -- content ---------------------------------------------------------------------------
+
+    def style(self, component: str) -> Style:
+        """A Rich style from this widget's CSS component class."""
+        return self.get_component_rich_style(component, partial=True)
+
+    def show(self, blocks: list[Block], identity: object) -> None:
+        """Show ``blocks``; the same ``identity`` (the same row) keeps cursor and scroll."""
+        same = identity == self.identity
+        keep = {id(block) for block in blocks}
+        self._rendered = {k: v for k, v in self._rendered.items() if k in keep}
+        if same:
+            expanded = {block.key for block in self.blocks if block.expanded}
+            collapsed = {
+                block.key for block in self.blocks if block.expandable and not block.expanded
+            }
+            for block in blocks:
+                if block.key in expanded:
+                    block.expanded = True
+                elif block.key in collapsed:
+                    block.expanded = False
+        self.blocks = blocks
+        self.identity = identity
+        self._layout()
+        if not same:
+            self.cursor = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.cursor = min(self.cursor, max(0, self._starts[-1] - 1))
+        self.refresh()
+
+    def _height(self, block: Block, width: int) -> int:
+        if block.height is not None and not block.expanded:
+            return block.height
+        return len(self._strips(block, width))
+
+    def _layout(self) -> None:
+        width = self._content_width()
+        self._width = width
+        starts = [0]
+        for block in self.blocks:
+            starts.append(starts[-1] + self._height(block, width))
+        self._starts = starts
+        size = Size(width, starts[-1])
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def _content_width(self) -> int:
+        return max(10, self.scrollable_content_region.width or self.size.width or 80)
+
+    def _strips(self, block: Block, width: int) -> list[Strip]:
+        cached = self._rendered.get(id(block))
+        if cached is not None and cached[0] == width and cached[1] == block.expanded:
+            return cached[2]
+        text = block.build(self.style, block.expanded)
+        console = self.app.console
+        options = console.options.update_width(width).update(no_wrap=text.no_wrap, highlight=False)
+        lines = console.render_lines(text, options, style=self.rich_style, pad=True)
+        strips = [Strip(line, width) for line in lines] or [Strip.blank(width, self.rich_style)]
+        if block.height is not None and not block.expanded:
+            strips = (strips + [Strip.blank(width, self.rich_style)] * block.height)[: block.height]
+        self._rendered[id(block)] = (width, block.expanded, strips)
+        return strips
+
+    def block_at(self, line: int) -> int:
+        """The index of the block holding document line ``line``."""
+        return max(0, bisect.bisect_right(self._starts, line) - 1)
+
+    @property
+    def current(self) -> Block | None:
+        """The block under the cursor."""
+        if not self.blocks:
+            return None
+        return self.blocks[min(self.block_at(self.cursor), len(self.blocks) - 1)]
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self._content_width()
+        if width != self._width:
+            self._layout()
+        line = int(self.scroll_y) + y
+        if not self.blocks or line >= self._starts[-1]:
+            return Strip.blank(width, self.rich_style)
+        index = self.block_at(line)
+        strips = self._strips(self.blocks[index], width)
+        offset = line - self._starts[index]
+        strip = strips[offset] if offset < len(strips) else Strip.blank(width, self.rich_style)
+        if line == self.cursor:
+            cursor = "doc--cursor" if self.has_focus else "doc--cursor-blurred"
+            strip = strip.apply_style(self.style(cursor))
+        return strip
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+
+    def on_focus(self) -> None:
+        self._refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_line(self.cursor)
+
+    def _refresh_line(self, line: int) -> None:
+        y = line - int(self.scroll_y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- the cursor ------------------------------------------------------------------------
+
+    def move(self, line: int) -> None:
+        """Put the cursor on document line ``line`` (clamped) and scroll it into view."""
+        line = max(0, min(line, self._starts[-1] - 1))
+        old, self.cursor = self.cursor, line
+        self._refresh_line(old)
+        self._refresh_line(line)
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_y)
+        if line < top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+
+    def move_to_block(self, index: int, *, top: bool = True) -> None:
+        """Cursor to a block's first line, shown at the top of the view when ``top``."""
+        line = self._starts[index]
+        self.move(line)
+        if top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.move(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_top(self) -> None:
+        self.move(0)
+
+    def action_bottom(self) -> None:
+        self.move(self._starts[-1] - 1)
+
+    def action_toggle_block(self) -> None:
+        """Expand or collapse the block under the cursor."""
+        block = self.current
+        if block is None or not block.expandable:
+            return
+        self.set_expanded(block, not block.expanded)
+
+    def set_expanded(self, block: Block, expanded: bool) -> None:
+        if block.expanded == expanded:
+            return
+        block.expanded = expanded
+        index = self.blocks.index(block)
+        self._layout()
+        self.move(
+            min(self.cursor, self._starts[index + 1] - 1) if expanded else self._starts[index]
+        )
+        self.refresh()
+        self.post_message(self.Toggled())
+
+    def collapse_current(self) -> bool:
+        """Collapse the block under the cursor; False when there was nothing to collapse."""
+        block = self.current
+        if block is None or not block.expandable or not block.expanded:
+            return False
+        self.set_expanded(block, False)
+        return True
+
+    def expand_all(self) -> int:
+        """Expand every expandable failed block; how many there are."""
+        failed = [block for block in self.blocks if block.expandable and block.failed]
+        for block in failed:
+            block.expanded = True
+        self._layout()
+        self.refresh()
+        return len(failed)
+
+    def next_failure(self, forward: bool = True) -> bool:
+        """Cursor to the next (previous) failed block, wrapping; False when there is none."""
+        failed = [i for i, block in enumerate(self.blocks) if block.failed]
+        if not failed:
+            return False
+        here = self.block_at(self.cursor)
+        after = [i for i in failed if (i > here if forward else i < here)]
+        target = (
+            (after[0] if forward else after[-1])
+            if after
+            else (failed[0] if forward else failed[-1])
+        )
+        self.move_to_block(target)
+        return True
+
+    def on_click(self, event: events.Click) -> None:
+        self.focus()
+        self.move(int(self.scroll_y) + event.y)
+        if event.chain >= 2:
+            self.action_toggle_block()

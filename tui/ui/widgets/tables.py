@@ -1,0 +1,114 @@
+"""The two keyed tables of the viewer: groups on the left, the selected group's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from rich.text import Text
+
+from tui.core.model import Group, Row
+from tui.core.store import elapsed
+from tui.core.text import clean, short_id
+from tui.core.timefmt import clock_time, duration
+from tui.ui.render import bar, shown
+from tui.ui.widgets.keyed_table import Cells, KeyedTable
+
+GROUP_COLUMNS = [
+    ("status", "status", 11),
+    ("name", "name", 14),
+    ("kind", "kind", 11),
+    ("age", "age", 7),
+    ("rows", "count", 5),
+    ("fail", "failed", 4),
+]
+ROW_COLUMNS = [
+    ("status", "status", 13),
+    ("action", "name", 14),
+    ("id", "id", 9),
+    ("time", "time", 8),
+    ("took", "duration", 7),
+    ("progress", "progress", 11),
+    ("error / reason", "problem", None),
+]
+
+
+class GroupList(KeyedTable):
+    """Groups (runs, app versions), pinned first, with a badge, counts and age."""
+
+    def __init__(
+        self, *, kind: str = "kind", ascii_only: bool = False, id: str | None = None
+    ) -> None:
+        columns = [
+            (kind if key == "kind" else label, key, width) for label, key, width in GROUP_COLUMNS
+        ]
+        super().__init__(columns, ascii_only=ascii_only, id=id)
+
+    def show(self, groups: list[Group], pinned: set[str], now: float) -> None:
+        self.sync(
+            [(group.key, self.group_cells(group, group.key in pinned, now)) for group in groups]
+        )
+
+    def group_cells(self, group: Group, pinned: bool, now: float) -> Cells:
+        mark = ("* " if self.ascii_only else "◆ ") if pinned else "  "
+        created = group.created if isinstance(group.created, float) else None
+        fail = self.style_for("keyed-table--error")
+        return (
+            self.badge(group.status),
+            Text(mark + clean(group.title or short_id(group.key), limit=24), no_wrap=True),
+            shown(group.subtitle or "", limit=24),
+            Text(duration(now - created) if created is not None else "", no_wrap=True),
+            Text("" if group.total is None else str(group.total), justify="right"),
+            Text(str(group.failed) if group.failed else "", justify="right", style=fail),
+        )
+
+
+class RowTable(KeyedTable):
+    """A group's rows; live rows tick and show progress."""
+
+    def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
+        super().__init__(ROW_COLUMNS, ascii_only=ascii_only, id=id)
+
+    def show(
+        self, rows: Mapping[str, Row], now: Callable[[], float], dirty: set[str] | None = None
+    ) -> None:
+        """Show ``rows`` (in order); ``dirty``: only those rows changed (None: rebuild all).
+        Cells are built only for the rows drawn."""
+
+        def build(key: str) -> Cells:
+            row = rows.get(key)  # the caller's dict: it may have moved on since
+            return self.cells(row, now()) if row is not None else ()
+
+        self.sync_keys(list(rows), build, dirty)
+
+    def cells(self, row: Row, now: float) -> Cells:
+        progress = ""
+        if not row.status.terminal and row.progress is not None and row.progress.total:
+            progress = (
+                f"{bar(row.progress.fraction, 6, ascii_only=self.ascii_only)} "
+                f"{row.progress.step or 0}/{row.progress.total}"
+            )
+        if row.problem is not None:
+            problem = Text(
+                clean(row.problem.text(), limit=200), style=self.style_for("keyed-table--error")
+            )
+        else:
+            problem = Text(
+                clean(row.note or "", limit=200), style=self.style_for("keyed-table--dim")
+            )
+        when = row.created if row.created is not None else row.started
+        return (
+            self.badge(row.status),
+            shown(row.name or "", limit=30),
+            Text(short_id(row.key), style=self.style_for("keyed-table--dim")),
+            Text(clock_time(when), no_wrap=True),
+            Text(duration(elapsed(row, now)), no_wrap=True, justify="right"),
+            Text(progress, no_wrap=True),
+            problem,
+        )
+
+    def tick(self, rows: Mapping[str, Row], now: float) -> None:
+        """Redraw the live rows on screen (their durations tick)."""
+        live = [(key, rows[key]) for key in self.visible_keys() if key in rows]
+        self.sync_rows(
+            [(key, self.cells(row, now)) for key, row in live if not row.status.terminal]
+        )

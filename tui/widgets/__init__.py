@@ -1,1 +1,0 @@
-"""runwatch widgets, one public class per module."""
