@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tui.api.client import BctrlClient, RetryPolicy
+from tui.providers.http import RetryPolicy
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
 from tui.sim.world import World
@@ -52,9 +52,3 @@ def frozen_gateway() -> Iterator[GatewayServer]:
     world = World("demo", seed=7, clock=lambda: FROZEN_NOW)
     with GatewayServer(world=world) as server:
         yield server
-
-
-@pytest.fixture
-async def client(gateway: GatewayServer) -> AsyncIterator[BctrlClient]:
-    async with BctrlClient("test-key", gateway.url, retry=fast_retry()) as api:
-        yield api
