@@ -8,6 +8,7 @@ the detail body: steps with their diagnostics. Every field is read on its own
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -75,10 +76,17 @@ def _progress(value: Any) -> Progress | None:
     )
 
 
-def invocation_row(data: Any, observed: float, rank: int, group: str = "") -> Row | None:
-    """A summary (rank 0), v2 record (1) or full record (2); None without an id."""
+def invocation_row(
+    data: Any, observed: float, rank: int, group: str = "", *, key: str | None = None
+) -> Row | None:
+    """A summary (rank 0), v2 record (1) or full record (2); None without an id.
+
+    ``key`` is the id the record was asked for (a followed invocation): it names the row
+    whatever the record's own ``id`` holds, so an odd id costs that field only."""
+    if not isinstance(data, Mapping):
+        return None
     inv = f.obj(data)
-    key = f.text(inv, "id")
+    key = key or f.text(inv, "id")
     if not key:
         return None
     # The full record has no action, only its entry call: its name is left to the others.

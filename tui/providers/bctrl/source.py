@@ -136,7 +136,9 @@ class BctrlSource:
                     reply = await self.client.invocation(row.key)
                 except Exception:  # progress is a nicety: the row itself is already shown
                     return None
-            return invocation_row(f.obj(reply.data).get("data"), self.clock(), V2, row.group)
+            return invocation_row(
+                f.obj(reply.data).get("data"), self.clock(), V2, row.group, key=row.key
+            )
 
         live = [row for row in rows if not row.status.terminal][:REFRESH_AT_MOST]
         found = await asyncio.gather(*(one(row) for row in live))
@@ -153,9 +155,11 @@ class BctrlSource:
             nonlocal body, v2_final
             reply = await self.client.invocation(key)
             data = f.obj(reply.data).get("data")
-            row = invocation_row(data, self.clock(), V2)
+            row = invocation_row(data, self.clock(), V2, key=key)
             if row is None:
-                raise MalformedResponse("the invocation has no id", path="/v2/invocations/{id}")
+                raise MalformedResponse(
+                    "the answer has no invocation record", path="/v2/invocations/{id}"
+                )
             body = body_from_v2(data, body)
             v2_final = row.status.terminal
             yield row
@@ -168,7 +172,7 @@ class BctrlSource:
         while not terminal:
             reply = await self.client.wait(key, 0 if v2_final else WAIT_MS)
             data = f.obj(reply.data).get("invocation")
-            row = invocation_row(data, self.clock(), FULL)
+            row = invocation_row(data, self.clock(), FULL, key=key)
             if row is None:
                 raise MalformedResponse("the wait answer has no invocation", path="wait")
             body = body_from_full(data, body)

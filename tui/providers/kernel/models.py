@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,10 +67,17 @@ class Body:
     output: Decoded | None
 
 
-def invocation_row(data: Any, observed: float) -> tuple[Row, Body] | None:
-    """A row and its body from an ``Invocation``; None without an id."""
+def invocation_row(
+    data: Any, observed: float, *, key: str | None = None
+) -> tuple[Row, Body] | None:
+    """A row and its body from an ``Invocation``; None without an id (or not an object).
+
+    ``key`` is the id the record was asked for: it names the row whatever the record's own
+    ``id`` holds, so an odd id costs that field only."""
+    if not isinstance(data, Mapping):
+        return None
     inv = f.obj(data)
-    key = f.text(inv, "id")
+    key = key or f.text(inv, "id")
     if not key:
         return None
     status = f.status(inv.get("status"), STATUS_WORDS)

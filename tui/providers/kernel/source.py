@@ -106,7 +106,7 @@ class KernelSource:
             except NotFound:
                 pass
             else:
-                mapped = invocation_row(reply.data, self.clock())
+                mapped = invocation_row(reply.data, self.clock(), key=ref)
                 if mapped is not None:
                     return mapped[0]
         app, version = split_group(ref)
@@ -156,7 +156,7 @@ class KernelSource:
         return cursor
 
     def _state(self, key: str, invocation: Any, cursor: LogCursor) -> list[Update]:
-        mapped = invocation_row(invocation, self.clock())
+        mapped = invocation_row(invocation, self.clock(), key=key)
         if mapped is None:
             return []
         row, body = mapped
