@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from rich.console import Group as RichGroup
 from rich.table import Table
 from rich.text import Text
 
-from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.errors import Forbidden, NotFound, Unauthorized, Unsupported
 from tui.core.model import Detail, Group, Kind, Query, Row
 from tui.core.poll import Poller
 from tui.core.source import Source
@@ -92,6 +93,10 @@ class _Watch:
     store: Store = field(default_factory=Store)
     started: float = 0.0
     printed: dict[str, str] = field(default_factory=dict)
+    noted: set[str] = field(default_factory=set)
+    deadlines: list[asyncio.Timeout] = field(default_factory=list)
+    """The deadlines of the fetches under way (innermost last): a stream that delivers
+    pushes them back (:meth:`alive`)."""
 
     def __post_init__(self) -> None:
         self.poller = Poller(
@@ -118,31 +123,56 @@ class _Watch:
             return EXIT_TIMEOUT
         return EXIT_UNREACHABLE
 
+    def note_once(self, message: str) -> None:
+        if message not in self.noted:
+            self.noted.add(message)
+            self.note(message)
+
     async def fetch(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """``call`` with retries until it succeeds, inside the watch's deadlines."""
+        """``call`` with retries until it succeeds, inside the watch's deadlines: every wait
+        (a request that hangs, a stream, a backoff) ends at ``--timeout`` or when the API
+        has been failing for ``--give-up`` seconds, whichever comes first."""
         while True:
             left = self.remaining()
             if left is not None and left <= 0:
                 self.stop_at_deadline(what)
             try:
-                async with asyncio.timeout(left):
-                    result = await call()
+                async with asyncio.timeout(left) as deadline:
+                    self.deadlines.append(deadline)
+                    try:
+                        result = await call()
+                    finally:
+                        self.deadlines.remove(deadline)
             except TimeoutError:
                 self.stop_at_deadline(what)
+            except Stop:
+                raise
             except (Unauthorized, Forbidden) as error:
                 self.note(error.describe())
                 raise Stop(EXIT_AUTH) from None
-            except ApiError as error:
-                if isinstance(error, NotFound | Unsupported) and not error.retryable:
+            except Exception as exc:  # any failure is retried, as the viewer's poller does
+                if isinstance(exc, NotFound | Unsupported) and not exc.retryable:
                     raise
-                self.poller.failed("api", error)
+                failure = self.poller.failed("api", exc)
                 wait = self.poller.delay("api")
-                self.note(f"retrying in {wait:.1f}s: {error.describe()}")
+                self.note(f"retrying in {wait:.1f}s: {failure.describe()}")
                 left = self.remaining()
                 await asyncio.sleep(max(0.0, min(wait, left if left is not None else wait)))
                 continue
             self.poller.ok("api")
             return result
+
+    def alive(self) -> None:
+        """A stream delivered: the API works, so the give-up clock starts again for the
+        fetches under way (``--timeout`` stays where it was)."""
+        self.poller.ok("api")
+        left = self.remaining()
+        if left is None:
+            return
+        when = asyncio.get_running_loop().time() + max(0.0, left)
+        for deadline in self.deadlines:
+            if not deadline.expired():
+                deadline.reschedule(when)
 
     def stop_at_deadline(self, what: str) -> None:
         code = self.deadline_code()
@@ -196,7 +226,20 @@ def _summary(rows: list[Row], noun: str) -> str:
     for row in rows:
         counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
     parts = [f"{n} {clean(word, limit=30)}" for word, n in sorted(counts.items())]
-    return f"{len(rows)} {noun}s: " + (", ".join(parts) if parts else "none")
+    nouns = noun if len(rows) == 1 else f"{noun}s"
+    return f"{len(rows)} {nouns}: " + (", ".join(parts) if parts else "none")
+
+
+# Characters a terminal may act on (C1 controls such as CSI, bidi overrides, line and
+# paragraph separators) that JSON allows raw inside strings: written as \u escapes, so
+# ``--json`` and ``--jsonl`` output is as safe on a terminal as the plain lines.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def _json(value: Any, **options: Any) -> str:
+    """``value`` as JSON (UTF-8 kept readable), with terminal-unsafe characters escaped."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _outcome(rows: list[Row], options: WatchOptions) -> int:
@@ -257,7 +300,7 @@ async def _report(state: _Watch, rows: list[Row]) -> None:
         why = await _why(state, row) if row.status.terminal and row.status.failure else []
         record = _record(row, before, now, why)
         if state.options.mode == "jsonl":
-            state.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            state.out.write(_json(record) + "\n")
         else:
             state.console.print(_line(record))
     state.out.flush()
@@ -303,6 +346,9 @@ async def watch(
     except NotFound as error:
         state.note(f"{options.ref} not found: {error.describe()}")
         return EXIT_USAGE
+    except Unsupported as error:
+        state.note(f"cannot watch {options.ref}: {error.describe()}")
+        return EXIT_USAGE
 
 
 async def _watch_row(state: _Watch, row: Row) -> int:
@@ -312,6 +358,7 @@ async def _watch_row(state: _Watch, row: Row) -> int:
 
     async def follow() -> None:
         async for update in state.source.follow(row.key, state.store.details.get(row.key)):
+            state.alive()
             if isinstance(update, Row):
                 state.store.merge_rows([update])
                 if state.options.mode in ("plain", "jsonl"):
@@ -338,6 +385,8 @@ async def _watch_group(state: _Watch, group: Group) -> int:
     while True:
         delta = await state.fetch("reading " + options.ref, pager.poll)
         state.store.apply_page(delta, final=True)
+        if delta.note:
+            state.note_once(delta.note)
         if describes:
             try:
                 group = state.store.merge_group(
@@ -366,9 +415,7 @@ def _finish(state: _Watch, group: Group | None, rows: list[Row], noun: str) -> i
     if options.mode == "once":
         state.console.print(frame(group, options.ref, rows, state.clock(), noun))
     elif options.mode == "json":
-        state.out.write(
-            json.dumps(_document(state, group, rows), indent=2, ensure_ascii=False) + "\n"
-        )
+        state.out.write(_json(_document(state, group, rows), indent=2) + "\n")
     elif options.mode == "plain":
         state.console.print(Text(f"{iso(state.clock())}  done: {_summary(rows, noun)}"))
     state.out.flush()
