@@ -254,11 +254,14 @@ def spawn_demo_gateway(scenario: str) -> ChildGateway:
     return spawn(GatewayOptions(scenario=scenario))
 
 
-def _connect(args: argparse.Namespace, early: Gateway | None = None) -> Connection | int:
+def _connect(
+    args: argparse.Namespace, refs: Sequence[str] = (), early: Gateway | None = None
+) -> Connection | int:
     """Resolve flags > env > profile > defaults into a source; an int is an exit code.
 
-    ``early`` is a demo gateway already started (the viewer starts it before importing
-    Textual, so the two start up side by side)."""
+    ``refs`` are checked against the provider first (a malformed reference is a usage error
+    whatever the key). ``early`` is a demo gateway already started (the viewer starts it
+    before importing Textual, so the two start up side by side)."""
     import time
 
     from tui.providers.http import RetryPolicy, cleartext
@@ -275,6 +278,9 @@ def _connect(args: argparse.Namespace, early: Gateway | None = None) -> Connecti
         theme=getattr(args, "theme", None),
     )
     provider = PROVIDERS[settings.provider]
+    problem = _check_refs(provider, refs)
+    if problem:
+        return _fail(EXIT_USAGE, problem)
     gateway: Gateway | None = early
     if args.demo:
         if gateway is None:
@@ -320,17 +326,13 @@ def run_viewer(argv: Sequence[str]) -> int:
         return _fail(EXIT_USAGE, problem)
     early = spawn_demo_gateway(args.scenario) if args.demo else None
     try:
-        connection = _connect(args, early)
+        connection = _connect(args, args.refs, early)
     except ConfigError as exc:
         connection = _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
         if early is not None:
             early.stop()
         return connection
-    problem = _check_refs(connection.provider, args.refs)
-    if problem:
-        connection.close_gateway()
-        return _fail(EXIT_USAGE, problem)
     settings = connection.settings
 
     from tui.ui.app import RunwatchApp
@@ -418,15 +420,11 @@ def run_watch(argv: Sequence[str]) -> int:
     if args.timeout is not None and args.timeout <= 0:
         return _fail(EXIT_USAGE, "--timeout must be positive")
     try:
-        connection = _connect(args)
+        connection = _connect(args, [args.ref])
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
     if isinstance(connection, int):
         return connection
-    problem = _check_refs(connection.provider, [args.ref])
-    if problem:
-        connection.close_gateway()
-        return _fail(EXIT_USAGE, problem)
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
         ref=args.ref,

@@ -178,6 +178,10 @@ class _Watch:
         code = self.deadline_code()
         if code == EXIT_TIMEOUT:
             self.note(f"--timeout {self.options.timeout:g}s passed while {what}")
+            live = sum(not row.status.terminal for row in self.store.rows.values())
+            if live:
+                noun = self.source.vocabulary.row
+                self.note(f"{live} {noun if live == 1 else noun + 's'} still live")
         else:
             error = self.poller.freshness("api").error
             why = f": {error.describe()}" if error is not None else ""
@@ -403,7 +407,6 @@ async def _watch_group(state: _Watch, group: Group) -> int:
             return _finish(state, group, rows, noun)
         left = state.remaining()
         if left is not None and left <= 0:
-            state.note(f"{len(live)} {noun}s still live")
             state.stop_at_deadline("watching")
         await asyncio.sleep(
             max(0.0, min(options.interval, left if left is not None else options.interval))
