@@ -17,7 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BCTRL_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "KERNEL_", "RUNWATCH_"))
+    }
     env.update(extra)
     return env
 
@@ -66,15 +68,30 @@ def test_kernel_reads_its_own_key_and_origin(
     assert "ftp://kernel.invalid" in capsys.readouterr().err
 
 
-def test_watch_is_for_bctrl_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    run = "6f1c2e2a-1b2c-4d5e-8f90-1234567890ab"
-    assert main(["watch", run, "--demo", "--provider", "kernel"]) == EXIT_USAGE
-    assert "Kernel has no runs" in capsys.readouterr().err
+def test_watch_refs_are_checked_per_provider(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
+    monkeypatch.delenv("BCTRL_API_KEY", raising=False)
+    monkeypatch.delenv("KERNEL_API_KEY", raising=False)
+    # A malformed reference is a usage error before any key is asked for.
+    assert main(["watch", "web-scraper@1.4.2"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "not a bctrl reference" in err and "RUN_ID (a UUID)" in err
+    assert main(["watch", "--provider", "kernel", "two words"]) == EXIT_USAGE
+    assert "APP, APP@VERSION or INVOCATION_ID" in capsys.readouterr().err
+    # Well-formed for Kernel: an app version, an invocation id (even a UUID) or an app.
+    for ref in ("web-scraper@1.4.2", "inv_8f3k2m9q", "6f1c2e2a-1b2c-4d5e-8f90-1234567890ab"):
+        assert main(["watch", "--provider", "kernel", ref]) == EXIT_AUTH
+        assert "KERNEL_API_KEY" in capsys.readouterr().err
 
 
-def test_malformed_run_id(capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_run_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
     assert main(["not-a-run"]) == EXIT_USAGE
-    assert "not a run id" in capsys.readouterr().err
+    assert "not a bctrl reference (want RUN_ID (a UUID))" in capsys.readouterr().err
 
 
 def test_invalid_base_url(

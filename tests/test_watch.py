@@ -1,4 +1,4 @@
-"""``runwatch watch``: headless modes against the gateway, exit codes, retries."""
+"""``runwatch watch``: headless modes against the gateway, exit codes, retries, both providers."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
-import jsonschema
+import httpx
 import pytest
-import yaml
 
-from tui.api.client import BctrlClient
+from tui.core.source import Source
+from tui.providers import PROVIDERS
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
 from tui.watch import (
@@ -31,10 +31,14 @@ from tui.watch import (
     watch,
 )
 
-from .conftest import SHARED_API, fast_retry
+from .conftest import fast_retry
+from .contract_mock import LIST_PATH, contract_errors, find_endpoint
 
 ANSI = re.compile(r"\x1b\[")
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ")
 GREEN_RUN, RED_RUN = 0, 1
+KERNEL_KEY = "kernel-watch-key-0451"
+RECORD_KEYS = {"time", "group", "id", "name", "from", "to", "kind", "durationMs"}
 
 
 @pytest.fixture
@@ -44,94 +48,130 @@ def ci_gateway() -> Iterator[GatewayServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def kernel_gateway() -> Iterator[GatewayServer]:
+    """Kernel's world at 20x: an invocation runs for a second or two."""
+    with GatewayServer(GatewayOptions(scenario="demo", speed=20.0)) as server:
+        yield server
+
+
+def _source(url: str, key: str = "k-watch-test", provider: str = "bctrl") -> Source:
+    return PROVIDERS[provider].make_source(key, url, clock=time.time, retry=fast_retry())
+
+
+async def _watch(
+    url: str, ref: str, *, key: str = "k-watch-test", provider: str = "bctrl", **options: Any
+) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    source = _source(url, key, provider)
+    try:
+        code = await watch(source, WatchOptions(ref=ref, **options), out=out, err=err)
+    finally:
+        await source.aclose()
+    return code, out.getvalue(), err.getvalue()
+
+
 def _run_id(gateway: GatewayServer, index: int) -> str:
     return gateway.world.runs[index].id
 
 
-async def _watch(gateway: GatewayServer, key: str = "k", **options: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    async with BctrlClient(key, gateway.url, retry=fast_retry()) as client:
-        code = await watch(client, WatchOptions(**options), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
+def _chain(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Check that each row's records form a chain of transitions; its last status per id."""
+    last: dict[str, str] = {}
+    for record in records:
+        assert set(record) >= RECORD_KEYS
+        assert record["from"] == last.get(record["id"])  # a chain of transitions
+        assert record["from"] != record["to"]
+        last[record["id"]] = record["to"]
+    return last
+
+
+def _rows_valid(rows: list[dict[str, Any]]) -> None:
+    """The rows are the server's InvocationSummary records, as the contract describes them."""
+    problems = contract_errors(find_endpoint(LIST_PATH), 200, {"data": rows, "nextCursor": None})
+    assert not problems, problems[:3]
+
+
+def _kernel_valid(record: dict[str, Any]) -> None:
+    problems = contract_errors(find_endpoint("GET /invocations/{id}"), 200, record)
+    assert not problems, problems[:3]
+
+
+# -- bctrl -----------------------------------------------------------------------------
 
 
 async def test_plain_lines_until_done_green_exits_0(ci_gateway: GatewayServer) -> None:
     run_id = _run_id(ci_gateway, GREEN_RUN)
-    code, out, _ = await _watch(ci_gateway, run_id=run_id, exit_status=True, interval=0.3)
+    code, out, _ = await _watch(ci_gateway.url, run_id, exit_status=True, interval=0.3)
     assert code == EXIT_OK
     lines = out.splitlines()
     assert not ANSI.search(out), "no colours when stdout is not a terminal"
-    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ", line) for line in lines)
+    assert all(STAMP.match(line) for line in lines)
     assert any("-> succeeded" in line for line in lines)
-    assert lines[-1].endswith("6 invocations: 6 succeeded")
+    assert lines[-1].endswith("done: 6 invocations: 6 succeeded")
 
 
 async def test_jsonl_streams_transitions_and_failure_exits_1(ci_gateway: GatewayServer) -> None:
     run_id = _run_id(ci_gateway, RED_RUN)
     code, out, _ = await _watch(
-        ci_gateway, run_id=run_id, mode="jsonl", exit_status=True, interval=0.3
+        ci_gateway.url, run_id, mode="jsonl", exit_status=True, interval=0.3
     )
     assert code == EXIT_FAILED
     records = [json.loads(line) for line in out.splitlines()]
-    last: dict[str, str] = {}
-    for record in records:
-        assert record["runId"] == run_id
-        assert record["from"] == last.get(record["invocationId"])  # a chain of transitions
-        assert record["from"] != record["to"]
-        last[record["invocationId"]] = record["to"]
+    assert all(r["group"] == run_id for r in records)
+    last = _chain(records)
     assert sorted(last.values()) == ["failed"] + ["succeeded"] * 5
     failed = [r for r in records if r["to"] == "failed"]
-    assert failed[0]["error"]["message"]
+    assert failed[0]["error"]["message"] and failed[0]["kind"] == "failed"
+    why = failed[0]["why"]
+    assert why[0] == f"{failed[0]['error']['code']} · {failed[0]['error']['message']}"
+    assert any(line.startswith("step ") for line in why), "the failing step is named"
+    assert all(r["durationMs"] >= 0 for r in records if r["kind"] in ("succeeded", "failed"))
 
 
 async def test_without_exit_status_a_failed_run_exits_0(ci_gateway: GatewayServer) -> None:
-    code, _, _ = await _watch(ci_gateway, run_id=_run_id(ci_gateway, RED_RUN), interval=0.3)
+    code, _, _ = await _watch(ci_gateway.url, _run_id(ci_gateway, RED_RUN), interval=0.3)
     assert code == EXIT_OK
 
 
-@cache
-def _summary_validator() -> jsonschema.Draft202012Validator:
-    spec = yaml.safe_load(
-        (SHARED_API / "openapi" / "bctrl-v1-runs-invocations-list.yaml").read_text()
-    )
-    root = {"components": spec["components"], "$ref": "#/components/schemas/InvocationSummary"}
-    return jsonschema.Draft202012Validator(root)
-
-
-async def test_json_document_validates(gateway: GatewayServer) -> None:
+async def test_json_document_rows_are_the_servers_records(gateway: GatewayServer) -> None:
     run_id = gateway.world.runs[2].id  # a stopped run with 40 invocations
-    code, out, _ = await _watch(gateway, run_id=run_id, mode="json", exit_status=True)
+    code, out, _ = await _watch(gateway.url, run_id, mode="json", exit_status=True)
     document = json.loads(out)
-    assert document["run"]["id"] == run_id and len(document["invocations"]) == 40
-    for invocation in document["invocations"]:
-        errors = list(_summary_validator().iter_errors(invocation))
-        assert not errors, errors[0].message
-    statuses = {i["status"] for i in document["invocations"]}
+    assert set(document) == {"provider", "ref", "group", "rows", "fetchedAt"}
+    assert document["provider"] == "bctrl" and document["ref"] == run_id
+    assert document["group"]["id"] == run_id and document["group"]["status"] == "stopped"
+    assert len(document["rows"]) == 40
+    _rows_valid(document["rows"])
+    statuses = {row["status"] for row in document["rows"]}
     assert code == (EXIT_FAILED if statuses - {"succeeded"} else EXIT_OK)
 
 
 async def test_once_prints_one_frame(gateway: GatewayServer) -> None:
     run_id = gateway.world.runs[2].id
-    code, out, _ = await _watch(gateway, run_id=run_id, mode="once")
+    code, out, _ = await _watch(gateway.url, run_id, mode="once")
     assert code == EXIT_OK
-    assert out.startswith(f"run {run_id}") and "status" in out and "40 invocations:" in out
+    assert out.startswith(f"{run_id}  stopped") and "status" in out and "40 invocations:" in out
     assert not ANSI.search(out)
 
 
 async def test_timeout_exits_3(gateway: GatewayServer) -> None:
     active = gateway.world.runs[0].id
-    code, _, err = await _watch(gateway, run_id=active, timeout=1.0, interval=0.3)
+    began = time.monotonic()
+    code, _, err = await _watch(gateway.url, active, timeout=1.0, interval=0.3)
     assert code == EXIT_TIMEOUT and "--timeout 1s passed" in err
+    assert time.monotonic() - began < 10
 
 
 async def test_rejected_key_exits_4() -> None:
-    with GatewayServer(GatewayOptions(token="right")) as server:
-        code, _, err = await _watch(server, key="wrong", run_id=server.world.runs[0].id)
-    assert code == EXIT_AUTH and "rejected" in err and "wrong" not in err
+    key = "wrong-key-0123456789"
+    with GatewayServer(GatewayOptions(token="right-key-0123456789")) as server:
+        code, _, err = await _watch(server.url, _run_id(server, 0), key=key)
+    assert code == EXIT_AUTH and "rejected" in err and key not in err
 
 
 async def test_unknown_run_exits_2(gateway: GatewayServer) -> None:
-    code, _, err = await _watch(gateway, run_id="00000000-0000-4000-8000-000000000000")
+    code, _, err = await _watch(gateway.url, "00000000-0000-4000-8000-000000000000")
     assert code == EXIT_USAGE and "not found" in err
 
 
@@ -143,13 +183,10 @@ def _closed_port() -> int:
 
 
 async def test_unreachable_api_exits_5() -> None:
-    out, err = io.StringIO(), io.StringIO()
     url = f"http://127.0.0.1:{_closed_port()}"
-    async with BctrlClient("k", url, retry=fast_retry()) as client:
-        options = WatchOptions(run_id="00000000-0000-4000-8000-000000000001", give_up=1.0)
-        code = await watch(client, options, out=out, err=err)
+    code, _, err = await _watch(url, "00000000-0000-4000-8000-000000000001", give_up=1.0)
     assert code == EXIT_UNREACHABLE
-    assert "retrying" in err.getvalue() and "unreachable for 1s" in err.getvalue()
+    assert "retrying" in err and "unreachable for 1s" in err
 
 
 async def test_single_500_is_retried_not_fatal() -> None:
@@ -157,16 +194,146 @@ async def test_single_500_is_retried_not_fatal() -> None:
     with GatewayServer(GatewayOptions(scenario="demo"), faults=faults) as server:
         run_id = server.world.runs[2].id
         faults.force("500", 3, f"/v1/runs/{run_id}/invocations")  # more than the client retries
-        code, out, err = await _watch(server, run_id=run_id, mode="json")
+        code, out, err = await _watch(server.url, run_id, mode="json")
     assert code == EXIT_OK and "retrying" in err and "HTTP 500" in err
-    assert len(json.loads(out)["invocations"]) == 40
+    assert len(json.loads(out)["rows"]) == 40
+
+
+# -- Kernel: one invocation, and an app version ----------------------------------------
+
+
+def _kernel_list(gateway: GatewayServer, **params: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        gateway.url + "/invocations",
+        params={"limit": "100", **params},
+        headers={"Authorization": f"Bearer {KERNEL_KEY}"},
+    )
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = response.json()
+    return rows
+
+
+def _running(gateway: GatewayServer) -> dict[str, Any]:
+    """A running invocation with at least a second of its run still to come."""
+    world = gateway.kernel
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = world.advance()
+        for plan in world.visible(now):
+            if plan.status(now) == "running" and world.real_seconds(plan.terminal_at - now) > 1:
+                return world.invocation_json(plan, now)
+        time.sleep(0.05)
+    raise AssertionError("no running invocation in the Kernel world")
+
+
+async def _kwatch(gateway: GatewayServer, ref: str, **options: Any) -> tuple[int, str, str]:
+    return await _watch(
+        gateway.url, ref, key=KERNEL_KEY, provider="kernel", interval=0.2, **options
+    )
+
+
+async def test_kernel_invocation_is_followed_until_it_ends(kernel_gateway: GatewayServer) -> None:
+    live = _running(kernel_gateway)
+    code, out, err = await _kwatch(kernel_gateway, live["id"], exit_status=True, timeout=30)
+    final = next(r for r in _kernel_list(kernel_gateway, query=live["id"]))
+    assert final["status"] in ("succeeded", "failed"), err
+    assert code == (EXIT_OK if final["status"] == "succeeded" else EXIT_FAILED)
+    lines = out.splitlines()
+    assert all(STAMP.match(line) for line in lines) and not ANSI.search(out)
+    assert f"  {live['action_name']}" in lines[0] and lines[0].endswith("running")
+    assert any(f"running -> {final['status']}  (" in line for line in lines)
+    assert lines[-1].endswith(f"done: 1 invocation: 1 {final['status']}")
+
+
+async def test_kernel_invocation_jsonl_is_a_chain_with_why(kernel_gateway: GatewayServer) -> None:
+    live = _running(kernel_gateway)
+    code, out, _ = await _kwatch(kernel_gateway, live["id"], mode="jsonl", timeout=30)
+    assert code == EXIT_OK  # without --exit-status
+    records = [json.loads(line) for line in out.splitlines()]
+    last = _chain(records)
+    assert list(last) == [live["id"]] and records[0]["from"] is None
+    assert records[0]["group"] == f"{live['app_name']}@{live['version']}"
+    assert records[-1]["kind"] in ("succeeded", "failed") and records[-1]["durationMs"] >= 0
+    failed = next(r for r in _kernel_list(kernel_gateway, status="failed"))
+    code, out, _ = await _kwatch(kernel_gateway, failed["id"], mode="jsonl", exit_status=True)
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert code == EXIT_FAILED and record["to"] == "failed"
+    assert record["why"] == [failed["status_reason"]]
+
+
+async def test_kernel_invocation_json_and_once(kernel_gateway: GatewayServer) -> None:
+    done = next(r for r in _kernel_list(kernel_gateway, status="succeeded"))
+    code, out, _ = await _kwatch(kernel_gateway, done["id"], mode="json", exit_status=True)
+    document = json.loads(out)
+    assert code == EXIT_OK and document["provider"] == "kernel" and document["group"] is None
+    assert document["rows"] == [done], "the row is the server's record"
+    _kernel_valid(document["rows"][0])
+    code, out, _ = await _kwatch(kernel_gateway, done["id"], mode="once")
+    assert code == EXIT_OK and out.startswith(done["id"])
+    assert done["action_name"] in out and "1 invocation: 1 succeeded" in out
+
+
+async def test_kernel_app_version_until_quiet(kernel_gateway: GatewayServer) -> None:
+    ref = "login-bot@2.0.0"  # short invocations far apart: quiet moments come often
+    code, out, _ = await _kwatch(kernel_gateway, ref, timeout=30)
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert all(STAMP.match(line) for line in lines)
+    assert re.search(r"done: \d+ invocations: ", lines[-1])
+    code, out, _ = await _kwatch(kernel_gateway, ref, mode="jsonl", timeout=30)
+    assert code == EXIT_OK
+    records = [json.loads(line) for line in out.splitlines()]
+    _chain(records)
+    assert records and {r["group"] for r in records} == {ref}
+
+
+async def test_kernel_app_version_json_once_and_timeout(kernel_gateway: GatewayServer) -> None:
+    ref = "web-scraper@1.4.2"
+    code, out, _ = await _kwatch(kernel_gateway, ref, mode="json")
+    document = json.loads(out)
+    assert code == EXIT_OK and document["ref"] == ref and document["group"] is None
+    assert len(document["rows"]) >= 20
+    for row in document["rows"]:
+        _kernel_valid(row)
+        assert (row["app_name"], row["version"]) == ("web-scraper", "1.4.2")
+    code, out, _ = await _kwatch(kernel_gateway, ref, mode="once")
+    assert code == EXIT_OK and out.startswith(ref) and "invocations:" in out
+    code, out, _ = await _kwatch(kernel_gateway, "no-such-app@0.0.0")
+    assert code == EXIT_OK and out.strip().endswith("done: 0 invocations: none")
+
+
+async def test_kernel_app_version_still_live_at_timeout_exits_3(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """The frozen world's live invocations never end."""
+    ref = "web-scraper@1.4.2"
+    code, out, err = await _kwatch(frozen_gateway, ref, mode="jsonl", timeout=1.0)
+    assert code == EXIT_TIMEOUT and "--timeout 1s passed" in err and "still live" in err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert all(r["from"] is None for r in records) and len(records) == len(_chain(records))
+    assert {r["kind"] for r in records} >= {"running", "succeeded"}
+
+
+async def test_kernel_rejected_key_and_unreachable() -> None:
+    with GatewayServer(GatewayOptions(token="right-key-0123456789")) as server:
+        key = "wrong-kernel-key-0123456789"
+        code, _, err = await _watch(server.url, "web-scraper", key=key, provider="kernel")
+    assert code == EXIT_AUTH and "rejected" in err and key not in err
+    url = f"http://127.0.0.1:{_closed_port()}"
+    code, _, err = await _watch(url, "inv_abc", provider="kernel", give_up=1.0)
+    assert code == EXIT_UNREACHABLE and "unreachable for 1s" in err
+
+
+# -- the command line ------------------------------------------------------------------
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "RUNWATCH_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "KERNEL_", "RUNWATCH_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
-        env={**clean, **env},
+        env={**clean, "RUNWATCH_CONFIG_DIR": "/nonexistent/runwatch-test", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -179,7 +346,15 @@ def test_cli_watch_once_against_demo_gateway() -> None:
     run_id = World("ci", seed=7).runs[0].id  # ids are a function of the seed
     result = _cli("watch", "--demo", "--scenario", "ci", "--once", run_id)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"run {run_id}")
+    assert result.stdout.startswith(f"{run_id}  active")
+    assert re.search(r"^\d+ invocations?: ", result.stdout, re.M)
+
+
+def test_cli_watch_kernel_app_version_once_against_demo_gateway() -> None:
+    result = _cli("watch", "--demo", "--provider", "kernel", "--json", "price-watch@3.1.0")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["provider"] == "kernel" and document["rows"]
 
 
 def test_cli_watch_help_documents_exit_codes() -> None:
@@ -187,10 +362,17 @@ def test_cli_watch_help_documents_exit_codes() -> None:
     assert result.returncode == 0
     for line in ("0  watch ended", "1  with --exit-status", "3  --timeout", "4  API key", "5  "):
         assert line in result.stdout
+    assert "--provider kernel" in result.stdout
 
 
 def test_cli_watch_usage_errors() -> None:
     assert _cli("watch", "not-a-uuid").returncode == 2
     assert _cli("watch").returncode == 2
+    assert _cli("watch", "--once", "--json", "00000000-0000-4000-8000-000000000001").returncode == 2
+    assert _cli("watch", "--timeout", "0", "00000000-0000-4000-8000-000000000001").returncode == 2
     missing_key = _cli("watch", "00000000-0000-4000-8000-000000000001")
     assert missing_key.returncode == 4 and "BCTRL_API_KEY" in missing_key.stderr
+    kernel_key = _cli("watch", "--provider", "kernel", "web-scraper@1.4.2")
+    assert kernel_key.returncode == 4 and "KERNEL_API_KEY" in kernel_key.stderr
+    bad_ref = _cli("watch", "--provider", "kernel", "has space", KERNEL_API_KEY="k")
+    assert bad_ref.returncode == 2 and "not a kernel reference" in bad_ref.stderr
