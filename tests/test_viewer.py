@@ -1,19 +1,37 @@
-"""Pilot tests of the viewer against the embedded gateway over loopback."""
+"""Pilot tests of the viewer against the embedded gateway over loopback: keys in, screen out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
-from tui.api.enums import UnknownValue
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
-from tui.widgets.step_item import StepItem
 
-from .viewer_helpers import loaded, make_app, wait_for
+from .viewer_helpers import (
+    cell,
+    empty_message,
+    loaded,
+    make_app,
+    pane,
+    record_bells,
+    record_copies,
+    record_toasts,
+    region_text,
+    rows_loaded,
+    rows_where,
+    screen_text,
+    select_group,
+    select_row,
+    status_bar,
+    until_text,
+    wait_for,
+)
 
 MISSING = "00000000-0000-4000-8000-000000000000"
+FAILURES = r"(failed|timed out|cancelled)"
 
 
 @pytest.fixture
@@ -30,91 +48,91 @@ def edge_gateway() -> Iterator[GatewayServer]:
         yield server
 
 
-def _title(screen: object, selector: str) -> str:
-    widget = screen.query_one(selector)  # type: ignore[attr-defined]
-    return f"{widget.border_title} | {widget.border_subtitle}"
-
-
 async def test_selection_flow_run_to_invocation_to_detail(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        runs = screen.run_list
-        assert screen.state.selected_run_id == runs.selected_key
-        await pilot.press("j")  # second run
-        await wait_for(pilot, lambda: screen.state.selected_run_id == runs.row_keys_in_order[1])
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
+        runs = screen.groups
+        first, second = runs.row_keys_in_order[:2]
+        assert f"run {first[:8]}" in pane(app, "rows")
+        assert app.focused is runs, "the run list has the focus at start"
+        await pilot.press("j")  # the second run
+        await wait_for(pilot, lambda: f"run {second[:8]}" in pane(app, "rows"), what="run 2")
+        await rows_loaded(pilot, app)
         await pilot.press("enter")
-        assert screen.focused is screen.table
+        assert app.focused is screen.table
         await pilot.press("j", "j")
-        await pilot.press("enter")
         selected = screen.table.selected_key
-        assert screen.state.selected_invocation_id == selected
-        await wait_for(pilot, lambda: screen.detail.invocation_id == selected, what="detail")
-        assert selected is not None and selected in str(
-            screen.detail.query_one("#detail-head").render()
-        )
-        await pilot.press("escape")
-        assert screen.focused is screen.table
+        assert selected is not None
+        await wait_for(pilot, lambda: f"Invocation {selected[:8]}" in pane(app, "detail"))
+        await pilot.press("enter")  # into the detail
+        assert app.focused is screen.body.doc
+        await until_text(pilot, app, re.escape(selected), what="the full id in the detail")
+        assert selected in region_text(app, "#detail-pane")
+        for _ in range(2):  # esc collapses an open diagnostic first, then goes back
+            if app.focused is not screen.table:
+                await pilot.press("escape")
+        assert app.focused is screen.table
         await pilot.press("h")
-        assert screen.focused is screen.run_list
+        assert app.focused is runs
 
 
-async def test_follow_running_invocation_until_toast_and_bell(fast_gateway: GatewayServer) -> None:
+async def test_follow_running_invocation_until_toast_and_bell(
+    fast_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(fast_gateway)
-    bells: list[bool] = []
-    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await loaded(pilot, app)
+    bells = record_bells(app)
+    toasts = record_toasts(monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
         await pilot.press("tab")
-        await wait_for(
-            pilot, lambda: any(not i.terminal for i in screen.state.invocations.values())
-        )
-        running = [
-            k for k in screen.table.row_keys_in_order if not screen.state.invocations[k].terminal
-        ]
-        screen.table.select_key(running[-1])
-        await wait_for(pilot, lambda: screen.state.selected_invocation_id == running[-1])
-        target = running[-1]
-        await wait_for(pilot, lambda: target in screen.state.fulls, what="long-poll started")
+        await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
+        target = rows_where(app, "status", "running")[-1]
+        await select_row(pilot, app, target)
+        await wait_for(pilot, lambda: "following (long-poll)" in pane(app, "detail"))
         await wait_for(
             pilot,
-            lambda: screen.state.fulls[target].terminal,
-            timeout=30,
-            what="invocation to finish",
+            lambda: "final · never refetched" in pane(app, "detail"),
+            timeout=40,
+            what="the invocation to finish",
         )
-        await wait_for(pilot, lambda: bool(bells), what="bell")
-        messages = [n.message for n in app._notifications]
-        assert any(target[:8] in m for m in messages)
-        assert "final" in _title(screen, "#detail-pane")
+        await wait_for(pilot, lambda: bells, what="the bell")
+        finished = [t for t in toasts if t.title == "Invocation finished"]
+        assert any(target[:8] in t.message for t in finished), toasts
+        assert not re.search(r"running", cell(app, target, "status"))
+        assert "final · never refetched" in screen_text(app)
 
 
 async def test_n_lands_on_failure_with_expanded_diagnostic(gateway: GatewayServer) -> None:
     app = make_app(gateway)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 50)) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("tab")
-        for _ in range(8):
+        for _ in range(10):
             await pilot.press("n")
             key = screen.table.selected_key
-            assert key is not None and screen.state.invocations[key].failed
-            await wait_for(pilot, lambda k=key: k in screen.state.fulls, what="full record")
-            full = screen.state.fulls[key]
-            if full.result and any(s.error.diagnostic for s in full.result.failed_steps):
+            assert key is not None and re.search(FAILURES, cell(app, key, "status"))
+            await wait_for(pilot, lambda k=key: f"Invocation {k[:8]}" in pane(app, "detail"))
+            await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+            await pilot.press("enter")  # into the detail, on its first failed step
+            if "https://docs.bctrl.ai/errors/" in region_text(app, "#detail-pane"):
                 break
+            await pilot.press("escape", "escape")
+            await wait_for(pilot, lambda: app.focused is screen.table)
         else:
             pytest.fail("no failed invocation with a diagnostic found")
-        await wait_for(pilot, lambda: bool(screen.detail.step_items))
-        failed_items = [item for item in screen.detail.step_items if item.failed]
-        assert failed_items[0].expanded, "the first failed step opens expanded"
-        rendered = str(failed_items[0].render())
-        assert "docs" in rendered and "https://docs.bctrl.ai/errors/" in rendered
-        await pilot.press("enter")  # into the detail: focus the failed step
-        assert isinstance(screen.focused, StepItem)
-        await pilot.press("enter")
-        assert not screen.focused.expanded
-        await pilot.press("e")
-        assert all(item.expanded for item in screen.detail.step_items if item.failed)
+        detail = region_text(app, "#detail-pane")
+        assert "▾ ✘" in detail, "the first failed step opens expanded"
+        assert re.search(r"docs +https://docs\.bctrl\.ai/errors/", detail)
+        assert app.focused is screen.body.doc
+        await pilot.press("enter")  # collapse it
+        await until_text(pilot, app, r"▸ ✘.*\n.*\n(.*hint.*\n)?.*\(enter: diagnostic\)")
+        assert "https://docs.bctrl.ai/errors/" not in region_text(app, "#detail-pane")
+        await pilot.press("e")  # every failed step's diagnostic
+        await until_text(pilot, app, r"▾ ✘")
+        assert "▸ ✘" not in region_text(app, "#detail-pane")
+        await pilot.press("n")  # in the detail: the next failed step, at the top
+        await until_text(pilot, app, r"docs +https://docs\.bctrl\.ai/errors/")
 
 
 async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None:
@@ -122,141 +140,168 @@ async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("tab", "F")
-        assert screen.state.query.status == ("failed", "timed_out", "cancelled")
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
-        assert screen.state.invocations
-        assert all(i.failed for i in screen.state.invocations.values())
-        assert "status: failures" in _title(screen, "#invocations-pane")
+        assert "status: failures" in pane(app, "rows")
+        await rows_loaded(pilot, app)
+        keys = screen.table.row_keys_in_order
+        assert keys and all(re.search(FAILURES, cell(app, k, "status")) for k in keys)
         await pilot.press("F", "s")
-        assert screen.state.query.status == ("queued",)
-        assert "status: queued" in _title(screen, "#invocations-pane")
+        assert "status: queued" in pane(app, "rows")
         await pilot.press("s", "s", "s", "s")
-        assert screen.state.query.status == ("succeeded",)
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
-        assert {i.status.raw for i in screen.state.invocations.values()} == {"succeeded"}
+        assert "status: succeeded" in pane(app, "rows")
+        await rows_loaded(pilot, app)
+        keys = screen.table.row_keys_in_order
+        assert keys and {cell(app, k, "status") for k in keys} == {"✔ succeeded"}
         await pilot.press("a")
-        assert screen.state.query.action == ("act",)
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
-        assert {i.action.raw for i in screen.state.invocations.values()} <= {"act"}
-        assert "action: act" in _title(screen, "#invocations-pane")
+        assert "action: act" in pane(app, "rows")
+        await rows_loaded(pilot, app)
+        assert {cell(app, k, "name") for k in screen.table.row_keys_in_order} <= {"act"}
+        assert "status: succeeded · action: act" in screen_text(app)
 
 
 async def test_pause_stops_polling_and_shows_mark(gateway: GatewayServer) -> None:
     app = make_app(gateway, interval=0.3)
+
+    def polls() -> int:
+        return sum(1 for _, path in gateway.faults.requests if path.startswith("/v1/runs"))
+
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await loaded(pilot, app)
+        await loaded(pilot, app)
         await pilot.press("p")
-        assert screen.paused
-        assert "PAUSED" in str(screen.query_one("#status-bar").render())
-        await pilot.pause(0.8)  # let in-flight requests finish
-        before = app.client.requests_sent
-        await pilot.pause(1.5)
-        assert app.client.requests_sent - before <= 2  # at most the detail's long-poll
+        assert "PAUSED" in status_bar(app)
+        await pilot.pause(0.8)  # let requests in flight finish
+        before = polls()
+        await pilot.pause(1.5)  # five intervals
+        assert polls() == before, "nothing is polled while paused"
         await pilot.press("p")
-        assert not screen.paused
-        await wait_for(pilot, lambda: app.client.requests_sent > before + 2, what="polling")
+        await wait_for(pilot, lambda: "LIVE" in status_bar(app))
+        await wait_for(pilot, lambda: polls() > before + 2, what="polling again")
 
 
-async def test_interval_changes_at_run_time(gateway: GatewayServer) -> None:
+async def test_interval_changes_at_run_time(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(gateway, interval=2.0)
+    toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await loaded(pilot, app)
+        await loaded(pilot, app)
+        assert "every 2s" in status_bar(app)
         await pilot.press("plus")
-        assert screen.interval == 4.0
+        assert "every 4s" in status_bar(app)
         await pilot.press("minus", "minus")
-        assert screen.interval == 1.0
-        assert "every 1s" in str(screen.query_one("#status-bar").render())
+        assert "every 1s" in status_bar(app)
+        assert [t.message for t in toasts][-3:] == [
+            "Refreshing every 4s",
+            "Refreshing every 2s",
+            "Refreshing every 1s",
+        ]
 
 
 async def test_slash_filter_captures_q(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
+        total = screen.table.row_count
         await pilot.press("tab", "slash")
         await pilot.press("q", "u", "e", "u", "e", "d")
-        assert app.is_running
+        assert app.is_running, "q went into the filter"
         assert screen.filter_input.value == "queued"
-        assert screen.state.text_filter == "queued"
+        assert "· /queued" in pane(app, "rows")
         shown = screen.table.row_keys_in_order
-        assert all(
-            screen.state.invocations[k].status.raw == "queued" or "queued" in k for k in shown
-        )
+        assert len(shown) < total
+        for key in shown:
+            cells = " ".join(cell(app, key, c) for c in ("status", "name", "id", "problem"))
+            assert "queued" in cells.lower() or "queued" in key
+        if shown:
+            assert f"{len(shown)} of {total} shown" in pane(app, "rows")
         await pilot.press("escape")
-        assert screen.state.text_filter == ""
-        assert screen.table.row_count == len(screen.state.invocations)
+        assert "/queued" not in pane(app, "rows")
+        assert screen.table.row_count == total
+        assert f"{total} shown" in pane(app, "rows")
 
 
 async def test_unknown_status_shows_raw_word(edge_gateway: GatewayServer) -> None:
     app = make_app(edge_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        edge_run = next(r for r in screen.state.runs if isinstance(r.runtime_type, UnknownValue))
-        screen.run_list.select_key(edge_run.id)
-        await wait_for(pilot, lambda: screen.state.selected_run_id == edge_run.id)
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
-        odd = [i for i in screen.state.invocations.values() if isinstance(i.status, UnknownValue)]
+        runs = screen.groups
+        edge = next(k for k in runs.row_keys_in_order if "quantum" in str(runs.get_cell(k, "kind")))
+        assert str(runs.get_cell(edge, "status")) == "? paused", "an unknown run status, whole"
+        await select_group(pilot, app, edge)
+        odd = rows_where(app, "status", r"^\? ")
         assert odd
-        cell = screen.table.get_cell(odd[0].id, "status")
-        assert str(cell) == "? paused_for_review"
+        assert cell(app, odd[0], "status") == "? paused for review"
+        assert "? paused for review" in screen_text(app)
 
 
-async def test_empty_run(gateway: GatewayServer) -> None:
+async def test_empty_run_says_so_in_the_table(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        empty = screen.state.runs[-1]
-        screen.run_list.select_key(empty.id)
-        await wait_for(pilot, lambda: screen.state.selected_run_id == empty.id)
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
+        empty = screen.groups.row_keys_in_order[-1]
+        await select_group(pilot, app, empty)
         assert screen.table.row_count == 0
-        assert "no invocations in this run" in _title(screen, "#invocations-pane")
+        assert empty_message(app) == "No invocations in this run."
+        assert "0 shown" in pane(app, "rows")
 
 
-async def test_pinned_run_not_found(gateway: GatewayServer) -> None:
+async def test_pinned_run_not_found_shows_the_servers_error(gateway: GatewayServer) -> None:
+    """No invented "run not found": the table says what the invocations request got."""
     app = make_app(gateway, pinned=[MISSING])
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "MainScreen")
-        screen = app.main_screen
-        assert screen.run_list.row_keys_in_order[0] == MISSING
-        assert screen.state.selected_run_id == MISSING
-        await wait_for(pilot, lambda: "run not found" in _title(screen, "#invocations-pane"))
-        await wait_for(
-            pilot, lambda: "not found" in str(screen.run_list.get_cell(MISSING, "status"))
-        )
-        await wait_for(pilot, lambda: screen.run_list.row_count > 1, what="other runs")
+        screen = app.viewer
+        await wait_for(pilot, lambda: screen.groups.row_count > 1, what="the other runs")
+        assert screen.groups.row_keys_in_order[0] == MISSING
+        assert "◆ 00000000" in str(screen.groups.get_cell(MISSING, "name"))
+        assert f"run {MISSING[:8]}" in pane(app, "rows")
+        await wait_for(pilot, lambda: "HTTP 404" in empty_message(app), what="the error")
+        said = empty_message(app)
+        assert re.search(r"not found · HTTP 404 · run\.not_found · Run not found", said), said
+        assert re.search(r"request req_\d+", said), "with the request id"
+        assert screen.table.row_count == 0
 
 
-async def test_no_run_list_endpoint_works_with_pinned_runs() -> None:
+async def test_no_run_list_endpoint_works_with_pinned_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     faults = FaultConfig()
     with GatewayServer(faults=faults) as server:
         faults.force("404", 1000, "/v1/runs$")
         run_id = server.world.runs[0].id
-        app = make_app(server, pinned=[run_id])
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "MainScreen")
-            screen = app.main_screen
-            await wait_for(pilot, lambda: not screen.state.runs_supported)
-            await wait_for(pilot, lambda: screen.state.invocations_complete)
-            assert screen.run_list.row_keys_in_order == [run_id]
+        app = make_app(server, pinned=[run_id], interval=0.3)
+        toasts = record_toasts(monkeypatch)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.viewer
+            await wait_for(pilot, lambda: any("no run list" in t.message for t in toasts))
+            await rows_loaded(pilot, app)
+            assert screen.groups.row_keys_in_order == [run_id]
             assert screen.table.row_count > 0
-            await pilot.pause(0.5)
-            told = [n for n in app._notifications if "no run list" in n.message]
-            assert len(told) == 1
+            path = f"/v1/runs/{run_id}/invocations"
+            await wait_for(
+                pilot,
+                lambda: sum(p == path for _, p in faults.requests) >= 4,
+                what="more polls",
+            )
+            await pilot.pause(0.3)
+            told = [t for t in toasts if "no run list" in t.message]
+            assert len(told) == 1, "said once"
+            assert told[0].severity == "warning"
 
 
-async def test_error_state_keeps_data(fault_gateway: GatewayServer) -> None:
+async def test_error_state_keeps_data_and_r_recovers(fault_gateway: GatewayServer) -> None:
     app = make_app(fault_gateway, key="secret-token-123", interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         rows = screen.table.row_count
         fault_gateway.faults.force("500", 200, "/v1/runs/")
-        await wait_for(pilot, lambda: screen.fresh["invocations"].error is not None)
-        assert screen.table.row_count == rows
-        assert "server" in _title(screen, "#invocations-pane")
-        assert "RETRYING" in screen.connection_state() or "OFFLINE" in screen.connection_state()
+        await wait_for(pilot, lambda: "server · HTTP 500" in pane(app, "rows"))
+        assert screen.table.row_count == rows, "the last rows stay on screen"
+        assert re.search(r"updated .* ago", pane(app, "rows")), "with their age"
+        assert re.search(r"RETRYING|OFFLINE", status_bar(app))
+        assert "secret-token-123" not in screen_text(app)
         fault_gateway.faults.clear()
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.connection_state() == "LIVE", timeout=20)
+        await wait_for(pilot, lambda: "LIVE" in status_bar(app), timeout=20)
+        await wait_for(pilot, lambda: "up to date" in pane(app, "rows"))
 
 
 async def test_help_and_quit(gateway: GatewayServer) -> None:
@@ -264,27 +309,29 @@ async def test_help_and_quit(gateway: GatewayServer) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("question_mark")
-        assert app.screen.__class__.__name__ == "HelpScreen"
+        await until_text(pilot, app, "runwatch — keys")
+        assert "failures only (server side)" in screen_text(app)
+        await pilot.press(*"j" * 20)  # the help scrolls
+        await until_text(pilot, app, r"esc, q or \? closes this help")
         await pilot.press("escape")
-        assert app.screen.__class__.__name__ == "MainScreen"
+        await wait_for(pilot, lambda: "runwatch — keys" not in screen_text(app))
+        assert app.screen is app.viewer
         await pilot.press("q")
-        assert not app.is_running
+        await wait_for(pilot, lambda: not app.is_running, what="the app to quit")
 
 
 async def test_too_small_terminal(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     async with app.run_test(size=(50, 12)) as pilot:
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "MainScreen")
-        await pilot.pause(0.2)
-        assert app.screen.has_class("-too-small")
-        assert app.screen.query_one("#too-small").display
+        await until_text(pilot, app, "Terminal too small for runwatch")
+        assert "Make it at least 60x15." in screen_text(app)
+        assert "Invocations" not in screen_text(app)
 
 
 async def test_copy_id(gateway: GatewayServer) -> None:
     app = make_app(gateway)
-    copied: list[str] = []
-    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    copied = record_copies(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         await pilot.press("y", "enter")
-        await wait_for(pilot, lambda: copied == [screen.state.selected_run_id])
+        await wait_for(pilot, lambda: copied == [screen.groups.selected_key])
