@@ -284,6 +284,16 @@ def resolve(
     prof = chosen or Profile(name="")
     kind = provider or prof.provider
     facts = PROVIDERS[kind]
+    if kind != prof.provider:
+        # --provider names another API than the profile's: the profile's origin and key are
+        # for its own API and must not be sent to this one (its display settings still apply).
+        prof = Profile(
+            name=prof.name,
+            provider=kind,
+            interval=prof.interval,
+            production=prof.production,
+            theme=prof.theme,
+        )
     url = base_url or env.get(facts.url_env) or prof.base_url or facts.default_url
     # The profile's own variable replaces the provider's default one (never falls back to it:
     # a production profile must not silently pick up a staging key from $BCTRL_API_KEY).
