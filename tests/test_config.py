@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tui.api.errors import ConfigError
 from tui.cli import main
 from tui.config import (
     EXAMPLE,
@@ -21,6 +20,7 @@ from tui.config import (
     resolve,
     save_memory,
 )
+from tui.core.errors import ConfigError
 
 PROFILES = """\
 default_profile = "staging"
@@ -163,3 +163,35 @@ def test_profile_key_reaches_the_viewer_without_argv(tmp_path: Path) -> None:
     )
     assert result.returncode == 4
     assert "profile prod" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_kernel_profiles_use_kernels_variables(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        PROFILES + '\n[profiles.k]\nprovider = "kernel"\napi_key_env = "K_KEY"\n'
+        '\n[profiles.kd]\nprovider = "kernel"\n'
+    )
+    path.chmod(0o600)
+    config = load_config(path)
+    bare = resolve(config, profile="kd", env={"KERNEL_API_KEY": "kk", "BCTRL_API_KEY": "bb"})
+    assert bare.provider == "kernel" and bare.key == "kk" and bare.key_env == "KERNEL_API_KEY"
+    assert bare.base_url == "https://api.onkernel.com"
+    env = {"K_KEY": "own", "KERNEL_API_KEY": "other", "KERNEL_BASE_URL": "http://127.0.0.1:9"}
+    own = resolve(config, profile="k", env=env)
+    assert own.key == "own" and own.base_url == "http://127.0.0.1:9"
+    flagged = resolve(config, provider="kernel", env={"KERNEL_API_KEY": "kk"})
+    assert flagged.provider == "kernel" and flagged.key == "kk"
+
+
+def test_a_profile_for_another_provider_lends_neither_its_origin_nor_its_key(
+    config_file: Path,
+) -> None:
+    """--provider kernel with a bctrl profile: the bctrl origin and key stay with bctrl."""
+    config = load_config(config_file)
+    settings = resolve(
+        config, profile="filed", provider="kernel", env={"STAGING_KEY": "s", "KERNEL_API_KEY": "k"}
+    )
+    assert settings.base_url == "https://api.onkernel.com"
+    assert settings.key == "k" and settings.key_env == "KERNEL_API_KEY"
+    staging = resolve(config, provider="kernel", env={"STAGING_KEY": "s"})
+    assert staging.key == "" and staging.interval == 5.0, "display settings still apply"
