@@ -45,7 +45,7 @@ soak: $(STAMP)
 
 ## screenshots: regenerate screenshots/*.svg from the embedded gateway
 screenshots: $(STAMP)
-	$(BIN)/python -m tui.screenshots screenshots
+	$(BIN)/python -m bench.screenshots screenshots
 
 ## snapshots-update: accept the current snapshot output as the new baseline
 snapshots-update: $(STAMP)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui.screenshots import SIZES, VIEW_PROVIDERS, VIEWS, frozen_app, frozen_gateway
+from bench.screenshots import SIZES, VIEW_PROVIDERS, VIEWS, frozen_app, frozen_gateway
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
 

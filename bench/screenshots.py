@@ -1,0 +1,184 @@
+"""Deterministic views of the viewer, for the snapshot tests and ``make screenshots``.
+
+A frozen world clock and a frozen app clock make every frame identical run after run. Not
+shipped: ``python -m bench.screenshots OUT_DIR`` writes every view at 120x40 and 80x24.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.providers import PROVIDERS, load
+from tui.providers.http import RetryPolicy
+from tui.sim.faults import FaultConfig
+from tui.sim.server import GatewayServer
+from tui.sim.world import World
+from tui.ui.app import RunwatchApp
+from tui.ui.options import ViewerOptions
+from tui.ui.viewer import ViewerScreen
+
+FROZEN_NOW = 1_790_000_000.0
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+def frozen_gateway(faults: FaultConfig | None = None) -> GatewayServer:
+    """A gateway whose world never moves."""
+    world = World("demo", seed=7, clock=lambda: FROZEN_NOW)
+    return GatewayServer(world=world, faults=faults).start()
+
+
+def frozen_app(url: str, provider: str = "bctrl", **options: object) -> RunwatchApp:
+    facts = PROVIDERS[provider]
+    source = facts.make_source(
+        "snapshot-key", url, clock=lambda: FROZEN_NOW, retry=RetryPolicy(max_retries=0)
+    )
+    viewer_options = ViewerOptions(source_label="demo gateway", **options)  # type: ignore[arg-type]
+    return RunwatchApp(source, load(facts.detail_body), viewer_options, clock=lambda: FROZEN_NOW)
+
+
+async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("view did not settle")
+        await pilot.pause(0.05)
+
+
+async def settled(pilot: Pilot[None]) -> ViewerScreen:
+    """The viewer with groups and the selected group's rows loaded."""
+    app = pilot.app
+    assert isinstance(app, RunwatchApp)
+    await until(pilot, lambda: isinstance(app.screen, ViewerScreen))
+    viewer = app.viewer
+
+    def ready() -> bool:
+        group = viewer.store.groups.get(viewer.selected_group or "")
+        described = group is not None and (group.rank > 0 or not viewer.describes_groups)
+        return viewer.groups.row_count > 0 and viewer.store.complete and described
+
+    await until(pilot, ready)
+    return viewer
+
+
+async def detail_ready(pilot: Pilot[None], viewer: ViewerScreen) -> None:
+    """The selected row's full record has arrived and is final."""
+
+    def ready() -> bool:
+        key = viewer.selected_row
+        return key is not None and key == viewer.table.selected_key and viewer.store.final(key)
+
+    await until(pilot, ready)
+    await pilot.pause(0.3)
+
+
+async def view_main(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """The viewer as a new user sees it."""
+    viewer = await settled(pilot)
+    await pilot.press("tab")
+    await detail_ready(pilot, viewer)
+
+
+async def view_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """A failed invocation, its failing step's diagnostic open."""
+    viewer = await settled(pilot)
+    await pilot.press("tab")
+    for _ in range(10):
+        await pilot.press("n")
+        await detail_ready(pilot, viewer)
+        detail = viewer.store.details.get(viewer.selected_row or "")
+        steps = getattr(detail.body, "failed_steps", []) if detail is not None else []
+        if any(step.diagnostic and step.diagnostic.closest for step in steps):
+            break
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
+async def view_help(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """The ? help."""
+    await settled(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause(0.3)
+
+
+async def view_filter(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """Failures only plus a text filter."""
+    viewer = await settled(pilot)
+    await pilot.press("tab", "F")
+    await settled(pilot)
+    await pilot.press("slash", *"timeout", "enter")
+    await detail_ready(pilot, viewer)
+
+
+async def view_error(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """The rows pane after the server starts failing: old data kept, the error shown."""
+    viewer = await settled(pilot)
+    await pilot.press("tab")
+    await detail_ready(pilot, viewer)
+    faults.force("503", 10_000, "/v1/runs/")
+    await pilot.press("r")
+    await until(pilot, lambda: viewer.poller.freshness("rows").error is not None)
+    viewer.poller.freshness("rows").next_retry_at = FROZEN_NOW + 4  # a still countdown
+    await pilot.pause(1.2)
+
+
+async def view_kernel(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """Kernel: an app version's invocations and a running invocation's streamed log."""
+    viewer = await settled(pilot)
+    for _ in range(viewer.groups.row_count):  # the first app version with a live invocation
+        await until(pilot, lambda: viewer.store.complete)
+        if any(not row.status.terminal for row in viewer.store.rows.values()):
+            break
+        await pilot.press("down")
+        await pilot.pause(0.1)
+    await pilot.press("tab")
+    running = next(k for k, row in viewer.store.rows.items() if not row.status.terminal)
+    viewer.table.select_key(running)
+    await until(pilot, lambda: viewer.selected_row == running)
+    log = viewer.store.logs
+    await until(pilot, lambda: running in log and len(log[running].lines) > 3)
+    await pilot.pause(0.5)
+
+
+VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
+    "main": view_main,
+    "failed-diagnostics": view_failed,
+    "help": view_help,
+    "filter": view_filter,
+    "error": view_error,
+    "kernel": view_kernel,
+}
+VIEW_PROVIDERS = {"kernel": "kernel"}
+
+
+async def save(view: str, size: tuple[int, int], out: Path) -> Path:
+    faults = FaultConfig()
+    server = frozen_gateway(faults)
+    try:
+        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
+        async with app.run_test(size=size) as pilot:
+            await VIEWS[view](pilot, faults)
+            path = out / f"{view}-{size[0]}x{size[1]}.svg"
+            path.write_text(app.export_screenshot(title=f"runwatch — {view}"))
+    finally:
+        server.stop()
+    return path
+
+
+def main(argv: list[str]) -> int:
+    """``python -m bench.screenshots OUT_DIR``: every view at 120x40 and 80x24."""
+    out = Path(argv[0] if argv else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    for view in VIEWS:
+        for size in SIZES.values():
+            print(asyncio.run(save(view, size, out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
