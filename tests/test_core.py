@@ -294,7 +294,7 @@ def test_announcements_are_coalesced_and_rate_limited() -> None:
         assert announcer.due() is None, "nothing more within the window"
     clock.now += 5.0
     batch = announcer.due()
-    assert batch is not None and batch.message.startswith("100 invocations finished")
+    assert batch is not None and batch.message == "50 invocations finished: 50 failed"
     assert not batch.bell
     assert announcer.due() is None
 
