@@ -14,6 +14,7 @@ from tui.core.errors import ApiError, ConnectionDropped, MalformedResponse, NotF
 from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Row, Status, Update
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
+from tui.core.text import clean
 from tui.providers.http import Params, curl_command, pretty_json
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
@@ -110,6 +111,17 @@ class KernelSource:
                 if mapped is not None:
                     return mapped[0]
         app, version = split_group(ref)
+        filters: Params = [("app_name", app), *([("version", version)] if version else [])]
+        try:
+            reply = await self.client.invocations(filters, None, limit=1)
+        except NotFound:
+            pass  # no list on this server: the app cannot be checked, the pager will say so
+        else:
+            if isinstance(reply.data, list) and not reply.data:
+                raise NotFound(
+                    f"no invocation, and no app with invocations, named {clean(ref, limit=120)}",
+                    path="/invocations",
+                )
         return Group(
             key=ref,
             status=Status(Kind.UNKNOWN, ""),
