@@ -298,8 +298,13 @@ async def test_kernel_app_version_json_once_and_timeout(kernel_gateway: GatewayS
         assert (row["app_name"], row["version"]) == ("web-scraper", "1.4.2")
     code, out, _ = await _kwatch(kernel_gateway, ref, mode="once")
     assert code == EXIT_OK and out.startswith(ref) and "invocations:" in out
-    code, out, _ = await _kwatch(kernel_gateway, "no-such-app@0.0.0")
-    assert code == EXIT_OK and out.strip().endswith("done: 0 invocations: none")
+
+
+async def test_kernel_unknown_ref_exits_2(kernel_gateway: GatewayServer) -> None:
+    """Neither an invocation nor an app with invocations: a typo must not pass a CI gate."""
+    for ref in ("no-such-app@0.0.0", "inv_does_not_exist", "web-scraper@9.9.9"):
+        code, out, err = await _kwatch(kernel_gateway, ref, exit_status=True)
+        assert code == EXIT_USAGE and "not found" in err and out == "", ref
 
 
 async def test_kernel_app_version_still_live_at_timeout_exits_3(
