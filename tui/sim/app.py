@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tui.sim.current_app import current_routes
+from tui.sim.current_world import CurrentWorld
 from tui.sim.faults import FaultConfig, FaultMiddleware
 from tui.sim.kernel_app import is_kernel_path, kernel_error, kernel_routes
 from tui.sim.kernel_world import KernelWorld
@@ -319,20 +321,27 @@ def create_app(
     token: str | None = None,
     faults: FaultConfig | None = None,
     kernel: KernelWorld | None = None,
+    current: CurrentWorld | None = None,
 ) -> Starlette:
-    """The gateway as an ASGI app: bctrl, and Kernel beside it (its paths do not overlap)."""
+    """The gateway as an ASGI app: bctrl, and Kernel beside it (its paths do not overlap).
+
+    With ``current``, bctrl speaks its current API (runs, tool calls, spans, events) instead
+    of invocations: the invocation endpoints are then 404s, as on a server that moved on."""
     gw = Gateway(world)
     if kernel is None:
         kernel = KernelWorld(world)
-    routes = [
-        Route("/v1/runs", gw.list_runs, methods=["GET"]),
-        Route("/v1/runs/{run_id}", gw.get_run, methods=["GET"]),
-        Route("/v1/runs/{run_id}/invocations", gw.list_invocations, methods=["GET"]),
-        Route("/v2/invocations/{invocation_id}", gw.get_invocation, methods=["GET"]),
-        Route("/v1/invocations/{invocation_id}/wait", gw.wait_invocation, methods=["POST"]),
-        Route("/v1/operations/{operation_id}", gw.get_operation, methods=["GET"]),
-        *kernel_routes(kernel),
-    ]
+    if current is not None:
+        bctrl = current_routes(current)
+    else:
+        bctrl = [
+            Route("/v1/runs", gw.list_runs, methods=["GET"]),
+            Route("/v1/runs/{run_id}", gw.get_run, methods=["GET"]),
+            Route("/v1/runs/{run_id}/invocations", gw.list_invocations, methods=["GET"]),
+            Route("/v2/invocations/{invocation_id}", gw.get_invocation, methods=["GET"]),
+            Route("/v1/invocations/{invocation_id}/wait", gw.wait_invocation, methods=["POST"]),
+            Route("/v1/operations/{operation_id}", gw.get_operation, methods=["GET"]),
+        ]
+    routes = [*bctrl, *kernel_routes(kernel)]
     middleware = [Middleware(AuthMiddleware, token=token)]
     if faults is not None:
         middleware.append(Middleware(FaultMiddleware, config=faults))

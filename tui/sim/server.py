@@ -11,9 +11,11 @@ import uvicorn
 
 from tui.sim.app import create_app
 from tui.sim.child import listening_socket
+from tui.sim.current_world import CurrentWorld
 from tui.sim.faults import FaultConfig
 from tui.sim.kernel_world import KernelWorld
 from tui.sim.options import GatewayOptions as GatewayOptions
+from tui.sim.scenarios import CURRENT_SCENARIOS
 from tui.sim.world import World
 
 
@@ -40,11 +42,17 @@ class GatewayServer:
             )
         self.world = world
         self.kernel = KernelWorld(world)
+        self.current = CurrentWorld(world) if world.scenario in CURRENT_SCENARIOS else None
+        """The current API's world in the current scenarios (None elsewhere)."""
         if faults is None:
             faults = FaultConfig(rate=self.options.fault_rate if self.options.faults else 0.0)
         self.faults = faults
         self.app = create_app(
-            self.world, token=self.options.token, faults=self.faults, kernel=self.kernel
+            self.world,
+            token=self.options.token,
+            faults=self.faults,
+            kernel=self.kernel,
+            current=self.current,
         )
         self._sock = (
             sock if sock is not None else listening_socket(self.options.host, self.options.port)
