@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest gateway bench soak screenshots snapshots-update clean
+.PHONY: demo test lint typecheck pytest gateway bench bench-quick soak screenshots snapshots-update clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,7 @@ test: lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check tui tests bench
 	$(BIN)/ruff format --check tui tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy tui
@@ -35,9 +36,13 @@ pytest: $(STAMP)
 gateway: $(STAMP)
 	$(BIN)/runwatch gateway --port 8787
 
-## bench: every performance figure of issue #4, with the naive baseline (several minutes)
+## bench: every performance figure, beside the naive baseline (several minutes)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## bench-quick: a quick run of every benchmark figure (small sizes, no baseline)
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick --no-baseline --out /tmp/runwatch-bench
 
 ## soak: ten minutes against a faulty gateway, checking memory growth stays under 10 %
 soak: $(STAMP)

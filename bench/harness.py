@@ -146,8 +146,11 @@ def pty_app(
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
+    # ``--naive`` runs the benchmark's baseline viewer (bench/naive.py) instead.
+    program = ["bench.naive"] if "--naive" in args else ["tui"]
+    args = tuple(arg for arg in args if arg != "--naive")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "--no-remember", *args],
+        [sys.executable, "-m", *program, "--no-remember", *args],
         stdin=slave,
         stdout=slave,
         stderr=slave,

@@ -9,7 +9,7 @@ CPU is not counted as the viewer's):
   longest event-loop stall while a big run loads and while scrolling, request discipline.
 
 The baseline is the same viewer with Textual's DataTable cleared and refilled on every
-poll and every page re-read (``--naive-baseline``). Figures print as a table and are written
+poll and every page re-read (``bench/naive.py``). Figures print as a table and are written
 to ``bench/results/``. ``--quick`` runs small sizes (the smoke test in ``make test``).
 """
 
@@ -31,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Pty, gateway, pty_app
-from tui.api.client import BctrlClient
-from tui.app import RunwatchApp
-from tui.options import ViewerOptions
-from tui.screens.main_screen import MainScreen
+from tui.providers import PROVIDERS, load
+from tui.providers.http import HttpApi, Reply
 from tui.sim.server import GatewayOptions, GatewayServer
 from tui.sim.world import World
+from tui.ui.app import RunwatchApp
+from tui.ui.options import ViewerOptions
+from tui.ui.viewer import ViewerScreen
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -56,6 +57,9 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "max_in_flight_per_resource": ("requests in flight per resource (max)", 1, ""),
     "terminal_refetches": ("terminal invocations fetched again", 0, ""),
     "connections_per_100_requests": ("TCP connections per 100 requests", 5, ""),
+    "record_show_s": ("5,000-step record: selected to its steps on screen", 0.5, "s"),
+    "record_key_p95_ms": ("5,000-step record: n / j / k in the detail (p95)", 50, "ms"),
+    "record_rss_mb": ("5,000-step record: resident memory", 150, "MB"),
 }
 
 
@@ -68,10 +72,30 @@ class Sizes:
     window_s: float = 20.0
 
 
+NAIVE = ["--naive"]
+"""Tells :func:`bench.harness.pty_app` to run ``python -m bench.naive`` instead of runwatch."""
+
+
+def make_app(url: str, naive: bool, **options: Any) -> RunwatchApp:
+    """The app on the bctrl source (the naive baseline's viewer when ``naive``)."""
+    provider = PROVIDERS["bctrl"]
+    source = provider.make_source("bench", url, clock=time.time)
+    if naive:
+        from bench.naive import install
+
+        install()
+    else:
+        import tui.ui.app
+
+        tui.ui.app.ViewerScreen = ViewerScreen  # type: ignore[misc]
+    viewer_options = ViewerOptions(source_label="bench", **options)
+    return RunwatchApp(source, load(provider.detail_body), viewer_options)
+
+
 def cold_start(sizes: Sizes, naive: bool) -> float:
     """Seconds from exec to the first frame showing invocation rows (p50)."""
     times = []
-    extra = ["--naive-baseline"] if naive else []
+    extra = NAIVE if naive else []
     for _ in range(sizes.cold_runs):
         started = time.monotonic()
         with pty_app("--demo", *extra) as term:
@@ -82,7 +106,7 @@ def cold_start(sizes: Sizes, naive: bool) -> float:
 
 def key_latency_and_rss(url: str, sizes: Sizes, naive: bool) -> dict[str, float]:
     """Keypress-to-frame in a loaded big table (pty), and the viewer's RSS."""
-    extra = ["--naive-baseline"] if naive else []
+    extra = NAIVE if naive else []
     with pty_app("--base-url", url, "--interval", "2", *extra) as term:
         term.wait_for_rows(sizes.big)
         time.sleep(1.0)
@@ -119,7 +143,7 @@ def output_and_cpu(term: Pty, seconds: float) -> tuple[float, float]:
 
 def idle(sizes: Sizes, naive: bool) -> dict[str, float]:
     """A world that never changes, refreshing every 2 s: only the freshness clock moves."""
-    extra = ["--naive-baseline"] if naive else []
+    extra = NAIVE if naive else []
     run_id = World("demo", seed=7).runs[2].id
     with gateway("--frozen") as url, pty_app("--base-url", url, run_id, *extra) as term:
         term.wait_for(r"40 shown")
@@ -152,7 +176,7 @@ def churn_rate(n: int, speed: float, seconds: float = 20.0) -> float:
 
 def churn(sizes: Sizes, naive: bool) -> dict[str, float]:
     speed = 12.0  # about 50 rows change each second in the 10k run
-    extra = ["--naive-baseline"] if naive else []
+    extra = NAIVE if naive else []
     args = ("--scenario", "big", "--invocations", str(sizes.big), "--speed", str(speed))
     with (
         gateway(*args) as url,
@@ -203,44 +227,44 @@ async def _until(predicate: Callable[[], bool], timeout: float = 90.0) -> None:
 
 
 async def load_big(url: str, n: int, naive: bool, scroll: bool) -> dict[str, float]:
-    client = BctrlClient("bench", url)
-    app = RunwatchApp(client, ViewerOptions(naive_baseline=naive, source_label="bench"))
+    app = make_app(url, naive)
     monitor = StallMonitor()
     out: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        await _until(lambda: isinstance(app.screen, MainScreen))
-        screen = app.main_screen
+        await _until(lambda: isinstance(app.screen, ViewerScreen))
+        viewer = app.viewer
         monitor.start()
-        await _until(lambda: screen.state.selected_run_id is not None)
+        await _until(lambda: viewer.selected_group is not None)
         selected_at = time.monotonic()
-        await _until(lambda: screen.table.row_count > 0)
+        await _until(lambda: viewer.table.row_count > 0)
         out["first_rows_s"] = time.monotonic() - selected_at
-        await _until(lambda: screen.state.invocations_complete and screen.table.row_count >= n)
+        await _until(lambda: viewer.store.complete and viewer.table.row_count >= n)
         await pilot.pause(0.2)
         out["load_max_stall_ms"] = monitor.stop()
         if scroll:
             monitor.start()
-            screen.table.focus()
+            viewer.table.focus()
             for key in ["pagedown"] * 10 + ["G", "k", "k", "g", "j", "enter"]:
                 await pilot.press(key)
             await pilot.pause(0.5)
             out["scroll_max_stall_ms"] = monitor.stop()
-            out["selection_works"] = float(screen.state.selected_invocation_id is not None)
+            out["selection_works"] = float(viewer.selected_row is not None)
     return out
 
 
 async def requests_discipline(n: int) -> dict[str, float]:
     """In-flight requests per resource, terminal re-fetches, connection reuse."""
     server = GatewayServer(GatewayOptions(scenario="big", invocations=n, speed=4.0)).start()
-    client = BctrlClient("bench", server.url)
+    app = make_app(server.url, False, interval=0.5)
+    client: HttpApi = app.source.client  # type: ignore[attr-defined]
     in_flight: dict[str, int] = {}
     worst = 0
     terminal_seen: set[str] = set()
     refetches = 0
     calls = 0
-    original = client._call
+    original = client.request
 
-    async def counted(method: str, path: str, model: Any, **kwargs: Any) -> Any:
+    async def counted(method: str, path: str, **kwargs: Any) -> Reply:
         nonlocal worst, refetches, calls
         parts = path.strip("/").split("/")
         resource = "/".join(parts[:3])
@@ -253,23 +277,23 @@ async def requests_discipline(n: int) -> dict[str, float]:
         worst = max(worst, in_flight[resource])
         calls += 1
         try:
-            result = await original(method, path, model, **kwargs)
+            reply = await original(method, path, **kwargs)
         finally:
             in_flight[resource] -= 1
-        record = getattr(result, "data", result)
-        record = getattr(record, "invocation", record)
-        if ident is not None and getattr(record, "terminal", False):
+        data = reply.data if isinstance(reply.data, dict) else {}
+        record = data.get("invocation") or data.get("data") or {}
+        terminal = ("succeeded", "failed", "cancelled", "timed_out")
+        if ident is not None and isinstance(record, dict) and record.get("status") in terminal:
             terminal_seen.add(ident)
-        return result
+        return reply
 
-    client._call = counted  # type: ignore[method-assign]
-    app = RunwatchApp(client, ViewerOptions(source_label="bench", interval=0.5))
+    client.request = counted  # type: ignore[method-assign]
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await _until(lambda: isinstance(app.screen, MainScreen))
-            screen = app.main_screen
-            await _until(lambda: screen.state.invocations_complete)
-            screen.table.focus()
+            await _until(lambda: isinstance(app.screen, ViewerScreen))
+            viewer = app.viewer
+            await _until(lambda: viewer.store.complete)
+            viewer.table.focus()
             for _ in range(40):  # walk over rows, live and terminal, back and forth
                 await pilot.press("k")
                 await pilot.pause(0.15)
@@ -284,6 +308,50 @@ async def requests_discipline(n: int) -> dict[str, float]:
         "connections_per_100_requests": 100 * len(server.faults.client_ports) / max(1, calls),
         "requests": float(calls),
     }
+
+
+async def huge_record(url: str, naive: bool) -> dict[str, float]:
+    """The gateway's ``huge`` scenario: select the finished 5,000-step invocation, time
+    until its steps are on screen, then keys in the detail; the process's memory."""
+    app = make_app(url, naive)
+    out: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(lambda: isinstance(app.screen, ViewerScreen))
+        viewer = app.viewer
+        await _until(lambda: viewer.store.complete and viewer.table.row_count > 3)
+        viewer.table.focus()
+        target = viewer.table.row_keys_in_order[2]  # invocation 3: failed, 5,000 steps
+        monitor = StallMonitor()
+        started = time.monotonic()
+        monitor.start()
+        viewer.table.select_key(target)
+
+        def steps_shown() -> bool:
+            detail = viewer.store.details.get(target)
+            doc = viewer.body.doc
+            return detail is not None and detail.terminal and len(doc.blocks) > 5000
+
+        await _until(steps_shown, timeout=60)
+        await pilot.pause(0)
+        out["record_show_s"] = time.monotonic() - started
+        await pilot.press("tab")
+        latencies = []
+        for key in ["n", "j", "j", "k", "n", "N", "pagedown", "pageup", "G", "g"] * 3:
+            sent = time.perf_counter()
+            await pilot.press(key)
+            latencies.append((time.perf_counter() - sent) * 1000)
+        latencies.sort()
+        out["record_key_p95_ms"] = latencies[int(len(latencies) * 0.95) - 1]
+        out["record_max_stall_ms"] = monitor.stop()
+        out["record_rss_mb"] = _rss_mb()
+    return out
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def headless(sizes: Sizes, naive: bool) -> dict[str, float]:
@@ -305,6 +373,23 @@ def headless(sizes: Sizes, naive: bool) -> dict[str, float]:
     return out
 
 
+def record(sizes: Sizes, naive: bool) -> dict[str, float]:
+    """The huge-record figures, in a process of their own (memory is per process)."""
+    import subprocess
+
+    flag = ["--naive"] if naive else []
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--record-only", *flag],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise TimeoutError(f"huge record: {done.stderr[-500:]}")
+    figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return figures
+
+
 # -- report ---------------------------------------------------------------------------------
 
 
@@ -316,6 +401,7 @@ def measure(sizes: Sizes, naive: bool) -> dict[str, float]:
         lambda: headless(sizes, naive),
         lambda: idle(sizes, naive),
         lambda: churn(sizes, naive),
+        lambda: record(sizes, naive),
     ]
     for part in parts:
         try:
@@ -405,7 +491,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument("--record-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.record_only:
+        with gateway("--scenario", "huge") as url:
+            print(json.dumps(asyncio.run(huge_record(url, args.naive))))
+        return 0
     sizes = (
         Sizes(big=600, huge=2_000, cold_runs=1, key_presses=5, window_s=3.0)
         if args.quick

@@ -63,7 +63,7 @@ def test_wheel_ships_styles_and_runs_from_elsewhere(tmp_path: Path) -> None:
         check=True,
     )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
-    code = "import tui.paths, tui.app; print(tui.paths.styles_dir())"
+    code = "import tui.paths, tui.ui.app; print(tui.paths.styles_dir())"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -74,6 +74,12 @@ def test_wheel_ships_styles_and_runs_from_elsewhere(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(site / "tui" / "styles")
+    shipped = {p.relative_to(site).as_posix() for p in site.rglob("*.py")}
+    assert "tui/sim/server.py" in shipped, "the gateway is --demo: it ships"
+    development = [
+        p for p in shipped if p.startswith("bench/") or "screenshot" in p or "naive" in p
+    ]
+    assert not development, f"development-only code in the wheel: {development}"
     helped = subprocess.run(
         [sys.executable, "-m", "tui", "--help"],
         capture_output=True,

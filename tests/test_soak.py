@@ -1,5 +1,5 @@
-"""Soak: the viewer against a faulty gateway, driven by keys, for a minute (in `make test`)
-or ten (`make soak`, which also checks that memory grows by less than 10 %).
+"""Soak: the viewer against a faulty gateway, driven by keys: a few seconds in `make test`,
+ten minutes in `make soak` (which also checks that memory grows by less than 10 %).
 
 The gateway runs in its own process so the memory figures are the viewer's alone.
 """
@@ -16,16 +16,13 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from bench.harness import gateway
-from tui.api.client import BctrlClient
-from tui.app import RunwatchApp
 
-from .conftest import fast_retry
-from .viewer_helpers import loaded
+from .viewer_helpers import make_app, screen_text, wait_for
 
 KEYS = [
     "j", "j", "k", "tab", "n", "enter", "e", "escape", "N", "F", "j", "F", "s", "s",
-    "a", "tab", "G", "g", "r", "p", "p", "+", "-", "y", "escape", "o", "escape",
-    "question_mark", "escape", "shift+tab", "j", "P", "P",
+    "a", "tab", "G", "g", "r", "p", "p", "plus", "minus", "y", "escape", "o", "escape",
+    "question_mark", "escape", "shift+tab", "j", "P", "P", "z", "slash", "q", "escape",
 ]  # fmt: skip
 
 
@@ -51,31 +48,33 @@ async def _soak(url: str, seconds: float, monkeypatch: pytest.MonkeyPatch) -> di
         if isinstance(message, Worker.StateChanged) and message.state == WorkerState.ERROR:
             failures.append(f"{message.worker.name}: {message.worker.error!r}")
 
-    client = BctrlClient("soak", url, retry=fast_retry())
-    app = RunwatchApp(client, source_label="soak", interval=0.5)
+    app = make_app(url, interval=0.5)
     figures: dict[str, float] = {}
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
-        await loaded(pilot, app)
+        await wait_for(pilot, lambda: "shown" in screen_text(app), what="rows")
         started = time.monotonic()
         baseline_at = started + min(60.0, seconds / 5)
         keys = itertools.cycle(KEYS)
         while time.monotonic() - started < seconds:
             await pilot.press(next(keys))
-            await pilot.pause(0.25)
+            await pilot.pause(0.2)
             if "baseline" not in figures and time.monotonic() >= baseline_at:
                 figures["baseline"] = _rss_kib()
-            assert app.is_running
+            assert app.is_running, "no key sequence quits or crashes the viewer"
             assert not failures, failures
+        await pilot.press("escape", "escape", "r")
+        # After all that, against a gateway that fails one request in seven, the viewer
+        # still shows its data and says how fresh it is.
+        await wait_for(pilot, lambda: " shown · " in screen_text(app), timeout=30, what="rows")
         figures["end"] = _rss_kib()
-        figures["rows"] = app.main_screen.table.row_count
     assert not failures, failures
     return figures
 
 
-async def test_soak_one_minute(faulty_gateway_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    seconds = float(os.environ.get("RUNWATCH_SOAK_SECONDS", "60"))
+async def test_soak(faulty_gateway_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    seconds = float(os.environ.get("RUNWATCH_SOAK_SECONDS", "12"))
     figures = await _soak(faulty_gateway_url, seconds, monkeypatch)
-    assert figures["end"] > 0
+    assert figures["end"] > figures["baseline"] * 0.5, "the process is the one measured"
 
 
 @pytest.mark.slow
@@ -87,6 +86,6 @@ async def test_soak_ten_minutes_memory(
     growth = (figures["end"] - figures["baseline"]) / figures["baseline"]
     print(
         f"\nsoak {seconds:.0f}s: RSS {figures['baseline'] / 1024:.1f} MiB -> "
-        f"{figures['end'] / 1024:.1f} MiB ({growth:+.1%}), {figures['rows']:.0f} rows shown"
+        f"{figures['end'] / 1024:.1f} MiB ({growth:+.1%})"
     )
     assert growth < 0.10
