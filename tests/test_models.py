@@ -1,4 +1,5 @@
-"""Models: the reference examples, unknown enum values, nulls, extra fields, generated data."""
+"""bctrl's records mapped into the neutral model: the reference examples, unknown values,
+nulls, extra fields, every shape the gateway's world serves, and generated payloads."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.api.enums import InvocationStatus, StepErrorCode, UnknownValue, is_terminal
-from tui.api.models import (
-    ErrorResponse,
-    FailedStep,
-    Invocation,
-    InvocationPage,
-    InvocationV2,
-    OkStep,
-    Operation,
-    StepsResult,
-    WaitResponse,
+from tui.core.model import Kind, Raw
+from tui.providers.bctrl.client import BctrlClient
+from tui.providers.bctrl.models import (
+    FULL,
+    STATUS_WORDS,
+    SUMMARY,
+    V2,
+    Body,
+    body_from_full,
+    body_from_v2,
+    explain,
+    invocation_row,
 )
 from tui.sim.world import World
 
@@ -36,77 +38,80 @@ def _reference_examples() -> list[dict[str, Any]]:
     return examples
 
 
-def test_reference_list_example_parses() -> None:
+def test_reference_list_example_maps() -> None:
     examples = _reference_examples()
     assert examples, "the reference pages carry at least one response example"
-    page = InvocationPage.model_validate(examples[0]["body"])
-    inv = page.data[0]
-    assert inv.status is InvocationStatus.FAILED
-    assert inv.failed and inv.terminal
-    assert inv.error is not None and inv.error.code == "invocation.timeout"
-    assert page.next_cursor is not None
+    body = examples[0]["body"]
+    row = invocation_row(body["data"][0], 1.0, SUMMARY)
+    assert row is not None and row.status.kind is Kind.FAILED
+    assert row.status.failure and row.status.terminal
+    assert row.problem is not None and row.problem.code == "invocation.timeout"
+    assert row.duration == pytest.approx(0.35) and row.name == "act"
+    assert row.raw == body["data"][0]
+    assert body["nextCursor"] is not None
 
 
 def test_unknown_values_are_kept_and_marked() -> None:
-    page = InvocationPage.model_validate(
-        {
-            "data": [
-                {
-                    "id": "i",
-                    "runId": "r",
-                    "runtimeId": "t",
-                    "action": "summarize",
-                    "status": "paused_for_review",
-                    "createdAt": "2026-01-01T00:00:00Z",
-                    "brandNewField": {"x": 1},
-                }
-            ],
-            "nextCursor": None,
-        }
-    )
-    inv = page.data[0]
-    assert isinstance(inv.status, UnknownValue) and inv.status.raw == "paused_for_review"
-    assert isinstance(inv.action, UnknownValue) and not inv.action.known
-    assert not inv.terminal  # unknown statuses are treated as live
-    assert inv.to_wire()["status"] == "paused_for_review"
-    assert inv.model_extra == {"brandNewField": {"x": 1}}
+    record = {
+        "id": "i",
+        "runId": "r",
+        "runtimeId": "t",
+        "action": "summarize",
+        "status": "paused_for_review",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "brandNewField": {"x": 1},
+    }
+    row = invocation_row(record, 1.0, SUMMARY)
+    assert row is not None
+    assert row.status.kind is Kind.UNKNOWN and row.status.raw == "paused_for_review"
+    assert row.name == "summarize"
+    assert not row.status.terminal  # unknown statuses are treated as live
+    assert row.raw is not None and row.raw["brandNewField"] == {"x": 1}, "sent as it came"
 
 
 def test_terminal_statuses_known() -> None:
-    terminal = {s for s in InvocationStatus if s.terminal}
-    assert {s.value for s in terminal} == {"succeeded", "failed", "cancelled", "timed_out"}
-    assert not is_terminal(UnknownValue("done-ish"))
+    terminal = {word for word, kind in STATUS_WORDS.items() if kind.terminal}
+    assert terminal == {"succeeded", "failed", "cancelled", "timed_out"}
+    live = {word for word, kind in STATUS_WORDS.items() if not kind.terminal}
+    assert live == {"queued", "dispatching", "running", "cancelling"}
 
 
-def test_nullable_fields_accept_null() -> None:
-    v2 = InvocationV2.model_validate(
-        {
-            "id": "i",
-            "runId": "r",
-            "runtimeId": "t",
-            "spaceId": "s",
-            "runtimeType": "browser",
-            "status": "queued",
-            "type": "act",
-            "artifactCount": 0,
-            "createdAt": "2026-01-01T00:00:00Z",
-            "startedAt": None,
-            "finishedAt": None,
-            "durationMs": None,
-            "error": None,
-            "metadata": None,
-            "progress": None,
-            "result": None,
-        }
-    )
-    assert v2.progress is None and v2.result is None
-    with pytest.raises(ValueError):
-        InvocationV2.model_validate({"id": "i"})  # required fields stay required
+def test_nullable_fields_accept_null_and_only_the_id_is_required() -> None:
+    v2 = {
+        "id": "i",
+        "runId": "r",
+        "runtimeId": "t",
+        "spaceId": "s",
+        "runtimeType": "browser",
+        "status": "queued",
+        "type": "act",
+        "artifactCount": 0,
+        "createdAt": "2026-01-01T00:00:00Z",
+        "startedAt": None,
+        "finishedAt": None,
+        "durationMs": None,
+        "error": None,
+        "metadata": None,
+        "progress": None,
+        "result": None,
+    }
+    row = invocation_row(v2, 1.0, V2)
+    assert row is not None and row.progress is None and row.started is None
+    body = body_from_v2(v2, None)
+    assert body.result is None and body.metadata is None and body.runtime == "browser"
+    bare = invocation_row({"id": "i"}, 1.0, V2)
+    assert bare is not None and bare.status.kind is Kind.UNKNOWN and bare.name is None
+    assert invocation_row({"status": "queued"}, 1.0, V2) is None, "no id: no row"
+    asked = invocation_row({"status": "queued"}, 1.0, V2, key="asked-for")
+    assert asked is not None and asked.key == "asked-for"
 
 
-def test_step_union_and_unknown_error_code() -> None:
-    result = StepsResult.model_validate(
-        {
+def test_steps_unknown_error_codes_and_categories() -> None:
+    full = {
+        "id": "i",
+        "status": "failed",
+        "entryCall": "page.goto",
+        "result": {
             "mode": "fail-fast",
             "ok": False,
             "runtimeId": "t",
@@ -116,16 +121,7 @@ def test_step_union_and_unknown_error_code() -> None:
                     "call": "page.goto",
                     "index": 0,
                     "result": None,
-                    "resolved": {
-                        "call": "page.goto",
-                        "method": "goto",
-                        "target": "x",
-                        "contextId": None,
-                        "handleId": None,
-                        "pageId": None,
-                        "ref": None,
-                        "runtimeId": "t",
-                    },
+                    "resolved": {"call": "page.goto", "method": "goto", "target": "x"},
                 },
                 {
                     "ok": False,
@@ -138,28 +134,65 @@ def test_step_union_and_unknown_error_code() -> None:
                     },
                 },
             ],
-        }
+        },
+    }
+    body = body_from_full(full, None)
+    assert body.steps is not None
+    ok, failed = body.steps
+    assert ok.ok is True and ok.target == "x" and failed.failed
+    assert failed.code == "SOMETHING_NEW" and failed.diagnostic is not None
+    assert failed.diagnostic.category == "cosmic" and failed.diagnostic.fixes[0].title == "t"
+    assert body.failed_steps == [failed]
+    row = invocation_row(full, 1.0, FULL)
+    assert row is not None
+    assert "step 2 page.clik: SOMETHING_NEW" in explain(row, body)
+
+
+def test_odd_fields_cost_that_field_only() -> None:
+    row = invocation_row(
+        {
+            "id": "i",
+            "status": "failed",
+            "action": 7,
+            "createdAt": "laborum in incididunt",
+            "startedAt": True,
+            "durationMs": "4000",
+            "error": "not an object",
+            "progress": {"step": "2", "totalSteps": None, "message": 7},
+        },
+        1.0,
+        FULL,
     )
-    ok, failed = result.steps
-    assert isinstance(ok, OkStep) and isinstance(failed, FailedStep)
-    assert isinstance(failed.error.code, UnknownValue)
-    assert failed.error.diagnostic is not None
-    assert isinstance(failed.error.diagnostic.category, UnknownValue)
-    assert result.failed_steps == [failed]
+    assert row is not None and row.status.kind is Kind.FAILED
+    assert row.created == Raw("laborum in incididunt") and row.started == Raw("true")
+    assert row.duration == 4.0 and row.name == "7" and row.problem is None
+    assert row.progress is not None and row.progress.step == 2 and row.progress.fraction is None
 
 
-def test_every_world_shape_parses() -> None:
+def test_every_world_shape_maps() -> None:
     world = World("demo", seed=3, clock=lambda: FROZEN_NOW)
     now = FROZEN_NOW
-    codes = set()
+    codes: set[str | None] = set()
+    seen = 0
     for run in world.runs:
         for plan in world.visible(run, now):
-            full = Invocation.model_validate(world.full(plan, now))
-            Operation.model_validate(world.operation(plan, now))
-            InvocationV2.model_validate(world.v2(plan, now)["data"])
-            if full.result:
-                codes |= {s.error.code for s in full.result.failed_steps}
-    assert StepErrorCode.UNKNOWN_CALL in codes
+            summary = invocation_row(world.summary(plan, now), now, SUMMARY)
+            v2 = invocation_row(world.v2(plan, now)["data"], now, V2)
+            full_record = world.full(plan, now)
+            full = invocation_row(full_record, now, FULL)
+            assert summary is not None and v2 is not None and full is not None
+            assert summary.key == v2.key == full.key == plan.id
+            assert summary.status == v2.status == full.status
+            assert summary.status.kind is not Kind.UNKNOWN
+            body = body_from_full(full_record, body_from_v2(world.v2(plan, now)["data"], None))
+            operation = body_from_full(world.operation(plan, now), Body())
+            assert operation.steps is not None and len(operation.steps) == len(body.steps or ())
+            if body.steps:
+                assert all(step.ok is not None for step in body.steps)
+                codes |= {step.code for step in body.failed_steps}
+            seen += 1
+    assert seen > 50
+    assert {"UNKNOWN_CALL", "UNKNOWN_REF"} <= codes
 
 
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
@@ -168,7 +201,7 @@ json_value = st.recursive(
     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
     max_leaves=8,
 )
-status = st.one_of(st.sampled_from([s.value for s in InvocationStatus]), st.text(max_size=12))
+status = st.one_of(st.sampled_from(list(STATUS_WORDS)), st.text(max_size=12))
 
 
 @settings(max_examples=150, deadline=None)
@@ -178,6 +211,7 @@ status = st.one_of(st.sampled_from([s.value for s in InvocationStatus]), st.text
     result=json_value,
     progress=st.one_of(
         st.none(),
+        json_value,
         st.fixed_dictionaries(
             {},
             optional={
@@ -193,57 +227,54 @@ status = st.one_of(st.sampled_from([s.value for s in InvocationStatus]), st.text
         max_size=3,
     ),
 )
-def test_generated_payloads_parse(
-    status: str, action: str, result: Any, progress: dict[str, Any] | None, extra: dict[str, Any]
+def test_generated_payloads_map(
+    status: str, action: str, result: Any, progress: Any, extra: dict[str, Any]
 ) -> None:
-    body = {
-        "invocation": {
-            "id": "i",
-            "runId": "r",
-            "runtimeId": "t",
-            "spaceId": "s",
-            "runtimeKind": "browser",
-            "status": status,
-            "entryCall": action,
-            "executionMode": "durable",
-            "sequenceNo": 1,
-            "stepCount": 1,
-            "artifactCount": 0,
-            "createdAt": "2026-01-01T00:00:00Z",
-            "progress": progress,
-            "metadata": extra,
-        },
-        "timedOutWaiting": False,
+    invocation = {
+        "id": "i",
+        "runId": "r",
+        "runtimeId": "t",
+        "spaceId": "s",
+        "runtimeKind": "browser",
+        "status": status,
+        "entryCall": action,
+        "executionMode": "durable",
+        "sequenceNo": 1,
+        "stepCount": 1,
+        "artifactCount": 0,
+        "createdAt": "2026-01-01T00:00:00Z",
+        "progress": progress,
+        "metadata": extra,
+        "result": result,
+        **extra,
     }
-    parsed = WaitResponse.model_validate(body)
-    assert parsed.invocation.status.raw == status
-    if parsed.invocation.progress is not None:
-        fraction = parsed.invocation.progress.fraction
+    row = invocation_row(invocation, 1.0, FULL)
+    assert row is not None and row.status.raw == status
+    if row.progress is not None:
+        fraction = row.progress.fraction
         assert fraction is None or 0.0 <= fraction <= 1.0
-    InvocationV2.model_validate(
-        {
-            "id": "i",
-            "runId": "r",
-            "runtimeId": "t",
-            "spaceId": "s",
-            "runtimeType": "browser",
-            "status": status,
-            "type": action,
-            "artifactCount": 0,
-            "createdAt": "2026-01-01T00:00:00Z",
-            "result": result,
-            **extra,
-        }
-    )
+    body = body_from_full(invocation, body_from_v2({**invocation, "type": action}, None))
+    assert body.entry_call == action and body.action == action
+    explain(row, body)
 
 
-def test_error_response_model() -> None:
-    err = ErrorResponse.model_validate(
+def test_error_bodies_map_to_the_shared_fields() -> None:
+    client = BctrlClient("k", "http://api.test")
+    fields = client.error_fields(
         {
             "code": "run.not_found",
             "error": "Run not found",
             "reasonClass": "brand_new",
             "requestId": "req_1",
+            "hint": "check the id",
         }
     )
-    assert err.reason_class is not None and err.reason_class.raw == "brand_new"
+    assert fields is not None and fields.reason_class == "brand_new"
+    assert (fields.code, fields.message, fields.hint, fields.request_id) == (
+        "run.not_found",
+        "Run not found",
+        "check the id",
+        "req_1",
+    )
+    assert client.error_fields({"code": "x"}) is None, "not an error body: no message"
+    assert client.error_fields([1, 2]) is None
