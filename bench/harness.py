@@ -81,10 +81,20 @@ class Pty:
         with self.lock:
             return ESCAPES.sub(b"", bytes(self.output)).decode("utf-8", "replace")
 
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> float:
+    def text_since(self, offset: int) -> str:
+        """What was written after byte ``offset``, escape sequences removed."""
+        with self.lock:
+            return ESCAPES.sub(b"", bytes(self.output[offset:])).decode("utf-8", "replace")
+
+    def wait_for(self, pattern: str, timeout: float = 60.0, since: int | None = None) -> float:
+        """Until ``pattern`` is on screen (in what was written after byte ``since``)."""
         started = time.monotonic()
         regex = re.compile(pattern)
-        while not regex.search(self.screen_text()[-20000:]):
+
+        def text() -> str:
+            return self.screen_text()[-20000:] if since is None else self.text_since(since)
+
+        while not regex.search(text()):
             if time.monotonic() - started > timeout or self.process.poll() is not None:
                 raise TimeoutError(f"never saw {pattern!r}")
             time.sleep(0.01)

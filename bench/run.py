@@ -310,41 +310,68 @@ async def requests_discipline(n: int) -> dict[str, float]:
     }
 
 
-async def huge_record(url: str, naive: bool) -> dict[str, float]:
-    """The gateway's ``huge`` scenario: select the finished 5,000-step invocation, time
-    until its steps are on screen, then keys in the detail; the process's memory."""
-    app = make_app(url, naive)
-    out: dict[str, float] = {}
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _until(lambda: isinstance(app.screen, ViewerScreen))
-        viewer = app.viewer
-        await _until(lambda: viewer.store.complete and viewer.table.row_count > 3)
-        viewer.table.focus()
-        target = viewer.table.row_keys_in_order[2]  # invocation 3: failed, 5,000 steps
-        monitor = StallMonitor()
-        started = time.monotonic()
-        monitor.start()
-        viewer.table.select_key(target)
+def huge_record(naive: bool) -> dict[str, float]:
+    """The gateway's ``huge`` scenario in a real terminal: from the key that moves onto the
+    finished 5,000-step invocation to its steps on screen; then keys in its detail (from
+    the key to the first byte of the new frame); the viewer's memory."""
+    extra = NAIVE if naive else []
+    with gateway("--scenario", "huge") as url:
+        _warm(url)  # the gateway builds a 9 MB body once: that is its cost, not the viewer's
+        with pty_app("--base-url", url, "--interval", "2", *extra) as term:
+            term.wait_for(r"\d+ shown")
+            time.sleep(1.0)
+            os.write(term.master, b"\t")
+            time.sleep(0.5)
+            os.write(term.master, b"j")
+            time.sleep(0.5)
+            offset = term.size()
+            sent = time.monotonic()
+            os.write(term.master, b"j")  # onto invocation 3: failed, 5,000 steps
+            term.wait_for(r"steps\s+5000", timeout=60, since=offset)
+            show = time.monotonic() - sent
+            time.sleep(1.0)
+            os.write(term.master, b"\t")  # into the detail
+            time.sleep(0.5)
+            latencies = [
+                _key_to_frame(term, key)
+                for key in [b"n", b"j", b"j", b"k", b"n", b"N", b"G", b"g"] * 3
+            ]
+            latencies.sort()
+            return {
+                "record_show_s": show,
+                "record_key_p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+                "record_rss_mb": term.rss_mb(),
+            }
 
-        def steps_shown() -> bool:
-            detail = viewer.store.details.get(target)
-            doc = viewer.body.doc
-            return detail is not None and detail.terminal and len(doc.blocks) > 5000
 
-        await _until(steps_shown, timeout=60)
-        await pilot.pause(0)
-        out["record_show_s"] = time.monotonic() - started
-        await pilot.press("tab")
-        latencies = []
-        for key in ["n", "j", "j", "k", "n", "N", "pagedown", "pageup", "G", "g"] * 3:
-            sent = time.perf_counter()
-            await pilot.press(key)
-            latencies.append((time.perf_counter() - sent) * 1000)
-        latencies.sort()
-        out["record_key_p95_ms"] = latencies[int(len(latencies) * 0.95) - 1]
-        out["record_max_stall_ms"] = monitor.stop()
-        out["record_rss_mb"] = _rss_mb()
-    return out
+def _warm(url: str) -> None:
+    import urllib.request
+
+    def call(path: str, body: bytes | None = None) -> Any:
+        request = urllib.request.Request(
+            url + path, data=body, headers={"Authorization": "Bearer b"}
+        )
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    run = call("/v1/runs")["data"][0]["id"]
+    for invocation in call(f"/v1/runs/{run}/invocations")["data"][:12]:
+        call(f"/v1/invocations/{invocation['id']}/wait", b'{"timeoutMs": 0}')
+
+
+def _key_to_frame(term: Pty, key: bytes) -> float:
+    before = term.size()
+    sent = time.monotonic()
+    os.write(term.master, key)
+    deadline = sent + 2.0
+    while term.size() == before and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    with term.lock:
+        first = next((t for t, n in term.stamps if n > before), time.monotonic())
+    time.sleep(0.15)
+    return (first - sent) * 1000
 
 
 def _rss_mb() -> float:
@@ -374,36 +401,26 @@ def headless(sizes: Sizes, naive: bool) -> dict[str, float]:
 
 
 def record(sizes: Sizes, naive: bool) -> dict[str, float]:
-    """The huge-record figures, in a process of their own (memory is per process)."""
-    import subprocess
-
-    flag = ["--naive"] if naive else []
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--record-only", *flag],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        raise TimeoutError(f"huge record: {done.stderr[-500:]}")
-    figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
-    return figures
+    """The huge-record figures."""
+    return huge_record(naive)
 
 
 # -- report ---------------------------------------------------------------------------------
 
 
-def measure(sizes: Sizes, naive: bool) -> dict[str, float]:
+def measure(sizes: Sizes, naive: bool, only: str | None = None) -> dict[str, float]:
     """Every figure; a part that does not finish (the baseline on 100k) counts as infinite."""
     figures: dict[str, float] = {}
-    parts: list[Callable[[], dict[str, float]]] = [
-        lambda: {"cold_start_p50_s": cold_start(sizes, naive)},
-        lambda: headless(sizes, naive),
-        lambda: idle(sizes, naive),
-        lambda: churn(sizes, naive),
-        lambda: record(sizes, naive),
-    ]
-    for part in parts:
+    parts: dict[str, Callable[[], dict[str, float]]] = {
+        "cold": lambda: {"cold_start_p50_s": cold_start(sizes, naive)},
+        "headless": lambda: headless(sizes, naive),
+        "idle": lambda: idle(sizes, naive),
+        "churn": lambda: churn(sizes, naive),
+        "record": lambda: record(sizes, naive),
+    }
+    for name, part in parts.items():
+        if only is not None and name != only:
+            continue
         try:
             figures.update(part())
         except TimeoutError as error:
@@ -491,21 +508,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
-    parser.add_argument("--record-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", help="run one part: cold, headless, idle, churn or record")
     args = parser.parse_args(argv)
-    if args.record_only:
-        with gateway("--scenario", "huge") as url:
-            print(json.dumps(asyncio.run(huge_record(url, args.naive))))
-        return 0
     sizes = (
         Sizes(big=600, huge=2_000, cold_runs=1, key_presses=5, window_s=3.0)
         if args.quick
         else Sizes()
     )
-    ours = measure(sizes, naive=False)
+    ours = measure(sizes, naive=False, only=args.only)
     print(report(ours, None, sizes), flush=True)
-    naive = None if args.no_baseline else measure(sizes, naive=True)
+    naive = None if args.no_baseline else measure(sizes, naive=True, only=args.only)
     text = report(ours, naive, sizes)
     print(text)
     met = {k: ours.get(k, float("inf")) <= target for k, (_, target, _) in TARGETS.items()}
@@ -522,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = "quick" if args.quick else stamp
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    if not args.quick:
+    if not args.quick and args.only is None:
         (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
         (args.out / "latest.md").write_text(markdown(result))
     return 0
