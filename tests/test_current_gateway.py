@@ -113,7 +113,7 @@ def _gateway(scenario: str, faults: FaultConfig | None = None) -> Iterator[Gatew
     world = World(scenario, seed=7, clock=lambda: clock[0])
     with GatewayServer(world=world, faults=faults) as server:
         assert server.current is not None
-        server.current.heartbeat_seconds = 0.2
+        server.current.heartbeat_seconds = 0.1
         server.current.poll_seconds = 0.05
         with httpx.Client(base_url=server.url, headers=HEADERS, timeout=10) as http:
             yield Gateway(server, clock, http)
@@ -178,6 +178,10 @@ def frames(items: list[Item]) -> list[Item]:
 
 def ended(items: list[Item]) -> bool:
     return bool(items) and items[-1].event == "run.ended"
+
+
+def comments(count: int) -> Callable[[list[Item]], bool]:
+    return lambda items: sum(i.comment is not None for i in items) >= count
 
 
 def comments_after_end(count: int) -> Callable[[list[Item]], bool]:
@@ -500,7 +504,7 @@ def test_live_stream_follows_the_world_and_matches_a_replay(live: Gateway) -> No
         beats += 1
         # After each heartbeat (the world has nothing new): move the clock on.
         if gw.clock[0] < short.ended_at + 5:
-            gw.clock[0] = min(gw.clock[0] + 4.0, short.ended_at + 5)
+            gw.clock[0] = min(gw.clock[0] + 7.0, short.ended_at + 5)
             return False
         return beats > 2 and "run.ended" in [i.event for i in got]
 
@@ -526,7 +530,9 @@ def test_events_stream_validates_resumes_and_stays_open(still: Gateway) -> None:
     listed = pages(gw, f"/v1/runs/{run.id}/events", {"order": "asc"})
 
     def after_last(items: list[Item]) -> bool:
-        return sum(i.comment is not None for i in items) >= 2
+        """The last event (artifact.persisted, after run.ended) then a heartbeat."""
+        seen = frames(items)
+        return bool(seen) and seen[-1].id == listed[-1]["id"] and items[-1].comment is not None
 
     items = stream(gw, path, after_last)
     full = frames(items)
@@ -539,7 +545,7 @@ def test_events_stream_validates_resumes_and_stays_open(still: Gateway) -> None:
     for k in (1, len(full) // 3, len(full) - 1):
         rest = frames(stream(gw, path, after_last, last_event_id=full[k - 1].id))
         assert [i.id for i in rest] == [i.id for i in full[k:]]
-    console = frames(stream(gw, path, after_last, params={"category": "console"}))
+    console = frames(stream(gw, path, comments(1), params={"category": "console"}))
     assert console and {i.json()["category"] for i in console} == {"console"}
 
 
@@ -574,7 +580,7 @@ def test_result_long_poll_returns_as_soon_as_the_call_is_terminal(live: Gateway)
     body = gw.http.get(path).json()
     assert body["status"] == "awaiting_input" and body["inputRequest"]["expiresAt"]
     thread, out = _in_thread(lambda: gw.http.get(path + "/result", params={"wait": 30}))
-    time.sleep(0.4)
+    time.sleep(0.3)
     assert not out  # still held: the call is not done
     gw.clock[0] = waiting.finished + 0.01
     moved = time.monotonic()
