@@ -308,3 +308,56 @@ def test_duration_formats() -> None:
         "3d04h",
     ]
     assert not math.isnan(elapsed(row(started=1.0), 2.0) or 0)
+
+
+# -- failures grouped, stalls flagged ------------------------------------------------------
+
+
+def test_fingerprints_mask_what_varies() -> None:
+    from tui.core.failures import fingerprint
+
+    a = fingerprint(
+        "Reference '@checkout-btn' is not bound in 6f1c0000-0000-4000-8000-000000000001"
+    )
+    b = fingerprint('Reference "@cart" is not bound in 7a0e93b2-0000-4000-8000-000000000002')
+    assert a == b == "Reference '…' is not bound in <id>"
+    assert fingerprint("timed out after 30000 ms at https://x.example/a?b=1") == (
+        "timed out after # ms at <url>"
+    )
+    assert fingerprint("run_8f3k2m9q4x step 12") == "<id> step #"
+
+
+def test_failures_are_grouped_with_counts_times_and_one_fix() -> None:
+    from tui.core.failures import Cause, group_failures
+
+    def failed(key: str, at: float, ref: str, fix: str | None = None) -> tuple[Row, Cause]:
+        cause = Cause("UNKNOWN_REF", f"Reference '{ref}' is not bound", "page.waitForSelector", fix)
+        return row(key, FAILED, finished=at), cause
+
+    timeout = (row("t", FAILED, finished=5.0), Cause("TIMEOUT", "took 30000 ms", "page.goto"))
+    groups = group_failures(
+        [failed("a", 3.0, "@x"), failed("b", 1.0, "@y", "bind it"), timeout, failed("c", 9.0, "@z")]
+    )
+    assert [g.count for g in groups] == [3, 1]
+    top = groups[0]
+    assert top.cause.title == "UNKNOWN_REF page.waitForSelector" and top.cause.fix == "bind it"
+    assert (top.first, top.last) == (1.0, 9.0) and top.rows == ["a", "b", "c"]
+
+
+def test_stalls_are_flagged_and_never_confused_with_waiting() -> None:
+    from tui.core.failures import observe, stalled
+
+    live = row(status=RUNNING, observed=0.0, progress=Progress(1, 5), heartbeat=0.0)
+    activity = observe(None, live)
+    assert stalled(live, activity, now=10.0, interval=2.0) is None
+    for t in range(2, 62, 2):  # the heartbeat goes on, progress does not move
+        activity = observe(
+            activity, row(observed=float(t), progress=Progress(1, 5), heartbeat=float(t))
+        )
+    stall = stalled(live, activity, now=62.0, interval=2.0)
+    assert stall is not None and stall.reason.startswith("no progress") and stall.since == 0.0
+    quiet = observe(None, row(observed=0.0, heartbeat=0.0))
+    stall = stalled(live, quiet, now=100.0, interval=2.0)
+    assert stall is not None and stall.reason == "heartbeat stopped"
+    queued = row(status=Status(Kind.QUEUED, "queued"))
+    assert stalled(queued, quiet, now=100.0, interval=2.0) is None
