@@ -1,8 +1,10 @@
-"""The product against the world: every contract-valid body parses, no page loses a row.
+"""The product against the world: every contract-valid body maps, no page loses a row.
 
 The contract mock (``tests/contract_mock.py``) serves bodies drawn from the OpenAPI response
 schemas. The first tests check the mock itself (valid, deterministic, terminating); the rest
-drive the headless client layer and ``runwatch watch`` against it.
+drive the providers' sources (``Provider.make_source``) and ``runwatch watch`` against it: a
+list page through ``source.pager(...).poll()``, v2 and wait through ``source.follow``, Kernel
+through ``source.locate``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +26,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis_jsonschema import from_schema
 
-from tui.api.client import BctrlClient, RetryPolicy
-from tui.api.errors import ApiError, Forbidden, NotFound, Unauthorized
-from tui.api.kernel import KernelClient
+from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized
+from tui.core.model import Detail, Query, Row, Update
+from tui.core.source import Source
+from tui.providers import PROVIDERS
+from tui.providers.bctrl.models import FULL, V2
+from tui.providers.bctrl.source import BctrlSource
+from tui.providers.http import RetryPolicy
+from tui.providers.kernel.source import KernelSource
 
 from .contract_mock import (
     LIST_PATH,
@@ -39,7 +47,6 @@ from .contract_mock import (
     load_endpoints,
 )
 
-ISSUE_14 = pytest.mark.xfail(strict=False, reason="issue 14: per-field parsing not landed yet")
 RUN_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 REQUESTS = 30  # per endpoint and mode: each a fresh body
 SEED = 14
@@ -50,6 +57,10 @@ RUNWATCH = Path(sys.executable).with_name("runwatch")
 def no_retry() -> RetryPolicy:
     """One request, one body: a rejected body is not hidden by a retry that gets another."""
     return RetryPolicy(max_retries=0)
+
+
+def source(provider: str, mock: ContractMock) -> Source:
+    return PROVIDERS[provider].make_source("x", mock.url, clock=time.time, retry=no_retry())
 
 
 @pytest.fixture(scope="module")
@@ -178,26 +189,27 @@ def test_every_contract_file_is_served() -> None:
     assert {e.spec for e in load_endpoints()} == set(SPEC_FILES)
 
 
-# -- the product: the headless client layer -------------------------------------------------------
+# -- the product: the providers' sources ----------------------------------------------------------
 
 
 async def _drive(
     mock: ContractMock,
     name: str,
     call: Callable[[], Awaitable[Any]],
-    check: Callable[[Any, Any], str | None] | None = None,
+    check: Callable[[Any, list[Any]], str | None] | None = None,
 ) -> None:
-    """Call ``REQUESTS`` times; every body must parse (and pass ``check``). Fails listing all."""
+    """Call ``REQUESTS`` times; every body must map (and pass ``check`` against the bodies
+    this call was sent). Fails listing all the failures."""
     failures: list[str] = []
     for _ in range(REQUESTS):
         start = _fresh(mock, name)
         try:
-            parsed = await call()
+            mapped = await call()
         except ApiError as error:
             failures.append(f"{type(error).__name__}: {error}")
             continue
         sent = mock.sent(name, status=None)[start:]
-        problem = check(parsed, sent[-1]) if check else None
+        problem = check(mapped, sent) if check else None
         if problem:
             failures.append(problem)
     assert not failures, f"{len(failures)}/{REQUESTS} bodies rejected; first: " + " | ".join(
@@ -205,68 +217,106 @@ async def _drive(
     )
 
 
-def _same_rows(page: Any, sent: Any) -> str | None:
-    if len(page.data) != len(sent["data"]):
-        return f"{len(sent['data'])} rows sent, {len(page.data)} parsed"
+def _every_row(delta: Any, sent: list[Any]) -> str | None:
+    """Every row sent is in the view, in order: a row is dropped only when it has no id to be
+    known by, or repeats one already listed (the same row, as the view keys rows by id)."""
+    ids = list(dict.fromkeys(row["id"] for page in sent for row in page["data"] if row["id"]))
+    keys = list(dict.fromkeys(row.key for row in delta.rows))
+    if keys != ids:
+        return f"{len(ids)} rows sent over {len(sent)} pages, {len(keys)} mapped"
     return None
 
 
-@ISSUE_14
 @pytest.mark.parametrize("mode", [*VALID_MODES, "beyond"])
 async def test_list_pages_keep_every_row(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
     mock = mocks[mode]
-    async with BctrlClient("x", mock.url, retry=no_retry()) as client:
-        await _drive(mock, LIST_PATH, lambda: client.list_invocations(RUN_ID), _same_rows)
+    api = source("bctrl", mock)
+    try:
+        await _drive(mock, LIST_PATH, lambda: api.pager(RUN_ID, Query()).poll(), _every_row)
+    finally:
+        await api.aclose()
 
 
-@ISSUE_14
+async def _first_wait(api: BctrlSource, key: str) -> list[Update]:
+    """A follow up to the end of its first long-poll: the v2 record, then the wait's."""
+    updates: list[Update] = []
+    follow = api.follow(key, None)
+    try:
+        async for update in follow:
+            updates.append(update)
+            if isinstance(update, Detail) and update.rank == FULL:
+                break
+    finally:
+        await follow.aclose()
+    return updates
+
+
+def _followed(updates: Any, sent: list[Any]) -> str | None:
+    rows = [u for u in updates if isinstance(u, Row)]
+    details = [u for u in updates if isinstance(u, Detail)]
+    if [r.rank for r in rows] != [V2, FULL] or [d.rank for d in details] != [V2, FULL]:
+        return f"updates {[type(u).__name__ for u in updates]}"
+    if {r.key for r in rows} != {"inv_1"}:
+        return f"a followed row named {[r.key for r in rows]}"
+    status = sent[-1]["invocation"]["status"] if sent else None
+    if isinstance(status, str) and rows[-1].status.raw != status:
+        return f"status {status!r} mapped as {rows[-1].status.raw!r}"
+    return None
+
+
 @pytest.mark.parametrize("mode", [*VALID_MODES, "beyond"])
-async def test_v2_invocation_parses(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
+async def test_v2_and_wait_map_through_follow(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
     mock = mocks[mode]
-    async with BctrlClient("x", mock.url, retry=no_retry()) as client:
-        await _drive(mock, "/v2/invocations/{id}", lambda: client.get_invocation("inv_1"))
+    api = source("bctrl", mock)
+    assert isinstance(api, BctrlSource)
+    wait = "/v1/invocations/{id}/wait"
+    try:
+        await _drive(mock, wait, lambda: _first_wait(api, "inv_1"), _followed)
+    finally:
+        await api.aclose()
+    assert len(mock.sent("/v2/invocations/{id}", status=None)) >= REQUESTS
 
 
-@ISSUE_14
+def _located(found: Any, sent: list[Any]) -> str | None:
+    if not isinstance(found, Row) or found.key != "inv_1":
+        return f"located {found!r}"
+    status = sent[-1].get("status")
+    if isinstance(status, str) and found.status.raw != status:
+        return f"status {status!r} mapped as {found.status.raw!r}"
+    return None
+
+
 @pytest.mark.parametrize("mode", [*VALID_MODES, "beyond"])
-async def test_wait_parses(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
+async def test_kernel_invocation_maps_through_locate(
+    mocks: dict[Mode, ContractMock], mode: Mode
+) -> None:
     mock = mocks[mode]
-    async with BctrlClient("x", mock.url, retry=no_retry()) as client:
-        await _drive(mock, "/v1/invocations/{id}/wait", lambda: client.wait_invocation("inv_1", 0))
-
-
-@ISSUE_14
-@pytest.mark.parametrize("mode", [*VALID_MODES, "beyond"])
-async def test_operation_parses(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
-    mock = mocks[mode]
-    async with BctrlClient("x", mock.url, retry=no_retry()) as client:
-        await _drive(mock, "/v1/operations/{id}", lambda: client.get_operation("op_1"))
-
-
-@ISSUE_14
-@pytest.mark.parametrize("mode", [*VALID_MODES, "beyond"])
-async def test_kernel_invocation_parses(mocks: dict[Mode, ContractMock], mode: Mode) -> None:
-    mock = mocks[mode]
-    async with KernelClient("x", mock.url, retry=no_retry()) as client:
-        await _drive(mock, "/invocations/{id}", lambda: client.get_invocation("inv_1"))
+    api = source("kernel", mock)
+    try:
+        await _drive(mock, "/invocations/{id}", lambda: api.locate("inv_1"), _located)
+    finally:
+        await api.aclose()
 
 
 async def test_declared_error_bodies_become_the_right_errors() -> None:
     expected = {401: Unauthorized, 403: Forbidden, 404: NotFound}
     statuses = {401: 1.0, 403: 1.0, 404: 1.0}
     with ContractMock(seed=SEED, mode="odd", statuses=statuses, pool_size=10) as mock:
-        async with (
-            BctrlClient("x", mock.url, retry=no_retry()) as bctrl,
-            KernelClient("x", mock.url, retry=no_retry()) as kernel,
-        ):
-            for call in [lambda: bctrl.list_invocations(RUN_ID)] * 12 + [
-                lambda: kernel.get_invocation("inv_1")
-            ] * 8:
+        bctrl, kernel = source("bctrl", mock), source("kernel", mock)
+        assert isinstance(kernel, KernelSource)
+        try:
+            calls: list[Callable[[], Awaitable[Any]]] = [
+                lambda: bctrl.pager(RUN_ID, Query()).poll()
+            ] * 12 + [lambda: kernel.client.invocation("inv_1")] * 8
+            for call in calls:
                 with pytest.raises(ApiError) as caught:
                     await call()
                 status = mock.served[-1].status
                 assert type(caught.value) is expected[status], mock.served[-1].body
                 assert caught.value.status == status
+        finally:
+            await bctrl.aclose()
+            await kernel.aclose()
 
 
 # -- the product: ``runwatch watch`` headless -----------------------------------------------------
@@ -297,25 +347,34 @@ def odd_pages() -> list[Any]:
     return pages
 
 
-@ISSUE_14
+def _sent_rows(pages: list[Any]) -> list[dict[str, Any]]:
+    """The rows a view shows: the first with each id (rows without one cannot be shown)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        for row in page["data"]:
+            if row["id"]:
+                rows.setdefault(row["id"], row)
+    return list(rows.values())
+
+
 def test_watch_json_prints_every_row(odd_pages: list[Any], tmp_path: Path) -> None:
     with ContractMock(seed=SEED, examples={LIST_PATH: odd_pages}) as mock:
         result = _watch(mock, tmp_path, "--json")
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-600:]}"
     document = json.loads(result.stdout)
-    sent = [row["id"] for page in odd_pages for row in page["data"]]
-    assert [row["id"] for row in document["invocations"]] == sent
+    assert document["rows"] == _sent_rows(odd_pages), "the rows are the server's records"
+    assert document["group"] is None  # the contract has no run endpoint
 
 
-@ISSUE_14
 def test_watch_once_shows_every_row(odd_pages: list[Any], tmp_path: Path) -> None:
     with ContractMock(seed=SEED, examples={LIST_PATH: odd_pages}) as mock:
         result = _watch(mock, tmp_path, "--once")
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-600:]}"
-    total = sum(len(p["data"]) for p in odd_pages)
+    total = len(_sent_rows(odd_pages))
     assert f"{total} invocations" in result.stdout
+    assert "\x1b" not in result.stdout and "\x9b" not in result.stdout
 
 
 def test_merged_spec_for_prism_keeps_every_path_and_ref(tmp_path: Path) -> None:
