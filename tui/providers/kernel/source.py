@@ -8,6 +8,7 @@ import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from tui.core import fields as f
 from tui.core.errors import ApiError, ConnectionDropped, MalformedResponse, NotFound, Unsupported
@@ -248,7 +249,7 @@ class KernelSource:
             if group is None:
                 return []
             app, version = split_group(group.key)
-            query = f"app_name={app}" + (f"&version={version}" if version else "")
+            query = urlencode([("app_name", app), *([("version", version)] if version else [])])
             url = f"{self.base_url}/invocations?{query}"
             return [
                 Copy("App and version", group.key),
