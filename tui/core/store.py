@@ -55,12 +55,18 @@ def prefer(old: Detail | None, new: Detail) -> Detail:
     return new if (new.observed, new.rank) >= (old.observed, old.rank) else old
 
 
+def running(record: Record) -> bool:
+    """Whether a record is still going: not terminal, and with no end time. A status word
+    nobody knew, sent with an end time, has ended: its duration does not tick."""
+    return not record.status.terminal and seconds(record.finished) is None
+
+
 def elapsed(record: Record, now: float) -> float | None:
     """How long a record ran (so far, while live): the table, the detail and ``watch`` all
     say this number. Live time counts from the start (else creation) as the server's own
     duration does, so the figure does not jump when the record finishes."""
     start = seconds(record.started) or seconds(record.created)
-    if record.status.terminal:
+    if not running(record):
         server = seconds(record.duration)
         if server is not None:
             return max(0.0, server)

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 
 from tui.core.model import Detail, Row
-from tui.core.store import Log, elapsed
+from tui.core.store import Log, elapsed, running
 from tui.core.text import clean
 from tui.core.timefmt import duration, full_time
 from tui.ui.render import badge_parts, shown
@@ -107,7 +107,7 @@ Fact = tuple[str, Text | str]
 def facts_block(row: Row, now: float, extra: list[Fact]) -> Block:
     """Times and the duration (the table's number, from the one clock), then ``extra``."""
     took = duration(elapsed(row, now))
-    if not row.status.terminal and elapsed(row, now) is not None:
+    if running(row) and elapsed(row, now) is not None:
         took += " (running)"
     facts: list[Fact] = [
         *([("created", full_time(row.created))] if row.created is not None else []),

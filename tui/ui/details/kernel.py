@@ -48,8 +48,30 @@ class LogView(LogWidget):
             self.count += len(lines)
             self.write_lines(lines)
 
+    # Every key moves the log at once. Textual's own scroll actions animate for up to a
+    # second, and a line arriving meanwhile finds the log still at its end and snaps it
+    # back there: in a busy log, g, k and pgup would never stick.
+
+    def _jump(self, y: float) -> None:
+        self.scroll_to(y=y, animate=False, immediate=True)
+
+    def action_scroll_up(self) -> None:
+        self._jump(self.scroll_y - 1)
+
+    def action_scroll_down(self) -> None:
+        self._jump(self.scroll_y + 1)
+
+    def action_scroll_home(self) -> None:
+        self._jump(0)
+
+    def action_page_up(self) -> None:
+        self._jump(self.scroll_y - max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        self._jump(self.scroll_y + max(1, self.scrollable_content_region.height - 1))
+
     def action_follow(self) -> None:
-        self.scroll_end(animate=False)
+        self.scroll_end(animate=False, immediate=True)
 
     @property
     def following(self) -> bool:
