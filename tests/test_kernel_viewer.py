@@ -2,77 +2,86 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
 
-from tui.api.kernel import KernelClient
-from tui.api.kernel_models import KernelInvocation, LogEvent
-from tui.app import RunwatchApp
-from tui.screens.kernel_screen import KernelScreen
+from tui.providers.kernel.client import KernelClient
+from tui.providers.kernel.models import log_line
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
-from tui.widgets.kernel_widgets import LogPane, log_line, split_group
+from tui.ui.app import RunwatchApp
 
-from .conftest import fast_retry
-from .viewer_helpers import wait_for
+from .hostile_server import Dataset, HostileServer, dataset_routes
+from .viewer_helpers import (
+    CONTROL,
+    cell,
+    loaded,
+    make_app,
+    pane,
+    record_bells,
+    record_toasts,
+    region_text,
+    rows_loaded,
+    rows_where,
+    screen_text,
+    select_group,
+    status_bar,
+    until_text,
+    wait_for,
+)
 
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+KEY = "kernel-key"
 
 
 @pytest.fixture
 def kgateway() -> Iterator[GatewayServer]:
     with GatewayServer(
-        GatewayOptions(scenario="demo", speed=3.0, token="kernel-key"),
+        GatewayOptions(scenario="demo", speed=3.0, token=KEY),
         faults=FaultConfig(rate=0.0, retry_after=1.0, cut_after=5),
     ) as server:
         yield server
 
 
-def kernel_app(gateway: GatewayServer, key: str = "kernel-key") -> RunwatchApp:
-    client = KernelClient(key, gateway.url, retry=fast_retry())
-    return RunwatchApp(client, source_label="test gateway", interval=0.5)
+def kernel_app(server: GatewayServer | HostileServer, key: str = KEY) -> RunwatchApp:
+    return make_app(server, provider="kernel", key=key, interval=0.5)
 
 
-def _frame(app: RunwatchApp) -> str:
-    update = app.screen._compositor.render_full_update()
-    return "\n".join(
-        "".join(seg.text for strip in line for seg in strip if not seg.control)
-        for line in update.strips
-    )
+def log_of(app: RunwatchApp) -> list[str]:
+    """The lines the detail's log shows."""
+    return list(app.viewer.body.log_view.lines)  # type: ignore[attr-defined]
+
+
+def log_title(app: RunwatchApp) -> str:
+    return str(app.viewer.body.log_view.border_title)  # type: ignore[attr-defined]
 
 
 async def whole_log(gateway: GatewayServer, invocation_id: str) -> list[str]:
     """A finished invocation's whole log, read again in one piece, as the viewer shows it."""
-    async with KernelClient("kernel-key", gateway.url) as api:
-        return [
-            log_line(e.timestamp, e.message)
-            async for e in api.follow_events(invocation_id)
-            if isinstance(e, LogEvent)
-        ]
+    async with KernelClient(KEY, gateway.url) as api:
+        lines = []
+        async for event in api.stream(invocation_id, None):
+            frame = json.loads(event.data) if event.event != "comment" else {}
+            if frame.get("event") == "log":
+                lines.append(log_line(frame["timestamp"], frame["message"]))
+        return lines
 
 
-async def loaded(pilot: Pilot[None], app: RunwatchApp) -> KernelScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, KernelScreen), what="kernel screen")
-    screen = app.main_screen
-    assert isinstance(screen, KernelScreen)
-    await wait_for(pilot, lambda: screen.app_list.row_count > 0, what="apps")
-    await wait_for(pilot, lambda: screen.state.complete, what="invocations")
-    return screen
-
-
-async def pick_group_with_live(pilot: Pilot[None], screen: KernelScreen) -> str:
-    """Move down the app list to a version with a running invocation; its newest live id."""
+async def live_invocation(pilot: Pilot[None], app: RunwatchApp, gateway: GatewayServer) -> str:
+    """Select an app version with a running invocation; the one that runs longest."""
+    groups = app.viewer.groups
     for _ in range(40):
-        await wait_for(pilot, lambda: screen.state.complete, what="group rows")
-        live = [k for k, inv in screen.state.invocations.items() if not inv.terminal]
-        if live:
-            return live[0]
-        await pilot.press("down" if screen.app_list.cursor_row + 1 < 5 else "home")
+        for key in groups.row_keys_in_order:
+            if "running" not in str(groups.get_cell(key, "status")):
+                continue
+            await select_group(pilot, app, key)
+            live = rows_where(app, "status", "running")
+            if live:
+                world = gateway.kernel
+                return max(live, key=lambda k: world.invocation(k).terminal_at)  # type: ignore[union-attr]
         await pilot.pause(0.3)
     raise AssertionError("no app version with a live invocation")
 
@@ -83,99 +92,81 @@ async def test_apps_are_grouped_by_version_and_the_table_shows_one_group(
     app = kernel_app(kgateway)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await loaded(pilot, app)
-        keys = screen.app_list.row_keys_in_order
-        pairs = [split_group(k) for k in keys]
-        assert ("web-scraper", "1.4.2") in pairs and ("web-scraper", "1.5.0-rc.1") in pairs
-        assert len(pairs) == len(set(pairs)) == 5
+        keys = screen.groups.row_keys_in_order
+        assert "web-scraper@1.4.2" in keys and "web-scraper@1.5.0-rc.1" in keys
+        assert len(keys) == len(set(keys)) == 5
         for index in (0, 3):
-            screen.app_list.move_cursor(row=index)
-            wanted = pairs[index]
-            await wait_for(pilot, lambda w=wanted: screen.state.selected_group is not None)
-            await wait_for(
-                pilot,
-                lambda w=wanted: (
-                    screen.state.complete
-                    and all(i.group == w for i in screen.state.invocations.values())
-                    and bool(screen.state.invocations)
-                ),
-                what=f"rows of {wanted}",
-            )
-            first = screen.table.row_keys_in_order[0]
-            assert str(screen.table.get_cell(first, "app")) == wanted[0]
-            assert str(screen.table.get_cell(first, "version")) == wanted[1]
-        frame = _frame(app)
-        for header in ("status", "app", "action", "version", "started", "took", "reason"):
+            wanted = keys[index]
+            app_name, version = wanted.split("@")
+            await select_group(pilot, app, wanted)
+            assert f"app version {app_name} {version}" in pane(app, "rows")
+            shown = screen.table.row_keys_in_order
+            assert shown
+            for key in shown:
+                plan = kgateway.kernel.invocation(key)
+                assert plan is not None and (plan.app.name, plan.app.version) == (app_name, version)
+            assert str(screen.groups.get_cell(wanted, "kind")) == version
+        frame = screen_text(app)
+        for header in ("status", "action", "id", "time", "took", "error / reason", "version"):
             assert header in frame
-        assert "kernel ·" in frame and "LIVE" in frame
+        assert "kernel ·" in status_bar(app) and "LIVE" in status_bar(app)
 
 
 async def test_a_running_invocations_log_streams_and_finishes_with_a_toast(
-    kgateway: GatewayServer,
+    kgateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = kernel_app(kgateway)
-    bells: list[bool] = []
-    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    bells = record_bells(app)
+    toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(140, 50)) as pilot:
         screen = await loaded(pilot, app)
-        live = await pick_group_with_live(pilot, screen)
+        live = await live_invocation(pilot, app, kgateway)
         await pilot.press("tab")
         screen.table.select_key(live)
         await pilot.press("enter")
-        assert isinstance(app.focused, LogPane), "enter on a row opens its log"
-        await wait_for(pilot, lambda: screen.state.selected_invocation_id == live)
-        await wait_for(pilot, lambda: len(screen.state.logs.get(live, [])) >= 2, what="lines")
-        seen = len(screen.state.logs[live])
-        assert "following" in str(screen.log_pane.border_title)
-        await wait_for(
-            pilot, lambda: live in screen.state.logs_complete, timeout=40, what="the end"
-        )
-        lines = screen.state.logs[live]
+        assert app.focused is screen.body.log_view, "enter on a row opens its log"  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: f"Invocation {live[:8]}" in pane(app, "detail"))
+        await wait_for(pilot, lambda: len(log_of(app)) >= 2, what="log lines")
+        seen = len(log_of(app))
+        assert "following" in log_title(app)
+        await wait_for(pilot, lambda: "complete" in log_title(app), timeout=40, what="the end")
+        lines = log_of(app)
         assert len(lines) > seen, "lines arrived while following"
-        assert screen.log_pane.total == len(lines) == screen.log_pane.line_count
-        title = str(screen.log_pane.border_title)
-        assert f"{len(lines)} lines" in title and "complete" in title
-        record = screen.state.records[live]
-        assert record.terminal
-        await wait_for(pilot, lambda: bool(bells), what="the bell")
-        assert any("Invocation finished" in (n.title or "") for n in app._notifications)
-        frame = _frame(app)
-        assert "final · never refetched" in frame
-        assert raw_status_word(record) in frame
-
-
-def raw_status_word(inv: KernelInvocation) -> str:
-    return inv.status.raw
+        assert f"log · {len(lines)} lines · complete" in log_title(app)
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+        await wait_for(pilot, lambda: bells, what="the bell")
+        assert any(t.title == "Invocation finished" and live[:8] in t.message for t in toasts)
+        word = kgateway.kernel.invocation(live).outcome  # type: ignore[union-attr]
+        assert re.search(rf"[✔✘] {word}", region_text(app, "#detail-pane"))
+        assert "final · never refetched" in screen_text(app)
 
 
 async def test_the_log_sticks_to_the_bottom_until_scrolled_back(kgateway: GatewayServer) -> None:
     app = kernel_app(kgateway)
     async with app.run_test(size=(100, 28)) as pilot:
         screen = await loaded(pilot, app)
-        live = await pick_group_with_live(pilot, screen)
+        live = await live_invocation(pilot, app, kgateway)
         await pilot.press("tab")
         screen.table.select_key(live)
         await pilot.press("enter")
-        pane = screen.log_pane
-        await wait_for(pilot, lambda: pane.max_scroll_y > 0, timeout=40, what="a full pane")
-        await wait_for(pilot, lambda: pane.is_vertical_scroll_end, what="stuck to the bottom")
-        assert "following" in str(pane.border_title)
+        log = screen.body.log_view  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: log.max_scroll_y > 0, timeout=40, what="a full pane")
+        await wait_for(pilot, lambda: log.is_vertical_scroll_end, what="stuck to the bottom")
+        assert "following" in log_title(app)
         await pilot.press("home")
-        await pilot.pause(0.2)
-        assert pane.scroll_y == 0
-        before = pane.line_count
+        await wait_for(pilot, lambda: log.scroll_y == 0, what="scrolled to the top")
+        before = log.line_count
         await wait_for(
             pilot,
-            lambda: pane.line_count > before or live in screen.state.logs_complete,
+            lambda: log.line_count > before or "complete" in log_title(app),
             timeout=40,
             what="more lines",
         )
-        await pilot.pause(1.1)
-        assert pane.scroll_y == 0, "scrollback is kept while new lines arrive"
-        title = str(pane.border_title)
-        assert "scrolled back" in title or "complete" in title
+        await pilot.pause(0.3)
+        assert log.scroll_y == 0, "scrollback is kept while new lines arrive"
+        assert re.search(r"scrolled back · G follows|complete", log_title(app))
         await pilot.press("G")
-        await pilot.pause(0.2)
-        assert pane.is_vertical_scroll_end
+        await wait_for(pilot, lambda: log.is_vertical_scroll_end, what="following again")
 
 
 async def test_finished_logs_are_never_streamed_again_and_live_ones_resume_without_repeats(
@@ -184,23 +175,27 @@ async def test_finished_logs_are_never_streamed_again_and_live_ones_resume_witho
     app = kernel_app(kgateway)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await loaded(pilot, app)
-        live = await pick_group_with_live(pilot, screen)
-        done = next(k for k, inv in screen.state.invocations.items() if inv.terminal)
+        live = await live_invocation(pilot, app, kgateway)
+        done = rows_where(app, "status", "succeeded|failed")[0]
         await pilot.press("tab")
         screen.table.select_key(done)
-        await wait_for(pilot, lambda: done in screen.state.logs_complete, what="finished log")
+        await wait_for(pilot, lambda: "complete" in log_title(app), what="the finished log")
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
         screen.table.select_key(live)
-        await wait_for(pilot, lambda: len(screen.state.logs.get(live, [])) >= 1)
+        await wait_for(pilot, lambda: f"Invocation {live[:8]}" in pane(app, "detail"))
+        await wait_for(pilot, lambda: len(log_of(app)) >= 1, what="a live line")
         screen.table.select_key(done)
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
         await pilot.pause(0.5)
         screen.table.select_key(live)
-        await wait_for(pilot, lambda: live in screen.state.logs_complete, timeout=40)
+        await wait_for(pilot, lambda: f"Invocation {live[:8]}" in pane(app, "detail"))
+        await wait_for(pilot, lambda: "complete" in log_title(app), timeout=40)
         events = [p for _, p in kgateway.faults.requests if p == f"/invocations/{done}/events"]
         assert len(events) == 1, "a finished invocation's log is read once"
-        assert screen.log_pane.line_count == len(screen.state.logs[live])
+        shown = log_of(app)
+        assert f"log · {len(shown)} lines · complete" in log_title(app)
         # The whole log once more, straight from the API: the viewer's copy is identical.
-        whole = await whole_log(kgateway, live)
-        assert screen.state.logs[live] == whole
+        assert shown == await whole_log(kgateway, live)
 
 
 async def test_a_cut_stream_resumes_in_the_viewer_without_losing_or_repeating_lines(
@@ -209,15 +204,20 @@ async def test_a_cut_stream_resumes_in_the_viewer_without_losing_or_repeating_li
     app = kernel_app(kgateway)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await loaded(pilot, app)
-        live = await pick_group_with_live(pilot, screen)
-        kgateway.faults.force("cut", 1, f"/invocations/{live}/events$")
+        live = await live_invocation(pilot, app, kgateway)
+        done = rows_where(app, "status", "succeeded|failed")[0]
         await pilot.press("tab")
+        screen.table.select_key(done)  # the first row was being followed: leave it
+        await wait_for(pilot, lambda: f"Invocation {done[:8]}" in pane(app, "detail"))
+        # The next connection to the live log breaks after its state and first line.
+        kgateway.faults.cut_after = 2
+        kgateway.faults.force("cut", 1, f"/invocations/{live}/events$")
         screen.table.select_key(live)
-        await wait_for(pilot, lambda: live in screen.state.logs_complete, timeout=40)
-        assert screen.state.cursors[live].reconnects == 1
-        assert "resumed x1" in str(screen.log_pane.border_title)
-        whole = await whole_log(kgateway, live)
-        assert screen.state.logs[live] == whole
+        await wait_for(pilot, lambda: f"Invocation {live[:8]}" in pane(app, "detail"))
+        await wait_for(pilot, lambda: "complete" in log_title(app), timeout=40)
+        assert kgateway.faults.injected == 1, "the stream was cut"
+        assert "resumed x1" in log_title(app)
+        assert log_of(app) == await whole_log(kgateway, live)
 
 
 async def test_faults_keep_rows_and_say_so_then_recover(kgateway: GatewayServer) -> None:
@@ -226,62 +226,67 @@ async def test_faults_keep_rows_and_say_so_then_recover(kgateway: GatewayServer)
         screen = await loaded(pilot, app)
         rows = screen.table.row_count
         kgateway.faults.force("503", 12, "/invocations$")
-        await wait_for(
-            pilot,
-            lambda: screen.fresh["invocations"].failures >= 1,
-            timeout=20,
-            what="a failed poll",
-        )
-        assert screen.connection_state().startswith(("RETRYING", "OFFLINE"))
+        await wait_for(pilot, lambda: "HTTP 503" in pane(app, "rows"), timeout=20)
+        assert re.search(r"RETRYING|OFFLINE", status_bar(app))
         assert screen.table.row_count == rows, "the last rows stay on screen"
-        assert "503" in _frame(app)
+        assert "503" in screen_text(app)
         kgateway.faults.clear()
-        await wait_for(pilot, lambda: screen.connection_state() == "LIVE", timeout=40)
+        await wait_for(pilot, lambda: "LIVE" in status_bar(app), timeout=40)
 
 
 async def test_a_rejected_key_is_said_plainly(kgateway: GatewayServer) -> None:
     app = kernel_app(kgateway, key="wrong-kernel-key-777")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, KernelScreen))
-        screen = app.main_screen
-        await wait_for(pilot, lambda: screen.connection_state() == "API KEY REJECTED")
-        frame = _frame(app)
-        assert "API KEY REJECTED" in frame and "wrong-kernel-key-777" not in frame
+        await until_text(pilot, app, "API KEY REJECTED")
+        await until_text(pilot, app, "API key rejected · HTTP 401")
+        assert "wrong-kernel-key-777" not in screen_text(app)
 
 
-async def test_hostile_kernel_text_displays_literally(kgateway: GatewayServer) -> None:
-    app = kernel_app(kgateway)
-    async with app.run_test(size=(140, 45)) as pilot:
-        screen = await loaded(pilot, app)
-        hostile = KernelInvocation.model_validate(
-            {
-                "id": "hostile-1",
-                "app_name": "[bold]app[/bold]",
-                "version": "\x1b]0;pwned\x07v1",
-                "action_name": "act\u202eexe",
-                "started_at": datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
-                "status": "exploded",
-                "payload": "{not json [red]x[/red]",
-                "output": '{"html": "<b>[i]x[/i]</b>", "n": 1}',
-                "status_reason": "\x9b2J[link=http://evil]click[/link]",
-            }
-        )
-        screen.state.records[hostile.id] = hostile
-        screen.state.selected_invocation_id = hostile.id
-        screen.log_pane.reset(hostile.id, [log_line("2026-01-01T00:00:00.5Z", "\x1b[31mred")])
-        screen.detail.show(hostile, screen.clock())
-        await pilot.pause(0.3)
-        frame = _frame(app)
-        blocks = "\n".join(
-            str(screen.query_one(f"#kernel-{part}", Static).content)
-            for part in ("head", "fields", "payload", "output")
-        )
-        assert "[bold]app[/bold]" in frame and "[link=http://evil]click[/link]" in frame
-        assert "not JSON, shown as sent" in blocks and "{not json [red]x[/red]" in blocks
-        assert "[i]x[/i]" in blocks and not CONTROL.search(blocks)
-        assert "? exploded" in frame, "an unknown status gets the neutral badge"
-        assert "00:00:00.5" in frame and "red" in frame and "[31m" not in frame
-        assert not CONTROL.search(frame)
+HOSTILE = {
+    "id": "hostile-1",
+    "app_name": "[bold]app[/bold]",
+    "version": "\x1b]0;pwned\x07v1",
+    "action_name": "act\u202eexe",
+    "started_at": "2026-01-01T00:00:00Z",
+    "finished_at": "2026-01-01T00:00:05Z",
+    "status": "exploded",
+    "payload": "{not json [red]x[/red]",
+    "output": '{"html": "<b>[i]x[/i]</b>", "n": 1}',
+    "status_reason": "\x9b2J[link=http://evil]click[/link]",
+}
+
+
+async def test_hostile_kernel_text_displays_literally() -> None:
+    data = Dataset(
+        [],
+        {},
+        {"hostile-1": HOSTILE},
+        {"hostile-1": [("2026-01-01T00:00:00.500000000Z", "\x1b[31mred\x1b]2;t\x07 [b]x[/b]")]},
+    )
+    with HostileServer(dataset_routes(data)) as server:
+        app = kernel_app(server)  # type: ignore[arg-type]
+        async with app.run_test(size=(140, 80)) as pilot:
+            screen = await loaded(pilot, app)
+            group = "[bold]app[/bold]@" + HOSTILE["version"]
+            assert screen.groups.row_keys_in_order == [group]
+            assert str(screen.groups.get_cell(group, "name")).strip() == "[bold]app[/bold]"
+            assert str(screen.groups.get_cell(group, "kind")) == "v1"
+            await pilot.press("tab")
+            await wait_for(pilot, lambda: "log · 1 line · following" in log_title(app))
+            await until_text(pilot, app, r"not JSON, shown as sent")
+            frame = screen_text(app)
+            detail = region_text(app, "#detail-pane")
+            assert "[bold]app[/bold]" in frame and "[link=http://evil]click[/link]" in frame
+            assert "{not json [red]x[/red]" in detail
+            assert re.search(r"duration  5\.0s +│", detail), "an unknown status that ended"
+            assert "(running)" not in detail
+            assert "[i]x[/i]" in detail
+            assert cell(app, "hostile-1", "status") == "? exploded", "the neutral badge"
+            assert "? exploded" in frame
+            assert log_of(app) == ["00:00:00.500  red [b]x[/b]"]
+            assert "00:00:00.500  red [b]x[/b]" in detail
+            assert "pwned" not in frame and "[31m" not in frame
+            assert not CONTROL.search(frame)
 
 
 def test_log_lines_drop_escapes_and_keep_the_clock() -> None:
@@ -296,13 +301,23 @@ async def test_pinning_an_app_version_moves_it_first_and_is_remembered(
     app = kernel_app(kgateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        last = screen.app_list.row_keys_in_order[-1]
-        screen.app_list.select_key(last)
+        groups = screen.groups
+        last = groups.row_keys_in_order[-1]
+        assert "@" in last, "an app version's key is app@version"
+        groups.select_key(last)
         await pilot.press("P")
-        await pilot.pause(0.1)
-        assert screen.app_list.row_keys_in_order[0] == last
-        assert str(screen.app_list.get_cell(last, "app")).startswith("◆ ")
-        assert screen.app_list.selected_key == last, "the cursor stays on the pinned row"
-        await wait_for(pilot, lambda: screen.state.complete)
+        await wait_for(pilot, lambda: groups.row_keys_in_order[0] == last)
+        assert str(groups.get_cell(last, "name")).startswith("◆ ")
+        assert groups.selected_key == last, "the cursor stays on the pinned row"
+        await rows_loaded(pilot, app)
         await app.action_quit()
     assert app.final_memory is not None and app.final_memory.pinned == [last]
+
+
+async def test_a_pinned_app_version_is_selected_at_start(kgateway: GatewayServer) -> None:
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=["login-bot@2.0.0"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        assert screen.groups.row_keys_in_order[0] == "login-bot@2.0.0"
+        assert "app version login-bot 2.0.0" in pane(app, "rows")
+        assert screen.table.row_count > 0
