@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
+from tui.config import load_memory
 from tui.providers.kernel.client import KernelClient
 from tui.providers.kernel.models import log_line
 from tui.sim.faults import FaultConfig
@@ -314,10 +316,19 @@ async def test_pinning_an_app_version_moves_it_first_and_is_remembered(
     assert app.final_memory is not None and app.final_memory.pinned == [last]
 
 
-async def test_a_pinned_app_version_is_selected_at_start(kgateway: GatewayServer) -> None:
-    app = make_app(kgateway, provider="kernel", key=KEY, pinned=["login-bot@2.0.0"])
+async def test_old_app_version_pins_are_migrated_and_shown_first(
+    kgateway: GatewayServer, tmp_path: Path
+) -> None:
+    """Kernel pins were ``app<US>version`` before they were ``app@version``."""
+    state = tmp_path / "state.json"
+    old = {f"-@{kgateway.url}": {"pinned": ["login-bot\x1f2.0.0"], "interval": 0.5}}
+    state.write_text(json.dumps(old), encoding="utf-8")
+    memory = load_memory(None, kgateway.url, state)
+    assert memory.pinned == ["login-bot@2.0.0"]
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=memory.pinned)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         assert screen.groups.row_keys_in_order[0] == "login-bot@2.0.0"
+        assert str(screen.groups.get_cell("login-bot@2.0.0", "name")).startswith("◆ login-bot")
         assert "app version login-bot 2.0.0" in pane(app, "rows")
         assert screen.table.row_count > 0
