@@ -3,78 +3,105 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import time
 
 import pytest
 from textual import events
-from textual.widgets import OptionList, TextArea
+from textual.widgets import TextArea
 
-from tui.ascii_filter import to_ascii
-from tui.links import browser_available, curl_command
-from tui.screens.copy_screen import CopyScreen
+from bench.harness import pty_app
+from tui.providers.http import curl_command
 from tui.sim.server import GatewayServer
+from tui.ui.ascii_filter import to_ascii
+from tui.ui.copy import CopyScreen
+from tui.ui.links import browser_available
 
-from .viewer_helpers import loaded, make_app, wait_for
+from .viewer_helpers import (
+    loaded,
+    make_app,
+    pane,
+    record_copies,
+    record_toasts,
+    region_text,
+    screen_text,
+    until_text,
+    wait_for,
+)
 
-OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
-
-
-def _capture_osc52(app: object) -> list[str]:
-    """Decode every OSC 52 write the app sends to its terminal driver."""
-    copied: list[str] = []
-    driver = app._driver  # type: ignore[attr-defined]
-    original = driver.write
-
-    def write(data: str) -> None:
-        for match in OSC52.finditer(data):
-            copied.append(base64.b64decode(match.group(1)).decode())
-        original(data)
-
-    driver.write = write
-    return copied
+OSC52 = re.compile(rb"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
-async def test_copy_menu_sends_osc52_and_shows_text(gateway: GatewayServer) -> None:
+def _menu(app: object) -> CopyScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, CopyScreen)
+    return screen
+
+
+async def test_copy_menu_copies_and_shows_text(gateway: GatewayServer) -> None:
     app = make_app(gateway, key="sk-live-very-secret")
+    copied = record_copies(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        copied = _capture_osc52(app)
         screen = await loaded(pilot, app)
         await pilot.press("tab")  # the invocation table
-        await wait_for(pilot, lambda: screen.state.selected_invocation_id is not None)
-        inv_id = screen.state.selected_invocation_id
+        inv_id = screen.table.selected_key
+        assert inv_id is not None
+        await wait_for(pilot, lambda: f"Invocation {inv_id[:8]}" in pane(app, "detail"))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, CopyScreen), what="copy menu")
-        menu = app.screen
-        assert isinstance(menu, CopyScreen)
-        labels = [label for label, _ in menu.choices]
+        await until_text(pilot, app, "enter copies \\(OSC 52\\)")
+        labels = [label for label, _ in _menu(app).choices]
         assert labels[0] == "Invocation id" and "Invocation as JSON" in labels
-        assert "curl for this invocation" in labels
+        assert "curl for this invocation" in labels and "curl to wait for it to finish" in labels
+        for label in labels:
+            assert label in screen_text(app)
         await pilot.press("enter")  # copy the id
-        await wait_for(pilot, lambda: copied == [inv_id], what="OSC 52 with the id")
-        curl_index = labels.index("curl for this invocation")
-        menu.query_one(OptionList).highlighted = curl_index
-        await pilot.pause()
-        preview = menu.query_one("#copy-preview", TextArea).text
+        await wait_for(pilot, lambda: copied == [inv_id], what="the id copied")
+        await until_text(pilot, app, "Copied invocation id \\(OSC 52\\)")
+        await pilot.press(*["down"] * labels.index("curl for this invocation"))
+        preview = _menu(app).query_one("#copy-preview", TextArea).text
         assert "$BCTRL_API_KEY" in preview and f"/v2/invocations/{inv_id}" in preview
+        assert "$BCTRL_API_KEY" in screen_text(app), "the text is on screen to select"
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(copied) == 2)
         assert copied[1] == preview and "sk-live-very-secret" not in copied[1]
-        json_index = labels.index("Invocation as JSON")
-        menu.query_one(OptionList).highlighted = json_index
-        await pilot.pause()
-        assert f'"id": "{inv_id}"' in menu.query_one("#copy-preview", TextArea).text
+        await pilot.press("home", *["down"] * labels.index("Invocation as JSON"))
+        await until_text(pilot, app, re.escape(f'"id": "{inv_id}"'))
         await pilot.press("escape")
-        assert not isinstance(app.screen, CopyScreen)
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert "sk-live-very-secret" not in "".join(copied)
 
 
-async def test_copy_menu_on_run_list_offers_run_id(gateway: GatewayServer) -> None:
+def test_copy_sends_osc52_to_the_terminal(gateway: GatewayServer, tmp_path: object) -> None:
+    """In a real terminal: y, enter on the run list writes the run id as OSC 52."""
+    with pty_app("--base-url", gateway.url, env={"RUNWATCH_CONFIG_DIR": str(tmp_path)}) as term:
+        term.wait_for("up to date")
+        os.write(term.master, b"y")
+        term.wait_for("enter copies")
+        os.write(term.master, b"\r")
+        term.wait_for("Copied run id")
+        with term.lock:
+            written = bytes(term.output)
+        sent = [base64.b64decode(m).decode() for m in OSC52.findall(written)]
+        assert sent and sent[-1] in {run.id for run in gateway.world.runs}
+        os.write(term.master, b"\x1bq")
+
+
+async def test_copy_menu_on_the_run_list_offers_the_run(gateway: GatewayServer) -> None:
     app = make_app(gateway)
+    copied = record_copies(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        copied = _capture_osc52(app)
         screen = await loaded(pilot, app)
-        screen.run_list.focus()
-        await pilot.press("y", "enter")
-        await wait_for(pilot, lambda: copied == [screen.run_list.selected_key])
+        screen.groups.focus()
+        await pilot.press("y")
+        await until_text(pilot, app, "curl for this run's invocations")
+        assert [label for label, _ in _menu(app).choices] == [
+            "Run id",
+            "Run as JSON",
+            "curl for this run's invocations",
+        ]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: copied == [screen.groups.selected_key])
 
 
 async def test_open_docs_without_browser_shows_and_copies(
@@ -82,17 +109,17 @@ async def test_open_docs_without_browser_shows_and_copies(
 ) -> None:
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
     app = make_app(gateway)
-    async with app.run_test(size=(120, 40)) as pilot:
-        copied = _capture_osc52(app)
-        screen = await loaded(pilot, app)
-        await pilot.press("tab", "n")  # first failed invocation
-        await wait_for(pilot, lambda: bool(screen.detail.step_items), what="steps")
-        await wait_for(pilot, lambda: screen.docs_url() is not None, what="a docs url")
-        url = screen.docs_url()
+    copied = record_copies(app)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "n")  # the first failed invocation
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+        await pilot.press("enter")  # into the detail, on the failed step
+        url = (await until_text(pilot, app, r"docs +(https://docs\.bctrl\.ai/errors/\S+)"))[1]
         await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, CopyScreen))
-        await wait_for(pilot, lambda: copied == [url], what="URL copied")
-        assert url and url.startswith("https://")
+        await until_text(pilot, app, "No local browser: URL copied")
+        await wait_for(pilot, lambda: copied == [url], what="the URL copied")
+        assert url in screen_text(app)
 
 
 def test_browser_never_over_ssh_or_without_display() -> None:
@@ -106,21 +133,41 @@ def test_curl_command_never_holds_the_key() -> None:
     assert command.endswith("'https://api.bctrl.ai/v2/invocations/a b'")
 
 
-async def test_pin_toggle_is_remembered(gateway: GatewayServer) -> None:
+async def test_pin_toggle_is_remembered(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(gateway)
+    toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        screen.run_list.focus()
+        screen.groups.focus()
         await pilot.press("j")
-        target = screen.run_list.selected_key
+        target = screen.groups.selected_key
+        assert target is not None
         await pilot.press("P")
-        await wait_for(pilot, lambda: screen.run_list.row_keys_in_order[0] == target)
-        await pilot.press("F", "+")
+        await wait_for(pilot, lambda: screen.groups.row_keys_in_order[0] == target)
+        assert f"◆ {target[:8]}" in region_text(app, "#groups-pane")
+        assert toasts[-1].message == f"Pinned run {target[:8]}"
+        await pilot.press("F", "plus")
         memory = screen.memory()
         assert memory.pinned == [target]
         assert memory.status == ["failed", "timed_out", "cancelled"]
         assert memory.interval == 4.0
     assert app.final_memory == memory
+
+
+async def test_unpin(gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(gateway)
+    toasts = record_toasts(monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        first = screen.groups.row_keys_in_order[0]
+        await pilot.press("P")
+        await wait_for(pilot, lambda: "◆" in str(screen.groups.get_cell(first, "name")))
+        await pilot.press("P")
+        await wait_for(pilot, lambda: "◆" not in str(screen.groups.get_cell(first, "name")))
+        assert toasts[-1].message == f"Unpinned run {first[:8]}"
+        assert screen.memory().pinned == []
 
 
 def test_to_ascii_keeps_cell_widths() -> None:
@@ -130,6 +177,18 @@ def test_to_ascii_keeps_cell_widths() -> None:
         converted = to_ascii(text)
         assert converted.isascii()
         assert cell_len(converted) == cell_len(text)
+
+
+async def test_ascii_only_draws_only_ascii(gateway: GatewayServer) -> None:
+    app = make_app(gateway, ascii_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "n", "enter")
+        await wait_for(pilot, lambda: "final" in pane(app, "detail"))
+        await until_text(pilot, app, r"XX failed")
+        text = screen_text(app)
+        assert text.isascii(), sorted({c for c in text if not c.isascii()})
+        assert "ok succeeded" in text
 
 
 async def test_theme_option_applies(gateway: GatewayServer) -> None:
@@ -149,6 +208,9 @@ async def test_no_color_env_is_honoured(
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(gateway)
     assert app.no_color
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        assert "LIVE" in screen_text(app)
 
 
 @pytest.mark.parametrize("burst", ["qy", "qo"])
@@ -158,14 +220,15 @@ async def test_copy_key_typed_right_after_quit_does_not_crash(
     """SSH delivers fast typing in one read: the key after ``q`` reaches a closing app."""
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")  # o: no browser
     app = make_app(gateway)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await loaded(pilot, app)
-        await pilot.press("tab", "n")  # a failed invocation: y and o both open the menu
-        await wait_for(pilot, lambda: screen.docs_url() is not None, what="a docs url")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "n", "enter")  # a failed invocation: y and o both open menus
+        await until_text(pilot, app, r"docs +https://")
         for key in burst:  # queued together, as the driver does with one read
             app.post_message(events.Key(key, key))
-        await wait_for(pilot, lambda: app.exiting, what="the app to exit")
-        for _ in range(10):
+        started = time.monotonic()
+        await wait_for(pilot, lambda: app.return_code is not None, what="the exit")
+        while time.monotonic() - started < 0.2:
             await pilot.pause(0.02)
     assert app.return_code == 0
     assert not any(isinstance(s, CopyScreen) for s in app.screen_stack)
