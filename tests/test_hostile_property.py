@@ -1,30 +1,47 @@
 """Property: every text field the viewer shows, filled with generated hostile strings,
-renders with no control byte, no bidi override and no markup interpretation.
+renders with no control byte, no bidi override and no markup interpretation, and goes out
+the same way through the copy menu and toasts.
 
-Real wire payloads from the gateway's world (a failed invocation with a diagnostic, its
-run, summary, v2 and full records) have every string value replaced by a hostile one,
-then go through the same message handlers the workers use, and the full frame is read.
+A run and a failed invocation with a diagnostic, in the contract's shapes, have every
+string value replaced by a hostile one; a loopback server serves them and the viewer reads
+them as it reads any server. Keys in, screen text (and copies and toasts) out.
 """
 
 from __future__ import annotations
 
-import re
-import socket
+import copy
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from textual.widgets import OptionList
 
-from tui.api.client import BctrlClient
-from tui.api.models import Invocation, InvocationSummary, InvocationV2, RunSummary
-from tui.app import RunwatchApp
-from tui.messages import DetailFetched, FullFetched, InvocationsFetched, RunsFetched
-from tui.screens.main_screen import MainScreen
-from tui.sim.world import World
+from .conftest import FROZEN_NOW
+from .hostile_server import (
+    RUN_ID,
+    Dataset,
+    HostileServer,
+    dataset_routes,
+    invocation_record,
+    run_summary,
+    uid,
+)
+from .viewer_helpers import (
+    CONTROL,
+    Toast,
+    loaded,
+    make_app,
+    pane,
+    record_copies,
+    record_toasts,
+    region_text,
+    screen_text,
+    until_text,
+    wait_for,
+)
 
-from .conftest import FROZEN_NOW, fast_retry
-
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 KEEP = {"id", "runId", "runtimeId", "spaceId", "ok", "index"}
 ATTACKS = [
     "\x1b]0;pwned\x07",  # OSC: set the window title
@@ -41,6 +58,8 @@ ATTACKS = [
     "long " * 400,
 ]
 MARKUP = "[bold]lit[/bold]"
+FAILED_ID = uid(0xD, 1)
+OK_ID = uid(0xD, 2)
 
 hostile = st.one_of(
     st.sampled_from(ATTACKS),
@@ -62,88 +81,92 @@ def _poison(value: Any, text: str, key: str = "") -> Any:
     return value
 
 
-WORLD = World("demo", seed=7, clock=lambda: FROZEN_NOW)
-RUN = WORLD.runs[2]
-FAILED = next(p for p in RUN.invocations if p.outcome == "failed")
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[HostileServer, Dataset]]:
+    """A loopback server over a dataset each example replaces."""
+    data = Dataset([], {})
+    with HostileServer(dataset_routes(data, wait_cap=1.0)) as server:
+        yield server, data
 
 
-def _closed_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def _show(
-    app: RunwatchApp,
-    run: RunSummary,
-    summary: InvocationSummary,
-    v2: InvocationV2,
-    full: Invocation | None = None,
-) -> MainScreen:
-    """Put one run and invocation on screen through the handlers the workers feed."""
-    screen = app.main_screen
-    screen._runs_fetched(RunsFetched([run]))
-    screen._select_run(run.id)
-    screen._invocations_fetched(
-        InvocationsFetched(run.id, screen.state.query.key(), [summary], True)
+def _serve(data: Dataset, text: str) -> None:
+    record = invocation_record(FAILED_ID, RUN_ID, 1, "failed", "act")
+    data.runs[:] = [_poison(run_summary(RUN_ID), text)]
+    data.records.clear()
+    data.records[FAILED_ID] = type(record)(
+        *(_poison(copy.deepcopy(shape), text) for shape in (record.summary, record.v2, record.full))
     )
-    screen._select_invocation(summary.id)
-    screen._detail_fetched(DetailFetched(v2))
-    if full is not None:
-        screen._full_fetched(FullFetched(full, False))
-    return screen
 
 
-def _frame(app: RunwatchApp) -> str:
-    update = app.screen._compositor.render_full_update()
-    lines = []
-    for line in update.strips:
-        lines.append("".join(seg.text for strip in line for seg in strip if not seg.control))
-    return "\n".join(lines)
+def _unsafe(texts: list[str]) -> list[str]:
+    return [t for t in texts if CONTROL.search(t)]
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=hostile)
-async def test_every_rendered_field_is_safe(text: str) -> None:
-    now = FROZEN_NOW
-    run = RunSummary.model_validate(_poison(WORLD.run_summary(RUN, now), text))
-    summary = InvocationSummary.model_validate(_poison(WORLD.summary(FAILED, now), text))
-    v2 = InvocationV2.model_validate(_poison(WORLD.v2(FAILED, now)["data"], text))
-    full = Invocation.model_validate(_poison(WORLD.full(FAILED, now), text))
-    assert full.result is not None and full.result.failed_steps
-
-    client = BctrlClient("k", _closed_url(), retry=fast_retry())
-    app = RunwatchApp(client, source_label=text, clock=lambda: now, interval=60)
+async def test_every_rendered_field_copy_and_toast_is_safe(
+    text: str, served: tuple[HostileServer, Dataset], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, data = served
+    _serve(data, text)
+    toasts: list[Toast] = record_toasts(monkeypatch)
+    app = make_app(server, key="k", source_label=text, clock=lambda: FROZEN_NOW, interval=60)
+    copied = record_copies(app)
     async with app.run_test(size=(160, 60)) as pilot:
-        await pilot.pause(0.1)
-        screen = _show(app, run, summary, v2, full)
-        screen.detail.expand_all()
-        await pilot.pause(0.2)
-        frame = _frame(app)
+        screen = await loaded(pilot, app)
+        assert screen.groups.row_keys_in_order == [RUN_ID]
+        await pilot.press("P")  # a toast with the run's name
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: f"Invocation {FAILED_ID[:8]}" in pane(app, "detail"))
+        await pilot.press("enter")  # into the detail
+        for _ in range(100):  # n: to the failed step, once the full record is in
+            await pilot.press("n")
+            if "✘ #3" in region_text(app, "#detail-pane"):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("e")  # every diagnostic open
+        await until_text(pilot, app, r"▾ ✘ #3")
+        frame = screen_text(app)
         assert not CONTROL.search(frame), repr(CONTROL.search(frame))
         assert MARKUP in frame, "markup-like text shows literally"
+        await pilot.press("y")
+        await until_text(pilot, app, r"enter copies")
+        menu = app.screen
+        choices = list(menu.choices)  # type: ignore[attr-defined]
+        assert choices and not _unsafe([label + body for label, body in choices])
+        options = menu.query_one(OptionList)
+        for index in range(len(choices)):
+            options.highlighted = index
+            await pilot.press("enter")
+            await wait_for(pilot, lambda i=index: len(copied) == i + 1, what=f"copy {index}")
+        assert not CONTROL.search(screen_text(app))
+        assert not _unsafe(copied)
+        await pilot.press("escape")
+        assert toasts and not _unsafe([t.title + t.message for t in toasts])
+        assert "Pinned run" in " ".join(t.message for t in toasts)
+        assert region_text(app, "#detail-pane")
         assert app.is_running
 
 
-async def test_megabyte_result_is_capped_and_app_stays_responsive() -> None:
-    now = FROZEN_NOW
-    ok = next(p for p in RUN.invocations if p.outcome == "succeeded")
-    wire = WORLD.v2(ok, now)["data"]
-    wire["result"] = {"blob": "x" * 1_500_000, "rows": list(range(20_000))}
-    v2 = InvocationV2.model_validate(wire)
-    summary = InvocationSummary.model_validate(WORLD.summary(ok, now))
-    run = RunSummary.model_validate(WORLD.run_summary(RUN, now))
-    client = BctrlClient("k", _closed_url(), retry=fast_retry())
-    app = RunwatchApp(client, source_label="big", clock=lambda: now, interval=60)
+async def test_megabyte_result_is_capped_and_app_stays_responsive(
+    served: tuple[HostileServer, Dataset],
+) -> None:
+    server, data = served
+    record = invocation_record(OK_ID, RUN_ID, 1, "succeeded", "act")
+    record.v2["result"] = {"blob": "x" * 1_500_000, "rows": list(range(20_000))}
+    data.runs[:] = [run_summary(RUN_ID)]
+    data.records.clear()
+    data.records[OK_ID] = record
+    app = make_app(server, key="k", clock=lambda: FROZEN_NOW, interval=60)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.1)
-        screen = _show(app, run, summary, v2)
-        await pilot.pause(0.2)
-        shown = str(screen.detail.query_one("#detail-result").render())
-        assert "more characters)" in shown and len(shown) < 250_000
+        await loaded(pilot, app)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+        await pilot.press("enter", "G")  # the detail's last line: the end of the result
+        await until_text(pilot, app, r"… \([\d,]+ more characters\)")
         await pilot.press("question_mark")
-        assert app.screen.__class__.__name__ == "HelpScreen", "keys still answered"
+        await until_text(pilot, app, "runwatch — keys")  # keys still answered

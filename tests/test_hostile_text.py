@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-from rich.console import Console
 
-from tui.api.text import sanitize
+from tui.core.text import sanitize
 from tui.sim.server import GatewayOptions, GatewayServer
-from tui.widgets.step_item import StepItem
 
-from .viewer_helpers import loaded, make_app, wait_for
-
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from .viewer_helpers import (
+    CONTROL,
+    cell,
+    loaded,
+    pane,
+    region_text,
+    rows_where,
+    screen_output,
+    screen_text,
+    select_group,
+    until_text,
+    wait_for,
+)
+from .viewer_helpers import make_app as make_viewer
 
 
 @pytest.fixture
@@ -41,29 +49,26 @@ def test_sanitize_removes_every_control(attack: str) -> None:
 
 
 async def test_hostile_step_message_renders_literally(edge_gateway: GatewayServer) -> None:
-    app = make_app(edge_gateway)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = make_viewer(edge_gateway)
+    async with app.run_test(size=(120, 50)) as pilot:
         screen = await loaded(pilot, app)
-        edge_run = next(
-            r for r in screen.state.runs if r.runtime_type is not None and not r.runtime_type.known
-        )
-        screen.run_list.select_key(edge_run.id)
-        await wait_for(pilot, lambda: screen.state.selected_run_id == edge_run.id)
-        await wait_for(pilot, lambda: screen.state.invocations_complete)
-        hostile = next(
-            i for i in screen.state.invocations.values() if i.error and "pwned" in i.error.message
-        )
-        screen.table.select_key(hostile.id)
-        await wait_for(pilot, lambda: hostile.id in screen.state.fulls)
-        await wait_for(pilot, lambda: bool(screen.detail.step_items))
-        item: StepItem = screen.detail.step_items[0]
-        rendered = item.render()
-        console = Console(record=True, width=120, color_system=None, force_terminal=True)
-        console.print(rendered)
-        text = console.export_text()
-        assert "[bold]not bold[/bold]" in text, "markup-like text shows literally"
-        assert ":x:" in text
+        runs = screen.groups
+        edge = next(k for k in runs.row_keys_in_order if "quantum" in str(runs.get_cell(k, "kind")))
+        await select_group(pilot, app, edge)
+        hostile = rows_where(app, "problem", r"\[/red\]")
+        assert hostile, "the hostile message is in the table"
+        shown = cell(app, hostile[0], "problem")
+        assert not CONTROL.search(shown) and "pwned" not in shown
+        await pilot.press("tab")
+        screen.table.select_key(hostile[0])
+        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+        await pilot.press("enter")  # into the detail, on the failed step
+        await until_text(pilot, app, r"\[bold\]not bold\[/bold\]")
+        detail = region_text(app, "#detail-pane")
+        assert "[bold]not bold[/bold]" in detail, "markup-like text shows literally"
+        assert ":x:" in detail and "red[/red]" in detail
+        assert "pwned" not in detail, "an escape sequence goes whole, not only its ESC"
+        text = screen_text(app)
         assert not CONTROL.search(text)
-        cell = str(screen.table.get_cell(hostile.id, "error"))
-        assert not CONTROL.search(cell) and "[/red]" in cell
+        assert "\x1b]0;" not in screen_output(app) and "\x9b" not in screen_output(app)
         assert app.is_running
