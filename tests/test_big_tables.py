@@ -7,8 +7,8 @@ import gc
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from tui.gc_policy import FREEZE_FROM_ROWS, GcPolicy
-from tui.widgets.keyed_table import Cells, KeyedTable
+from tui.compat.gc import FREEZE_FROM_ROWS, GcPolicy
+from tui.ui.widgets.keyed_table import Cells, KeyedTable
 
 COLUMNS = [("id", "id", 10), ("value", "value", None)]
 
@@ -61,3 +61,9 @@ def test_gc_policy_freezes_big_tables_and_lets_go() -> None:
         assert not policy.frozen_for_rows
     finally:
         gc.unfreeze()
+
+
+def test_the_app_uses_one_policy_per_process() -> None:
+    from tui.compat.gc import GC_POLICY
+
+    assert isinstance(GC_POLICY, GcPolicy) and not GC_POLICY.frozen_for_rows

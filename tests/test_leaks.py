@@ -1,4 +1,4 @@
-"""The three Textual leaks the ten-minute soak found stay fixed (see tui/leaks.py).
+"""The three Textual leaks the ten-minute soak found stay fixed (see tui/compat/leaks.py).
 
 Each test also shows the leak without the fix, so it cannot pass by accident.
 """
@@ -6,6 +6,7 @@ Each test also shows the leak without the fix, so it cannot pass by accident.
 from __future__ import annotations
 
 import gc
+import weakref
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -15,8 +16,8 @@ from textual.widgets import Button, TextArea
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
-from tui.leaks import _inner_outer, patch_styles_cache, prune_closed_watchers
-from tui.widgets.footer import Footer
+from tui.compat.footer import Footer
+from tui.compat.leaks import patch_styles_cache, prune_closed_watchers
 
 
 class A(Button):
@@ -83,10 +84,12 @@ async def test_closed_text_areas_are_released_from_the_theme_watchers() -> None:
 def test_styles_cache_colours_are_cached_by_colour_only() -> None:
     from textual._styles_cache import StylesCache
 
-    assert patch_styles_cache() and patch_styles_cache()
-    before = _inner_outer.cache_info().hits
+    assert patch_styles_cache() and patch_styles_cache(), "applies, and only once"
     base, background = Color(1, 2, 3), Color(4, 5, 6)
-    first = StylesCache().get_inner_outer(base, background)
-    second = StylesCache().get_inner_outer(base, background)
-    assert first == second
-    assert _inner_outer.cache_info().hits == before + 1, "two caches, one entry: no instance"
+    cache = StylesCache()
+    first = cache.get_inner_outer(base, background)
+    alive = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert alive() is None, "the colour cache keeps no StylesCache (nor its widget) alive"
+    assert StylesCache().get_inner_outer(base, background) is first, "cached by the colours"
