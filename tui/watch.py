@@ -356,27 +356,31 @@ async def watch(
 
 
 async def _watch_row(state: _Watch, row: Row) -> int:
-    """One row, followed until it is terminal."""
+    """One row: followed until it is terminal (plain, jsonl), or as it is now (once, json)."""
     noun = state.source.vocabulary.row
     state.store.merge_rows([row])
+    streaming = state.options.mode in ("plain", "jsonl")
+
+    async def report() -> None:
+        await _report(state, [state.store.rows[row.key]])
 
     async def follow() -> None:
         async for update in state.source.follow(row.key, state.store.details.get(row.key)):
             state.alive()
             if isinstance(update, Row):
                 state.store.merge_rows([update])
-                if state.options.mode in ("plain", "jsonl"):
-                    await _report(state, [state.store.rows[row.key]])
+                if not state.store.rows[row.key].status.terminal:
+                    await report()  # a terminal row is reported with its full record
             elif isinstance(update, Detail):
                 state.store.merge_detail(update)
+                await report()
+        await report()
 
-    final = state.store.rows[row.key]
-    if state.options.mode in ("plain", "jsonl"):
-        await _report(state, [final])
-    if not final.status.terminal or state.options.mode in ("plain", "jsonl"):
-        await state.fetch(f"following {row.key}", follow)
-    rows = [state.store.rows[row.key]]
-    return _finish(state, None, rows, noun)
+    if streaming:
+        await report()
+        if not state.store.rows[row.key].status.terminal:
+            await state.fetch(f"following {row.key}", follow)
+    return _finish(state, None, [state.store.rows[row.key]], noun)
 
 
 async def _watch_group(state: _Watch, group: Group) -> int:
