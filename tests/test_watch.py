@@ -273,6 +273,21 @@ async def test_kernel_invocation_json_and_once(kernel_gateway: GatewayServer) ->
     assert done["action_name"] in out and "1 invocation: 1 succeeded" in out
 
 
+async def test_kernel_live_invocation_json_and_once_are_a_snapshot(
+    kernel_gateway: GatewayServer,
+) -> None:
+    """--json and --once print the invocation as it is now, as they do for a run."""
+    live = _running(kernel_gateway)
+    began = time.monotonic()
+    code, out, _ = await _kwatch(kernel_gateway, live["id"], mode="json", exit_status=True)
+    [row] = json.loads(out)["rows"]
+    assert code == EXIT_OK and row["id"] == live["id"] and row["status"] == "running"
+    _kernel_valid(row)
+    code, out, _ = await _kwatch(kernel_gateway, live["id"], mode="once")
+    assert code == EXIT_OK and "running" in out and "1 invocation: 1 running" in out
+    assert time.monotonic() - began < 1.0, "not followed to the end"
+
+
 async def test_kernel_app_version_until_quiet(kernel_gateway: GatewayServer) -> None:
     ref = "login-bot@2.0.0"  # short invocations far apart: quiet moments come often
     code, out, _ = await _kwatch(kernel_gateway, ref, timeout=30)
