@@ -4,6 +4,7 @@ live invocation is followed with the long-poll ``wait`` until it is terminal."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -32,6 +33,8 @@ from tui.providers.http import Reply, curl_command, pretty_json, seg
 RUN_PAGES = 5
 """Pages of runs the run list reads (500 runs, newest first)."""
 REFRESH_AT_MOST = 20
+MIN_WAIT_SPACING = 1.0
+"""Seconds between the starts of two long-polls of one invocation, at least."""
 VOCABULARY = Vocabulary(
     group="run",
     groups="Runs",
@@ -170,15 +173,22 @@ class BctrlSource:
                 yield update
         terminal = False
         while not terminal:
+            asked = time.monotonic()
             reply = await self.client.wait(key, 0 if v2_final else WAIT_MS)
             data = f.obj(reply.data).get("invocation")
             row = invocation_row(data, self.clock(), FULL, key=key)
             if row is None:
                 raise MalformedResponse("the wait answer has no invocation", path="wait")
             body = body_from_full(data, body)
-            terminal = row.status.terminal
+            # A terminal status never goes back to live: once the v2 record said terminal,
+            # this is the final full record, whatever the wait answer claims.
+            terminal = row.status.terminal or v2_final
             yield row
             yield Detail(key, body, terminal and v2_final, FULL, self.clock(), reply.body)
+            spent = time.monotonic() - asked
+            if not terminal and spent < MIN_WAIT_SPACING:
+                # A server that answers the long-poll at once is not asked again at once.
+                await asyncio.sleep(MIN_WAIT_SPACING - spent)
         if not v2_final:
             async for update in read_v2():  # the result arrives with the final v2 record
                 if isinstance(update, Detail):
