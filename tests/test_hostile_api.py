@@ -35,7 +35,7 @@ from tui.core.errors import (
     RateLimited,
     TooLarge,
 )
-from tui.core.model import Group, Kind, LogLines, Query, Row, Status
+from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import MAX_LOG_LINES, Store
@@ -58,12 +58,14 @@ from .hostile_server import (
     HOSTILE_INVOCATION_IDS,
     HOSTILE_KERNEL_IDS,
     HOSTILE_RUN_IDS,
+    INVOCATION_IDS,
     KERNEL_IDS,
     ODD_RETRY_AFTER,
     RUN_ID,
     Conn,
     HostileServer,
     Request,
+    dataset_routes,
     deep_json,
     echo_key,
     echo_key_error,
@@ -78,6 +80,7 @@ from .hostile_server import (
     kernel_invocation,
     kernel_log_flood,
     kernel_more_forever,
+    plausible_dataset,
     rate_limited,
     same_cursor_forever,
     sse,
@@ -430,8 +433,6 @@ async def test_watch_give_up_ends_a_stream_that_goes_silent() -> None:
 
 async def test_a_healthy_stream_outlives_give_up() -> None:
     """A live invocation whose stream keeps delivering (heartbeats) is not 'unreachable'."""
-    from .hostile_server import dataset_routes, plausible_dataset
-
     with HostileServer(dataset_routes(plausible_dataset())) as server:
         code, _, err, took = await _watch(kernel(server), KERNEL_IDS[2], give_up=1.0, timeout=2.5)
     assert code == EXIT_TIMEOUT and "--timeout 2.5s passed" in err, err
@@ -495,6 +496,40 @@ async def test_kernel_offsets_that_never_end_stop_at_the_pages_read() -> None:
         offsets = [request.param("offset") for request in server.log]
     assert len(delta.rows) == 500 and offsets[:5] == [None, "100", "200", "300", "400"]
     assert len(offsets) == 8 and groups[0].total == 300
+
+
+# -- 6b. a long-poll that is not one -------------------------------------------------------------
+
+
+async def test_a_long_poll_answered_at_once_is_paced_not_a_request_storm() -> None:
+    live = INVOCATION_IDS[4]  # running, for ever
+    with HostileServer(dataset_routes(plausible_dataset(), wait_cap=0.0)) as server:
+        async with opened(bctrl(server)) as source:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.5):
+                    await _drain(source.follow(live, None))
+        waits = server.requests("POST")
+    assert 2 <= len(waits) <= 4, f"{len(waits)} long-polls in 2.5 s"
+
+
+async def test_a_wait_that_contradicts_a_terminal_record_ends_the_follow() -> None:
+    """The v2 record says failed, the wait says running: terminal never goes back to live."""
+    data = plausible_dataset()
+    failed = data.records[INVOCATION_IDS[1]]
+    routes = dataset_routes(data)
+
+    async def says_running(request: Request, conn: Conn) -> None:
+        body = {"invocation": {**failed.full, "status": "running"}, "timedOutWaiting": True}
+        await conn.json(body)
+
+    routes[("POST", "/v1/invocations/{invocation_id}/wait")] = says_running
+    with HostileServer(routes) as server:
+        async with opened(bctrl(server)) as source:
+            async with asyncio.timeout(5):
+                updates = [u async for u in source.follow(INVOCATION_IDS[1], None)]
+        assert len(server.log) == 2, "one v2 record, one long-poll"
+    final = [u for u in updates if isinstance(u, Detail)][-1]
+    assert final.terminal and final.body.failed_steps
 
 
 # -- 7. ids that are paths ---------------------------------------------------------------------
