@@ -501,6 +501,7 @@ class ViewerScreen(Screen[None]):
         self.selected_row = key
         self.poller.reset("detail")
         self._render_detail()
+        self._render_titles()
         self.follow_row(key)
 
     @on(KeyedTable.RowHighlighted, "#group-list")
