@@ -1,0 +1,144 @@
+"""Issue 14, the viewer's side: servers that are odd, partial, hostile or endless, and what
+the user sees. Keys in, screen text (and copies, toasts, bells, terminal bytes) out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from .hostile_server import (
+    INVOCATION_IDS,
+    KERNEL_IDS,
+    ODD_IDS,
+    RUN_ID,
+    HostileServer,
+    contract_only,
+    kernel_without_list,
+    odd_data,
+)
+from .viewer_helpers import (
+    cell,
+    loaded,
+    make_app,
+    pane,
+    record_toasts,
+    region_text,
+    rows_loaded,
+    screen_text,
+    select_row,
+    status_bar,
+    until_text,
+    wait_for,
+)
+
+
+@pytest.fixture(scope="module")
+def odd() -> Iterator[HostileServer]:
+    with HostileServer(odd_data()) as server:
+        yield server
+
+
+# -- a bad field costs only that field ----------------------------------------------------
+
+
+async def test_odd_values_cost_their_field_only(odd: HostileServer) -> None:
+    app = make_app(odd, interval=0.5)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await loaded(pilot, app)
+        assert screen.groups.row_count == 3, "every run is listed"
+        assert str(screen.groups.get_cell(RUN_ID, "age")) == "", "a free-text date has no age"
+        assert screen.table.row_keys_in_order == list(ODD_IDS.values()), "every row, in order"
+        assert "7 shown · up to date" in pane(app, "rows")
+        assert cell(app, ODD_IDS["free_text_time"], "time") == "?laborum in incididunt"
+        assert cell(app, ODD_IDS["offsets"], "time") == "20:00:00", "+14:00 converted to UTC"
+        assert cell(app, ODD_IDS["timed_out_nulls"], "duration") == "—"
+        assert cell(app, ODD_IDS["wrong_types"], "duration") == "4.0s", "a number sent as a string"
+        assert cell(app, ODD_IDS["unknown_enums"], "status") == "? paused for review"
+        assert cell(app, ODD_IDS["unknown_enums"], "name") == "summarize"
+        assert "42 · Step 3 failed" in cell(app, ODD_IDS["wrong_types"], "problem")
+        frame = screen_text(app)
+        assert "?laboru…" in frame and "20:00:00" in frame
+        await pilot.pause(1.2)  # two more polls of odd pages: none is dropped
+        assert screen.table.row_count == 7
+        assert "LIVE" in status_bar(app) and "up to date" in pane(app, "rows")
+
+        await pilot.press("tab")
+        await select_row(pilot, app, ODD_IDS["free_text_time"])
+        await until_text(pilot, app, r"created  \? laborum in incididunt \(not a time\)")
+        await until_text(pilot, app, r"finished  \? ullamco \(not a time\)")
+        for name in ("timed_out_nulls", "unknown_enums"):
+            await select_row(pilot, app, ODD_IDS[name])
+            await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+            detail = region_text(app, "#detail-pane")
+            assert "(running)" not in detail, f"{name}: a finished invocation is not running"
+        assert re.search(r"duration  — ", region_text(app, "#detail-pane")) is None
+        await select_row(pilot, app, ODD_IDS["timed_out_nulls"])
+        await until_text(pilot, app, r"duration  —")
+        await select_row(pilot, app, ODD_IDS["wrong_types"])
+        await until_text(pilot, app, r"started  1970-01-01 00:00:17\.000 UTC")
+        assert "LIVE" in status_bar(app)
+
+
+async def test_odd_kernel_values_cost_their_field_only(odd: HostileServer) -> None:
+    app = make_app(odd, provider="kernel", interval=0.5)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await loaded(pilot, app)
+        assert screen.table.row_count == 6, "every invocation is shown"
+        assert cell(app, "inv_odd_offset", "time") == "20:00:00", "+14:00 converted to UTC"
+        assert cell(app, "inv_odd_status", "status") == "? cancelled"
+        await pilot.press("tab")
+        await select_row(pilot, app, "inv_odd_null_finish")
+        await until_text(pilot, app, r"duration  —")
+        assert "(running)" not in region_text(app, "#detail-pane")
+        await select_row(pilot, app, "inv_odd_types")
+        await pilot.press("tab", "G")  # the detail's end: its output
+        await until_text(pilot, app, r"output  not JSON, shown as sent:")
+        assert re.search(r"│ ?not json \{", screen_text(app))
+        assert "LIVE" in status_bar(app)
+
+
+# -- only the contract's endpoints --------------------------------------------------------
+
+
+async def test_a_pinned_run_on_a_contract_only_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``runwatch RUN_ID`` against a server with no run endpoints: the run's invocations,
+    the missing list said once, quietly, and no invented "not found"."""
+    toasts = record_toasts(monkeypatch)
+    with HostileServer(contract_only()) as server:
+        app = make_app(server, pinned=[RUN_ID], interval=0.3)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = app.viewer
+            await rows_loaded(pilot, app)
+            assert screen.groups.row_keys_in_order == [RUN_ID]
+            assert screen.table.row_keys_in_order == list(INVOCATION_IDS)
+            invocations = "/v1/runs/{id}/invocations"
+            await wait_for(pilot, lambda: len(server.requests("GET", invocations)) >= 4)
+            said = [t for t in toasts if "run list" in t.message]
+            assert len(said) == 1 and said[0].severity == "warning", toasts
+            frame = screen_text(app)
+            assert "not found" not in frame.lower() and "404" not in frame
+            assert "LIVE" in status_bar(app)
+            assert len(server.requests("GET", "/v1/runs")) == 1, "the missing list is not polled"
+            assert len(server.requests("GET", "/v1/runs/{id}")) == 1, "nor the missing run"
+
+
+async def test_a_pinned_kernel_invocation_without_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    toasts = record_toasts(monkeypatch)
+    target = KERNEL_IDS[0]
+    with HostileServer(kernel_without_list()) as server:
+        app = make_app(server, provider="kernel", pinned=[target], interval=0.3)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = app.viewer
+            await wait_for(pilot, lambda: screen.table.row_keys_in_order == [target])
+            assert screen.groups.row_keys_in_order == ["web-scraper@1.4.2"]
+            await wait_for(pilot, lambda: f"Invocation {target[:8]}" in pane(app, "detail"))
+            await until_text(pilot, app, r"step 5: working")
+            await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+            await pilot.pause(0.7)  # more polls
+            said = [t for t in toasts if "invocation list" in t.message]
+            assert len(said) == 1 and said[0].severity == "warning", toasts
+            assert screen.table.row_keys_in_order == [target], "the row stays"
+            assert "LIVE" in status_bar(app)
+            assert "404" not in screen_text(app)
