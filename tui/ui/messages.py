@@ -16,9 +16,10 @@ from tui.core.pages import PageDelta
 
 @dataclass
 class GroupsFetched(Message):
-    """A fresh group list (None: the server has none)."""
+    """A fresh group list (None: the server has none, for ``reason``)."""
 
     groups: list[Group] | None
+    reason: str | None = None
 
 
 @dataclass

@@ -223,8 +223,8 @@ class ViewerScreen(Screen[None]):
             if self.store.listed:
                 try:
                     self.post_message(GroupsFetched(await self.source.groups()))
-                except Unsupported:
-                    self.post_message(GroupsFetched(None))
+                except Unsupported as error:
+                    self.post_message(GroupsFetched(None, error.message))
             if not self.describes_groups:
                 return
             wanted = [k for k in (self.selected_group, *self.pinned) if k]
@@ -324,10 +324,11 @@ class ViewerScreen(Screen[None]):
     def _groups_fetched(self, message: GroupsFetched) -> None:
         if message.groups is None:
             self.store.listed = False
+            reason = clean(message.reason or f"this server has no {self.words.group} list")
             self._say_once(
-                "no-groups",
-                f"This server has no {self.words.group} list: showing the "
-                f"{self.words.group}s given on the command line.",
+                reason,
+                f"{reason[:1].upper()}{reason[1:]}: showing the {self.words.group}s given on "
+                "the command line.",
             )
         else:
             self.store.set_groups(message.groups)
@@ -375,7 +376,7 @@ class ViewerScreen(Screen[None]):
             f"; showing the {self.words.row}s given by id" if self.store.rows else ""
         )
         self.store.complete = True
-        self._say_once("no-rows", self._rows_problem)
+        self._say_once(clean(message.reason), self._rows_problem)
         self._render_table()
 
     @on(RowsRefreshed)
@@ -451,6 +452,8 @@ class ViewerScreen(Screen[None]):
         self._render_titles()
 
     def _say_once(self, what: str, message: str) -> None:
+        """A warning toast, once per ``what`` (one missing endpoint is one toast, whether
+        the group list or the rows found it missing)."""
         if what not in self._told:
             self._told.add(what)
             self.notify(message, severity="warning", markup=False)
