@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import shlex
 import sys
 from collections.abc import Sequence
@@ -417,8 +418,10 @@ def run_watch(argv: Sequence[str]) -> int:
     problem = _check_common(args)
     if problem:
         return _fail(EXIT_USAGE, problem)
-    if args.timeout is not None and args.timeout <= 0:
-        return _fail(EXIT_USAGE, "--timeout must be positive")
+    if args.timeout is not None and not 0 < args.timeout < math.inf:
+        return _fail(EXIT_USAGE, "--timeout must be a positive number of seconds")
+    if not args.give_up > 0:  # also NaN; inf (never give up) is allowed
+        return _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
     try:
         connection = _connect(args, [args.ref])
     except ConfigError as exc:
