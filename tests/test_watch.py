@@ -391,6 +391,9 @@ def test_cli_watch_usage_errors() -> None:
     assert _cli("watch").returncode == 2
     assert _cli("watch", "--once", "--json", "00000000-0000-4000-8000-000000000001").returncode == 2
     assert _cli("watch", "--timeout", "0", "00000000-0000-4000-8000-000000000001").returncode == 2
+    for bad in (["--timeout", "nan"], ["--give-up", "0"], ["--give-up", "nan"]):
+        result = _cli("watch", *bad, "00000000-0000-4000-8000-000000000001", BCTRL_API_KEY="k")
+        assert result.returncode == 2 and "positive number of seconds" in result.stderr
     missing_key = _cli("watch", "00000000-0000-4000-8000-000000000001")
     assert missing_key.returncode == 4 and "BCTRL_API_KEY" in missing_key.stderr
     kernel_key = _cli("watch", "--provider", "kernel", "web-scraper@1.4.2")
