@@ -13,10 +13,14 @@ from .hostile_server import (
     KERNEL_IDS,
     ODD_IDS,
     RUN_ID,
+    Handler,
     HostileServer,
     contract_only,
+    dataset_routes,
     kernel_without_list,
     odd_data,
+    plausible_dataset,
+    rate_limited,
 )
 from .viewer_helpers import (
     cell,
@@ -32,6 +36,11 @@ from .viewer_helpers import (
     until_text,
     wait_for,
 )
+
+
+def plausible() -> dict[tuple[str, str], Handler]:
+    """Every contract path (and the lists), serving the plausible dataset."""
+    return dataset_routes(plausible_dataset())
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +151,28 @@ async def test_a_pinned_kernel_invocation_without_a_list(monkeypatch: pytest.Mon
             assert screen.table.row_keys_in_order == [target], "the row stays"
             assert "LIVE" in status_bar(app)
             assert "404" not in screen_text(app)
+
+
+# -- Retry-After beyond reason ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retry_after", ["999999", "inf", "nan", "-5"])
+async def test_an_odd_retry_after_is_said_with_a_countdown_of_at_most_5_minutes(
+    retry_after: str,
+) -> None:
+    with HostileServer(plausible()) as server:
+        app = make_app(server, interval=0.3)
+        async with app.run_test(size=(140, 45)) as pilot:
+            await loaded(pilot, app)
+            server.route("GET", "/v1/runs/{run_id}/invocations", rate_limited(retry_after))
+            await wait_for(pilot, lambda: "RATE LIMITED" in status_bar(app), what="the state")
+            countdown = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
+            assert countdown is not None, status_bar(app)
+            assert 1 <= int(countdown[1]) <= 300
+            await wait_for(pilot, lambda: "rate limited · HTTP 429" in pane(app, "rows"))
+            retry = re.search(r"retry in (\d+)s", pane(app, "rows"))
+            assert retry is not None and int(retry[1]) <= 300
+            await pilot.pause(1.1)  # retries (or the wait) go on: still said, still bounded
+            again = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
+            assert again is not None and 1 <= int(again[1]) <= 300
+            assert app.is_running and "Traceback" not in screen_text(app)

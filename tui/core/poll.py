@@ -158,9 +158,17 @@ class Poller:
             return "NOT ALLOWED"
         if self.paused:
             return "PAUSED"
+        # Rate limited while the server's Retry-After holds, and after a 429 whose
+        # Retry-After gave no delay to obey (inf, nan, -5): no gate holds, yet the server
+        # said so, and the countdown is the backoff's.
         held = self.rate_limited_for()
-        if held > 0:
-            return f"RATE LIMITED (next request in {max(1, round(held))}s)"
+        limited = [
+            f for f in errors if isinstance(f.error, RateLimited) and f.error.retry_after is None
+        ]
+        if held > 0 or limited:
+            now = self.clock()
+            due = [f.next_retry_at - now for f in limited if f.next_retry_at is not None]
+            return f"RATE LIMITED (next request in {max(1, round(max([held, *due])))}s)"
         if not errors:
             return "LIVE"
         worst = max(errors, key=lambda f: f.failures)
