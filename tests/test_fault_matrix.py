@@ -107,6 +107,8 @@ async def test_invocation_404_is_said_in_the_detail_only() -> None:
             )
             assert "not found" not in _rows(app), "the table keeps working"
             assert "not found · HTTP 404 · route.not_found" in screen_text(app)
+            assert "retry in" not in pane(app, "detail"), "no retry is due: r asks again"
+            assert "LIVE" in status_bar(app), "a 404 is an answer: the server is reachable"
             polled = len(faults.requests)
             await wait_for(pilot, lambda: len(faults.requests) > polled, what="more polls")
             assert app.is_running

@@ -258,6 +258,7 @@ async def test_pinned_run_not_found_shows_the_servers_error(gateway: GatewayServ
         assert re.search(r"not found · HTTP 404 · run\.not_found · Run not found", said), said
         assert re.search(r"request req_\d+", said), "with the request id"
         assert screen.table.row_count == 0
+        assert "LIVE" in status_bar(app), "the server answered: it is reachable"
 
 
 async def test_no_run_list_endpoint_works_with_pinned_runs(

@@ -20,7 +20,8 @@ from typing import Protocol
 from tui.core.model import Row
 
 MAX_ROWS = 150_000
-"""The most rows one view holds; beyond it the server's list is cut and the user is told."""
+"""The most rows one view holds; beyond it the server's list is cut and the user is told
+(read when a pager is made)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,9 @@ class _Seen:
 class AppendPager:
     """Oldest-first pages: only the tail that can still change is read again."""
 
-    def __init__(self, fetch: FetchPage, max_rows: int = MAX_ROWS) -> None:
+    def __init__(self, fetch: FetchPage, max_rows: int | None = None) -> None:
         self._fetch = fetch
-        self._max_rows = max_rows
+        self._max_rows = MAX_ROWS if max_rows is None else max_rows
         self._pages: list[_Seen] = []
 
     def _resume(self) -> int:
@@ -124,10 +125,10 @@ class AppendPager:
 class HeadPager:
     """Newest-first pages whose offsets shift: the first ``pages`` pages, read each poll."""
 
-    def __init__(self, fetch: FetchPage, pages: int, max_rows: int = MAX_ROWS) -> None:
+    def __init__(self, fetch: FetchPage, pages: int, max_rows: int | None = None) -> None:
         self._fetch = fetch
         self._pages = pages
-        self._max_rows = max_rows
+        self._max_rows = MAX_ROWS if max_rows is None else max_rows
         self._order: list[str] = []
 
     async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:

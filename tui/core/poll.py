@@ -89,6 +89,10 @@ class Poller:
         fresh.next_retry_at = self.clock() + self.delay(resource)
         return error
 
+    def stopped(self, resource: str) -> None:
+        """No retry of ``resource`` is due (its fetching gave up until ``r``)."""
+        self.freshness(resource).next_retry_at = None
+
     async def attempt(self, resource: str, fetch: Fetch) -> ApiError | None:
         """Run ``fetch`` once and record how it went; the error, or None on success."""
         try:
@@ -169,9 +173,12 @@ class Poller:
             now = self.clock()
             due = [f.next_retry_at - now for f in limited if f.next_retry_at is not None]
             return f"RATE LIMITED (next request in {max(1, round(max([held, *due])))}s)"
-        if not errors:
+        # A server that answers "no such thing" (404, 400) is reachable: the pane that asked
+        # says so, and the connection is neither retrying nor offline.
+        faults = [f for f in errors if f.error is not None and f.error.retryable]
+        if not faults:
             return "LIVE"
-        worst = max(errors, key=lambda f: f.failures)
+        worst = max(faults, key=lambda f: f.failures)
         if worst.failures >= OFFLINE_AFTER:
             times = [f.updated_at for f in self.fresh.values() if f.updated_at is not None]
             return (

@@ -291,9 +291,12 @@ class ViewerScreen(Screen[None]):
                 return
             except Exception as exc:
                 error = self.poller.failed("detail", exc)
+                final = isinstance(error, Unauthorized | Forbidden | NotFound)
+                if final:
+                    self.poller.stopped("detail")  # retrying cannot help: said, until `r`
                 self.post_message(FetchFailed("detail"))
-                if isinstance(error, Unauthorized | Forbidden | NotFound):
-                    return  # retrying cannot help: said in the detail, until `r`
+                if final:
+                    return
                 await self.poller.wait("detail")
 
     @contextlib.asynccontextmanager
