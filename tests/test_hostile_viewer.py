@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tui.core import pages
+
 from .hostile_server import (
     INVOCATION_IDS,
     KERNEL_IDS,
@@ -17,10 +19,12 @@ from .hostile_server import (
     HostileServer,
     contract_only,
     dataset_routes,
+    endless_cursors,
     kernel_without_list,
     odd_data,
     plausible_dataset,
     rate_limited,
+    same_cursor_forever,
 )
 from .viewer_helpers import (
     cell,
@@ -176,3 +180,50 @@ async def test_an_odd_retry_after_is_said_with_a_countdown_of_at_most_5_minutes(
             again = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
             assert again is not None and 1 <= int(again[1]) <= 300
             assert app.is_running and "Traceback" not in screen_text(app)
+
+
+# -- endless paging -------------------------------------------------------------------------
+
+
+async def test_a_repeated_cursor_stops_the_table_and_says_why() -> None:
+    with HostileServer(plausible()) as server:
+        server.route("GET", "/v1/runs/{run_id}/invocations", same_cursor_forever())
+        app = make_app(server, interval=0.5)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            assert screen.table.row_count == 50
+            note = "the server repeated a page cursor; the list stops there"
+            assert f"50 shown · {note} · up to date" in pane(app, "rows")
+            assert note in screen_text(app)
+            polls = len(server.requests("GET", "/v1/runs/{id}/invocations"))
+            await wait_for(
+                pilot,
+                lambda: len(server.requests("GET", "/v1/runs/{id}/invocations")) >= polls + 4,
+                what="two more polls",
+            )
+            assert screen.table.row_count == 50 and note in pane(app, "rows")
+            assert "LIVE" in status_bar(app)
+
+
+async def test_endless_cursors_stop_at_the_row_cap_and_say_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pages, "MAX_ROWS", 2_000)  # the real cap is 150,000: same code
+    with HostileServer(plausible()) as server:
+        server.route("GET", "/v1/runs/{run_id}/invocations", endless_cursors())
+        app = make_app(server, interval=0.5)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            note = "showing the first 2,000 rows; the list goes on"
+            assert screen.table.row_count == 2_000
+            assert f"2000 shown · {note} · up to date" in pane(app, "rows")
+            polls = len(server.requests("GET", "/v1/runs/{id}/invocations"))
+            assert polls == 10, "ten pages of 200, and no more"
+            await wait_for(
+                pilot,
+                lambda: len(server.requests("GET", "/v1/runs/{id}/invocations")) > polls,
+                what="another poll",
+            )
+            await pilot.pause(0.3)
+            assert screen.table.row_count == 2_000 and note in pane(app, "rows")
+            assert "LIVE" in status_bar(app)
