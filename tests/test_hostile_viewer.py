@@ -4,6 +4,7 @@ the user sees. Keys in, screen text (and copies, toasts, bells, terminal bytes) 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,10 +16,12 @@ from .hostile_server import (
     KERNEL_IDS,
     ODD_IDS,
     RUN_ID,
+    FlippingStatus,
     Handler,
     HostileServer,
     contract_only,
     dataset_routes,
+    deep_json,
     endless_cursors,
     kernel_without_list,
     odd_data,
@@ -31,6 +34,7 @@ from .viewer_helpers import (
     loaded,
     make_app,
     pane,
+    record_bells,
     record_toasts,
     region_text,
     rows_loaded,
@@ -227,3 +231,86 @@ async def test_endless_cursors_stop_at_the_row_cap_and_say_why(
             await pilot.pause(0.3)
             assert screen.table.row_count == 2_000 and note in pane(app, "rows")
             assert "LIVE" in status_bar(app)
+
+
+# -- deeply nested JSON ---------------------------------------------------------------------
+
+
+async def test_deep_json_is_a_fault_polling_goes_on_and_r_retries_at_once() -> None:
+    routes = plausible()
+    list_path = ("GET", "/v1/runs/{run_id}/invocations")
+    with HostileServer(routes) as server:
+        app = make_app(server, interval=0.3)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            rows = screen.table.row_count
+            server.route(*list_path, deep_json())
+            await wait_for(pilot, lambda: "malformed" in pane(app, "rows"), what="the fault")
+            assert "LIVE" not in status_bar(app)
+            assert screen.table.row_count == rows, "the last good rows stay"
+            said = " ".join(screen_text(app).split())
+            assert "malformed" in said
+            # Polling goes on, backing off: wait for a backoff longer than a few seconds.
+            polls = len(server.requests("GET", "/v1/runs/{id}/invocations"))
+            await wait_for(
+                pilot,
+                lambda: (
+                    (m := re.search(r"retry in (\d+)s", pane(app, "rows"))) is not None
+                    and int(m[1]) >= 3
+                ),
+                timeout=30,
+                what="a long backoff",
+            )
+            assert len(server.requests("GET", "/v1/runs/{id}/invocations")) > polls
+            server.route(*list_path, routes[list_path])  # the server behaves again
+            await pilot.press("r")  # at once, not when the backoff ends
+            await wait_for(pilot, lambda: "LIVE" in status_bar(app), timeout=2.5, what="LIVE")
+            await wait_for(pilot, lambda: "up to date" in pane(app, "rows"), timeout=2.5)
+            assert screen.table.row_count == rows
+
+
+# -- bell and toast floods ------------------------------------------------------------------
+
+
+async def test_a_flipping_status_finishes_once_with_few_bells_and_toasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every request flips every invocation running / failed, for 30 s of the app's clock
+    (3 s here, the clock running ten times faster): a row that finished stays finished and
+    is told once; the bell and the toasts are rate limited and coalesced."""
+    flipping = FlippingStatus()
+    toasts = record_toasts(monkeypatch)
+    began = time.time()
+
+    def clock() -> float:
+        return began + (time.time() - began) * 10
+
+    with HostileServer(flipping.routes()) as server:
+        app = make_app(server, interval=0.1, clock=clock)
+        bells = record_bells(app)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            await pilot.press("tab")
+            keys = screen.table.row_keys_in_order
+            assert keys == list(INVOCATION_IDS)
+            finished: set[str] = set()
+            while clock() < began + 30:
+                for key in keys:
+                    status = cell(app, key, "status")
+                    if key in finished:
+                        assert "running" not in status, f"{key} went back to running"
+                    elif "failed" in status:
+                        finished.add(key)
+                await pilot.pause(0.05)
+            assert finished == set(keys), "every flipping row finished"
+            assert min(flipping.seen.values()) >= 10, "the server flipped them all, often"
+            told = [t for t in toasts if "finished" in t.title]
+            assert 1 <= len(told) <= 3, told
+            counts = [
+                1
+                if (m := re.match(r"(\d+) invocations finished", t.message)) is None
+                else int(m[1])
+                for t in told
+            ]
+            assert sum(counts) == len(keys), f"each row is told once: {told}"
+            assert len(bells) <= 1, "only the followed row rings, once"
