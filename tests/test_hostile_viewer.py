@@ -3,13 +3,19 @@ the user sees. Keys in, screen text (and copies, toasts, bells, terminal bytes) 
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
+from bench.harness import pty_app
 from tui.core import pages
+from tui.core.text import MASK
 
 from .hostile_server import (
     INVOCATION_IDS,
@@ -22,6 +28,7 @@ from .hostile_server import (
     contract_only,
     dataset_routes,
     deep_json,
+    echo_key,
     endless_cursors,
     kernel_without_list,
     odd_data,
@@ -35,9 +42,11 @@ from .viewer_helpers import (
     make_app,
     pane,
     record_bells,
+    record_copies,
     record_toasts,
     region_text,
     rows_loaded,
+    screen_output,
     screen_text,
     select_row,
     status_bar,
@@ -49,6 +58,9 @@ from .viewer_helpers import (
 def plausible() -> dict[tuple[str, str], Handler]:
     """Every contract path (and the lists), serving the plausible dataset."""
     return dataset_routes(plausible_dataset())
+
+
+OSC52 = re.compile(rb"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +326,73 @@ async def test_a_flipping_status_finishes_once_with_few_bells_and_toasts(
             ]
             assert sum(counts) == len(keys), f"each row is told once: {told}"
             assert len(bells) <= 1, "only the followed row rings, once"
+
+
+# -- the key echoed back ----------------------------------------------------------------
+
+
+ECHOED = "sk-echo-0123456789abcdef-SECRET"
+PROSE = ("message", "hint", "error", "action", "type", "call", "runtimeType", "entryCall")
+PROSE_KERNEL = ("status_reason", "action_name", "app_name", "payload", "output", "message")
+
+
+def _no_key(text: str) -> bool:
+    return ECHOED not in text and ECHOED[:12] not in text
+
+
+@pytest.mark.parametrize(
+    ("provider", "only"),
+    [("bctrl", None), ("bctrl", PROSE), ("kernel", None), ("kernel", PROSE_KERNEL)],
+    ids=["bctrl-everywhere", "bctrl-prose", "kernel-everywhere", "kernel-prose"],
+)
+async def test_a_key_echoed_in_every_field_is_never_shown_or_copied(
+    provider: str, only: tuple[str, ...] | None
+) -> None:
+    """Everywhere: the ids too (masked, they name nothing the server knows: the table says
+    its 404). Prose only: rows and details load, every text holds the key."""
+    with HostileServer(echo_key(only)) as server:
+        app = make_app(server, provider=provider, key=ECHOED, interval=0.3)
+        copied = record_copies(app)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = app.viewer
+            await wait_for(pilot, lambda: screen.groups.row_count > 0, what="groups")
+            await until_text(pilot, app, r"\*\*")  # the echo is on screen, masked (and cut)
+            if only is not None:
+                await rows_loaded(pilot, app)
+                assert screen.table.row_count > 0
+            for keys in (("y",), ("tab", "y")):  # the group's copies, then the row's
+                await pilot.press(*keys)
+                await until_text(pilot, app, "enter copies")
+                menu = app.screen
+                choices = list(menu.choices)  # type: ignore[attr-defined]
+                assert all(_no_key(label + text) for label, text in choices)
+                assert any(MASK in text for _, text in choices), "the echo, masked"
+                options = menu.query_one(OptionList)
+                before = len(copied)
+                for index in range(len(choices)):
+                    options.highlighted = index
+                    await pilot.press("enter")
+                assert len(copied) == before + len(choices)
+                assert _no_key(screen_text(app)) and _no_key(screen_output(app))
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: app.screen is screen)
+            assert all(_no_key(text) for text in copied)
+            assert _no_key(screen_text(app)) and _no_key(screen_output(app))
+
+
+def test_a_key_echoed_in_every_field_never_reaches_the_terminal(tmp_path: Path) -> None:
+    """The real process in a pseudo-terminal: not one byte of the key is written."""
+    with HostileServer(echo_key(PROSE)) as server:
+        env = {"BCTRL_API_KEY": ECHOED, "RUNWATCH_CONFIG_DIR": str(tmp_path)}
+        with pty_app("--base-url", server.url, env=env) as term:
+            term.wait_for("up to date", timeout=20)
+            term.wait_for(re.escape(MASK), timeout=20)
+            for keys in (b"y", b"\r", b"\x1b", b"\t", b"j", b"y", b"\r", b"\x1b"):
+                os.write(term.master, keys)
+                time.sleep(0.2)
+            term.wait_for("Copied invocation id", timeout=20)
+            with term.lock:
+                written = bytes(term.output)
+            assert ECHOED.encode() not in written and ECHOED[:12].encode() not in written
+            sent = [base64.b64decode(m) for m in OSC52.findall(written)]
+            assert len(sent) == 2 and all(ECHOED[:12].encode() not in text for text in sent)
