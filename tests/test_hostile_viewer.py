@@ -11,13 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from textual.widgets import OptionList
 
 from bench.harness import pty_app
 from tui.core import pages
 from tui.core.text import MASK
+from tui.ui.copy import CopyScreen
 
 from .hostile_server import (
+    HOSTILE_INVOCATION_IDS,
+    HOSTILE_RUN_IDS,
     INVOCATION_IDS,
     KERNEL_IDS,
     ODD_IDS,
@@ -30,6 +35,7 @@ from .hostile_server import (
     deep_json,
     echo_key,
     endless_cursors,
+    hostile_dataset,
     kernel_without_list,
     odd_data,
     plausible_dataset,
@@ -37,6 +43,7 @@ from .hostile_server import (
     same_cursor_forever,
 )
 from .viewer_helpers import (
+    CONTROL,
     cell,
     loaded,
     make_app,
@@ -48,6 +55,7 @@ from .viewer_helpers import (
     rows_loaded,
     screen_output,
     screen_text,
+    select_group,
     select_row,
     status_bar,
     until_text,
@@ -396,3 +404,101 @@ def test_a_key_echoed_in_every_field_never_reaches_the_terminal(tmp_path: Path) 
             assert ECHOED.encode() not in written and ECHOED[:12].encode() not in written
             sent = [base64.b64decode(m) for m in OSC52.findall(written)]
             assert len(sent) == 2 and all(ECHOED[:12].encode() not in text for text in sent)
+
+
+# -- escapes through copies and toasts --------------------------------------------------
+
+KEY_ACTIONS = (
+    "y", "P", "n", "N", "e", "o", "plus", "minus", "tab", "shift+tab", "enter", "escape", "r",
+)  # fmt: skip
+
+
+def _clean(text: str) -> bool:
+    """No control character. (A JSON copy may spell an escape out as ``\\u001b``: text,
+    harmless to paste; shown fields and ids lose the whole sequence.)"""
+    return not CONTROL.search(text)
+
+
+def _shown(text: str) -> bool:
+    """A shown field or id: the escape sequences went whole, their payload too."""
+    return _clean(text) and "pwned" not in text and "aGk=" not in text
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[HostileServer]:
+    """Hostile ids, actions and messages; statuses flip, so rows finish (and are told)."""
+    with HostileServer(FlippingStatus(hostile_dataset()).routes()) as server:
+        yield server
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # an example is an app: no shrinking
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    run=st.integers(0, len(HOSTILE_RUN_IDS) - 1),
+    row=st.integers(0, len(HOSTILE_INVOCATION_IDS) - 1),
+    keys=st.lists(st.sampled_from(KEY_ACTIONS), min_size=2, max_size=5),
+)
+async def test_hostile_ids_never_escape_through_copies_or_toasts(
+    hostile: HostileServer,
+    monkeypatch: pytest.MonkeyPatch,
+    run: int,
+    row: int,
+    keys: list[str],
+) -> None:
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")  # o: no browser
+    toasts = record_toasts(monkeypatch)
+    app = make_app(hostile, interval=1.0)
+    copied = record_copies(app)
+    ids: list[str] = []
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        await select_group(pilot, app, screen.groups.row_keys_in_order[run])
+        await pilot.press("tab")
+        screen.table.select_key(screen.table.row_keys_in_order[row])
+        for key in ["y", *keys, "y"]:
+            await pilot.press(key)
+            if isinstance(app.screen, CopyScreen):  # what each choice would send, and ids sent
+                menu = app.screen
+                assert all(_clean(label + text) for label, text in menu.choices)
+                options = menu.query_one(OptionList)
+                for index, (label, _) in enumerate(menu.choices):
+                    if label.endswith(" id") or label.startswith("Docs"):
+                        options.highlighted = index
+                        await pilot.press("enter")
+                        ids.append(copied[-1])
+                await pilot.press("escape")
+        assert _clean(screen_text(app))
+    assert copied and all(_clean(text) for text in copied)
+    assert ids and all(_shown(text) for text in ids), ids
+    assert toasts and all(_shown(t.title + t.message) for t in toasts), toasts
+
+
+def test_hostile_ids_reach_the_terminal_only_as_clean_copies(
+    hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The bytes a real terminal gets: no escape from the data; every OSC 52 is the app's
+    own copy of a cleaned id."""
+    env = {"RUNWATCH_CONFIG_DIR": str(tmp_path)}
+    with pty_app("--base-url", hostile.url, env=env) as term:
+        term.wait_for("up to date", timeout=20)
+        presses = [b"y", b"\r", b"\x1b", b"\t", *[b"j"] * 5, b"y", b"\r", b"\x1b"]
+        presses += [b"j", b"y", b"\r", b"\x1b", b"\x1b[Z", b"G", b"y", b"\r"]
+        for key in presses:
+            os.write(term.master, key)
+            time.sleep(0.2)
+        deadline = time.monotonic() + 20
+        while term.raw_text().count("\x1b]52;") < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        with term.lock:
+            written = bytes(term.output)
+    sent = [base64.b64decode(m).decode() for m in OSC52.findall(written)]
+    assert len(sent) == 4, sent
+    assert all(_clean(text) for text in sent), sent
+    assert sent[0] == ".." and sent[1] == "inv" and sent[3] == "."
+    assert written.count(b"\x1b]52;") == 4, "no OSC 52 but the app's own copies"
+    assert b"pwned" not in written and b"\x1b]2;" not in written and b"\xc2\x9b" not in written
