@@ -7,8 +7,8 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx

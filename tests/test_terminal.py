@@ -118,7 +118,7 @@ async def test_keyed_table_never_emits_none_styles(gateway: GatewayServer) -> No
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        for table in (screen.run_list, screen.table):
+        for table in (screen.groups, screen.table):
             for y in range(table.size.height):
                 unstyled = [s.text for s in table.render_line(y) if s.style is None]
                 assert unstyled == [], f"{table.id} line {y}: unstyled {unstyled}"
@@ -158,7 +158,7 @@ def test_keys_typed_with_q_in_one_burst_exit_cleanly(burst: bytes, tmp_path: Pat
         term.wait_for("Invocations")
         term.wait_for("up to date")
         os.write(term.master, b"\tn")  # a failed invocation: y and o both open the copy menu
-        term.wait_for("STEP_FAILED|step \\d+")
+        term.wait_for("step_failed|STEP_FAILED|[Ss]tep \\d+")
         os.write(term.master, burst)
         assert _exit_time(term.process) < 5.0
         shown = term.screen_text()
@@ -172,7 +172,7 @@ def test_keys_typed_with_q_in_one_burst_exit_cleanly(burst: bytes, tmp_path: Pat
 def test_linux_console_translation_keeps_widths_and_stays_in_the_font() -> None:
     from rich.cells import cell_len
 
-    from tui.ascii_filter import LINUX_CONSOLE_CHARS, to_linux_console
+    from tui.ui.ascii_filter import LINUX_CONSOLE_CHARS, to_linux_console
 
     samples = [
         "╭─ Runs ─╮", "╰──────╯", "┏━━┓ ┃ ┗━━┛", "✔ ok ✘ no ◷ ⇢ ▶ ⊘ ⊖ ⧗ ■ ●", "▁▂▃▄▅▆▇█ ▏▎▍▌▋▊▉ ▔▕",
@@ -189,16 +189,16 @@ def test_linux_console_translation_keeps_widths_and_stays_in_the_font() -> None:
 
 
 def test_linux_console_badges_stay_distinct() -> None:
-    from tui.ascii_filter import to_linux_console
-    from tui.format import BADGES
+    from tui.ui.ascii_filter import to_linux_console
+    from tui.ui.render import GLYPHS
 
-    glyphs = {glyph: to_linux_console(glyph) for glyph, _ in BADGES.values()}
+    glyphs = {glyph: to_linux_console(glyph) for glyph in GLYPHS.values() if glyph != "?"}
     assert len(set(glyphs.values())) == len(glyphs), glyphs
     assert "?" not in glyphs.values(), "? is the unknown status's badge"
 
 
 def test_linux_console_filter_is_chosen_by_term() -> None:
-    from tui.ascii_filter import is_linux_console
+    from tui.ui.ascii_filter import is_linux_console
 
     assert is_linux_console({"TERM": "linux"}) and is_linux_console({"TERM": "linux-16color"})
     assert not is_linux_console({"TERM": "xterm-256color"}) and not is_linux_console({})

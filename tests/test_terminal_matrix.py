@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness import ESCAPES, Pty, pty_app
-from tui.ascii_filter import LINUX_CONSOLE_CHARS
+from tui.ui.ascii_filter import LINUX_CONSOLE_CHARS
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pty")
 

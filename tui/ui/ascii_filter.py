@@ -25,7 +25,7 @@ from textual.filter import LineFilter
 
 _GROUPS: dict[str, str] = {
     "-": "─━┄┅┈┉╌╍═╼╾▁▔‐‑‒–—―−⎯",
-    "|": "│┃┆┇┊┋╎╏║╽╿▏▕",
+    "|": "│┃┆┇┊┋╎╏║╽╿▏▕⏸",
     "+": "┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼┽┾┿╀╁╂╃╄╅╆╇╈╉╊╋"
     "╒╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡╢╣╤╥╦╧╨╩╪╫╬╭╮╯╰",
     "#": "█▉▊▋▌▍▐▀▄▆▇▅▃▂■",
@@ -85,7 +85,7 @@ _LINUX_GROUPS: dict[str, str] = {
     "▐": "▕",
     "▀": "▔▘▝",
     "▒": "▚▞",
-    # Symbols: each status badge keeps a glyph of its own (see tui.format.BADGES).
+    # Symbols: each status badge keeps a glyph of its own (see tui.ui.render.GLYPHS).
     "√": "✔✓",  # succeeded
     "X": "✘✗",  # failed
     "°": "◷",  # queued
@@ -97,6 +97,7 @@ _LINUX_GROUPS: dict[str, str] = {
     "Φ": "⊘",  # cancelling: a circle struck through
     "Θ": "⊖",  # cancelled: a circle with a bar
     "τ": "⧗",  # timed out: t for time
+    "║": "⏸",  # waiting for input: paused
     "*": "●◉◆★",
     "o": "○◯◦",
     "∙": "•⋅",
