@@ -17,7 +17,9 @@ from textual.widgets import OptionList
 
 from bench.harness import pty_app
 from tui.core import pages
+from tui.core.store import MAX_LOG_LINES
 from tui.core.text import MASK
+from tui.sim.server import GatewayOptions, GatewayServer
 from tui.ui.copy import CopyScreen
 
 from .hostile_server import (
@@ -27,6 +29,7 @@ from .hostile_server import (
     KERNEL_IDS,
     ODD_IDS,
     RUN_ID,
+    Dataset,
     FlippingStatus,
     Handler,
     HostileServer,
@@ -36,6 +39,8 @@ from .hostile_server import (
     echo_key,
     endless_cursors,
     hostile_dataset,
+    kernel_invocation,
+    kernel_log_flood,
     kernel_without_list,
     odd_data,
     plausible_dataset,
@@ -502,3 +507,79 @@ def test_hostile_ids_reach_the_terminal_only_as_clean_copies(
     assert sent[0] == ".." and sent[1] == "inv" and sent[3] == "."
     assert written.count(b"\x1b]52;") == 4, "no OSC 52 but the app's own copies"
     assert b"pwned" not in written and b"\x1b]2;" not in written and b"\xc2\x9b" not in written
+
+
+# -- a huge record --------------------------------------------------------------------------
+
+
+async def test_a_5000_step_record_shows_and_its_keys_work() -> None:
+    """The huge scenario's failed crawl: 5,000 steps (a ~9 MB record), six failed. Timing is
+    ``make bench``'s; here, that it shows and that n, N, j and k act."""
+    with GatewayServer(GatewayOptions(scenario="huge")) as gateway:
+        plan = next(
+            p for p in gateway.world.runs[0].invocations if p.huge_seed is not None and p.seq == 3
+        )
+        failed = sorted(index + 1 for index, _ in plan.failed_steps)
+        app = make_app(gateway, interval=2)
+        async with app.run_test(size=(140, 50)) as pilot:
+            await loaded(pilot, app)
+            await pilot.press("tab")
+            await select_row(pilot, app, plan.id)
+            await wait_for(
+                pilot, lambda: "final · never refetched" in pane(app, "detail"), timeout=40
+            )
+            await pilot.press("enter")  # into the detail: its first failed step, open
+            await until_text(pilot, app, rf"▾ ✘ #{failed[0]} ")
+            detail = region_text(app, "#detail-pane")
+            assert re.search(r"expected +\S", detail) and re.search(r"received +\S", detail)
+            await pilot.press("n")
+            await until_text(pilot, app, rf"✘ #{failed[1]} ")
+            await pilot.press("n", "n")
+            await until_text(pilot, app, rf"✘ #{failed[3]} ")
+            await pilot.press("N")
+            await until_text(pilot, app, rf"✘ #{failed[2]} ")
+            top = region_text(app, "#detail-pane").splitlines()[1]
+            await pilot.press(*"j" * 25)  # the cursor walks the steps; the view follows
+            await wait_for(pilot, lambda: region_text(app, "#detail-pane").splitlines()[1] != top)
+            await pilot.press(*"k" * 25)
+            await wait_for(pilot, lambda: region_text(app, "#detail-pane").splitlines()[1] == top)
+            await pilot.press("g")
+            await until_text(pilot, app, re.escape(plan.id))  # the top: the header
+
+
+# -- a Kernel log flood ---------------------------------------------------------------------
+
+FLOOD_ID = "inv_fl00dfl00dfl00d"
+
+
+async def test_a_kernel_log_flood_stays_capped_and_the_keys_still_act() -> None:
+    data = Dataset([], {}, {FLOOD_ID: kernel_invocation(FLOOD_ID, "running")})
+    routes = dataset_routes(data)
+    routes[("GET", "/invocations/{invocation_id}/events")] = kernel_log_flood(FLOOD_ID)
+    with HostileServer(routes) as server:
+        app = make_app(server, provider="kernel", interval=1.0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await loaded(pilot, app)
+            log = screen.body.log_view  # type: ignore[attr-defined]
+            await wait_for(
+                pilot, lambda: "dropped" in str(log.border_title), timeout=30, what="the cap"
+            )
+            title = str(log.border_title)
+            assert re.search(
+                r"log · \d+ lines · (following|scrolled back).* · oldest \d+ dropped", title
+            )
+            assert log.line_count <= MAX_LOG_LINES, "the stored and shown log stay capped"
+            # The keys act while the flood goes on.
+            await pilot.press("question_mark")
+            await until_text(pilot, app, "runwatch — keys", timeout=10)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen, timeout=10)
+            await pilot.press("tab", "tab")  # the table, then the log
+            await wait_for(pilot, lambda: app.focused is log, timeout=10)
+            await pilot.press("g")  # scroll back: it holds, however fast lines come
+            await wait_for(pilot, lambda: log.scroll_y == 0, timeout=10)
+            await pilot.pause(0.3)
+            assert log.scroll_y == 0 and "scrolled back" in str(log.border_title)
+            await pilot.press("G")
+            await wait_for(pilot, lambda: "following" in str(log.border_title), timeout=10)
+            assert len(server.requests("GET", "/invocations/{id}/events")) == 1

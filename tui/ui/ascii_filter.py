@@ -67,7 +67,7 @@ _LINUX_GROUPS: dict[str, str] = {
     "─": "┄┈╌╴╶╼╾‐‑‒–—―−⎯",
     "│": "┆┊╎╵╷╽╿",
     "═": "━┅┉╍╸╺",
-    "║": "┃┇┋╏╹╻",
+    "║": "┃┇┋╏╹╻⏸",  # ⏸: waiting for input, paused
     "╔": "┏",
     "╗": "┓",
     "╚": "┗",
@@ -97,7 +97,6 @@ _LINUX_GROUPS: dict[str, str] = {
     "Φ": "⊘",  # cancelling: a circle struck through
     "Θ": "⊖",  # cancelled: a circle with a bar
     "τ": "⧗",  # timed out: t for time
-    "║": "⏸",  # waiting for input: paused
     "*": "●◉◆★",
     "o": "○◯◦",
     "∙": "•⋅",
