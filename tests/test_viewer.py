@@ -25,6 +25,7 @@ from .viewer_helpers import (
     screen_text,
     select_group,
     select_row,
+    send_keys,
     status_bar,
     until_text,
     wait_for,
@@ -336,3 +337,19 @@ async def test_copy_id(gateway: GatewayServer) -> None:
         screen = await loaded(pilot, app)
         await pilot.press("y", "enter")
         await wait_for(pilot, lambda: copied == [screen.groups.selected_key])
+
+
+async def test_keys_typed_in_one_burst_act_on_the_pane_the_keys_before_reached(
+    gateway: GatewayServer,
+) -> None:
+    """Over SSH, or while the app is busy, keys arrive together: tab tab is two panes on."""
+    app = make_app(gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        send_keys(app, "tab", "tab")
+        await wait_for(pilot, lambda: app.focused is screen.body.doc, what="the detail")
+        send_keys(app, "shift+tab", "shift+tab")
+        await wait_for(pilot, lambda: app.focused is screen.groups, what="the run list")
+        send_keys(app, "l", "j", "l")  # into the table, down one, into the detail
+        await wait_for(pilot, lambda: app.focused is screen.body.doc, what="the detail")
+        assert screen.table.cursor_row == 1

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -219,6 +220,17 @@ async def select_group(pilot: Pilot[Any], app: RunwatchApp, key: str) -> None:
     assert groups.select_key(key), f"{key!r} is not in the group list"
     await pilot.pause()
     await rows_loaded(pilot, app)
+
+
+_CHARACTERS = {"question_mark": "?", "escape": "\x1b", "tab": "\t", "enter": "\r"}
+
+
+def send_keys(app: App[Any], *keys: str) -> None:
+    """Type ``keys`` as the terminal driver delivers them, without waiting for the app to
+    go idle (``pilot.press`` does): for an app kept busy on purpose, say by a log flood,
+    where the test then waits on what the keys did."""
+    for key in keys:
+        app.post_message(events.Key(key, _CHARACTERS.get(key, key if len(key) == 1 else None)))
 
 
 # -- what the app says and sends --------------------------------------------------------

@@ -441,7 +441,7 @@ class ViewerScreen(Screen[None]):
         self._select_group(row.group)
         self._render_groups()
         self.groups.select_key(row.group)
-        self.table.focus()
+        self._focus(self.table)
         self.table.select_key(row.key)
         self._select_row(row.key)
 
@@ -517,7 +517,7 @@ class ViewerScreen(Screen[None]):
 
     @on(KeyedTable.RowSelected, "#group-list")
     def _group_chosen(self, event: KeyedTable.RowSelected) -> None:
-        self.table.focus()
+        self._focus(self.table)
 
     @on(KeyedTable.RowHighlighted, "#row-table")
     def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
@@ -677,22 +677,28 @@ class ViewerScreen(Screen[None]):
                 return index
         return 1 if focused is self.filter_input else 0
 
+    def _focus(self, widget: Widget) -> None:
+        """Focus ``widget`` now, not once the queued messages are handled (Textual's
+        ``focus()``): keys typed ahead, in one burst over SSH or while the app is busy,
+        then act on the pane the keys before them reached."""
+        self.set_focus(widget)
+
     def _in_detail(self) -> bool:
         return self._current_pane() >= 2
 
     def action_next_pane(self) -> None:
         panes = self._panes()
-        panes[(self._current_pane() + 1) % len(panes)].focus()
+        self._focus(panes[(self._current_pane() + 1) % len(panes)])
 
     def action_previous_pane(self) -> None:
         panes = self._panes()
-        panes[(self._current_pane() - 1) % len(panes)].focus()
+        self._focus(panes[(self._current_pane() - 1) % len(panes)])
 
     def action_drill(self) -> None:
         """Groups → rows → detail; in the detail, expand what is under the cursor."""
         pane = self._current_pane()
         if pane == 0:
-            self.table.focus()
+            self._focus(self.table)
         elif pane == 1:
             self._select_row(self.table.selected_key)
             self.body.enter()
@@ -705,12 +711,12 @@ class ViewerScreen(Screen[None]):
             self._close_filter(clear=True)
         elif self._in_detail():
             if not self.body.collapse():
-                self.table.focus()
+                self._focus(self.table)
         elif self._current_pane() == 1:
             if self.text_filter:
                 self._close_filter(clear=True)
             else:
-                self.groups.focus()
+                self._focus(self.groups)
 
     def _jump_failure(self, forward: bool) -> None:
         if self._in_detail():
@@ -727,7 +733,7 @@ class ViewerScreen(Screen[None]):
         for step in range(1, n + 1):
             index = (start + step) % n if forward else (start - step) % n
             if keys[index] in failed:
-                self.table.focus()
+                self._focus(self.table)
                 self.table.move_cursor(row=index)
                 return
 
@@ -771,7 +777,7 @@ class ViewerScreen(Screen[None]):
         """Open the text filter; it takes every printable key until esc or enter."""
         self.filter_input.display = True
         self.filter_input.value = self.text_filter
-        self.filter_input.focus()
+        self._focus(self.filter_input)
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -787,7 +793,7 @@ class ViewerScreen(Screen[None]):
             self.text_filter = ""
             self.filter_input.value = ""
         self.filter_input.display = bool(self.text_filter)
-        self.table.focus()
+        self._focus(self.table)
         self._render_table()
 
     # -- the detail's actions ------------------------------------------------------------

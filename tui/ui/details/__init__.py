@@ -80,7 +80,7 @@ class DetailBody(Vertical):
 
     def enter(self) -> None:
         """Focus the detail: on its first failed block when there is one."""
-        self.doc.focus()
+        self.screen.set_focus(self.doc)  # now: the next key typed acts on it
         if self.doc.cursor == 0:
             self.doc.next_failure(True)
 

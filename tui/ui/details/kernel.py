@@ -95,7 +95,7 @@ class KernelBody(DetailBody):
         return [self.doc, self.log_view]
 
     def enter(self) -> None:
-        self.log_view.focus()
+        self.screen.set_focus(self.log_view)  # now: the next key typed acts on it
 
     def show_message(self, message: str) -> None:
         super().show_message(message)
