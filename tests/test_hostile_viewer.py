@@ -190,26 +190,27 @@ async def test_a_pinned_kernel_invocation_without_a_list(monkeypatch: pytest.Mon
 # -- Retry-After beyond reason ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("retry_after", ["999999", "inf", "nan", "-5"])
-async def test_an_odd_retry_after_is_said_with_a_countdown_of_at_most_5_minutes(
-    retry_after: str,
-) -> None:
+async def test_odd_retry_afters_are_said_with_a_countdown_of_at_most_5_minutes() -> None:
+    """Each odd Retry-After in turn (999999 last: its five minutes hold every request)."""
     with HostileServer(plausible()) as server:
+        good = plausible()[("GET", "/v1/runs/{run_id}/invocations")]
         app = make_app(server, interval=0.3)
         async with app.run_test(size=(140, 45)) as pilot:
             await loaded(pilot, app)
-            server.route("GET", "/v1/runs/{run_id}/invocations", rate_limited(retry_after))
-            await wait_for(pilot, lambda: "RATE LIMITED" in status_bar(app), what="the state")
-            countdown = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
-            assert countdown is not None, status_bar(app)
-            assert 1 <= int(countdown[1]) <= 300
-            await wait_for(pilot, lambda: "rate limited · HTTP 429" in pane(app, "rows"))
-            retry = re.search(r"retry in (\d+)s", pane(app, "rows"))
-            assert retry is not None and int(retry[1]) <= 300
-            await pilot.pause(1.1)  # retries (or the wait) go on: still said, still bounded
-            again = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
-            assert again is not None and 1 <= int(again[1]) <= 300
-            assert app.is_running and "Traceback" not in screen_text(app)
+            for retry_after in ("inf", "nan", "-5", "999999"):
+                server.route("GET", "/v1/runs/{run_id}/invocations", rate_limited(retry_after))
+                await wait_for(pilot, lambda: "RATE LIMITED" in status_bar(app), what="429")
+                countdown = re.search(r"RATE LIMITED \(next request in (\d+)s\)", status_bar(app))
+                assert countdown is not None and 1 <= int(countdown[1]) <= 300, retry_after
+                await wait_for(pilot, lambda: "rate limited · HTTP 429" in pane(app, "rows"))
+                retry = re.search(r"retry in (\d+)s", pane(app, "rows"))
+                assert retry is not None and int(retry[1]) <= 300, retry_after
+                assert app.is_running and "Traceback" not in screen_text(app)
+                if retry_after != "999999":
+                    server.route("GET", "/v1/runs/{run_id}/invocations", good)
+                    await pilot.press("r")
+                    await wait_for(pilot, lambda: "LIVE" in status_bar(app), what="recovery")
+            assert re.search(r"RATE LIMITED \(next request in (29\d|300)s\)", status_bar(app))
 
 
 # -- endless paging -------------------------------------------------------------------------
@@ -218,7 +219,7 @@ async def test_an_odd_retry_after_is_said_with_a_countdown_of_at_most_5_minutes(
 async def test_a_repeated_cursor_stops_the_table_and_says_why() -> None:
     with HostileServer(plausible()) as server:
         server.route("GET", "/v1/runs/{run_id}/invocations", same_cursor_forever())
-        app = make_app(server, interval=0.5)
+        app = make_app(server, interval=0.2)
         async with app.run_test(size=(140, 45)) as pilot:
             screen = await loaded(pilot, app)
             assert screen.table.row_count == 50
@@ -228,8 +229,8 @@ async def test_a_repeated_cursor_stops_the_table_and_says_why() -> None:
             polls = len(server.requests("GET", "/v1/runs/{id}/invocations"))
             await wait_for(
                 pilot,
-                lambda: len(server.requests("GET", "/v1/runs/{id}/invocations")) >= polls + 4,
-                what="two more polls",
+                lambda: len(server.requests("GET", "/v1/runs/{id}/invocations")) >= polls + 2,
+                what="another poll",
             )
             assert screen.table.row_count == 50 and note in pane(app, "rows")
             assert "LIVE" in status_bar(app)
@@ -276,22 +277,22 @@ async def test_deep_json_is_a_fault_polling_goes_on_and_r_retries_at_once() -> N
             assert screen.table.row_count == rows, "the last good rows stay"
             said = " ".join(screen_text(app).split())
             assert "malformed" in said
-            # Polling goes on, backing off: wait for a backoff longer than a few seconds.
+            # Polling goes on, backing off: wait for a backoff of some seconds.
             polls = len(server.requests("GET", "/v1/runs/{id}/invocations"))
-            await wait_for(
-                pilot,
-                lambda: (
-                    (m := re.search(r"retry in (\d+)s", pane(app, "rows"))) is not None
-                    and int(m[1]) >= 3
-                ),
-                timeout=30,
-                what="a long backoff",
-            )
+            backoff: list[int] = []
+
+            def long_backoff() -> bool:
+                found = re.search(r"retry in (\d+)s", pane(app, "rows"))
+                if found is not None and int(found[1]) >= 2:
+                    backoff.append(int(found[1]))
+                return bool(backoff)
+
+            await wait_for(pilot, long_backoff, timeout=30, what="a backoff of seconds")
             assert len(server.requests("GET", "/v1/runs/{id}/invocations")) > polls
             server.route(*list_path, routes[list_path])  # the server behaves again
             await pilot.press("r")  # at once, not when the backoff ends
-            await wait_for(pilot, lambda: "LIVE" in status_bar(app), timeout=2.5, what="LIVE")
-            await wait_for(pilot, lambda: "up to date" in pane(app, "rows"), timeout=2.5)
+            await wait_for(pilot, lambda: "up to date" in pane(app, "rows"), timeout=backoff[0])
+            assert "LIVE" in status_bar(app)
             assert screen.table.row_count == rows
 
 
@@ -302,14 +303,14 @@ async def test_a_flipping_status_finishes_once_with_few_bells_and_toasts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every request flips every invocation running / failed, for 30 s of the app's clock
-    (3 s here, the clock running ten times faster): a row that finished stays finished and
-    is told once; the bell and the toasts are rate limited and coalesced."""
+    (1.5 s here, the clock running twenty times faster): a row that finished stays finished
+    and is told once; the bell and the toasts are rate limited and coalesced."""
     flipping = FlippingStatus()
     toasts = record_toasts(monkeypatch)
     began = time.time()
 
     def clock() -> float:
-        return began + (time.time() - began) * 10
+        return began + (time.time() - began) * 20
 
     with HostileServer(flipping.routes()) as server:
         app = make_app(server, interval=0.1, clock=clock)
@@ -356,8 +357,8 @@ def _no_key(text: str) -> bool:
 
 @pytest.mark.parametrize(
     ("provider", "only"),
-    [("bctrl", None), ("bctrl", PROSE), ("kernel", None), ("kernel", PROSE_KERNEL)],
-    ids=["bctrl-everywhere", "bctrl-prose", "kernel-everywhere", "kernel-prose"],
+    [("bctrl", None), ("bctrl", PROSE), ("kernel", PROSE_KERNEL)],
+    ids=["bctrl-everywhere", "bctrl-prose", "kernel-prose"],
 )
 async def test_a_key_echoed_in_every_field_is_never_shown_or_copied(
     provider: str, only: tuple[str, ...] | None
@@ -438,7 +439,7 @@ def hostile() -> Iterator[HostileServer]:
 
 
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # an example is an app: no shrinking
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -495,7 +496,7 @@ def test_hostile_ids_reach_the_terminal_only_as_clean_copies(
         presses += [b"j", b"y", b"\r", b"\x1b", b"\x1b[Z", b"G", b"y", b"\r"]
         for key in presses:
             os.write(term.master, key)
-            time.sleep(0.2)
+            time.sleep(0.3 if key in (b"y", b"G", b"\x1b") else 0.08)  # a menu, rows, a lone esc
         deadline = time.monotonic() + 20
         while term.raw_text().count("\x1b]52;") < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
