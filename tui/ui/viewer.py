@@ -55,6 +55,9 @@ MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
+YIELD_AFTER = 0.01
+"""Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
+is read without ever waiting, and keys and redraws would wait behind it."""
 
 
 class ViewerScreen(Screen[None]):
@@ -284,10 +287,15 @@ class ViewerScreen(Screen[None]):
         if self.store.final(key):
             return
         await asyncio.sleep(FOLLOW_DEBOUNCE)  # the cursor may be just passing through
+        loop = asyncio.get_running_loop()
         while True:
             try:
+                paused = loop.time()
                 async for update in self.source.follow(key, self.store.details.get(key)):
                     self._queue(key, update)
+                    if loop.time() - paused > YIELD_AFTER:
+                        await asyncio.sleep(0)  # let keys and redraws in
+                        paused = loop.time()
                 return
             except Exception as exc:
                 error = self.poller.failed("detail", exc)
