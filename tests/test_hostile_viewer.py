@@ -466,7 +466,7 @@ async def test_hostile_ids_never_escape_through_copies_or_toasts(
         await select_group(pilot, app, screen.groups.row_keys_in_order[run])
         await pilot.press("tab")
         screen.table.select_key(screen.table.row_keys_in_order[row])
-        for key in ["y", *keys, "y"]:
+        for key in [*keys, "y"]:
             await pilot.press(key)
             if isinstance(app.screen, CopyScreen):  # what each choice would send, and ids sent
                 menu = app.screen
