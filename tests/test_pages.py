@@ -81,11 +81,6 @@ async def test_finished_run_repoll_reads_one_page(gateway: GatewayServer) -> Non
     assert _differing(before, store.rows) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: Store.merge_rows counts a row as changed when only its `observed` time moved "
-    "(Record compares `observed`), so a re-poll repaints every row it re-read",
-)
 async def test_a_repoll_that_changes_nothing_reports_no_changed_row(
     gateway: GatewayServer,
 ) -> None:

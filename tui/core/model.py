@@ -116,7 +116,7 @@ class Record:
     finished: Stamp = None
     duration: Seconds = None
     problem: Problem | None = None
-    observed: float = 0.0
+    observed: float = field(default=0.0, compare=False)
     rank: int = 0
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -162,7 +162,7 @@ class Detail:
     body: Any
     terminal: bool
     rank: int = 0
-    observed: float = 0.0
+    observed: float = field(default=0.0, compare=False)
     raw: bytes | None = field(default=None, repr=False)
 
 

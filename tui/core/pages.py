@@ -92,8 +92,7 @@ class AppendPager:
         seen_keys: set[str] = {key for page in kept for key in page.keys}
         while True:
             page = await self._fetch(cursor)
-            rows = [row for row in page.rows if row.key not in seen_keys]
-            seen_keys.update(row.key for row in rows)
+            rows = _fresh(page.rows, seen_keys)
             rows = rows[: max(0, self._max_rows - count)]
             count += len(rows)
             if count >= self._max_rows and (page.next or len(rows) < len(page.rows)):
@@ -140,10 +139,7 @@ class HeadPager:
         while delta.pages_read < self._pages:
             page = await self._fetch(cursor)
             delta.pages_read += 1
-            rows = [row for row in page.rows if row.key not in seen][
-                : max(0, self._max_rows - len(order))
-            ]
-            seen.update(row.key for row in rows)
+            rows = _fresh(page.rows, seen)[: max(0, self._max_rows - len(order))]
             order += [row.key for row in rows]
             delta.rows += rows
             if not page.next:
@@ -160,3 +156,14 @@ class HeadPager:
             delta.order = order
         self._order = order
         return delta
+
+
+def _fresh(rows: list[Row], seen: set[str]) -> list[Row]:
+    """The rows not seen before, each key once (a server may repeat one on a page), noting
+    them as seen."""
+    fresh = []
+    for row in rows:
+        if row.key not in seen:
+            seen.add(row.key)
+            fresh.append(row)
+    return fresh

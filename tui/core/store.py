@@ -147,8 +147,9 @@ class Store:
             into = self.rows if add or row.key in self.rows else self.loose
             old = into.get(row.key)
             merged = merge(old, row)
-            if merged != old:
-                into[row.key] = merged
+            if merged is not old:
+                into[row.key] = merged  # the newer observation, even when nothing else moved
+            if merged != old:  # a change of content (``observed`` does not compare)
                 if into is self.rows:
                     changes.changed.add(row.key)
                 if old is not None and not old.status.terminal and merged.status.terminal:
@@ -179,14 +180,17 @@ class Store:
     # -- full records and logs ----------------------------------------------------------
 
     def merge_detail(self, detail: Detail) -> bool:
-        """Keep the better full record; True when it changed."""
+        """Keep the better full record; True when what it says changed (a newer answer
+        saying the same is kept, but nothing needs redrawing)."""
         old = self.details.get(detail.key)
         best = prefer(old, detail)
         self.details[detail.key] = best
         self.details.move_to_end(detail.key)
         while len(self.details) > KEPT_DETAILS:
             self.details.popitem(last=False)
-        return best is not old
+        if best is old or old is None:
+            return best is not old
+        return best.terminal != old.terminal or best.body != old.body
 
     def add_log(self, update: LogLines) -> Log:
         log = self.logs.get(update.key)

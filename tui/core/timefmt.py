@@ -24,6 +24,17 @@ def duration(seconds: float | None) -> str:
     return f"{int(seconds // 86400)}d{int(seconds % 86400 // 3600):02d}h"
 
 
+def age(seconds: float) -> str:
+    """How old something is, to the minute once it is a minute old (12s, 4m, 2h03m, 3d04h):
+    a list of ages then changes once a minute, not every second."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return duration(seconds)
+
+
 def _utc(epoch: float) -> datetime | None:
     try:
         return datetime.fromtimestamp(epoch, UTC)

@@ -268,10 +268,12 @@ class ViewerScreen(Screen[None]):
                 return
             delta.rows = []  # each page's rows were posted as they came
             self.post_message(RowsFetched(view, delta, True))
-            live = [
+            live = [  # the followed row has its own request going: not asked twice
                 row
                 for key in self.table.visible_keys()
-                if (row := self.store.rows.get(key)) is not None and not row.status.terminal
+                if (row := self.store.rows.get(key)) is not None
+                and not row.status.terminal
+                and key != self.selected_row
             ]
             if live:
                 refreshed = await self.source.refresh(live)
@@ -505,6 +507,7 @@ class ViewerScreen(Screen[None]):
         self._render_table()
         self.body.show_message(f"Select an {self.words.row} to see its detail.")
         self.poll_rows(self.view, key, self.filters)
+        self.poller.wake_event("groups").set()  # its own record (counts, failure) now
         self._render_titles()
         if GC_POLICY.frozen_for_rows:  # the old rows are gone once the old poll stops
             self.set_timer(1.0, GC_POLICY.released)

@@ -9,7 +9,7 @@ from rich.text import Text
 from tui.core.model import Group, Row
 from tui.core.store import elapsed
 from tui.core.text import clean, short_id
-from tui.core.timefmt import clock_time, duration
+from tui.core.timefmt import age, clock_time, duration
 from tui.ui.render import bar, shown
 from tui.ui.widgets.keyed_table import Cells, KeyedTable
 
@@ -56,7 +56,7 @@ class GroupList(KeyedTable):
             self.badge(group.status),
             Text(mark + clean(group.title or short_id(group.key), limit=24), no_wrap=True),
             shown(group.subtitle or "", limit=24),
-            Text(duration(now - created) if created is not None else "", no_wrap=True),
+            Text(age(now - created) if created is not None else "", no_wrap=True),
             Text("" if group.total is None else str(group.total), justify="right"),
             Text(str(group.failed) if group.failed else "", justify="right", style=fail),
         )
