@@ -26,6 +26,7 @@ from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from tui.core.errors import (
     ApiError,
@@ -353,9 +354,9 @@ class HttpApi:
 
     def _parse(self, body: bytes, response: httpx.Response, method: str, path: str) -> Any:
         try:
-            return json.loads(body)
+            return _loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            if isinstance(exc, RecursionError):
+            if isinstance(exc, RecursionError) or "depth limit" in str(exc):
                 problem = "the response nests too deeply to read"
             elif looks_html(response, body):
                 problem = "the server sent an HTML page instead of JSON"
@@ -548,6 +549,17 @@ async def _parse_events(chunks: AsyncIterator[bytes], path: str) -> AsyncIterato
                 event_id = value
         if len(buffer) > MAX_LINE:
             raise TooLarge("an event stream line passed 1 MB", method="GET", path=path)
+
+
+def _loads(body: bytes) -> Any:
+    """JSON from bytes: orjson (a 9 MB record in a tenth of the time), falling back to the
+    standard parser for what orjson refuses but the world sends (NaN, huge integers)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise
+    return json.loads(body)
 
 
 def looks_html(response: httpx.Response, body: bytes) -> bool:

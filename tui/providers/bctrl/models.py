@@ -9,7 +9,7 @@ the detail body: steps with their diagnostics. Every field is read on its own
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tui.core import fields as f
@@ -160,7 +160,12 @@ class Requested:
 
     call: str
     ref: str | None
-    args: str | None
+    arguments: Any = field(default=None, compare=False)
+    """The arguments as sent (made text only when shown: a record asks for thousands)."""
+
+    @property
+    def args(self) -> str | None:
+        return f.compact(self.arguments)[:100] if self.arguments else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +243,7 @@ def _step(value: Any) -> Step:
 def _requested(value: Any) -> Requested:
     step = f.obj(value)
     args = step.get("args")
-    return Requested(
-        f.text(step, "call") or "", f.text(step, "ref"), f.compact(args)[:100] if args else None
-    )
+    return Requested(f.text(step, "call") or "", f.text(step, "ref"), args)
 
 
 def body_from_v2(data: Any, base: Body | None) -> Body:

@@ -154,9 +154,8 @@ class BctrlSource:
             return
         v2_final = False
 
-        async def read_v2() -> AsyncIterator[Update]:
+        def from_v2(reply: Reply) -> list[Update]:
             nonlocal body, v2_final
-            reply = await self.client.invocation(key)
             data = f.obj(reply.data).get("data")
             row = invocation_row(data, self.clock(), V2, key=key)
             if row is None:
@@ -165,32 +164,41 @@ class BctrlSource:
                 )
             body = body_from_v2(data, body)
             v2_final = row.status.terminal
-            yield row
-            yield Detail(key, body, False, V2, self.clock(), reply.body)
+            return [row, Detail(key, body, False, V2, self.clock(), reply.body)]
 
-        if body is None:
-            async for update in read_v2():
-                yield update
-        terminal = False
-        while not terminal:
-            asked = time.monotonic()
-            reply = await self.client.wait(key, 0 if v2_final else WAIT_MS)
-            data = f.obj(reply.data).get("invocation")
-            row = invocation_row(data, self.clock(), FULL, key=key)
-            if row is None:
-                raise MalformedResponse("the wait answer has no invocation", path="wait")
-            body = body_from_full(data, body)
-            # A terminal status never goes back to live: once the v2 record said terminal,
-            # this is the final full record, whatever the wait answer claims.
-            terminal = row.status.terminal or v2_final
-            yield row
-            yield Detail(key, body, terminal and v2_final, FULL, self.clock(), reply.body)
-            spent = time.monotonic() - asked
-            if not terminal and spent < MIN_WAIT_SPACING:
-                # A server that answers the long-poll at once is not asked again at once.
-                await asyncio.sleep(MIN_WAIT_SPACING - spent)
-        if not v2_final:
-            async for update in read_v2():  # the result arrives with the final v2 record
+        # The first long-poll goes out with the v2 request: a finished invocation's full
+        # record (megabytes, for a big one) is then on its way while the v2 one arrives.
+        waiting = asyncio.ensure_future(self.client.wait(key, WAIT_MS)) if body is None else None
+        try:
+            if body is None:
+                for update in from_v2(await self.client.invocation(key)):
+                    yield update
+            terminal = False
+            while not terminal:
+                asked = time.monotonic()
+                if waiting is not None:
+                    reply, waiting = await waiting, None
+                else:
+                    reply = await self.client.wait(key, 0 if v2_final else WAIT_MS)
+                data = f.obj(reply.data).get("invocation")
+                row = invocation_row(data, self.clock(), FULL, key=key)
+                if row is None:
+                    raise MalformedResponse("the wait answer has no invocation", path="wait")
+                body = body_from_full(data, body)
+                # A terminal status never goes back to live: once the v2 record said
+                # terminal, this is the final full record, whatever the wait answer claims.
+                terminal = row.status.terminal or v2_final
+                yield row
+                yield Detail(key, body, terminal and v2_final, FULL, self.clock(), reply.body)
+                spent = time.monotonic() - asked
+                if not terminal and spent < MIN_WAIT_SPACING:
+                    # A server that answers the long-poll at once is not asked again at once.
+                    await asyncio.sleep(MIN_WAIT_SPACING - spent)
+        finally:
+            if waiting is not None:
+                waiting.cancel()
+        if not v2_final:  # the result arrives with the final v2 record
+            for update in from_v2(await self.client.invocation(key)):
                 if isinstance(update, Detail):
                     update = Detail(key, update.body, True, FULL, update.observed, update.raw)
                 yield update
