@@ -232,18 +232,29 @@ class ViewerScreen(Screen[None]):
                 return
             wanted = [k for k in (self.selected_group, *self.pinned) if k]
             for key in dict.fromkeys(wanted):
-                group = self.store.groups.get(key)
-                if group is not None and group.status.terminal and group.rank > 0:
-                    continue  # an ended group's record never changes
-                try:
-                    self.post_message(GroupFetched(await self.source.group(key)))
-                except Unsupported:
-                    self.describes_groups = False
+                if not await self._describe(key):
                     return
-                except NotFound:
-                    continue  # its rows' own request says what the server thinks of it
 
         await self.poller.loop("groups", fetch)
+
+    async def _describe(self, key: str) -> bool:
+        """Fetch one group's own record (counts, failure); False when the server has none."""
+        group = self.store.groups.get(key)
+        if not self.describes_groups or (group and group.status.terminal and group.rank > 0):
+            return self.describes_groups  # an ended group's record never changes
+        try:
+            self.post_message(GroupFetched(await self.source.group(key)))
+        except Unsupported:
+            self.describes_groups = False
+        except NotFound:
+            pass  # its rows' own request says what the server thinks of it
+        return self.describes_groups
+
+    @work(group="describe", exclusive=True, exit_on_error=False)
+    async def describe_group(self, key: str) -> None:
+        """The selected group's own record, at once (the group loop refreshes it)."""
+        with contextlib.suppress(ApiError):
+            await self._describe(key)
 
     @work(group="poll-rows", exclusive=True, exit_on_error=False)
     async def poll_rows(self, view: int, group: str, query: Query) -> None:
@@ -507,7 +518,7 @@ class ViewerScreen(Screen[None]):
         self._render_table()
         self.body.show_message(f"Select an {self.words.row} to see its detail.")
         self.poll_rows(self.view, key, self.filters)
-        self.poller.wake_event("groups").set()  # its own record (counts, failure) now
+        self.describe_group(key)
         self._render_titles()
         if GC_POLICY.frozen_for_rows:  # the old rows are gone once the old poll stops
             self.set_timer(1.0, GC_POLICY.released)
