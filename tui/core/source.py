@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Query, Row, Update
 from tui.core.pages import Pager
 
@@ -40,6 +41,9 @@ class Vocabulary:
     """What a group's subtitle is (``runtime``, ``version``): the left pane's column."""
     kind_in_name: bool = False
     """Whether a group is named by its title and subtitle together (``app 1.4.2``)."""
+    newest_first: bool = False
+    """Whether the server lists rows newest first (the viewer shows every provider's rows
+    in the same order, whatever the server's)."""
 
 
 class Source(Protocol):
@@ -75,6 +79,11 @@ class Source(Protocol):
 
     def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
         """A row's updates (itself, its detail, its log) until it is terminal and read."""
+        ...
+
+    def cause(self, row: Row, detail: Detail | None) -> Cause:
+        """Why a row failed, as one cause (code, where, message, fix): what failures are
+        grouped by."""
         ...
 
     def explain(self, row: Row, detail: Detail | None) -> list[str]:

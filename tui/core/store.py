@@ -16,6 +16,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from tui.core.failures import Activity, Stall, observe, stalled
 from tui.core.model import Detail, Group, LogLines, Query, Record, Row, seconds
 from tui.core.pages import PageDelta
 
@@ -112,6 +113,8 @@ class Store:
         self.note: str | None = None
         self.details: OrderedDict[str, Detail] = OrderedDict()
         self.logs: OrderedDict[str, Log] = OrderedDict()
+        self.activity: dict[str, Activity] = {}
+        """What each live row was last seen doing (for stalls)."""
 
     # -- groups --------------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class Store:
         """Show another group or other filters: the old rows go."""
         self.group_key, self.query = group_key, query
         self.rows = {}
+        self.activity = {}
         self.complete = False
         self.note = None
 
@@ -146,6 +150,10 @@ class Store:
         for row in rows:
             into = self.rows if add or row.key in self.rows else self.loose
             old = into.get(row.key)
+            if not row.status.terminal:
+                self.activity[row.key] = observe(self.activity.get(row.key), row)
+            elif row.key in self.activity:
+                del self.activity[row.key]
             merged = merge(old, row)
             if merged is not old:
                 into[row.key] = merged  # the newer observation, even when nothing else moved
@@ -173,6 +181,11 @@ class Store:
             self.complete = True
             self.note = delta.note
         return changes
+
+    def stall(self, key: str, now: float, interval: float) -> Stall | None:
+        """Whether a live row has stopped moving (see :func:`tui.core.failures.stalled`)."""
+        row = self.row(key)
+        return stalled(row, self.activity.get(key), now, interval) if row is not None else None
 
     def failed_keys(self) -> set[str]:
         return {key for key, row in self.rows.items() if row.status.failure}

@@ -98,11 +98,21 @@ def sanitize(text: str, *, multiline: bool = True) -> str:
     return _UNSAFE_SINGLE_LINE.sub(" ", text.replace("\r\n", " "))
 
 
+ELLIPSIS = ["…"]
+"""What marks cut text: ``...`` where only ASCII can be drawn (see :func:`ascii_ellipsis`)."""
+
+
+def ascii_ellipsis() -> None:
+    """Mark cut text with ``...`` from now on (``--ascii``)."""
+    ELLIPSIS[0] = "..."
+
+
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with a visible ellipsis."""
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - 1)] + "…"
+    mark = ELLIPSIS[0]
+    return text[: max(0, limit - len(mark))] + mark
 
 
 def clean(value: object, *, multiline: bool = False, limit: int | None = None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tui.core import fields as f
+from tui.core.failures import Cause
 from tui.core.model import Group, Kind, Problem, Progress, Row, Stamp
 from tui.core.text import clean, short_id
 
@@ -289,6 +290,20 @@ def body_from_full(data: Any, base: Body | None) -> Body:
         requested=tuple(_requested(s) for s in f.items(request.get("steps"))),
         steps=tuple(_step(s) for s in f.items(result.get("steps"))),
     )
+
+
+def cause(row: Row, body: Body | None) -> Cause:
+    """Why an invocation failed: its first failed step (code, call, message, first fix),
+    else its own error."""
+    step = next(iter(body.failed_steps), None) if body is not None else None
+    if step is None:
+        problem = row.problem
+        return Cause(problem.code if problem else None, problem.message if problem else None)
+    fix = None
+    if step.diagnostic is not None and step.diagnostic.fixes:
+        first = step.diagnostic.fixes[0]
+        fix = first.title + (f" ($ {first.command})" if first.command else "")
+    return Cause(step.code, step.message, step.call, fix or step.hint)
 
 
 def explain(row: Row, body: Body | None) -> list[str]:

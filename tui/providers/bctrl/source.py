@@ -10,6 +10,7 @@ from typing import Any
 
 from tui.core import fields as f
 from tui.core.errors import MalformedResponse, NotFound, Unsupported
+from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, Page, Pager
 from tui.core.source import Vocabulary
@@ -24,6 +25,7 @@ from tui.providers.bctrl.models import (
     Body,
     body_from_full,
     body_from_v2,
+    cause,
     explain,
     invocation_row,
     run_group,
@@ -204,6 +206,9 @@ class BctrlSource:
                 yield update
 
     # -- words ---------------------------------------------------------------------------
+
+    def cause(self, row: Row, detail: Detail | None) -> Cause:
+        return cause(row, detail.body if detail is not None else None)
 
     def explain(self, row: Row, detail: Detail | None) -> list[str]:
         return explain(row, detail.body if detail is not None else None)

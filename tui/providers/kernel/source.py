@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from tui.core import fields as f
 from tui.core.errors import ApiError, ConnectionDropped, MalformedResponse, NotFound, Unsupported
+from tui.core.failures import Cause
 from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Row, Status, Update
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
@@ -45,6 +46,7 @@ VOCABULARY = Vocabulary(
     multi_filter=False,
     group_kind="version",
     kind_in_name=True,
+    newest_first=True,
 )
 
 
@@ -240,6 +242,11 @@ class KernelSource:
         if event == "sse_heartbeat":
             return [Alive()]
         return []
+
+    def cause(self, row: Row, detail: Detail | None) -> Cause:
+        reason = detail.body.reason if detail is not None else None
+        problem = row.problem.message if row.problem is not None else None
+        return Cause(None, reason or problem or row.status.raw, row.name)
 
     def explain(self, row: Row, detail: Detail | None) -> list[str]:
         return explain(row, detail.body if detail is not None else None)
