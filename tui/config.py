@@ -12,7 +12,7 @@ import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,38 +25,8 @@ APP_NAME = "runwatch"
 CONFIG_DIR_ENV = "RUNWATCH_CONFIG_DIR"
 DEFAULT_INTERVAL = 2.0
 
-EXAMPLE = """\
-# runwatch configuration. Written by `runwatch config init` with mode 0600.
-# Precedence: command-line flags > environment variables > this profile > defaults.
-
-# The profile used when --profile is not given.
-default_profile = "staging"
-
-[profiles.staging]
-provider = "bctrl"                       # bctrl or kernel
-base_url = "https://api.bctrl.ai"
-api_key_env = "BCTRL_API_KEY"            # read the key from this environment variable
-interval = 2.0                           # seconds between refreshes
-# status = ["failed", "timed_out"]       # default server-side status filter
-# action = ["run_script"]                # default server-side action filter
-# theme = "textual-dark"
-
-[profiles.production]
-provider = "bctrl"
-base_url = "https://api.bctrl.ai"
-api_key_env = "BCTRL_PROD_API_KEY"
-production = true                        # shown prominently in the header
-# keyring = true                         # take the key from the OS keyring
-#                                        # (service "runwatch", user = profile name)
-
-[profiles.kernel]
-provider = "kernel"
-base_url = "https://api.onkernel.com"
-api_key_env = "KERNEL_API_KEY"
-
-# A key may also be written here as api_key = "...", but prefer an environment
-# variable or the keyring: runwatch warns when this file is readable by others.
-"""
+EXAMPLE = (Path(__file__).parent / "config.example.toml").read_text(encoding="utf-8")
+"""The commented example `runwatch config init` writes (shipped next to this module)."""
 
 
 def config_dir() -> Path:
@@ -100,7 +70,6 @@ class Config:
     default_profile: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    exists: bool = False
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -114,18 +83,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _profile(name: str, table: Mapping[str, Any], where: str) -> Profile:
-    known = {
-        "provider",
-        "base_url",
-        "api_key_env",
-        "api_key",
-        "keyring",
-        "interval",
-        "status",
-        "action",
-        "production",
-        "theme",
-    }
+    known = {setting.name for setting in fields(Profile)} - {"name"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}")
@@ -175,15 +133,10 @@ def load_config(path: Path | None = None) -> Config:
         return config
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    config.exists = True
     try:
         data = tomllib.loads(raw.decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-    else:
-        message = ""
-    if message:
-        raise ConfigError(f"{path}: not valid TOML ({message})")
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
         raise ConfigError(f"{path}: default_profile must be a string")
@@ -267,8 +220,6 @@ def resolve(
     provider: str | None = None,
     base_url: str | None = None,
     interval: float | None = None,
-    status: tuple[str, ...] | None = None,
-    action: tuple[str, ...] | None = None,
     theme: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
@@ -313,8 +264,8 @@ def resolve(
         key_source=source,
         key_env=key_env,
         interval=interval if interval is not None else (prof.interval or DEFAULT_INTERVAL),
-        status=status if status is not None else prof.status,
-        action=action if action is not None else prof.action,
+        status=prof.status,
+        action=prof.action,
         production=prof.production,
         theme=theme or prof.theme,
     )
@@ -370,12 +321,6 @@ def save_memory(
             data = {}
     except (OSError, ValueError):
         data = {}
-    data[_state_key(profile, base_url)] = {
-        "pinned": memory.pinned,
-        "status": memory.status,
-        "action": memory.action,
-        "text_filter": memory.text_filter,
-        "interval": memory.interval,
-    }
+    data[_state_key(profile, base_url)] = asdict(memory)
     with contextlib.suppress(OSError):
         write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n", overwrite=True)
