@@ -20,9 +20,9 @@ import shlex
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -155,27 +155,20 @@ def seg(identifier: str) -> str:
     return quote(identifier, safe="").replace(".", "%2E")
 
 
+@dataclass(frozen=True)
 class RetryPolicy:
     """Capped exponential backoff with jitter, as the official SDKs do (250 ms doubling to 2 s)."""
 
-    def __init__(
-        self,
-        max_retries: int = 2,
-        base: float = 0.25,
-        cap: float = 2.0,
-        max_retry_after: float = 10.0,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.max_retries = max_retries
-        self.base = base
-        self.cap = cap
-        self.max_retry_after = max_retry_after
-        self._rng = rng or random.Random()
+    max_retries: int = 2
+    base: float = 0.25
+    cap: float = 2.0
+    max_retry_after: float = 10.0
+    rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
         backoff: float = min(self.cap, self.base * 2.0**attempt)
-        jittered: float = backoff * (0.5 + self._rng.random() / 2)
+        jittered: float = backoff * (0.5 + self.rng.random() / 2)
         return max(retry_after, jittered) if retry_after is not None else jittered
 
 
@@ -208,13 +201,25 @@ class SseEvent:
     id: str | None = None
 
 
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    408: ApiTimeout,
+    422: BadRequest,
+    429: RateLimited,
+}
+"""The error each status amounts to; any other is a :class:`ServerError` from 500 up, else a
+plain :class:`HttpStatusError`."""
+
+
 class HttpApi:
     """Typed access to one HTTP API. Every failure is an :class:`ApiError`.
 
     The key and origin default to the provider's environment variables (``key_env``,
     ``url_env``), then to its public origin."""
 
-    provider = "api"
     key_env = "API_KEY"
     url_env = "API_BASE_URL"
     default_base_url = "https://example.invalid"
@@ -262,7 +267,6 @@ class HttpApi:
             follow_redirects=False,
         )
         self._not_before = 0.0
-        self.requests_sent = 0
 
     async def __aenter__(self) -> Self:
         return self
@@ -311,11 +315,10 @@ class HttpApi:
             attempt += 1
 
     async def _gate(self) -> None:
-        """Before any request: wait out a server's Retry-After, and count the request."""
+        """Before any request: wait out a server's Retry-After."""
         wait = self.rate_limited_for()
         if wait > 0:
             await self._sleep(wait)
-        self.requests_sent += 1
 
     async def backoff(self, error: ApiError, attempt: int) -> None:
         """Sleep before retry ``attempt``, or raise ``error`` when it should not be retried."""
@@ -365,7 +368,7 @@ class HttpApi:
             raise MalformedResponse(
                 problem,
                 status=response.status_code,
-                request_id=_request_id(response),
+                request_id=response.headers.get("x-request-id"),
                 method=method,
                 path=path,
             ) from None
@@ -393,44 +396,30 @@ class HttpApi:
             fields = self.error_fields(json.loads(body))
         except (ValueError, UnicodeDecodeError, RecursionError):
             fields = None
-        message = fields.message if fields else (response.reason_phrase or f"HTTP {status}")
-        if fields is None and looks_html(response, body):
-            message += " (the server sent an HTML error page)"
+        if fields is None:
+            message = response.reason_phrase or f"HTTP {status}"
+            if looks_html(response, body):
+                message += " (the server sent an HTML error page)"
+            fields = ErrorFields(message)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
+        cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else HttpStatusError)
+        if cls is RateLimited:
+            self._not_before = time.monotonic() + (retry_after or 0.0)
 
         def shown(value: str | None) -> str | None:
             return clean(value, limit=500) if value is not None else None
 
-        details: dict[str, Any] = {
-            "status": status,
-            "code": shown(fields.code) if fields else None,
-            "hint": shown(fields.hint) if fields else None,
-            "reason_class": shown(fields.reason_class) if fields else None,
-            "request_id": shown((fields.request_id if fields else None) or _request_id(response)),
-            "retry_after": retry_after,
-            "method": method,
-            "path": path,
-        }
-        text = shown(message) or f"HTTP {status}"
-        cls: type[HttpStatusError]
-        if status == 401:
-            cls = Unauthorized
-        elif status == 403:
-            cls = Forbidden
-        elif status == 404:
-            cls = NotFound
-        elif status == 429:
-            cls = RateLimited
-            self._not_before = time.monotonic() + (retry_after or 0.0)
-        elif status == 408:
-            return ApiTimeout(text, **details)
-        elif status >= 500:
-            cls = ServerError
-        elif status in (400, 422):
-            cls = BadRequest
-        else:
-            cls = HttpStatusError
-        return cls(text, **details)
+        return cls(
+            shown(fields.message) or f"HTTP {status}",
+            status=status,
+            code=shown(fields.code),
+            hint=shown(fields.hint),
+            reason_class=shown(fields.reason_class),
+            request_id=shown(fields.request_id or response.headers.get("x-request-id")),
+            retry_after=retry_after,
+            method=method,
+            path=path,
+        )
 
     # -- Server-Sent Events ---------------------------------------------------------------
 
@@ -465,6 +454,31 @@ class HttpApi:
             ) from None
         except httpx.HTTPError as exc:
             raise self.transport_error(exc, "GET", path) from None
+
+
+ClientT = TypeVar("ClientT", bound=HttpApi)
+
+
+class HttpSource(Generic[ClientT]):
+    """What every provider's source shares: its client, its clock, and the key's variable
+    (named, never valued, in the curl commands it offers)."""
+
+    def __init__(
+        self, client: ClientT, *, clock: Callable[[], float], key_env: str | None = None
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.key_env = key_env or client.key_env
+
+    @property
+    def base_url(self) -> str:
+        return self.client.base_url
+
+    def rate_limited_for(self) -> float:
+        return self.client.rate_limited_for()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 def _decoder(encoding: str, method: str, path: str) -> Any:
@@ -568,11 +582,6 @@ def looks_html(response: httpx.Response, body: bytes) -> bool:
     return "html" in response.headers.get("content-type", "") or head.startswith(
         (b"<!doctype html", b"<html")
     )
-
-
-def _request_id(response: httpx.Response) -> str | None:
-    value: str | None = response.headers.get("x-request-id")
-    return value
 
 
 def curl_command(url: str, key_env: str, *, method: str = "GET", body: str | None = None) -> str:

@@ -8,19 +8,18 @@ from typing import Any
 
 from tui.core import fields as f
 from tui.core.model import Query
+from tui.providers import PROVIDERS
 from tui.providers.http import ErrorFields, HttpApi, Params, Reply, seg
 
-DEFAULT_BASE_URL = "https://api.bctrl.ai"
 WAIT_MS = 5_000
 
 
 class BctrlClient(HttpApi):
     """bctrl's endpoints. Every failure is an :class:`~tui.core.errors.ApiError`."""
 
-    provider = "bctrl"
-    key_env = "BCTRL_API_KEY"
-    url_env = "BCTRL_BASE_URL"
-    default_base_url = DEFAULT_BASE_URL
+    key_env = PROVIDERS["bctrl"].key_env
+    url_env = PROVIDERS["bctrl"].url_env
+    default_base_url = PROVIDERS["bctrl"].default_url
 
     def __init__(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.core import fields as f
@@ -30,7 +30,7 @@ from tui.providers.bctrl.models import (
     invocation_row,
     run_group,
 )
-from tui.providers.http import Reply, curl_command, pretty_json, seg
+from tui.providers.http import HttpSource, Reply, curl_command, pretty_json, seg
 
 RUN_PAGES = 5
 """Pages of runs the run list reads (500 runs, newest first)."""
@@ -59,28 +59,11 @@ def _data(reply: Reply, path: str) -> list[Any]:
     return value
 
 
-class BctrlSource:
+class BctrlSource(HttpSource[BctrlClient]):
     """Runs and their invocations; steps and diagnostics in the detail."""
 
     name = "bctrl"
     vocabulary = VOCABULARY
-
-    def __init__(
-        self, client: BctrlClient, *, clock: Callable[[], float], key_env: str = "BCTRL_API_KEY"
-    ) -> None:
-        self.client = client
-        self.clock = clock
-        self.key_env = key_env
-
-    @property
-    def base_url(self) -> str:
-        return self.client.base_url
-
-    def rate_limited_for(self) -> float:
-        return self.client.rate_limited_for()
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
     # -- groups --------------------------------------------------------------------------
 

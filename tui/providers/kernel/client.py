@@ -6,19 +6,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.core import fields as f
+from tui.providers import PROVIDERS
 from tui.providers.http import ErrorFields, HttpApi, Params, Reply, SseEvent, seg
 
-DEFAULT_BASE_URL = "https://api.onkernel.com"
 MAX_PAGE = 100
 
 
 class KernelClient(HttpApi):
     """Kernel's endpoints. Every failure is an :class:`~tui.core.errors.ApiError`."""
 
-    provider = "kernel"
-    key_env = "KERNEL_API_KEY"
-    url_env = "KERNEL_BASE_URL"
-    default_base_url = DEFAULT_BASE_URL
+    key_env = PROVIDERS["kernel"].key_env
+    url_env = PROVIDERS["kernel"].url_env
+    default_base_url = PROVIDERS["kernel"].default_url
 
     def error_fields(self, payload: Any) -> ErrorFields | None:
         """Kernel's ``Error {code, message, details?, inner_error?}``."""

@@ -17,7 +17,7 @@ from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Ro
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
-from tui.providers.http import Params, curl_command, pretty_json
+from tui.providers.http import HttpSource, Params, curl_command, pretty_json
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
@@ -50,29 +50,17 @@ VOCABULARY = Vocabulary(
 )
 
 
-class KernelSource:
+class KernelSource(HttpSource[KernelClient]):
     """Apps by version, their invocations, payload, output and live logs."""
 
     name = "kernel"
     vocabulary = VOCABULARY
 
     def __init__(
-        self, client: KernelClient, *, clock: Callable[[], float], key_env: str = "KERNEL_API_KEY"
+        self, client: KernelClient, *, clock: Callable[[], float], key_env: str | None = None
     ) -> None:
-        self.client = client
-        self.clock = clock
-        self.key_env = key_env
+        super().__init__(client, clock=clock, key_env=key_env)
         self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
-
-    @property
-    def base_url(self) -> str:
-        return self.client.base_url
-
-    def rate_limited_for(self) -> float:
-        return self.client.rate_limited_for()
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
     async def _rows(self, filters: Params, pages: int) -> list[Row]:
         rows: dict[str, Row] = {}
