@@ -184,20 +184,8 @@ def run_gateway(argv: Sequence[str]) -> int:
     args = _gateway_parser().parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("runwatch: note: the gateway is meant for loopback use", file=sys.stderr)
-    options = GatewayOptions(
-        host=args.host,
-        port=args.port,
-        token=args.token,
-        scenario=args.scenario,
-        invocations=args.invocations,
-        seed=args.seed,
-        speed=args.speed,
-        faults=args.faults,
-        fault_rate=args.fault_rate,
-        frozen=args.frozen,
-    )
     try:
-        server = GatewayServer(options)
+        server = GatewayServer(GatewayOptions(**vars(args)))  # one flag per option
     except OSError as exc:
         return _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
     print(
@@ -265,19 +253,22 @@ def _connect(
     before importing Textual, so the two start up side by side)."""
     import time
 
-    from tui.providers.http import RetryPolicy, cleartext
+    from tui.providers.http import cleartext
 
-    config = load_config()
-    for warning in config.warnings:
-        print(f"runwatch: {warning}", file=sys.stderr)
-    settings = resolve(
-        config,
-        profile=args.profile,
-        provider=args.provider,
-        base_url=args.base_url,
-        interval=args.interval,
-        theme=getattr(args, "theme", None),
-    )
+    try:
+        config = load_config()
+        for warning in config.warnings:
+            print(f"runwatch: {warning}", file=sys.stderr)
+        settings = resolve(
+            config,
+            profile=args.profile,
+            provider=args.provider,
+            base_url=args.base_url,
+            interval=args.interval,
+            theme=getattr(args, "theme", None),
+        )
+    except ConfigError as exc:
+        return _fail(EXIT_USAGE, exc.message)
     provider = PROVIDERS[settings.provider]
     problem = _check_refs(provider, refs)
     if problem:
@@ -304,7 +295,6 @@ def _connect(
             settings.base_url,
             clock=time.time,
             key_env=settings.key_env,
-            retry=RetryPolicy(max_retries=2, base=0.25, cap=2.0),
         )
     except ConfigError as exc:
         if gateway is not None:
@@ -326,10 +316,7 @@ def run_viewer(argv: Sequence[str]) -> int:
     if problem:
         return _fail(EXIT_USAGE, problem)
     early = spawn_demo_gateway(args.scenario) if args.demo else None
-    try:
-        connection = _connect(args, args.refs, early)
-    except ConfigError as exc:
-        connection = _fail(EXIT_USAGE, exc.message)
+    connection = _connect(args, args.refs, early)
     if isinstance(connection, int):
         if early is not None:
             early.stop()
@@ -422,10 +409,7 @@ def run_watch(argv: Sequence[str]) -> int:
         return _fail(EXIT_USAGE, "--timeout must be a positive number of seconds")
     if not args.give_up > 0:  # also NaN; inf (never give up) is allowed
         return _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
-    try:
-        connection = _connect(args, [args.ref])
-    except ConfigError as exc:
-        return _fail(EXIT_USAGE, exc.message)
+    connection = _connect(args, [args.ref])
     if isinstance(connection, int):
         return connection
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"

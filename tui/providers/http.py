@@ -536,10 +536,6 @@ async def _parse_events(chunks: AsyncIterator[bytes], path: str) -> AsyncIterato
     event_id: str | None = None
     async for chunk in chunks:
         buffer += chunk
-        if b"\n" not in buffer:
-            if len(buffer) > MAX_LINE:
-                raise TooLarge("an event stream line passed 1 MB", method="GET", path=path)
-            continue
         *lines, buffer = buffer.split(b"\n")
         for raw in lines:
             line = mask(raw.rstrip(b"\r").decode("utf-8", "replace"))

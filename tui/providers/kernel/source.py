@@ -17,7 +17,7 @@ from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Ro
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
-from tui.providers.http import HttpSource, Params, curl_command, pretty_json
+from tui.providers.http import HttpSource, Params, Reply, curl_command, pretty_json
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
@@ -50,6 +50,12 @@ VOCABULARY = Vocabulary(
 )
 
 
+def _filters(group: str) -> Params:
+    """The list filters that name a group: its app, and its version when the key has one."""
+    app, version = split_group(group)
+    return [("app_name", app), *([("version", version)] if version else [])]
+
+
 class KernelSource(HttpSource[KernelClient]):
     """Apps by version, their invocations, payload, output and live logs."""
 
@@ -62,20 +68,20 @@ class KernelSource(HttpSource[KernelClient]):
         super().__init__(client, clock=clock, key_env=key_env)
         self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
 
+    def _page(self, reply: Reply) -> list[Row]:
+        """The rows of one page of the invocation list."""
+        if not isinstance(reply.data, list):
+            raise MalformedResponse("the invocation list is not a JSON array", path="/invocations")
+        now = self.clock()
+        return [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
+
     async def _rows(self, filters: Params, pages: int) -> list[Row]:
         rows: dict[str, Row] = {}
         offset: int | None = None
         for _ in range(pages):
             reply = await self.client.invocations(filters, offset)
-            if not isinstance(reply.data, list):
-                raise MalformedResponse(
-                    "the invocation list is not a JSON array", path="/invocations"
-                )
-            now = self.clock()
-            for item in reply.data:
-                mapped = invocation_row(item, now)
-                if mapped is not None:
-                    rows.setdefault(mapped[0].key, mapped[0])
+            for row in self._page(reply):
+                rows.setdefault(row.key, row)
             offset = next_offset(reply)
             if offset is None:
                 break
@@ -101,10 +107,8 @@ class KernelSource(HttpSource[KernelClient]):
                 mapped = invocation_row(reply.data, self.clock(), key=ref)
                 if mapped is not None:
                     return mapped[0]
-        app, version = split_group(ref)
-        filters: Params = [("app_name", app), *([("version", version)] if version else [])]
         try:
-            reply = await self.client.invocations(filters, None, limit=1)
+            reply = await self.client.invocations(_filters(ref), None, limit=1)
         except NotFound:
             pass  # no list on this server: the app cannot be checked, the pager will say so
         else:
@@ -113,6 +117,7 @@ class KernelSource(HttpSource[KernelClient]):
                     f"no invocation, and no app with invocations, named {clean(ref, limit=120)}",
                     path="/invocations",
                 )
+        app, version = split_group(ref)
         return Group(
             key=ref,
             status=Status(Kind.UNKNOWN, ""),
@@ -122,10 +127,7 @@ class KernelSource(HttpSource[KernelClient]):
         )
 
     def pager(self, group: str, query: Query) -> Pager:
-        app, version = split_group(group)
-        filters: Params = [("app_name", app)]
-        if version:
-            filters.append(("version", version))
+        filters = _filters(group)
         filters += [("status", s) for s in query.status[:1]]
         filters += [("action_name", a) for a in query.action[:1]]
 
@@ -135,14 +137,8 @@ class KernelSource(HttpSource[KernelClient]):
                 reply = await self.client.invocations(filters, offset)
             except NotFound:
                 raise Unsupported("this server has no invocation list (GET /invocations)") from None
-            if not isinstance(reply.data, list):
-                raise MalformedResponse(
-                    "the invocation list is not a JSON array", path="/invocations"
-                )
-            now = self.clock()
-            rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
             nxt = next_offset(reply)
-            return Page(rows, str(nxt) if nxt is not None else None)
+            return Page(self._page(reply), str(nxt) if nxt is not None else None)
 
         return HeadPager(fetch, TABLE_PAGES)
 
@@ -243,9 +239,7 @@ class KernelSource(HttpSource[KernelClient]):
         if row is None:
             if group is None:
                 return []
-            app, version = split_group(group.key)
-            query = urlencode([("app_name", app), *([("version", version)] if version else [])])
-            url = f"{self.base_url}/invocations?{query}"
+            url = f"{self.base_url}/invocations?{urlencode(_filters(group.key))}"
             return [
                 Copy("App and version", group.key),
                 Copy("curl for its invocations", curl_command(url, self.key_env)),
