@@ -110,23 +110,12 @@ class _Watch:
         self.err.write(f"runwatch: {clean(message, limit=600)}\n")
         self.err.flush()
 
-    def remaining(self) -> float | None:
+    def remaining(self) -> float:
         """Seconds left before ``--timeout`` or ``--give-up`` ends the watch."""
         limits = [self.options.give_up - self.poller.failing_for("api")]
         if self.options.timeout is not None:
             limits.append(self.started + self.options.timeout - self.clock())
         return min(limits)
-
-    def deadline_code(self) -> int:
-        timeout = self.options.timeout
-        if timeout is not None and self.clock() >= self.started + timeout - 0.01:
-            return EXIT_TIMEOUT
-        return EXIT_UNREACHABLE
-
-    def note_once(self, message: str) -> None:
-        if message not in self.noted:
-            self.noted.add(message)
-            self.note(message)
 
     async def fetch(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """``call`` with retries until it succeeds, inside the watch's deadlines: every wait
@@ -134,7 +123,7 @@ class _Watch:
         has been failing for ``--give-up`` seconds, whichever comes first."""
         while True:
             left = self.remaining()
-            if left is not None and left <= 0:
+            if left <= 0:
                 self.stop_at_deadline(what)
             try:
                 async with asyncio.timeout(left) as deadline:
@@ -156,8 +145,7 @@ class _Watch:
                 failure = self.poller.failed("api", exc)
                 wait = self.poller.delay("api")
                 self.note(f"retrying in {wait:.1f}s: {failure.describe()}")
-                left = self.remaining()
-                await asyncio.sleep(max(0.0, min(wait, left if left is not None else wait)))
+                await asyncio.sleep(max(0.0, min(wait, self.remaining())))
                 continue
             self.poller.ok("api")
             return result
@@ -166,27 +154,24 @@ class _Watch:
         """A stream delivered: the API works, so the give-up clock starts again for the
         fetches under way (``--timeout`` stays where it was)."""
         self.poller.ok("api")
-        left = self.remaining()
-        if left is None:
-            return
-        when = asyncio.get_running_loop().time() + max(0.0, left)
+        when = asyncio.get_running_loop().time() + max(0.0, self.remaining())
         for deadline in self.deadlines:
             if not deadline.expired():
                 deadline.reschedule(when)
 
     def stop_at_deadline(self, what: str) -> None:
-        code = self.deadline_code()
-        if code == EXIT_TIMEOUT:
-            self.note(f"--timeout {self.options.timeout:g}s passed while {what}")
+        timeout = self.options.timeout
+        if timeout is not None and self.clock() >= self.started + timeout - 0.01:
+            self.note(f"--timeout {timeout:g}s passed while {what}")
             live = sum(not row.status.terminal for row in self.store.rows.values())
             if live:
                 noun = self.source.vocabulary.row
                 self.note(f"{live} {noun if live == 1 else noun + 's'} still live")
-        else:
-            error = self.poller.freshness("api").error
-            why = f": {error.describe()}" if error is not None else ""
-            self.note(f"API unreachable for {self.options.give_up:g}s{why}")
-        raise Stop(code)
+            raise Stop(EXIT_TIMEOUT)
+        error = self.poller.freshness("api").error
+        why = f": {error.describe()}" if error is not None else ""
+        self.note(f"API unreachable for {self.options.give_up:g}s{why}")
+        raise Stop(EXIT_UNREACHABLE)
 
 
 def _record(row: Row, before: str | None, now: float, why: list[str]) -> dict[str, Any]:
@@ -244,11 +229,6 @@ def _json(value: Any, **options: Any) -> str:
     """``value`` as JSON (UTF-8 kept readable), with terminal-unsafe characters escaped."""
     text = json.dumps(value, ensure_ascii=False, **options)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def _outcome(rows: list[Row], options: WatchOptions) -> int:
-    failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
-    return EXIT_FAILED if options.exit_status and failed else EXIT_OK
 
 
 def frame(group: Group | None, ref: str, rows: list[Row], now: float, noun: str) -> RichGroup:
@@ -393,8 +373,9 @@ async def _watch_group(state: _Watch, group: Group) -> int:
     while True:
         delta = await state.fetch("reading " + options.ref, pager.poll)
         state.store.apply_page(delta, final=True)
-        if delta.note:
-            state.note_once(delta.note)
+        if delta.note and delta.note not in state.noted:
+            state.noted.add(delta.note)
+            state.note(delta.note)
         if describes:
             try:
                 group = state.store.merge_group(
@@ -410,11 +391,9 @@ async def _watch_group(state: _Watch, group: Group) -> int:
         if not live and (group.status.terminal or not describes):
             return _finish(state, group, rows, noun)
         left = state.remaining()
-        if left is not None and left <= 0:
+        if left <= 0:
             state.stop_at_deadline("watching")
-        await asyncio.sleep(
-            max(0.0, min(options.interval, left if left is not None else options.interval))
-        )
+        await asyncio.sleep(min(options.interval, left))
 
 
 def _finish(state: _Watch, group: Group | None, rows: list[Row], noun: str) -> int:
@@ -426,4 +405,5 @@ def _finish(state: _Watch, group: Group | None, rows: list[Row], noun: str) -> i
     elif options.mode == "plain":
         state.console.print(Text(f"{iso(state.clock())}  done: {_summary(rows, noun)}"))
     state.out.flush()
-    return _outcome(rows, options)
+    failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
+    return EXIT_FAILED if options.exit_status and failed else EXIT_OK
