@@ -16,6 +16,18 @@ class ApiError(Exception):
     retryable = False
     headline: str | None = None  # what a user reads first; None: the kind in words
 
+    def __init_subclass__(
+        cls, *, kind: str, retryable: bool | None = None, headline: str | None = None
+    ) -> None:
+        """Each kind of error says its kind; whether it is retried, and its headline, are
+        inherited unless it says otherwise."""
+        super().__init_subclass__()
+        cls.kind = kind
+        if retryable is not None:
+            cls.retryable = retryable
+        if headline is not None:
+            cls.headline = headline
+
     def __init__(
         self,
         message: str,
@@ -72,107 +84,65 @@ class ApiError(Exception):
         return clean(" · ".join(parts), limit=limit)
 
 
-class HttpStatusError(ApiError):
+class HttpStatusError(ApiError, kind="http"):
     """The server answered with an error status."""
 
-    kind = "http"
+
+class BadRequest(HttpStatusError, kind="bad_request"):
+    """400 or 422: the server refused the request as it was sent."""
 
 
-class BadRequest(HttpStatusError):
-    kind = "bad_request"
-
-
-class Unauthorized(HttpStatusError):
+class Unauthorized(HttpStatusError, kind="unauthorized", headline="API key rejected"):
     """401: the key is missing or rejected."""
 
-    kind = "unauthorized"
-    headline = "API key rejected"
 
-
-class Forbidden(HttpStatusError):
+class Forbidden(HttpStatusError, kind="forbidden", headline="not allowed"):
     """403: the key may not see this resource."""
 
-    kind = "forbidden"
-    headline = "not allowed"
 
-
-class NotFound(HttpStatusError):
+class NotFound(HttpStatusError, kind="not_found", headline="not found"):
     """404: the resource (or the endpoint) does not exist here."""
 
-    kind = "not_found"
-    headline = "not found"
 
-
-class RateLimited(HttpStatusError):
+class RateLimited(HttpStatusError, kind="rate_limited", headline="rate limited", retryable=True):
     """429: wait ``retry_after`` seconds before asking again."""
 
-    kind = "rate_limited"
-    headline = "rate limited"
-    retryable = True
 
-
-class ServerError(HttpStatusError):
+class ServerError(HttpStatusError, kind="server", retryable=True):
     """5xx, or 408: the server failed; worth retrying."""
 
-    kind = "server"
-    retryable = True
 
-
-class TransportError(ApiError):
+class TransportError(ApiError, kind="transport", retryable=True):
     """No usable HTTP exchange happened."""
 
-    kind = "transport"
-    retryable = True
 
-
-class Unreachable(TransportError):
+class Unreachable(TransportError, kind="unreachable"):
     """Connection refused, DNS failure: no connection was made."""
 
-    kind = "unreachable"
 
-
-class ConnectionDropped(TransportError):
+class ConnectionDropped(TransportError, kind="connection_dropped"):
     """The connection closed or broke in the middle of an exchange."""
 
-    kind = "connection_dropped"
 
-
-class ApiTimeout(TransportError):
+class ApiTimeout(TransportError, kind="timeout"):
     """The request took longer than its timeout."""
 
-    kind = "timeout"
 
-
-class MalformedResponse(ApiError):
+class MalformedResponse(ApiError, kind="malformed", retryable=True):
     """The body was not the JSON the contract promises (bad JSON, HTML page, schema mismatch)."""
 
-    kind = "malformed"
-    retryable = True
 
-
-class TooLarge(MalformedResponse):
+class TooLarge(MalformedResponse, kind="too_large", headline="response too large"):
     """The body (or a stream line) passed the size limit and was cut off."""
 
-    kind = "too_large"
-    headline = "response too large"
 
-
-class Unexpected(ApiError):
+class Unexpected(ApiError, kind="internal", headline="internal error", retryable=True):
     """Anything else that went wrong while fetching: a bug, said as a fault and retried."""
 
-    kind = "internal"
-    headline = "internal error"
-    retryable = True
 
-
-class ConfigError(ApiError):
+class ConfigError(ApiError, kind="config"):
     """The client was configured wrongly (e.g. an invalid base URL)."""
 
-    kind = "config"
 
-
-class Unsupported(ApiError):
+class Unsupported(ApiError, kind="unsupported", headline="not served here"):
     """The server does not offer this (an endpoint beyond the contract answered 404)."""
-
-    kind = "unsupported"
-    headline = "not served here"
