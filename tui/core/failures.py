@@ -66,9 +66,7 @@ def group_failures(failed: Iterable[tuple[Row, Cause]]) -> list[FailureGroup]:
     groups: dict[str, FailureGroup] = {}
     for row, cause in failed:
         key = fingerprint(" ".join(p for p in (cause.code, cause.where, cause.message) if p))
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = FailureGroup(key, cause)
+        group = groups.setdefault(key, FailureGroup(key, cause))
         group.rows.append(row.key)
         when = seconds(row.finished) or seconds(row.started) or seconds(row.created)
         if when is not None:

@@ -58,10 +58,7 @@ class Poller:
         self._rng = rng or random.Random()
 
     def freshness(self, resource: str) -> Freshness:
-        fresh = self.fresh.get(resource)
-        if fresh is None:
-            fresh = self.fresh[resource] = Freshness()
-        return fresh
+        return self.fresh.setdefault(resource, Freshness())
 
     def reset(self, resource: str) -> None:
         """Forget a resource's state (its subject changed: another group, another row)."""
@@ -117,10 +114,7 @@ class Poller:
         return max(retry_after or 0.0, jittered)
 
     def wake_event(self, resource: str) -> asyncio.Event:
-        event = self._wake.get(resource)
-        if event is None:
-            event = self._wake[resource] = asyncio.Event()
-        return event
+        return self._wake.setdefault(resource, asyncio.Event())
 
     async def wait(self, resource: str) -> bool:
         """Sleep until the next fetch is due; True when woken early (``refresh_now``)."""
@@ -181,11 +175,9 @@ class Poller:
         worst = max(faults, key=lambda f: f.failures)
         if worst.failures >= OFFLINE_AFTER:
             times = [f.updated_at for f in self.fresh.values() if f.updated_at is not None]
-            return (
-                f"OFFLINE (showing data from {clock_time(max(times))})"
-                if times
-                else ("OFFLINE (no data yet)")
-            )
+            if not times:
+                return "OFFLINE (no data yet)"
+            return f"OFFLINE (showing data from {clock_time(max(times))})"
         wait = ""
         if worst.next_retry_at is not None:
             wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"

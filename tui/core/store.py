@@ -206,9 +206,7 @@ class Store:
         return best.terminal != old.terminal or best.body != old.body
 
     def add_log(self, update: LogLines) -> Log:
-        log = self.logs.get(update.key)
-        if log is None:
-            log = self.logs[update.key] = Log()
+        log = self.logs.setdefault(update.key, Log())
         self.logs.move_to_end(update.key)
         while len(self.logs) > KEPT_DETAILS:
             self.logs.popitem(last=False)

@@ -146,9 +146,7 @@ class KernelSource(HttpSource[KernelClient]):
         return []  # list rows are already complete
 
     def _cursor(self, key: str) -> LogCursor:
-        cursor = self._cursors.get(key)
-        if cursor is None:
-            cursor = self._cursors[key] = LogCursor()
+        cursor = self._cursors.setdefault(key, LogCursor())
         self._cursors.move_to_end(key)
         while len(self._cursors) > KEPT_CURSORS:
             self._cursors.popitem(last=False)
@@ -179,26 +177,18 @@ class KernelSource(HttpSource[KernelClient]):
                         if isinstance(update, LogLines | Alive):
                             failures = 0  # the connection delivers: it works
                         yield update
-            except ApiError as error:
+                if cursor.terminal:
+                    break
+                reply = await self.client.invocation(key)  # it ended early: is it done?
+                for update in self._state(key, reply.data, cursor):
+                    yield update
+                if not cursor.terminal:
+                    raise ConnectionDropped(
+                        "the event stream ended before the invocation finished",
+                        path=self.client.invocation_path(key) + "/events",
+                    )
+            except ApiError as error:  # any failure of this round: back off, or give up
                 await self.client.backoff(error, failures)
-                failures += 1
-                continue
-            if cursor.terminal:
-                break
-            try:  # the stream ended early: is the invocation done?
-                reply = await self.client.invocation(key)
-            except ApiError as error:
-                await self.client.backoff(error, failures)
-                failures += 1
-                continue
-            for update in self._state(key, reply.data, cursor):
-                yield update
-            if not cursor.terminal:
-                dropped = ConnectionDropped(
-                    "the event stream ended before the invocation finished",
-                    path=self.client.invocation_path(key) + "/events",
-                )
-                await self.client.backoff(dropped, failures)
                 failures += 1
         yield LogLines(key, (), complete=True, resumed=cursor.reconnects)
 
