@@ -61,11 +61,16 @@ class FailureGroup:
         return len(self.rows)
 
 
+def cause_key(cause: Cause) -> str:
+    """What failures are grouped by: the cause's code, where and message, fingerprinted."""
+    return fingerprint(" ".join(p for p in (cause.code, cause.where, cause.message) if p))
+
+
 def group_failures(failed: Iterable[tuple[Row, Cause]]) -> list[FailureGroup]:
     """Failed rows grouped by their cause's fingerprint, the largest group first."""
     groups: dict[str, FailureGroup] = {}
     for row, cause in failed:
-        key = fingerprint(" ".join(p for p in (cause.code, cause.where, cause.message) if p))
+        key = cause_key(cause)
         group = groups.setdefault(key, FailureGroup(key, cause))
         group.rows.append(row.key)
         when = seconds(row.finished) or seconds(row.started) or seconds(row.created)

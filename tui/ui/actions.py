@@ -28,7 +28,7 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("j,k,down,up", "j / k, ↓ / ↑", "move the cursor (the detail and log scroll)"),
     Action("g,G,home,end", "g / G", "top / bottom (G in a log: follow new lines again)"),
-    Action("pageup,pagedown", "pgup / pgdn", "a page up / down"),
+    Action("pageup,pagedown", "pgup/pgdn ^u/^d", "a page up / down"),
     Action("tab", "tab / shift+tab", "next / previous pane", "next_pane", None, "Next pane"),
     Action("shift+tab", "", "", "previous_pane", None, "Previous pane"),
     Action("l", "enter / l", "drill in (group → rows → detail), or expand a failed step", "drill"),
@@ -36,7 +36,8 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "n",
         "n / N",
-        "next / previous failure (failed step in the detail)",
+        "next / previous failed or timed-out row; in the group list the next failed"
+        " group, in the detail the next failed step",
         "next_failure",
         "Next fail",
         "Next failure",
@@ -44,12 +45,40 @@ ACTIONS: tuple[Action, ...] = (
     Action("N", "", "", "previous_failure", None, "Previous failure"),
     Action("F", "F", "failures only (server side)", "failures_only", "Failures", "Failures only"),
     Action(
+        "E",
+        "E",
+        "failures grouped by cause: counts, when, the fix",
+        "errors",
+        "Errors",
+        "Failures grouped",
+    ),
+    Action(
+        "z", "z", "zoom the focused pane to the full screen, and back", "zoom", None, "Zoom pane"
+    ),
+    Action(
+        "colon",
+        ":",
+        "jump: :run 121a, :inv 5e4d, :failed, or an id's first characters",
+        "start_jump",
+        None,
+        "Jump to…",
+    ),
+    Action("O", "O", "newest or oldest row first", "flip_order", None, "Flip the order"),
+    Action(
+        "f",
+        "f",
+        "follow new rows: the cursor moves to each one (tail -f)",
+        "tail",
+        None,
+        "Follow new rows",
+    ),
+    Action(
         "s",
         "s",
-        "cycle the status filter (server side)",
-        "cycle_status",
+        "pick the statuses to show (server side)",
+        "pick_status",
         "Status",
-        "Cycle status filter",
+        "Pick status filter",
     ),
     Action(
         "a",

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.core.text import clean
+from tui.ui.widgets.lists import KeyedOptionList
 
 CopyChoice = tuple[str, str]  # label, text
 
@@ -42,7 +43,7 @@ class CopyScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-body"):
             yield Static(Text(self.title_text), id="copy-title")
-            yield OptionList(
+            yield KeyedOptionList(
                 *[Option(Text(label), id=str(i)) for i, (label, _) in enumerate(self.choices)],
                 id="copy-options",
             )

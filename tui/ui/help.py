@@ -21,8 +21,12 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
-        Binding("j,down", "scroll('down')", show=False),
-        Binding("k,up", "scroll('up')", show=False),
+        Binding("j,down", "scroll(1)", show=False),
+        Binding("k,up", "scroll(-1)", show=False),
+        Binding("ctrl+d,pagedown", "scroll(10)", show=False),
+        Binding("ctrl+u,pageup", "scroll(-10)", show=False),
+        Binding("G,end", "scroll(1000)", show=False),
+        Binding("g,home", "scroll(-1000)", show=False),
     ]
 
     def __init__(self, *, ascii_only: bool = False) -> None:
@@ -43,9 +47,9 @@ class HelpScreen(ModalScreen[None]):
             )
             yield Static(Text("esc, q or ? closes this help"), id="help-hint")
 
-    def action_scroll(self, direction: str) -> None:
+    def action_scroll(self, lines: int) -> None:
         body = self.query_one("#help-body", VerticalScroll)
-        body.scroll_relative(y=1 if direction == "down" else -1, animate=False)
+        body.scroll_relative(y=lines, animate=False)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,13 +27,15 @@ from tui import compat
 from tui.compat.footer import Footer
 from tui.compat.gc import GC_POLICY
 from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.failures import cause_key, group_failures
 from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status, Update
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
-from tui.core.store import Store
+from tui.core.store import Store, elapsed
 from tui.core.text import clean, short_id
+from tui.core.timefmt import age, clock_time
 from tui.ui import actions
 from tui.ui.details import DetailBody
 from tui.ui.messages import (
@@ -44,6 +48,7 @@ from tui.ui.messages import (
     RowsRefreshed,
     RowsUnsupported,
 )
+from tui.ui.render import badge_parts
 from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.tables import GroupList, RowTable
 
@@ -55,6 +60,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
+MAX_CAUSES = 100
+"""Failed rows read for the failure groups at most (each costs a request or two)."""
 YIELD_AFTER = 0.01
 """Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
 is read without ever waiting, and keys and redraws would wait behind it."""
@@ -98,8 +105,17 @@ class ViewerScreen(Screen[None]):
         self._told: set[str] = set()
         self._pending: list[Update] = []
         self._pending_key: str | None = None
-        self._footer = False
         self._names: set[str] = set()
+        self._counts: dict[str, int] = {}
+        self._failure_sizes: dict[str, int] = {}
+        self._cause_keys: dict[str, tuple[Row | None, str]] = {}
+        """A failed row's cause key, and the row it was read from (None: read by ``E`` from
+        the row's full record, kept while the row stays failed)."""
+        self.newest_first = True
+        self.tailing = False  # `f`: the cursor follows new rows
+        self._landed = -1
+        self._chosen_in = -1  # the view in which the user last chose a row (enter)
+        """The view whose first full load has put the cursor (on its first failure)."""
 
     # -- layout --------------------------------------------------------------------------
 
@@ -112,11 +128,16 @@ class ViewerScreen(Screen[None]):
                 )
             with Vertical(id="right-column"):
                 with Vertical(id="rows-pane", classes="pane"):
+                    yield Static(id="group-card")
                     yield self.row_table()
                     yield Static(id="rows-empty")
                     yield Input(
                         placeholder="filter: text in name, id, status or error (esc clears)",
                         id="filter-input",
+                    )
+                    yield Input(
+                        placeholder="jump: run 121a · inv 5e4d · failed · an id's first characters",
+                        id="jump-input",
                     )
                 with Vertical(id="detail-pane", classes="pane"):
                     yield self.body_type(ascii_only=self.ascii_only, id="detail-body")
@@ -124,6 +145,7 @@ class ViewerScreen(Screen[None]):
             Text(f"Terminal too small for runwatch.\nMake it at least {MIN_WIDTH}x{MIN_HEIGHT}."),
             id="too-small",
         )
+        yield Footer()
 
     def row_table(self) -> RowTable:
         """The table of rows (the benchmark swaps in its naive baseline here)."""
@@ -145,21 +167,32 @@ class ViewerScreen(Screen[None]):
     def filter_input(self) -> Input:
         return self.query_one("#filter-input", Input)
 
+    @property
+    def jump_input(self) -> Input:
+        return self.query_one("#jump-input", Input)
+
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height < SHORT_HEIGHT, "-short")
 
+    def _placeholder(self, ref: str) -> Group:
+        """A pinned group before its record arrives: named by its key (whole when keys are
+        names, like Kernel's ``app@version``; the short id otherwise)."""
+        title = ref if self.words.kind_in_name else short_id(ref)
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=title, pinned_only=True)
+
     def on_mount(self) -> None:
         self.set_class(self.body_type.has_log, "-log")
         self.filter_input.display = bool(self.text_filter)
         self.filter_input.value = self.text_filter
+        self.jump_input.display = False
+        self.table.stall_of = self._stall_mark
+        self.table.seen_of = lambda key: self._failure_sizes.get(key)
         self.body.show_message(f"Select an {self.words.row} to see its detail.")
         for ref in self.pinned:
-            self.store.merge_group(
-                Group(ref, Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True)
-            )
+            self.store.merge_group(self._placeholder(ref))
         self._render_groups()
         self.groups.focus()
         if self.pinned:
@@ -168,16 +201,7 @@ class ViewerScreen(Screen[None]):
         self.poll_groups()
         self.set_interval(1.0, self._tick)
         self.set_interval(5.0, self._release_closed_widgets)
-        self.set_timer(1.0, self.ensure_footer)
         self._render_titles()
-
-    def ensure_footer(self) -> None:
-        """Mount the key footer once, after the first rows are on screen (its key widgets
-        cost ~50 ms of styling that would otherwise come before the first data)."""
-        if self._footer or not self.is_attached:
-            return
-        self._footer = True
-        self.mount(Footer())
 
     def _release_closed_widgets(self) -> None:
         """Let removed widgets go that reactives still watch from (see :mod:`tui.compat`)."""
@@ -381,9 +405,12 @@ class ViewerScreen(Screen[None]):
         if message.final:
             self._rows_problem = None
             self.poller.ok("rows")
-            self.call_after_refresh(self.ensure_footer)
         structural = bool(changes.removed) or changes.reordered
         self._render_table(None if structural else changes.changed)
+        if message.final and self._landed != self.view:
+            self._landed = self.view
+            # After the refresh: the table must know its new height before it can scroll.
+            self.call_after_refresh(self._land_on_failure)
         selected = self.selected_row
         if selected is None and self.table.row_count and self.focused is not self.groups:
             self._select_row(self.table.selected_key)
@@ -391,6 +418,28 @@ class ViewerScreen(Screen[None]):
             self._render_detail()
             if not self.store.final(selected) and self._follow_idle():
                 self.follow_row(selected)
+
+    def _stall_mark(self, key: str) -> str | None:
+        """``STALLED since …`` for a live row that stopped moving; never while the rows
+        cannot be fetched (no news is not a stall then: that is OFFLINE's to say)."""
+        if self.poller.freshness("rows").error is not None:
+            return None
+        stall = self.store.stall(key, self.clock(), self.poller.interval)
+        if stall is None:
+            return None
+        return f"STALLED since {clock_time(stall.since)}: {stall.reason}"
+
+    def _land_on_failure(self) -> None:
+        """A view's first full load puts the cursor on its first failed or timed-out row
+        (the earliest: usually the cause), unless the user has moved it already."""
+        if self._chosen_in == self.view or self.body.has_focus_within:
+            return
+        if self.focused is self.table and self.table.cursor_row != 0:
+            return
+        failed = [key for key, row in self.store.rows.items() if row.status.failure]
+        first = failed[-1 if self.words.newest_first else 0] if failed else None
+        if first is not None and self.table.select_key(first, top=True):
+            self._select_row(first)
 
     @on(RowsUnsupported)
     def _rows_unsupported(self, message: RowsUnsupported) -> None:
@@ -454,9 +503,7 @@ class ViewerScreen(Screen[None]):
         if row.group not in self.pinned:
             self.pinned.insert(0, row.group)
         self._pinned_rows.setdefault(row.group, []).append(row)
-        self.store.merge_group(
-            Group(row.group, Status(Kind.UNKNOWN, ""), title=short_id(row.group), pinned_only=True)
-        )
+        self.store.merge_group(self._placeholder(row.group))
         if self.selected_group in (row.key, row.group):
             self.selected_group = None
         self._select_group(row.group)
@@ -468,7 +515,6 @@ class ViewerScreen(Screen[None]):
 
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
-        self.ensure_footer()
         if message.resource == "detail":
             self._render_detail()
         elif message.resource == "rows":
@@ -547,6 +593,7 @@ class ViewerScreen(Screen[None]):
 
     @on(KeyedTable.RowSelected, "#row-table")
     def _row_chosen(self, event: KeyedTable.RowSelected) -> None:
+        self._chosen_in = self.view
         self._select_row(event.row_key)
         self.body.enter()
 
@@ -561,18 +608,142 @@ class ViewerScreen(Screen[None]):
         self.groups.show(self._ordered_groups(), set(self.pinned), self.clock())
 
     def _visible_rows(self) -> dict[str, Row]:
+        """The rows the table shows, in display order: every provider's newest first (or
+        oldest first, ``O``), whatever order its server lists them in."""
+        rows = self.store.rows
         needle = self.text_filter.lower()
-        if not needle:
-            return self.store.rows
-        return {key: row for key, row in self.store.rows.items() if needle in _haystack(row)}
+        if needle:
+            rows = {key: row for key, row in rows.items() if needle in _haystack(row)}
+        if self.newest_first != self.words.newest_first:
+            rows = dict(reversed(rows.items()))
+        return rows
+
+    def _fit_columns(self, rows: dict[str, Row]) -> None:
+        """Columns that fit: an unknown status shown whole, no progress column when nothing
+        is live, no time column in a narrow table; the error column takes what is left."""
+        words = {row.status.raw for row in rows.values()}
+        live = any(not row.status.terminal and row.progress for row in rows.values())
+        status = max([13, *(len(word) + 3 for word in words)])
+        hidden = set() if live else {"progress"}
+        if self.table.size.width and self.table.size.width < 90:
+            hidden.add("time")
+        self.table.fit_columns(hidden, {"status": min(status, 28)})
 
     def _render_table(self, dirty: set[str] | None = None) -> None:
-        self.table.show(self._visible_rows(), self.clock, None if self.text_filter else dirty)
+        rows = self._visible_rows()
+        newest = self._newest_key()
+        if self._size_failures():
+            dirty = None  # a failed row's count (x4) changed: every row's cells are rebuilt lazily
+        if dirty is None or not all(self.table.shows(key) for key in dirty):
+            self._fit_columns(rows)
+        self.table.show(rows, self.clock, None if self.text_filter else dirty)
+        if self.tailing and self._newest_key() != newest and self.table.row_count:
+            # `f`: the cursor follows each new row, as tail -f does
+            self.table.move_cursor(row=0 if self.newest_first else self.table.row_count - 1)
         selected = self.selected_row
         if selected is not None and self.table.row_count and not self.table.shows(selected):
             self._select_row(self.table.selected_key)  # a filter hid it: follow the cursor
         self._render_empty()
+        self._count_rows()
         self._render_titles()
+
+    def _size_failures(self) -> bool:
+        """How many of the view's failed rows share each one's cause (the table shows
+        ``x4`` beside a failure seen four times); True when that changed. A row's cause is
+        what its row says, or what ``E`` read from its full record; read again only when
+        the row changed."""
+        keys: dict[str, str] = {}
+        for key, row in self.store.rows.items():
+            if not row.status.failure:
+                continue
+            known = self._cause_keys.get(key)
+            if known is None or (known[0] is not row and known[0] is not None):
+                known = (row, cause_key(self.source.cause(row, None)))
+                self._cause_keys[key] = known
+            keys[key] = known[1]
+        for gone in self._cause_keys.keys() - keys.keys():
+            del self._cause_keys[gone]
+        counts = Counter(keys.values())
+        sizes = {key: counts[fp] for key, fp in keys.items() if counts[fp] > 1}
+        changed = sizes != self._failure_sizes
+        self._failure_sizes = sizes
+        return changed
+
+    def _count_rows(self) -> None:
+        """The view's rows counted by status, for the card (once per change, not per tick)."""
+        counts: dict[str, int] = {}
+        for row in self.store.rows.values():
+            counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
+        self._counts = counts
+
+    def _render_card(self) -> None:
+        """The selected group at a glance: its status and failure, when it started and
+        for how long, its rows by status, and what is wrong with fetching them."""
+        card = self.query_one("#group-card", Static)
+        group = self.store.groups.get(self.selected_group or "")
+        if group is None:
+            card.display = False
+            return
+        words, now = self.words, self.clock()
+        glyph, word, component = badge_parts(group.status, ascii_only=self.ascii_only)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if group.status.raw:
+            text.append(f" {glyph} {word} ", self.table.style_for(component) + Style(reverse=True))
+            text.append(" ")
+        name = group.title or short_id(group.key)
+        text.append(f"{words.group} {clean(name, limit=30)}", "bold")
+        total = sum(self._counts.values())  # first: what a narrow card must still show
+        failing = sum(n for raw, n in self._counts.items() if raw in self._failure_words())
+        if total:
+            shown = f"{total} {words.row}s" + (" shown" if self.filters or self.text_filter else "")
+            text.append(f" · {shown}")
+            if failing:
+                text.append(f", {failing} failed", "bold")
+        if group.subtitle:
+            text.append(f" · {clean(group.subtitle, limit=24)}")
+        if isinstance(group.started, float):
+            text.append(f" · started {clock_time(group.started)}")
+        took = elapsed(group, now) if isinstance(group.started, float) else None
+        if took is not None:
+            text.append(f" · {'took' if group.status.terminal else 'running for'} {age(took)}")
+        lines = [text]
+        short = self.has_class("-short")
+        problem = group.problem.text() if group.problem else None
+        if problem is None and not short:
+            problem = self._newest_failure()
+        fault = self.poller.freshness("rows").error
+        if fault is not None and self.table.row_count:
+            lines.append(Text("! " + fault.describe(limit=300), "bold"))
+        elif problem:
+            lines.append(Text(clean(problem, limit=300), "bold"))
+        if not short and len(self._counts) > 1:
+            parts = sorted(self._counts.items(), key=lambda kv: -kv[1])
+            lines.append(
+                Text(
+                    "   "
+                    + " · ".join(
+                        f"{n} {clean(raw, limit=20).replace('_', ' ')}" for raw, n in parts
+                    ),
+                    "dim",
+                )
+            )
+        card.display = True
+        joined = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+        if joined.plain != getattr(card, "_shown", None):
+            card._shown = joined.plain  # type: ignore[attr-defined]
+            card.update(joined)
+
+    def _failure_words(self) -> set[str]:
+        return {row.status.raw for row in self.store.rows.values() if row.status.failure}
+
+    def _newest_failure(self) -> str | None:
+        """The newest failed row's reason (a group without a failure of its own)."""
+        rows = list(self.store.rows.values())
+        for row in rows if self.words.newest_first else reversed(rows):
+            if row.status.failure:
+                why = row.problem.text() if row.problem else row.note
+                return f"last failure: {why}" if why else None
+        return None
 
     def _render_empty(self) -> None:
         """What the table's body says when it has no rows (never an invented error)."""
@@ -605,12 +776,9 @@ class ViewerScreen(Screen[None]):
             self.body.show_message(text or f"Select an {self.words.row} to see its detail.")
             return
         error = self.poller.freshness("detail").error
+        note = error.describe() if error is not None else self._stall_mark(row.key)
         self.body.show(
-            row,
-            self.store.details.get(row.key),
-            self.store.logs.get(row.key),
-            self.clock(),
-            error.describe() if error is not None else None,
+            row, self.store.details.get(row.key), self.store.logs.get(row.key), self.clock(), note
         )
 
     def _tick(self) -> None:
@@ -624,6 +792,7 @@ class ViewerScreen(Screen[None]):
         self._render_titles()
 
     def _render_titles(self) -> None:
+        self._render_card()
         words = self.words
         groups_pane = self.query_one("#groups-pane")
         _set_title(groups_pane, f"{words.groups} ({len(self.store.groups)})")
@@ -643,6 +812,8 @@ class ViewerScreen(Screen[None]):
             title += f" · action: {clean(','.join(self.filters.action), limit=30)}"
         if self.text_filter:
             title += f" · /{clean(self.text_filter, limit=20)}"
+        if self.tailing:
+            title += " · following new"
         rows_pane = self.query_one("#rows-pane")
         _set_title(rows_pane, title)
         shown, total = self.table.row_count, len(self.store.rows)
@@ -729,7 +900,10 @@ class ViewerScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Close the filter, collapse what is open, or go back one pane."""
-        if self.focused is self.filter_input:
+        if self.focused is self.jump_input:
+            self.jump_input.display = False
+            self._focus(self.table)
+        elif self.focused is self.filter_input:
             self._close_filter(clear=True)
         elif self._in_detail():
             if not self.body.collapse():
@@ -745,19 +919,15 @@ class ViewerScreen(Screen[None]):
             if not self.body.next_failure(forward):
                 self.notify(f"No failed step in this {self.words.row}.", markup=False)
             return
-        keys = self.table.row_keys_in_order
-        failed = self.store.failed_keys()
-        if not keys or not failed.intersection(keys):
-            self.notify(f"No failed {self.words.row} shown.", markup=False)
+        if self.focused is self.groups:  # in the group list: the next failed group
+            failed_groups = {k for k, g in self.store.groups.items() if g.status.failure}
+            if not _cycle_to(self.groups, failed_groups, forward):
+                self.notify(f"No failed {self.words.group} listed.", markup=False)
             return
-        start = self.table.cursor_row
-        n = len(keys)
-        for step in range(1, n + 1):
-            index = (start + step) % n if forward else (start - step) % n
-            if keys[index] in failed:
-                self._focus(self.table)
-                self.table.move_cursor(row=index)
-                return
+        if _cycle_to(self.table, self.store.failed_keys(), forward):
+            self._focus(self.table)
+        else:
+            self.notify(f"No failed {self.words.row} shown.", markup=False)
 
     def action_next_failure(self) -> None:
         """Jump to the next failed (or timed out) row, or failed step in the detail."""
@@ -782,11 +952,18 @@ class ViewerScreen(Screen[None]):
         status = () if self.filters.status == failures else failures
         self._set_query(Query(status, self.filters.action))
 
-    def action_cycle_status(self) -> None:
-        """Cycle the server-side status filter through the server's status words."""
-        cycle = [(), *((word,) for word in self.words.statuses)]
-        index = cycle.index(self.filters.status) if self.filters.status in cycle else 0
-        self._set_query(Query(cycle[(index + 1) % len(cycle)], self.filters.action))
+    def action_pick_status(self) -> None:
+        """Pick the statuses to show (server side) from the server's words."""
+        from tui.ui.picker import StatusPicker
+
+        def chosen(statuses: tuple[str, ...] | None) -> None:
+            if statuses is not None:
+                self._set_query(Query(statuses, self.filters.action))
+
+        picker = StatusPicker(
+            self.words.statuses, self.filters.status, several=self.words.multi_filter
+        )
+        self.app.push_screen(picker, chosen)
 
     def action_cycle_action(self) -> None:
         """Cycle the server-side action filter through the actions known and seen."""
@@ -817,6 +994,140 @@ class ViewerScreen(Screen[None]):
         self.filter_input.display = bool(self.text_filter)
         self._focus(self.table)
         self._render_table()
+
+    # -- zoom, order, jump, failures grouped -------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane to the full screen, and back."""
+        pane = self._current_pane()
+        name = "groups" if pane == 0 else "rows" if pane == 1 else "detail"
+        zoomed = self.has_class(f"-zoom-{name}")
+        for other in ("groups", "rows", "detail"):
+            self.set_class(False, f"-zoom-{other}")
+        self.set_class(not zoomed, f"-zoom-{name}")
+
+    def _newest_key(self) -> str | None:
+        keys = self.table.row_keys_in_order
+        if not keys:
+            return None
+        return keys[0] if self.newest_first else keys[-1]
+
+    def action_tail(self) -> None:
+        """Follow new rows: the cursor moves to each new row as it arrives (and back off)."""
+        self.tailing = not self.tailing
+        if self.tailing and self.table.row_count:
+            self.table.move_cursor(row=0 if self.newest_first else self.table.row_count - 1)
+        self._render_titles()
+        word = "following new rows" if self.tailing else "not following new rows"
+        self.notify(f"{self.words.rows}: {word}", markup=False, timeout=2)
+
+    def action_flip_order(self) -> None:
+        """Newest or oldest row first."""
+        self.newest_first = not self.newest_first
+        self._render_table()
+        word = "newest" if self.newest_first else "oldest"
+        self.notify(f"{self.words.rows}: {word} first", markup=False, timeout=2)
+
+    def action_start_jump(self) -> None:
+        """Open the jump prompt: ``run 121a``, ``inv 5e4d``, ``failed``, or an id's start."""
+        self.jump_input.display = True
+        self.jump_input.value = ""
+        self._focus(self.jump_input)
+
+    @on(Input.Submitted, "#jump-input")
+    def _jump_submitted(self, event: Input.Submitted) -> None:
+        self.jump_input.display = False
+        self._focus(self.table)
+        self.jump(event.value)
+
+    def jump(self, where: str) -> bool:
+        """Go where ``where`` says (k9s style); says so when it finds nothing."""
+        word, _, rest = where.strip().lstrip(":").partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in ("failed", "fail", "failure", "f"):
+            failed = [k for k in self.table.row_keys_in_order if k in self.store.failed_keys()]
+            if failed:
+                self._focus(self.table)
+                self.table.select_key(failed[0])
+                return True
+            self.notify(f"No failed {self.words.row} shown.", markup=False)
+            return False
+        kinds = {"run", "group", "app", self.words.group.split()[0]}
+        rows_words = {"inv", "invocation", "row", "call", "tc", self.words.row.split()[0]}
+        prefix = rest if word in kinds | rows_words else where.strip().lstrip(":")
+        if word not in rows_words and self._jump_group(prefix.lower()):
+            return True
+        if word not in kinds and self._jump_row(prefix.lower()):
+            return True
+        self.notify(f"Nothing here starts with {clean(prefix, limit=40)!r}.", markup=False)
+        return False
+
+    def _jump_group(self, prefix: str) -> bool:
+        for group in self._ordered_groups():
+            if prefix and (
+                group.key.lower().startswith(prefix) or group.title.lower().startswith(prefix)
+            ):
+                self.groups.select_key(group.key)
+                self._select_group(group.key)
+                self._focus(self.table)
+                return True
+        return False
+
+    def _jump_row(self, prefix: str) -> bool:
+        for key in self.table.row_keys_in_order:
+            if prefix and key.lower().startswith(prefix):
+                self._focus(self.table)
+                self.table.select_key(key)
+                return True
+        return False
+
+    def action_errors(self) -> None:
+        """Failures grouped by fingerprint (each failed row's full record read first)."""
+        failed = [row for row in self.store.rows.values() if row.status.failure]
+        if not failed:
+            self.notify(f"No failed {self.words.row} in this view.", markup=False)
+            return
+        self.read_causes(failed[:MAX_CAUSES])
+
+    @work(group="causes", exclusive=True, exit_on_error=False)
+    async def read_causes(self, failed: list[Row]) -> None:
+        """Read the full record of each failed row not read yet, then show the groups."""
+        missing = [row for row in failed if not self.store.final(row.key)]
+        if missing:
+            self.notify(
+                f"Reading {len(missing)} failed {self.words.row}s…", markup=False, timeout=3
+            )
+        semaphore = asyncio.Semaphore(4)
+        details = {row.key: self.store.details.get(row.key) for row in failed}
+
+        async def read(row: Row) -> None:
+            async with semaphore:
+                with contextlib.suppress(Exception):
+                    async for update in self.source.follow(row.key, None):
+                        if isinstance(update, Detail):
+                            details[row.key] = update  # the store keeps only a few
+
+        await asyncio.gather(*(read(row) for row in missing))
+        causes = [(row, self.source.cause(row, details[row.key])) for row in failed]
+        groups = group_failures(causes)
+        for group in groups:  # the table's counts (x4) now count these groups
+            for key in group.rows:
+                self._cause_keys[key] = (None, group.key)
+        self._render_table(None)
+        name = self.store.groups.get(self.selected_group or "")
+        title = f"Failures in {self.words.group} {clean(name.title if name else '', limit=30)}: "
+        title += f"{len(failed)} {self.words.row}s, {len(groups)} causes"
+        note = "enter: the first of them · j/k move · esc closes"
+        if len(failed) == MAX_CAUSES:
+            note = f"the first {MAX_CAUSES} failures · " + note
+        from tui.ui.errors import ErrorsScreen
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self._focus(self.table)
+                self.table.select_key(key)
+
+        self.app.push_screen(ErrorsScreen(groups, title, note, ascii_only=self.ascii_only), chosen)
 
     # -- the detail's actions ------------------------------------------------------------
 
@@ -905,6 +1216,19 @@ class ViewerScreen(Screen[None]):
             self.poller.reset("detail")
             self.follow_row(self.selected_row)
         self._render_titles()
+
+
+def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool:
+    """Move ``table``'s cursor to the next (previous) row in ``wanted``, wrapping around;
+    False when it shows none."""
+    keys = table.row_keys_in_order
+    n = len(keys)
+    for step in range(1, n + 1):
+        index = (table.cursor_row + step) % n if forward else (table.cursor_row - step) % n
+        if keys[index] in wanted:
+            table.move_cursor(row=index)
+            return True
+    return False
 
 
 def _haystack(row: Row) -> str:

@@ -3,7 +3,9 @@ a failed one expanding to its diagnostic (expected vs received, did you mean, fi
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 
 from tui.core.model import Detail, Row
@@ -137,7 +139,7 @@ class BctrlBody(DetailBody):
     def _step(self, number: int, step: Step, expanded: bool) -> Block:
         ascii_only = self.ascii_only
 
-        def build(style: Styler, expanded: bool) -> Text:
+        def build(style: Styler, expanded: bool) -> RenderableType:
             return step_text(step, style, expanded=expanded, ascii_only=ascii_only)
 
         if not step.failed:
@@ -166,9 +168,11 @@ def _docs_urls(body: Body | None) -> dict[str, str]:
     return urls
 
 
-def step_text(step: Step, style: Styler, *, expanded: bool, ascii_only: bool) -> Text:
+def step_text(
+    step: Step, style: Styler, *, expanded: bool, ascii_only: bool
+) -> Text | RenderableType:
     """A step result: ok steps one line; failed ones code, message and hint, and expanded,
-    the whole diagnostic."""
+    the whole diagnostic, its fixes first, each field wrapping under its own indent."""
     index = f"#{step.index + 1} " if step.index is not None else "#? "
     if not step.failed:
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -183,59 +187,64 @@ def step_text(step: Step, style: Styler, *, expanded: bool, ascii_only: bool) ->
         if step.message:
             out.append("  " + clean(step.message, limit=200), style("doc--muted"))
         return out
-    out = Text(no_wrap=not expanded, overflow="ellipsis" if not expanded else "fold")
+    head = Text(no_wrap=True, overflow="ellipsis")
     arrow = ("v " if expanded else "> ") if ascii_only else ("▾ " if expanded else "▸ ")
-    out.append(arrow, style("doc--muted"))
-    out.append("XX " if ascii_only else "✘ ", style("doc--error"))
-    out.append(index, style("doc--muted"))
-    out.append(clean(step.call, limit=80))
-    out.append("  ")
-    out.append(clean(step.code or "failed", limit=40), style("doc--code"))
-    out.append("\n    ")
-    out.append(clean(step.message or "(no message)", limit=2000))
-    if step.hint:
-        out.append("\n    hint: ", style("doc--label"))
-        out.append(clean(step.hint, limit=500), style("doc--hint"))
+    head.append(arrow, style("doc--muted"))
+    head.append("XX " if ascii_only else "✘ ", style("doc--error"))
+    head.append(index, style("doc--muted"))
+    head.append(clean(step.call, limit=80))
+    head.append("  ")
+    head.append(clean(step.code or "failed", limit=40), style("doc--code"))
     diag = step.diagnostic
     if not expanded:
+        head.append("\n    " + clean(step.message or "(no message)", limit=2000))
+        if step.hint:
+            head.append("\n    hint: ", style("doc--label"))
+            head.append(clean(step.hint, limit=500), style("doc--hint"))
         if diag is not None:
-            out.append("\n    (enter: diagnostic)", style("doc--muted"))
-        return out
-    if diag is None:
-        out.append("\n    No diagnostic details were returned by the API.", style("doc--muted"))
-        return out
+            head.append("\n    (enter: diagnostic)", style("doc--muted"))
+        return head
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3)
+    grid.add_column(width=12, style=style("doc--label"), no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
 
-    def field(label: str, value: str | None) -> None:
+    def field(label: str, value: Text | str | None) -> None:
         if value:
-            out.append(f"\n    {label:<13}", style("doc--label"))
-            out.append(clean(value, limit=1000))
+            grid.add_row(
+                "", label, value if isinstance(value, Text) else Text(clean(value, limit=1000))
+            )
 
-    field("category", diag.category)
-    field("code", diag.code)
-    field("call", diag.call)
+    field("", Text(clean(step.message or "(no message)", limit=2000)))
+    if diag is None:
+        if step.hint:
+            field("hint", Text(clean(step.hint, limit=500), style("doc--hint")))
+        field("", Text("No diagnostic details were returned by the API.", style("doc--muted")))
+        return Group(head, grid, Text(""))
+    for number, fix in enumerate(diag.fixes[:10], start=1):
+        text = Text(clean(fix.title, limit=200))
+        if fix.command:
+            text.append("\n$ ", style("doc--muted"))
+            text.append(clean(fix.command, limit=500), style("doc--command"))
+        if fix.example:
+            text.append("\ne.g. ", style("doc--muted"))
+            text.append(clean(fix.example, limit=500), style("doc--command"))
+        field(f"fix {number}" if len(diag.fixes) > 1 else "fix", text)
+    if step.hint:
+        field("hint", Text(clean(step.hint, limit=500), style("doc--hint")))
     field("expected", diag.expected)
     field("received", diag.received)
     if diag.closest:
         field("did you mean", ", ".join(clean(c, limit=80) for c in diag.closest[:10]))
-    if diag.fixes:
-        out.append("\n    fixes", style("doc--label"))
-        for number, fix in enumerate(diag.fixes[:10], start=1):
-            out.append(f"\n      {number}. ")
-            out.append(clean(fix.title, limit=200))
-            if fix.command:
-                out.append("\n         $ ", style("doc--muted"))
-                out.append(clean(fix.command, limit=500), style("doc--command"))
-            if fix.example:
-                out.append("\n         e.g. ", style("doc--muted"))
-                out.append(clean(fix.example, limit=500), style("doc--command"))
+    field("category", diag.category)
+    field("code", diag.code)
+    field("call", diag.call)
     field("driver", diag.driver)
     if diag.docs_url:
         url = clean(diag.docs_url, limit=300)
-        out.append(f"\n    {'docs':<13}", style("doc--label"))
         link = style("doc--link")
         if url.startswith(("https://", "http://")):
             link = link + Style(link=url)
-        out.append(url, link)
+        field("docs", Text(url, link))
     field("diagnostic", diag.id)
-    out.append("\n")
-    return out
+    return Group(head, grid, Text(""))

@@ -14,6 +14,7 @@ import bisect
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -39,7 +40,7 @@ class Block:
     def __init__(
         self,
         key: str,
-        build: Callable[[Styler, bool], Text],
+        build: Callable[[Styler, bool], RenderableType],
         *,
         height: int | None = None,
         expandable: bool = False,
@@ -88,6 +89,9 @@ class DocView(ScrollView, can_focus=True):
         self.blocks: list[Block] = []
         self.identity: object = None
         self.cursor = 0
+        self._landed = False
+        self._wanted: int | None = None
+        """A scroll the layout did not allow yet (see ``_scroll_line``)."""
         self._starts: list[int] = [0]
         self._rendered: dict[int, tuple[int, bool, list[Strip]]] = {}
         self._width = 0
@@ -118,8 +122,15 @@ class DocView(ScrollView, can_focus=True):
         self._layout()
         if not same:
             self.cursor = 0
+            self._landed = False
             self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = min(self.cursor, max(0, self._starts[-1] - 1))
+        if not self._landed and any(block.failed for block in blocks):
+            # Failure first: a record's failed step is what the user came for. Once, and
+            # only while the cursor is where it started (never against the user).
+            self._landed = True
+            if self.cursor == 0:
+                self.next_failure(True)
         self.refresh()
 
     def _height(self, block: Block, width: int) -> int:
@@ -137,6 +148,7 @@ class DocView(ScrollView, can_focus=True):
         size = Size(width, starts[-1])
         if size != self.virtual_size:
             self.virtual_size = size
+            self.call_after_refresh(self._scroll_wanted)
 
     def _content_width(self) -> int:
         return max(10, self.scrollable_content_region.width or self.size.width or 80)
@@ -147,7 +159,8 @@ class DocView(ScrollView, can_focus=True):
             return cached[2]
         text = block.build(self.style, block.expanded)
         console = self.app.console
-        options = console.options.update_width(width).update(no_wrap=text.no_wrap, highlight=False)
+        no_wrap = isinstance(text, Text) and bool(text.no_wrap)
+        options = console.options.update_width(width).update(no_wrap=no_wrap, highlight=False)
         lines = console.render_lines(text, options, style=self.rich_style, pad=True)
         strips = [Strip(line, width) for line in lines] or [Strip.blank(width, self.rich_style)]
         if block.height is not None and not block.expanded:
@@ -186,6 +199,7 @@ class DocView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
+        self.call_after_refresh(self._scroll_wanted)
 
     def on_focus(self) -> None:
         self._refresh_line(self.cursor)
@@ -202,6 +216,7 @@ class DocView(ScrollView, can_focus=True):
 
     def move(self, line: int) -> None:
         """Put the cursor on document line ``line`` (clamped) and scroll it into view."""
+        self._wanted = None
         line = max(0, min(line, self._starts[-1] - 1))
         old, self.cursor = self.cursor, line
         self._refresh_line(old)
@@ -209,16 +224,35 @@ class DocView(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         top = int(self.scroll_y)
         if line < top:
-            self.scroll_to(y=line, animate=False, immediate=True)
+            self._scroll_line(line)
         elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+            self._scroll_line(line - height + 1)
+
+    def _scroll_line(self, y: int) -> None:
+        """Scroll to ``y``; when the new document's size has not reached the scrollbars
+        yet (a scroll past the old end is clamped), again as each new size arrives."""
+        self._wanted = y
+        self._scroll_wanted()
+
+    def _scroll_wanted(self) -> None:
+        if self._wanted is None:
+            return
+        self.scroll_to(y=self._wanted, animate=False, immediate=True)
+        if int(self.scroll_y) == self._wanted:
+            self._wanted = None
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._wanted = None  # the user scrolls: no earlier scroll is redone
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._wanted = None
 
     def move_to_block(self, index: int, *, top: bool = True) -> None:
         """Cursor to a block's first line, shown at the top of the view when ``top``."""
         line = self._starts[index]
         self.move(line)
         if top:
-            self.scroll_to(y=line, animate=False, immediate=True)
+            self._scroll_line(line)
 
     def action_cursor_down(self) -> None:
         self.move(self.cursor + 1)

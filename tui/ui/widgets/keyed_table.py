@@ -50,12 +50,14 @@ class KeyedTable(ScrollView, can_focus=True):
         "keyed-table--cursor-blurred",
         "keyed-table--dim",
         "keyed-table--error",
+        "keyed-table--stalled",
+        "keyed-table--count",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False),
         Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
         Binding("home,g", "scroll_top", "Top", show=False),
         Binding("end,G", "scroll_bottom", "Bottom", show=False),
         Binding("enter", "select_cursor", "Select", show=False),
@@ -94,6 +96,8 @@ class KeyedTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._column_spec = list(columns)
         self._column_index = {key: i for i, (_, key, _) in enumerate(columns)}
+        self._hidden: frozenset[str] = frozenset()
+        self._width_of: dict[str, int] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._cells: dict[str, Cells] = {}  # built rows (a cache, filled as rows are drawn)
@@ -227,11 +231,16 @@ class KeyedTable(ScrollView, can_focus=True):
         self._refresh_row(self._index[key])
 
     def _follow(self, selected: str | None) -> None:
-        """Keep the cursor on the row it was on (by key), or in range."""
+        """Keep the cursor on the row it was on (by key), or in range. A cursor row that
+        was on screen stays where it was on screen while rows arrive above it."""
         if selected is not None and selected in self._index:
             index = self._index[selected]
             if index != self.cursor_row:
+                offset = self.cursor_row - int(self.scroll_y)
+                on_screen = 0 <= offset < max(1, self.scrollable_content_region.height - 1)
                 self._move(index, scroll=False)
+                if on_screen and int(self.scroll_y) != max(0, index - offset):
+                    self.scroll_to(y=max(0, index - offset), animate=False, immediate=True)
         elif self._order:
             self._move(min(self.cursor_row, len(self._order) - 1), scroll=False, force=True)
         else:
@@ -249,12 +258,22 @@ class KeyedTable(ScrollView, can_focus=True):
         """Put the cursor on ``row`` (clamped)."""
         self._move(row, scroll=scroll)
 
-    def select_key(self, key: str) -> bool:
-        """Move the cursor to ``key``'s row; False when it is not shown."""
+    def select_key(self, key: str, *, top: bool = False) -> bool:
+        """Move the cursor to ``key``'s row (shown at the top of the view when ``top``);
+        False when it is not shown."""
         if key not in self._index:
             return False
-        self._move(self._index[key])
+        index = self._index[key]
+        self._move(index)
+        if top:
+            self._scroll_top(key)
+            self.call_after_refresh(self._scroll_top, key)  # again, once the layout is known
         return True
+
+    def _scroll_top(self, key: str) -> None:
+        index = self._index.get(key)
+        if index is not None and index == self.cursor_row:
+            self.scroll_to(y=index, animate=False, immediate=True)
 
     def _move(self, row: int, *, scroll: bool = True, force: bool = False) -> None:
         row = max(0, min(row, len(self._order) - 1)) if self._order else 0
@@ -311,6 +330,7 @@ class KeyedTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
         self._resize()
+        self.call_after_refresh(lambda: self._scroll_to_row(self.cursor_row))  # cursor in view
 
     def on_focus(self) -> None:
         self._refresh_row(self.cursor_row)
@@ -323,10 +343,28 @@ class KeyedTable(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------
 
+    def fit_columns(self, hidden: set[str], widths: dict[str, int]) -> None:
+        """Leave out the ``hidden`` columns (empty ones) and give some columns another
+        width (a status word longer than the usual); the last column takes what is left."""
+        if frozenset(hidden) == self._hidden and widths == self._width_of:
+            return
+        self._hidden, self._width_of = frozenset(hidden), dict(widths)
+        self._strips.clear()
+        self.refresh()
+
+    def _columns(self) -> list[tuple[int, str, int | None]]:
+        """(index, label, width) of the columns shown."""
+        return [
+            (i, label, self._width_of.get(key, width) if width is not None else None)
+            for i, (label, key, width) in enumerate(self._column_spec)
+            if key not in self._hidden
+        ]
+
     def _widths(self, total: int) -> list[int]:
-        fixed = sum((w or 0) + GAP for _, _, w in self._column_spec)
+        columns = self._columns()
+        fixed = sum((w or 0) + GAP for _, _, w in columns)
         rest = max(4, total - fixed)
-        return [w if w is not None else rest for _, _, w in self._column_spec]
+        return [w if w is not None else rest for _, _, w in columns]
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + 1
@@ -335,12 +373,17 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def _render_cells(self, cells: Sequence[Text | str], width: int, style: Style) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis", style=style, end="")
-        for cell, column_width in zip(cells, self._widths(width), strict=False):
+        shown = [cells[i] for i, _, _ in self._columns() if i < len(cells)]
+        for cell, column_width in zip(shown, self._widths(width), strict=False):
             text = cell.copy() if isinstance(cell, Text) else Text(cell)
             text.no_wrap = True
             text.end = ""
             if text.cell_len > column_width:
-                text.truncate(column_width, overflow="ellipsis")
+                if self.ascii_only and column_width > 3:  # "..." where "…" cannot be drawn
+                    text.truncate(column_width - 3, overflow="crop")
+                    text.append("...")
+                else:
+                    text.truncate(column_width, overflow="ellipsis")
             if text.justify == "right":
                 text.pad_left(column_width - text.cell_len)
             else:
@@ -362,7 +405,7 @@ class KeyedTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.style_for("keyed-table--header")
-            labels = [Text(label) for label, _, _ in self._column_spec]
+            labels = [Text(label) for label, _, _ in self._column_spec]  # hidden ones skipped
             return self._render_cells(labels, width, base + header)
         index = int(self.scroll_y) + y - 1
         if not 0 <= index < len(self._order):

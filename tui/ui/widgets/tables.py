@@ -15,7 +15,7 @@ from tui.ui.widgets.keyed_table import Cells, KeyedTable
 
 GROUP_COLUMNS = [
     ("status", "status", 11),
-    ("name", "name", 14),
+    ("  name", "name", 14),
     ("kind", "kind", 11),
     ("age", "age", 7),
     ("rows", "count", 5),
@@ -67,6 +67,10 @@ class RowTable(KeyedTable):
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(ROW_COLUMNS, ascii_only=ascii_only, id=id)
+        self.stall_of: Callable[[str], str | None] = lambda key: None
+        """What to say of a live row that stopped moving (the viewer knows)."""
+        self.seen_of: Callable[[str], int | None] = lambda key: None
+        """How many of the view's failures share this row's cause (None: only this one)."""
 
     def show(
         self, rows: Mapping[str, Row], now: Callable[[], float], dirty: set[str] | None = None
@@ -87,14 +91,20 @@ class RowTable(KeyedTable):
                 f"{bar(row.progress.fraction, 6, ascii_only=self.ascii_only)} "
                 f"{row.progress.step or 0}/{row.progress.total}"
             )
-        if row.problem is not None:
-            problem = Text(
-                clean(row.problem.text(), limit=200), style=self.style_for("keyed-table--error")
+        stall = None if row.status.terminal else self.stall_of(row.key)
+        if stall is not None:
+            problem = Text(stall, self.style_for("keyed-table--stalled"))
+        elif row.problem is not None:
+            seen = self.seen_of(row.key) if row.status.failure else None
+            problem = Text()
+            if seen:
+                times = "x" if self.ascii_only else "\u00d7"
+                problem.append(f"{times}{seen} ", self.style_for("keyed-table--count"))
+            problem.append(
+                clean(row.problem.text(), limit=200), self.style_for("keyed-table--error")
             )
         else:
-            problem = Text(
-                clean(row.note or "", limit=200), style=self.style_for("keyed-table--dim")
-            )
+            problem = Text(clean(row.note or "", limit=200), self.style_for("keyed-table--dim"))
         when = row.created if row.created is not None else row.started
         return (
             self.badge(row.status),

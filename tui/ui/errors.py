@@ -1,0 +1,82 @@
+"""``E``: a run's failures grouped by fingerprint, each with its count, when it was first and
+last seen, and its fix shown once; enter jumps to the group's first failed row."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group as RichGroup
+from rich.console import RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.core.failures import FailureGroup
+from tui.core.text import clean
+from tui.core.timefmt import clock_time
+from tui.ui.widgets.lists import KeyedOptionList
+
+
+def group_text(group: FailureGroup, *, ascii_only: bool) -> RenderableType:
+    """One group as the list shows it: its title, count and times, then its message and fix,
+    each wrapped under itself (a hanging indent)."""
+    times = "x" if ascii_only else "\u00d7"  # the multiplication sign
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append(clean(group.cause.title, limit=80), Style(bold=True))
+    head.append(f"  {times}{group.count}", Style(bold=True))
+    head.append(f"   first {clock_time(group.first)}  last {clock_time(group.last)}", "dim")
+    lines: list[RenderableType] = [head]
+    for label, value in (("  ", group.cause.message), ("  fix: ", group.cause.fix)):
+        if value:
+            grid = Table.grid()
+            grid.add_column(no_wrap=True, style="dim")
+            grid.add_column(ratio=1)
+            grid.add_row(label, Text(clean(value, limit=300)))
+            lines.append(grid)
+    return RichGroup(*lines)
+
+
+class ErrorsScreen(ModalScreen[str | None]):
+    """The failure groups; enter returns the first row of the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,E", "close", "Close")]
+
+    def __init__(
+        self, groups: list[FailureGroup], title: str, note: str, *, ascii_only: bool = False
+    ) -> None:
+        super().__init__()
+        self.groups = groups
+        self.title_text = title
+        self.note = note
+        self.ascii_only = ascii_only
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="errors-body"):
+            yield Static(Text(self.title_text), id="errors-title")
+            options = [
+                Option(group_text(group, ascii_only=self.ascii_only), id=str(index))
+                for index, group in enumerate(self.groups)
+            ]
+            if options:
+                yield KeyedOptionList(*options, id="errors-list")
+            yield Static(Text(self.note), id="errors-hint")
+
+    def on_mount(self) -> None:
+        for found in self.query(KeyedOptionList):
+            found.highlighted = 0
+            found.focus()
+
+    @on(OptionList.OptionSelected, "#errors-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        group = self.groups[event.option_index]
+        self.dismiss(group.rows[0] if group.rows else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,78 @@
+"""``s``: pick the server-side status filter from the server's words (several at once where
+the server takes a list), instead of stepping through them one press at a time."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+Statuses = tuple[str, ...]
+
+
+class StatusPicker(ModalScreen[Statuses | None]):
+    """The statuses to show: space toggles one, enter applies, esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Cancel"),
+        Binding("enter", "apply", "Apply", priority=True),
+        Binding("j", "down", show=False),
+        Binding("k", "up", show=False),
+        Binding("c", "clear", "Clear"),
+    ]
+
+    def __init__(self, words: Statuses, chosen: Statuses, *, several: bool) -> None:
+        super().__init__()
+        self.words = words
+        self.chosen = chosen
+        self.several = several
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-body"):
+            how = "space toggles" if self.several else "space picks one"
+            yield Static(Text(f"Show statuses ({how} · enter applies · c clears · esc)"))
+            yield SelectionList[str](
+                *[
+                    Selection(word.replace("_", " "), word, word in self.chosen)
+                    for word in self.words
+                ],
+                id="picker-list",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    @on(SelectionList.SelectedChanged)
+    def _one_at_a_time(self, event: SelectionList.SelectedChanged[str]) -> None:
+        """Where the server filters on one status only, picking one drops the other."""
+        selections = event.selection_list
+        if not self.several and len(selections.selected) > 1:
+            keep = [w for w in selections.selected if w not in self.chosen][-1:]
+            selections.deselect_all()
+            for word in keep:
+                selections.select(word)
+        self.chosen = tuple(selections.selected)
+
+    def action_down(self) -> None:
+        self.query_one(SelectionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(SelectionList).action_cursor_up()
+
+    def action_clear(self) -> None:
+        self.query_one(SelectionList).deselect_all()
+        self.dismiss(())
+
+    def action_apply(self) -> None:
+        selected = self.query_one(SelectionList).selected
+        self.dismiss(tuple(word for word in self.words if word in selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
