@@ -77,11 +77,22 @@ async def detail_ready(pilot: Pilot[None], viewer: ViewerScreen) -> None:
     await pilot.pause(0.3)
 
 
-async def view_main(pilot: Pilot[None], faults: FaultConfig) -> None:
-    """The viewer as a new user sees it."""
-    viewer = await settled(pilot)
-    await pilot.press("tab")
+async def landed(pilot: Pilot[None], viewer: ViewerScreen) -> None:
+    """The viewer opened the selected group on its failure, and that row's record is in."""
+
+    def on_failure() -> bool:
+        row = viewer.store.rows.get(viewer.selected_row or "")
+        return row is not None and row.group == viewer.selected_group and row.status.failure
+
+    await until(pilot, on_failure)
     await detail_ready(pilot, viewer)
+
+
+async def view_main(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """The viewer as a new user sees it: on the active run's first failure."""
+    viewer = await settled(pilot)
+    await landed(pilot, viewer)
+    await pilot.press("tab")
 
 
 async def view_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
@@ -145,8 +156,29 @@ async def view_kernel(pilot: Pilot[None], faults: FaultConfig) -> None:
     await pilot.pause(0.5)
 
 
+async def view_failed_run(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """A failed run opened from the list (one key): its card says why, the cursor is on
+    its first failed invocation, the detail on the failing step."""
+    viewer = await settled(pilot)
+    failed = next(k for k, g in viewer.store.groups.items() if g.status.failure)
+    while viewer.groups.selected_key != failed:
+        await pilot.press("j")
+    await settled(pilot)
+    await landed(pilot, viewer)
+
+
+async def view_errors(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """E: the active run's failures grouped by cause."""
+    viewer = await settled(pilot)
+    await landed(pilot, viewer)
+    await pilot.press("E")
+    await pilot.pause(0.5)
+
+
 VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
+    "failed-run": view_failed_run,
+    "errors": view_errors,
     "failed-diagnostics": view_failed,
     "help": view_help,
     "filter": view_filter,

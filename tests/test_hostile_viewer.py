@@ -92,7 +92,8 @@ async def test_odd_values_cost_their_field_only(odd: HostileServer) -> None:
         screen = await loaded(pilot, app)
         assert screen.groups.row_count == 3, "every run is listed"
         assert str(screen.groups.get_cell(RUN_ID, "age")) == "", "a free-text date has no age"
-        assert screen.table.row_keys_in_order == list(ODD_IDS.values()), "every row, in order"
+        shown = screen.table.row_keys_in_order
+        assert shown == list(reversed(ODD_IDS.values())), "every row, newest first"
         assert "7 shown · up to date" in pane(app, "rows")
         assert cell(app, ODD_IDS["free_text_time"], "time") == "?laborum in incididunt"
         assert cell(app, ODD_IDS["offsets"], "time") == "20:00:00", "+14:00 converted to UTC"
@@ -111,15 +112,17 @@ async def test_odd_values_cost_their_field_only(odd: HostileServer) -> None:
         await select_row(pilot, app, ODD_IDS["free_text_time"])
         await until_text(pilot, app, r"created  \? laborum in incididunt \(not a time\)")
         await until_text(pilot, app, r"finished  \? ullamco \(not a time\)")
-        for name in ("timed_out_nulls", "unknown_enums"):
+        for name, word in (("timed_out_nulls", "timed out"), ("unknown_enums", "paused for")):
             await select_row(pilot, app, ODD_IDS[name])
-            await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+            await until_text(pilot, app, rf"[?⧗] {word}.*{ODD_IDS[name]}")
             detail = region_text(app, "#detail-pane")
             assert "(running)" not in detail, f"{name}: a finished invocation is not running"
         assert re.search(r"duration  — ", region_text(app, "#detail-pane")) is None
         await select_row(pilot, app, ODD_IDS["timed_out_nulls"])
         await until_text(pilot, app, r"duration  —")
         await select_row(pilot, app, ODD_IDS["wrong_types"])
+        await until_text(pilot, app, r"Step 3 failed")  # it opens on its failed step
+        await pilot.press("enter", "g")  # into the detail, to its top
         await until_text(pilot, app, r"started  1970-01-01 00:00:17\.000 UTC")
         assert "LIVE" in status_bar(app)
 
@@ -155,7 +158,7 @@ async def test_a_pinned_run_on_a_contract_only_server(monkeypatch: pytest.Monkey
             screen = app.viewer
             await rows_loaded(pilot, app)
             assert screen.groups.row_keys_in_order == [RUN_ID]
-            assert screen.table.row_keys_in_order == list(INVOCATION_IDS)
+            assert screen.table.row_keys_in_order == list(reversed(INVOCATION_IDS)), "newest first"
             invocations = "/v1/runs/{id}/invocations"
             await wait_for(pilot, lambda: len(server.requests("GET", invocations)) >= 4)
             said = [t for t in toasts if t.severity == "warning"]
@@ -319,7 +322,7 @@ async def test_a_flipping_status_finishes_once_with_few_bells_and_toasts(
             screen = await loaded(pilot, app)
             await pilot.press("tab")
             keys = screen.table.row_keys_in_order
-            assert keys == list(INVOCATION_IDS)
+            assert keys == list(reversed(INVOCATION_IDS)), "newest first"
             finished: set[str] = set()
             while clock() < began + 30:
                 for key in keys:
@@ -492,8 +495,9 @@ def test_hostile_ids_reach_the_terminal_only_as_clean_copies(
     env = {"RUNWATCH_CONFIG_DIR": str(tmp_path)}
     with pty_app("--base-url", hostile.url, env=env) as term:
         term.wait_for("up to date", timeout=20)
-        presses = [b"y", b"\r", b"\x1b", b"\t", *[b"j"] * 5, b"y", b"\r", b"\x1b"]
-        presses += [b"j", b"y", b"\r", b"\x1b", b"\x1b[Z", b"G", b"y", b"\r"]
+        # the table opens on the earliest failure (its last row: newest first), so k goes up
+        presses = [b"y", b"\r", b"\x1b", b"\t", *[b"k"] * 5, b"y", b"\r", b"\x1b"]
+        presses += [b"k", b"y", b"\r", b"\x1b", b"\x1b[Z", b"G", b"y", b"\r"]
         for key in presses:
             os.write(term.master, key)
             time.sleep(0.3 if key in (b"y", b"G", b"\x1b") else 0.08)  # a menu, rows, a lone esc

@@ -330,5 +330,6 @@ async def test_old_app_version_pins_are_migrated_and_shown_first(
         screen = await loaded(pilot, app)
         assert screen.groups.row_keys_in_order[0] == "login-bot@2.0.0"
         assert str(screen.groups.get_cell("login-bot@2.0.0", "name")).startswith("◆ login-bot")
-        assert "app version login-bot 2.0.0" in pane(app, "rows")
+        # the pin is named by its key until its record arrives
+        await wait_for(pilot, lambda: "app version login-bot 2.0.0" in pane(app, "rows"))
         assert screen.table.row_count > 0

@@ -145,9 +145,21 @@ async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None
         await rows_loaded(pilot, app)
         keys = screen.table.row_keys_in_order
         assert keys and all(re.search(FAILURES, cell(app, k, "status")) for k in keys)
-        await pilot.press("F", "s")
+        await pilot.press("F", "s")  # the status picker: space toggles, enter applies
+        await until_text(pilot, app, "Show statuses")
+        await pilot.press("space", "enter")
         assert "status: queued" in pane(app, "rows")
-        await pilot.press("s", "s", "s", "s")
+        await pilot.press("s")
+        await until_text(pilot, app, "Show statuses")
+        await pilot.press("space", "j", "j", "j", "j", "space", "enter")
+        assert "status: succeeded" in pane(app, "rows")
+        await pilot.press("s")
+        await until_text(pilot, app, "Show statuses")
+        await pilot.press("j", "j", "j", "j", "j", "space", "enter")  # several at once
+        assert "status: succeeded,failed" in pane(app, "rows")
+        await pilot.press("s")
+        await until_text(pilot, app, "Show statuses")
+        await pilot.press("j", "j", "j", "j", "j", "space", "enter")
         assert "status: succeeded" in pane(app, "rows")
         await rows_loaded(pilot, app)
         keys = screen.table.row_keys_in_order
@@ -313,7 +325,7 @@ async def test_help_and_quit(gateway: GatewayServer) -> None:
         await pilot.press("question_mark")
         await until_text(pilot, app, "runwatch — keys")
         assert "failures only (server side)" in screen_text(app)
-        await pilot.press(*"j" * 20)  # the help scrolls
+        await pilot.press(*"j" * 5, "G")  # the help scrolls (j/k, page keys, g/G)
         await until_text(pilot, app, r"esc, q or \? closes this help")
         await pilot.press("escape")
         await wait_for(pilot, lambda: "runwatch — keys" not in screen_text(app))
@@ -350,6 +362,7 @@ async def test_keys_typed_in_one_burst_act_on_the_pane_the_keys_before_reached(
         await wait_for(pilot, lambda: app.focused is screen.body.doc, what="the detail")
         send_keys(app, "shift+tab", "shift+tab")
         await wait_for(pilot, lambda: app.focused is screen.groups, what="the run list")
-        send_keys(app, "l", "j", "l")  # into the table, down one, into the detail
+        start = screen.table.cursor_row  # on the run's first failure (the viewer opened on it)
+        send_keys(app, "l", "k", "l")  # into the table, up one, into the detail
         await wait_for(pilot, lambda: app.focused is screen.body.doc, what="the detail")
-        assert screen.table.cursor_row == 1
+        assert screen.table.cursor_row == start - 1

@@ -210,8 +210,11 @@ async def select_row(pilot: Pilot[Any], app: RunwatchApp, key: str) -> None:
     screen.table.focus()
     assert screen.table.select_key(key), f"{key!r} is not in the table"
     await wait_for(
-        pilot, lambda: f"Invocation {key[:8]}" in pane(app, "detail"), what=f"detail of {key}"
+        pilot,
+        lambda: screen.selected_row == key and f"Invocation {key[:8]}" in pane(app, "detail"),
+        what=f"detail of {key}",
     )
+    await pilot.pause()  # the detail is drawn after the selection
 
 
 async def select_group(pilot: Pilot[Any], app: RunwatchApp, key: str) -> None:

@@ -1,0 +1,292 @@
+"""Failure first (issue 13): from launch to why a run failed in one key, with a cursor
+that can be seen in every terminal. Pilot against the frozen demo gateway: keys in, screen
+text out."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import time
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from tui.sim.server import GatewayServer
+
+from .conftest import FROZEN_NOW
+from .hostile_server import (
+    INVOCATION_IDS,
+    HostileServer,
+    Request,
+    dataset_routes,
+    plausible_dataset,
+)
+from .viewer_helpers import (
+    _full_update,
+    loaded,
+    make_app,
+    pane,
+    region_text,
+    screen_text,
+    select_row,
+    status_bar,
+    until_text,
+    wait_for,
+)
+
+SIZES = [(80, 24), (120, 40)]
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def frozen(gateway: GatewayServer, **options: object):  # type: ignore[no-untyped-def]
+    return make_app(gateway, clock=lambda: FROZEN_NOW, **options)
+
+
+def styled_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The screen, line by line, with its SGR escapes (what the terminal is told)."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(_full_update(app))
+    return console.export_text(styles=True).splitlines()
+
+
+def reverse_on(line: str, text: str) -> bool:
+    """Whether ``text`` on ``line`` is drawn in reverse video."""
+    at = line.find(text)
+    assert at >= 0, f"{text!r} not on {line!r}"
+    params: list[str] = []
+    for match in SGR.finditer(line[:at]):
+        codes = match.group(1).split(";") if match.group(1) else ["0"]
+        params = [] if codes == ["0"] else params + codes
+    i = 0
+    found = False
+    while i < len(params):
+        if params[i] in ("38", "48"):
+            i += 3 if params[i + 1 : i + 2] == ["5"] else 5
+            continue
+        if params[i] == "0":
+            found = False
+        elif params[i] == "7":
+            found = True
+        elif params[i] == "27":
+            found = False
+        i += 1
+    return found
+
+
+def cursor_line(app, short: str) -> str:  # type: ignore[no-untyped-def]
+    """The table line (with its escapes) of the row whose id starts with ``short``."""
+    for line in styled_lines(app):
+        plain = SGR.sub("", line)
+        if short in plain and f"Invocation {short}" not in plain:
+            return line
+    raise AssertionError(f"no table line for {short}:\n" + "\n".join(styled_lines(app)))
+
+
+def selected_short(app) -> str:  # type: ignore[no-untyped-def]
+    """The id (as shown) of the row the detail shows: the one under the table's cursor."""
+    match = re.search(r"Invocation (\S+)", pane(app, "detail"))
+    assert match, pane(app, "detail")
+    return match.group(1)
+
+
+def row_line(app, short: str) -> str:  # type: ignore[no-untyped-def]
+    return SGR.sub("", cursor_line(app, short))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_launch_opens_on_the_first_failure_with_its_fix_in_view(
+    frozen_gateway: GatewayServer, size: tuple[int, int]
+) -> None:
+    """No key: the active run's first failed invocation is selected and its failing step
+    is open, its fix on screen."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        await until_text(pilot, app, r"▾ ✘ #\d+ \S+ +[A-Z_]+")
+        await until_text(pilot, app, r"fix +Increase the step timeout")
+        assert re.search(r"✘ failed|⧗ timed out", row_line(app, selected_short(app)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_one_key_from_launch_to_why_a_failed_run_failed(
+    frozen_gateway: GatewayServer, size: tuple[int, int]
+) -> None:
+    """n in the run list: the next failed run, its card with its failure, its first failed
+    invocation selected and the failing step open."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
+        await until_text(pilot, app, r"runtime\.crashed · The spreadsheet runtime exited")
+        await until_text(pilot, app, r"▾ ✘ #1 page\.goto +CAPABILITY_NOT_AVAILABLE")
+        await until_text(pilot, app, r"expected +a browser runtime")
+        card = region_text(app, "#group-card")
+        assert "✘ failed" in card and "18 invocations, 5 failed" in card
+        assert "✘ failed" in row_line(app, selected_short(app))
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+async def test_the_cursor_row_is_drawn_in_reverse_video(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """Not bold alone: reverse video survives 16 colours, the Linux console and NO_COLOR."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await until_text(pilot, app, r"▾ ✘ #\d+")
+        await pilot.press("tab")
+        await pilot.pause(0.2)
+        short = selected_short(app)
+        assert reverse_on(cursor_line(app, short), short), "the focused cursor is reversed"
+        others = [line for line in styled_lines(app) if "│✔ succeeded" in SGR.sub("", line)]
+        assert others and not any(reverse_on(line, "succeeded") for line in others), (
+            "other rows are not"
+        )
+
+
+async def test_n_visits_failed_and_timed_out_rows_only(frozen_gateway: GatewayServer) -> None:
+    """n / N skip cancelled rows (cancelled is not a failure to debug), and wrap around."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")  # the failed run
+        await until_text(pilot, app, r"▾ ✘ #1 page\.goto")
+        await pilot.press("tab")
+        seen: list[str] = []
+        for _ in range(6):
+            await pilot.press("n")
+            await pilot.pause(0.1)
+            short = selected_short(app)
+            line = row_line(app, short)
+            assert re.search(r"✘ failed|⧗ timed out", line), line
+            seen.append(short)
+        assert len(set(seen)) == 5, "the run's five failures, then around again"
+        back = seen[-2]
+        await pilot.press("N")
+        await pilot.pause(0.1)
+        assert selected_short(app) == back
+
+
+async def test_errors_view_groups_the_failures_and_enter_goes_to_one(
+    frozen_gateway: GatewayServer,
+) -> None:
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await until_text(pilot, app, r"▾ ✘ #\d+")
+        await pilot.press("E")
+        header = await until_text(
+            pilot, app, r"Failures in run 4d6cc587: (\d+) invocations, (\d+) causes"
+        )
+        failures, causes = int(header.group(1)), int(header.group(2))
+        assert causes < failures, "the same cause is one line with a count"
+        text = screen_text(app)
+        counts = [int(n) for n in re.findall(r"\u00d7(\d+) +first \d\d:\d\d:\d\d", text)]
+        assert counts and counts == sorted(counts, reverse=True), "the largest group first"
+        assert "fix: Increase the step timeout" in text
+        assert text.count("fix: Increase the step timeout") < failures, "each fix shown once"
+        before = selected_short(app)
+        await pilot.press("j", "enter")  # the second group's first failure
+        await wait_for(pilot, lambda: "Failures in run" not in screen_text(app))
+        after = selected_short(app)
+        assert after != before
+        assert re.search(r"✘ failed|⧗ timed out", row_line(app, after))
+
+
+@pytest.mark.parametrize(
+    ("beating", "reason"),
+    [(True, "no progress while the heartbeat goes on"), (False, "heartbeat stopped")],
+    ids=["heartbeat-goes-on", "heartbeat-stopped"],
+)
+async def test_a_live_invocation_that_stops_moving_is_marked_stalled(
+    beating: bool, reason: str
+) -> None:
+    """Its progress stays put for more than 30 s of the app's clock: STALLED in the table
+    and in the detail, saying since when; the connection stays LIVE (never OFFLINE)."""
+    now = [time.time()]
+    running = INVOCATION_IDS[4]
+    beats = itertools.count()
+
+    def heartbeat(body: Any, request: Request) -> Any:
+        if isinstance(body, list):
+            return [heartbeat(item, request) for item in body]
+        if isinstance(body, dict):
+            if beating and body.get("id") == running and "lastHeartbeatAt" in body:
+                body["lastHeartbeatAt"] = f"2026-11-20T11:00:{next(beats) % 60:02d}.000Z"
+            return {k: heartbeat(v, request) for k, v in body.items()}
+        return body
+
+    with HostileServer(dataset_routes(plausible_dataset(), transform=heartbeat)) as server:
+        app = make_app(server, clock=lambda: now[0], interval=0.3)
+        async with app.run_test(size=(140, 45)) as pilot:
+            await loaded(pilot, app)
+            await select_row(pilot, app, running)
+            await pilot.pause(1.0)
+            assert "STALLED" not in screen_text(app), "not before the time is up"
+            now[0] += 40
+            await until_text(pilot, app, rf"STALLED since \d\d:\d\d:\d\d: {reason}")
+            table = region_text(app, "#rows-pane").splitlines()
+            stalled = [line for line in table if "STALLED" in line]
+            assert len(stalled) == 1 and "▶ running" in stalled[0], table
+            assert "STALLED" in region_text(app, "#detail-pane")
+            assert "LIVE" in status_bar(app) and "OFFLINE" not in status_bar(app)
+
+
+async def test_zoom_jump_flip_and_follow_keys(frozen_gateway: GatewayServer) -> None:
+    """z zooms the focused pane and back; :run / :inv / :failed jump; O flips the order;
+    f makes the cursor follow new rows (said in the pane title)."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await until_text(pilot, app, r"▾ ✘ #\d+")
+        await pilot.press("tab", "z")
+        await pilot.pause(0.1)
+        zoomed = screen_text(app)
+        assert "Runs (5)" not in zoomed and "▾ ✘ #" not in zoomed, "the table alone"
+        assert zoomed.count("│") > 70, "the table has the screen's height"
+        await pilot.press("z")
+        await pilot.pause(0.1)
+        assert "Runs (5)" in screen_text(app) and "▾ ✘ #" in screen_text(app)
+
+        await pilot.press("colon", *"run 121a", "enter")
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
+        await until_text(pilot, app, r"▾ ✘ #1 page\.goto")
+        await pilot.press("colon", *"inv 505c", "enter")
+        await wait_for(pilot, lambda: selected_short(app) == "505cc21c")
+        await pilot.press("colon", *"failed", "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                "✘ failed" in row_line(app, selected_short(app))
+                or "⧗ timed out" in row_line(app, selected_short(app))
+            ),
+        )
+        await pilot.press("colon", *"nothing-here", "enter")
+        await pilot.pause(0.1)
+
+        first = app.viewer.table.row_keys_in_order[0]
+        await pilot.press("O")
+        await wait_for(pilot, lambda: app.viewer.table.row_keys_in_order[-1] == first)
+        await pilot.press("O")
+        await wait_for(pilot, lambda: app.viewer.table.row_keys_in_order[0] == first)
+
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "following new" in pane(app, "rows"))
+        assert app.viewer.table.cursor_row == 0, "on the newest row"
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "following new" not in pane(app, "rows"))
