@@ -11,6 +11,7 @@ import pytest
 from textual import events
 from textual.widgets import TextArea
 
+import tui.core.text as text_module
 from bench.harness import pty_app
 from tui.providers.http import curl_command
 from tui.sim.server import GatewayServer
@@ -179,7 +180,11 @@ def test_to_ascii_keeps_cell_widths() -> None:
         assert cell_len(converted) == cell_len(text)
 
 
-async def test_ascii_only_draws_only_ascii(gateway: GatewayServer) -> None:
+async def test_ascii_only_draws_only_ascii(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only ASCII; cut text ends in "..."; the help's legend shows the table's badges."""
+    monkeypatch.setattr(text_module, "ELLIPSIS", ["…"])  # the app's "..." ends with the test
     app = make_app(gateway, ascii_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
@@ -189,6 +194,14 @@ async def test_ascii_only_draws_only_ascii(gateway: GatewayServer) -> None:
         text = screen_text(app)
         assert text.isascii(), sorted({c for c in text if not c.isascii()})
         assert "ok succeeded" in text
+        assert re.search(r"\w\.\.\. ", text), "a cut cell ends in ..."
+        badges = set(re.findall(r"\|(\S\S) [a-z]", text))
+        assert {"XX", "ok"} <= badges
+        await pilot.press("question_mark", "G")  # the legend is at the end of the help
+        await until_text(pilot, app, r"Status badges: ")
+        help_text = " ".join(screen_text(app).split("Status badges: ", 1)[1].split())
+        for glyph in badges:
+            assert f"{glyph} " in help_text, f"{glyph!r} is in the table, not in the legend"
 
 
 async def test_theme_option_applies(gateway: GatewayServer) -> None:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 
 from tui import compat
 from tui.core.source import Source
-from tui.core.text import clean
+from tui.core.text import ascii_ellipsis, clean
 from tui.paths import stylesheets
 from tui.ui.actions import palette
 from tui.ui.ascii_filter import AsciiFilter, GlyphFilter, LinuxConsoleFilter, is_linux_console
@@ -68,6 +68,7 @@ class RunwatchApp(App[None]):
         self._glyph_filter: GlyphFilter | None = None
         if self.options.ascii_only:
             self._glyph_filter = AsciiFilter()
+            ascii_ellipsis()  # cut text ends in "..." (the filter can only swap one glyph)
         elif is_linux_console(os.environ):
             # The console's font lacks most symbols: transliterate, the user need not ask.
             self._glyph_filter = LinuxConsoleFilter()
