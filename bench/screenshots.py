@@ -175,10 +175,30 @@ async def view_errors(pilot: Pilot[None], faults: FaultConfig) -> None:
     await pilot.pause(0.5)
 
 
+async def view_timeline(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """t on the active run: its invocations as a live waterfall."""
+    viewer = await settled(pilot)
+    await landed(pilot, viewer)
+    await pilot.press("t")
+    await pilot.pause(0.3)
+
+
+async def view_timeline_finished(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """t on the failed run: a finished waterfall with its critical path."""
+    viewer = await settled(pilot)
+    await pilot.press("n")  # the next failed run
+    await settled(pilot)
+    await landed(pilot, viewer)
+    await pilot.press("t")
+    await pilot.pause(0.3)
+
+
 VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-run": view_failed_run,
     "errors": view_errors,
+    "timeline": view_timeline,
+    "timeline-finished": view_timeline_finished,
     "failed-diagnostics": view_failed,
     "help": view_help,
     "filter": view_filter,

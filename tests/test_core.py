@@ -361,3 +361,43 @@ def test_stalls_are_flagged_and_never_confused_with_waiting() -> None:
     assert stall is not None and stall.reason == "heartbeat stopped"
     queued = row(status=Status(Kind.QUEUED, "queued"))
     assert stalled(queued, quiet, now=100.0, interval=2.0) is None
+
+
+# -- the timeline --------------------------------------------------------------------------
+
+
+def test_timeline_places_queue_and_run_time_on_one_axis() -> None:
+    from tui.core import timeline as tl
+
+    rows = [
+        row("a", SUCCEEDED, created=0.0, started=10.0, finished=50.0),
+        row("b", FAILED, created=40.0, finished=100.0, duration=30.0),  # a list row: no start
+        row("c", RUNNING, created=90.0, started=95.0),
+        row("d", Status(Kind.QUEUED, "queued"), created=150.0),
+        row("e", SUCCEEDED),  # no times at all: nothing to place
+    ]
+    spans = {span.key: span for span in tl.spans(rows, now=200.0)}
+    assert set(spans) == {"a", "b", "c", "d"}
+    assert spans["b"].started == 70.0, "started = finished - duration"
+    assert spans["c"].end == 200.0 and spans["c"].live
+    scale = tl.axis(list(spans.values()), now=200.0)
+    assert scale is not None and (scale.start, scale.end, scale.live) == (0.0, 200.0, True)
+    a = tl.bar_text(spans["a"], scale, 20)
+    assert a.startswith("╌") and a[1:6] == "█████" and a.endswith("┊"), a
+    d = tl.bar_text(spans["d"], scale, 20, ascii_only=True)
+    assert set(d.strip()) == {"-"}, "never started: queue time only"
+    assert tl.critical_path(list(spans.values())) == {"d", "b"}, "d ended last; b before it"
+
+
+def test_the_critical_path_walks_back_from_the_last_end() -> None:
+    from tui.core import timeline as tl
+
+    spans = [
+        tl.Span("first", 0.0, 1.0, 10.0, False),
+        tl.Span("side", 2.0, 3.0, 8.0, False),
+        tl.Span("second", 11.0, 12.0, 30.0, False),
+        tl.Span("overlap", 5.0, 6.0, 25.0, False),
+        tl.Span("last", 31.0, 31.0, 40.0, False),
+    ]
+    assert tl.critical_path(spans) == {"last", "second", "first"}
+    assert tl.critical_path([]) == set()

@@ -290,3 +290,45 @@ async def test_zoom_jump_flip_and_follow_keys(frozen_gateway: GatewayServer) -> 
         assert app.viewer.table.cursor_row == 0, "on the newest row"
         await pilot.press("f")
         await wait_for(pilot, lambda: "following new" not in pane(app, "rows"))
+
+
+async def test_t_shows_the_run_as_a_waterfall_and_the_detail_follows(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """t: bars on one axis (said in the pane title), the critical path marked; j moves the
+    cursor and the detail follows; t again brings the reasons back."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")  # the failed run: finished
+        await until_text(pilot, app, r"▾ ✘ #1 page\.goto")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "timeline" in pane(app, "rows"))
+        title = pane(app, "rows")
+        assert re.search(r"timeline \d\d:\d\d:\d\d → \d\d:\d\d:\d\d \(\S+\) · ◆ critical", title)
+        assert "→ now" not in title, "a finished run has no now line"
+        table = region_text(app, "#rows-pane")
+        assert "error / reason" not in table and "timeline" in table
+        bars = [line for line in table.splitlines() if "█" in line]
+        assert len(bars) >= 5 and any("◆" in line for line in bars)
+        before = selected_short(app)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: selected_short(app) != before)
+        assert "█" in row_line(app, selected_short(app)), "the cursor is on a bar"
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "error / reason" in region_text(app, "#rows-pane"))
+        assert "timeline" not in pane(app, "rows")
+
+
+async def test_the_timeline_of_a_live_run_has_a_now_line_and_works_in_ascii(
+    frozen_gateway: GatewayServer,
+) -> None:
+    app = frozen(frozen_gateway, ascii_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "timeline" in pane(app, "rows"))
+        assert "→ now" in pane(app, "rows")
+        table = region_text(app, "#rows-pane")
+        assert table.isascii(), sorted({c for c in table if not c.isascii()})
+        assert "#" in table and "|" in table

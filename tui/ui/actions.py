@@ -65,6 +65,14 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("O", "O", "newest or oldest row first", "flip_order", None, "Flip the order"),
     Action(
+        "t",
+        "t",
+        "timeline: the rows as a waterfall (queue, run, now, critical path), and back",
+        "timeline",
+        "Timeline",
+        "Timeline",
+    ),
+    Action(
         "f",
         "f",
         "follow new rows: the cursor moves to each one (tail -f)",

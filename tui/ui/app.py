@@ -21,6 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui import compat
+from tui.core import text as core_text
 from tui.core.source import Source
 from tui.core.text import ascii_ellipsis, clean
 from tui.paths import stylesheets
@@ -66,6 +67,7 @@ class RunwatchApp(App[None]):
         self.clock = clock
         self.final_memory: ViewerMemory | None = None
         self._glyph_filter: GlyphFilter | None = None
+        self._ellipsis = core_text.ELLIPSIS[0]
         if self.options.ascii_only:
             self._glyph_filter = AsciiFilter()
             ascii_ellipsis()  # cut text ends in "..." (the filter can only swap one glyph)
@@ -104,6 +106,7 @@ class RunwatchApp(App[None]):
         self.final_memory = memory
 
     async def on_unmount(self) -> None:
+        core_text.ELLIPSIS[0] = self._ellipsis  # as it was before this app (tests run several)
         await self.source.aclose()
 
     # -- everything said or copied is cleaned here, whoever says it ---------------------

@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 from tui import compat
 from tui.compat.footer import Footer
 from tui.compat.gc import GC_POLICY
+from tui.core import timeline as tl
 from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
 from tui.core.failures import cause_key, group_failures
 from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status, Update
@@ -50,7 +51,7 @@ from tui.ui.messages import (
 )
 from tui.ui.render import badge_parts
 from tui.ui.widgets.keyed_table import KeyedTable
-from tui.ui.widgets.tables import GroupList, RowTable
+from tui.ui.widgets.tables import GroupList, RowTable, Timeline
 
 if TYPE_CHECKING:
     from tui.config import ViewerMemory
@@ -627,6 +628,10 @@ class ViewerScreen(Screen[None]):
         hidden = set() if live else {"progress"}
         if self.table.size.width and self.table.size.width < 90:
             hidden.add("time")
+        if self.table.timeline is not None:  # `t`: the bars take the reason's place
+            hidden |= {"time", "progress", "problem"}
+        else:
+            hidden.add("timeline")
         self.table.fit_columns(hidden, {"status": min(status, 28)})
 
     def _render_table(self, dirty: set[str] | None = None) -> None:
@@ -634,6 +639,8 @@ class ViewerScreen(Screen[None]):
         newest = self._newest_key()
         if self._size_failures():
             dirty = None  # a failed row's count (x4) changed: every row's cells are rebuilt lazily
+        if self.table.timeline is not None and self._place_timeline():
+            dirty = None  # the axis moved: every bar is redrawn (lazily: those on screen)
         if dirty is None or not all(self.table.shows(key) for key in dirty):
             self._fit_columns(rows)
         self.table.show(rows, self.clock, None if self.text_filter else dirty)
@@ -784,6 +791,8 @@ class ViewerScreen(Screen[None]):
     def _tick(self) -> None:
         """Once a second: live durations on screen, freshness clocks, due announcements."""
         now = self.clock()
+        if self.table.timeline is not None and self.table.timeline.axis.live:
+            self._place_timeline()
         self.table.tick(self.store.rows, now)
         row = self.store.row(self.selected_row) if self.selected_row else None
         if row is not None and not row.status.terminal:
@@ -814,6 +823,13 @@ class ViewerScreen(Screen[None]):
             title += f" · /{clean(self.text_filter, limit=20)}"
         if self.tailing:
             title += " · following new"
+        timeline = self.table.timeline
+        if timeline is not None:
+            scale = timeline.axis
+            span = f"{clock_time(scale.start)} → {clock_time(scale.end)} ({age(scale.length)})"
+            mark = "*" if self.ascii_only else "◆"
+            title += f" · timeline {span}" + (" → now" if scale.live else "")
+            title += f" · {mark} critical path"
         rows_pane = self.query_one("#rows-pane")
         _set_title(rows_pane, title)
         shown, total = self.table.row_count, len(self.store.rows)
@@ -1020,6 +1036,29 @@ class ViewerScreen(Screen[None]):
         self._render_titles()
         word = "following new rows" if self.tailing else "not following new rows"
         self.notify(f"{self.words.rows}: {word}", markup=False, timeout=2)
+
+    def _place_timeline(self) -> bool:
+        """Put the view's rows on one time axis for the table's bars; True when the axis or
+        a span changed."""
+        now = self.clock()
+        spans = tl.spans(self.store.rows.values(), now)
+        scale = tl.axis(spans, now) or tl.Axis(now, now + 1, False)
+        timeline = Timeline(
+            scale, {span.key: span for span in spans}, frozenset(tl.critical_path(spans))
+        )
+        changed = timeline != self.table.timeline
+        self.table.timeline = timeline
+        return changed
+
+    def action_timeline(self) -> None:
+        """The rows as a waterfall (queue time dim, run time in the status's colour, now,
+        the critical path), and back; the detail still follows the cursor."""
+        if self.table.timeline is None:
+            self._place_timeline()
+        else:
+            self.table.timeline = None
+        self._render_table(None)
+        self._focus(self.table)
 
     def action_flip_order(self) -> None:
         """Newest or oldest row first."""

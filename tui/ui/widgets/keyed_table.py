@@ -52,6 +52,7 @@ class KeyedTable(ScrollView, can_focus=True):
         "keyed-table--error",
         "keyed-table--stalled",
         "keyed-table--count",
+        "keyed-table--now",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -359,6 +360,11 @@ class KeyedTable(ScrollView, can_focus=True):
             for i, (label, key, width) in enumerate(self._column_spec)
             if key not in self._hidden
         ]
+
+    def last_column_width(self) -> int:
+        """How wide the last (flexible) column is drawn now."""
+        widths = self._widths(self.scrollable_content_region.width or self.size.width or 80)
+        return widths[-1] if widths else 0
 
     def _widths(self, total: int) -> list[int]:
         columns = self._columns()

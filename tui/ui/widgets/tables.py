@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from rich.text import Text
 
+from tui.core import timeline as tl
 from tui.core.model import Group, Row
 from tui.core.store import elapsed
 from tui.core.text import clean, short_id
 from tui.core.timefmt import age, clock_time, duration
-from tui.ui.render import bar, shown
+from tui.ui.render import badge_parts, bar, shown
 from tui.ui.widgets.keyed_table import Cells, KeyedTable
 
 GROUP_COLUMNS = [
@@ -29,6 +31,7 @@ ROW_COLUMNS = [
     ("took", "duration", 7),
     ("progress", "progress", 11),
     ("error / reason", "problem", None),
+    ("timeline", "timeline", None),
 ]
 
 
@@ -62,6 +65,19 @@ class GroupList(KeyedTable):
         )
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """What the table's timeline column draws: the axis, each row's span, the critical path."""
+
+    axis: tl.Axis
+    spans: dict[str, tl.Span]
+    critical: frozenset[str]
+
+
+def timeline_glyphs(ascii_only: bool) -> dict[str, str]:
+    return tl.ASCII if ascii_only else tl.GLYPHS
+
+
 class RowTable(KeyedTable):
     """A group's rows; live rows tick and show progress."""
 
@@ -69,6 +85,8 @@ class RowTable(KeyedTable):
         super().__init__(ROW_COLUMNS, ascii_only=ascii_only, id=id)
         self.stall_of: Callable[[str], str | None] = lambda key: None
         """What to say of a live row that stopped moving (the viewer knows)."""
+        self.timeline: Timeline | None = None
+        """Set (``t``): the rows as bars on one time axis, in the last column."""
         self.seen_of: Callable[[str], int | None] = lambda key: None
         """How many of the view's failures share this row's cause (None: only this one)."""
 
@@ -106,6 +124,8 @@ class RowTable(KeyedTable):
         else:
             problem = Text(clean(row.note or "", limit=200), self.style_for("keyed-table--dim"))
         when = row.created if row.created is not None else row.started
+        if self.timeline is not None:
+            problem = self.bar_cell(row, self.timeline)
         return (
             self.badge(row.status),
             shown(row.name or "", limit=30),
@@ -114,10 +134,36 @@ class RowTable(KeyedTable):
             Text(duration(elapsed(row, now)), no_wrap=True, justify="right"),
             Text(progress, no_wrap=True),
             problem,
+            problem,
         )
 
+    def bar_cell(self, row: Row, timeline: Timeline) -> Text:
+        """``row`` as a bar on the timeline's axis: dim while queued, its status's colour
+        while running; ``◆`` marks the critical path, ``┊`` is now."""
+        span = timeline.spans.get(row.key)
+        width = max(4, self.last_column_width() - 2)
+        mark = ("* " if self.ascii_only else "◆ ") if row.key in timeline.critical else "  "
+        text = Text(mark, self.style_for("keyed-table--count"), no_wrap=True)
+        if span is None:
+            return text
+        glyphs = timeline_glyphs(self.ascii_only)
+        _, _, component = badge_parts(row.status)
+        styles = {
+            tl.QUEUE: self.style_for("keyed-table--dim"),
+            tl.RUN: self.style_for(component),
+            tl.NOW: self.style_for("keyed-table--now"),
+        }
+        for part, length in tl.bar(span, timeline.axis, width):
+            text.append(glyphs[part] * length, styles.get(part))
+        return text
+
     def tick(self, rows: Mapping[str, Row], now: float) -> None:
-        """Redraw the live rows on screen (their durations tick)."""
+        """Redraw the live rows on screen (their durations tick; on a live timeline every
+        bar moves)."""
+        if self.timeline is not None and self.timeline.axis.live:
+            shown = [(key, rows[key]) for key in self.visible_keys() if key in rows]
+            self.sync_rows([(key, self.cells(row, now)) for key, row in shown])
+            return
         live = [(key, rows[key]) for key in self.visible_keys() if key in rows]
         self.sync_rows(
             [(key, self.cells(row, now)) for key, row in live if not row.status.terminal]
