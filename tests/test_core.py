@@ -401,3 +401,12 @@ def test_the_critical_path_walks_back_from_the_last_end() -> None:
     ]
     assert tl.critical_path(spans) == {"last", "second", "first"}
     assert tl.critical_path([]) == set()
+
+
+def test_the_critical_path_ends_on_zero_length_and_repeated_spans() -> None:
+    from tui.core import timeline as tl
+
+    spans = [tl.Span("a", 5.0, None, 5.0, False), tl.Span("a", 5.0, None, 5.0, False)]
+    assert tl.critical_path(spans) == {"a"}
+    same = [tl.Span(str(n), 1.0, 1.0, 1.0, False) for n in range(50)]
+    assert len(tl.critical_path(same)) == 50, "every instant row, once each"

@@ -89,8 +89,12 @@ def critical_path(items: Sequence[Span]) -> set[str]:
         return path
     current = remaining[-1]
     path.add(current.key)
-    while True:
-        before = [span for span in remaining if span.end <= current.created + 1e-6]
+    while True:  # each step goes to a row not on the path yet: it ends
+        before = [
+            span
+            for span in remaining
+            if span.end <= current.created + 1e-6 and span.key not in path
+        ]
         if not before:
             return path
         current = before[-1]

@@ -65,6 +65,14 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("O", "O", "newest or oldest row first", "flip_order", None, "Flip the order"),
     Action(
+        "b",
+        "b",
+        "incident bundle: the group, its failures, timeline and curl, as one Markdown file",
+        "bundle",
+        None,
+        "Write an incident bundle",
+    ),
+    Action(
         "t",
         "t",
         "timeline: the rows as a waterfall (queue, run, now, critical path), and back",

@@ -1060,6 +1060,28 @@ class ViewerScreen(Screen[None]):
         self._render_table(None)
         self._focus(self.table)
 
+    def action_bundle(self) -> None:
+        """Write the selected group's incident bundle (Markdown) and say where."""
+        if self.selected_group is None:
+            self.notify(f"Select a {self.words.group} first.", markup=False)
+            return
+        self.notify(f"Writing the incident bundle of this {self.words.group}…", timeout=3)
+        self.write_bundle(self.selected_group)
+
+    @work(group="bundle", exclusive=True, exit_on_error=False)
+    async def write_bundle(self, key: str) -> None:
+        from tui import bundle
+
+        try:
+            evidence = await bundle.collect(
+                self.source, key, clock=self.clock, known=dict(self.store.details)
+            )
+            path = await asyncio.to_thread(bundle.write, bundle.render(evidence), key)
+        except (ApiError, OSError) as error:
+            self.notify(f"No bundle: {error}", severity="error", markup=False)
+            return
+        self.notify(str(path), title="Incident bundle written", markup=False, timeout=10)
+
     def action_flip_order(self) -> None:
         """Newest or oldest row first."""
         self.newest_first = not self.newest_first

@@ -1,0 +1,100 @@
+"""The incident bundle (issue 16): one Markdown file per group, never with the key in it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tui import bundle
+from tui.providers import PROVIDERS
+from tui.sim.server import GatewayServer
+
+from .conftest import FROZEN_NOW
+from .hostile_server import HostileServer, hostile_ids
+from .viewer_helpers import CONTROL, loaded, make_app, record_toasts, wait_for
+
+KEY = "sk-live-BUNDLE-9f8e7d6c5b4a"
+
+
+def forms(secret: str) -> list[str]:
+    """The key as it could leak: plain, URL-encoded, base64."""
+    return [
+        secret,
+        urllib.parse.quote(secret),
+        base64.b64encode(secret.encode()).decode(),
+        base64.urlsafe_b64encode(secret.encode()).decode(),
+    ]
+
+
+def bundle_of(server: str, provider: str, pick: int) -> str:
+    async def go() -> str:
+        source = PROVIDERS[provider].make_source(KEY, server, clock=lambda: FROZEN_NOW)
+        try:
+            ref = (await source.groups())[pick].key
+            evidence = await bundle.collect(source, ref, clock=lambda: FROZEN_NOW)
+            return bundle.render(evidence)
+        finally:
+            await source.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_failed_runs_bundle_says_why_and_how_to_fetch_it_again(
+    frozen_gateway: GatewayServer,
+) -> None:
+    text = bundle_of(frozen_gateway.url, "bctrl", 3)  # the demo's failed run
+    assert text.startswith("# Run 121a2084")
+    assert "**Failure:** `runtime.crashed · The spreadsheet runtime exited unexpectedly`" in text
+    assert "## 18 invocations" in text and "- timed_out: 3" in text
+    assert "## Failures by cause (5 invocations, 4 causes)" in text
+    assert "### TIMEOUT page.goto x2" in text and "**Fix:** Increase the step timeout" in text
+    assert text.count("**Fix:** Increase the step timeout") == 2, "once per cause, not per row"
+    assert "## The first failure" in text and "CAPABILITY_NOT_AVAILABLE" in text
+    timeline = text.split("## Timeline", 1)[1].split("```", 2)[1]
+    assert timeline.count("|") == 2 * 18 and "*" in timeline, "every row on the axis"
+    assert '-H "Authorization: Bearer $BCTRL_API_KEY"' in text
+    for form in forms(KEY):
+        assert form not in text
+
+
+def test_a_kernel_bundle_has_the_last_log_lines(frozen_gateway: GatewayServer) -> None:
+    text = bundle_of(frozen_gateway.url, "kernel", 0)
+    assert text.startswith("# App version ")
+    assert "## Last log lines of " in text
+    assert "$KERNEL_API_KEY" in text
+    for form in forms(KEY):
+        assert form not in text
+
+
+def test_a_bundle_of_hostile_data_is_clean() -> None:
+    with HostileServer(hostile_ids()) as server:
+        text = bundle_of(server.url, "bctrl", 0)
+    assert not CONTROL.search(text.replace("\n", "")), "no escape reaches the file"
+    assert "pwned" not in text
+
+
+async def test_b_writes_the_bundle_and_says_where(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    toasts = record_toasts(monkeypatch)
+    app = make_app(frozen_gateway, key=KEY, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n", "b")  # the failed run, then its bundle
+        await wait_for(pilot, lambda: any(t.title == "Incident bundle written" for t in toasts))
+    check_written(tmp_path, [t.message for t in toasts if t.title == "Incident bundle written"])
+
+
+def check_written(directory: Path, said: list[str]) -> None:
+    written = list(directory.glob("runwatch-121a2084*.md"))
+    assert len(written) == 1
+    text = written[0].read_text(encoding="utf-8")
+    assert "runtime.crashed" in text and "## Timeline" in text
+    for form in forms(KEY):
+        assert form not in text
+    assert said and str(written[0]) in said[0], "the toast says where"
