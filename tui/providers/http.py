@@ -22,7 +22,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -45,6 +45,9 @@ from tui.core.errors import (
     Unreachable,
 )
 from tui.core.text import add_secret, clean, mask, mask_bytes
+
+if TYPE_CHECKING:
+    from tui.providers.record import Exchange, Recorder
 
 USER_AGENT = "runwatch/0.2"
 MAX_BODY = 32 * 1024 * 1024
@@ -236,7 +239,11 @@ class HttpApi:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         headers: dict[str, str] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
+        """``recorder`` (see :mod:`tui.providers.record`) gets every answer, stream frame
+        and transport failure; never a request header."""
+        self.recorder = recorder
         if api_key is None:
             api_key = os.environ.get(self.key_env, "")
         self._key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
@@ -339,21 +346,37 @@ class HttpApi:
         """One exchange: the reply, or the error it amounts to (never raised here)."""
         timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
         deadline = self._deadline + wait
+        exchange = self._exchange(method, path, params)
         try:
             async with asyncio.timeout(deadline):
                 async with self._http.stream(
                     method, path, params=list(params or []), json=json_body, timeout=timeout
                 ) as response:
                     body = await _read_body(response, method, path)
-        except TimeoutError:
+        except TimeoutError as exc:
+            if exchange is not None:
+                exchange.failed(exc)
             return ApiTimeout(f"no complete answer within {deadline:g}s", method=method, path=path)
         except ApiError as error:
+            if exchange is not None:
+                exchange.failed(error)
             return error
         except httpx.HTTPError as exc:
+            if exchange is not None:
+                exchange.failed(exc)
             return self.transport_error(exc, method, path)
+        if exchange is not None:
+            exchange.answered(response, body)
         if response.status_code >= 400:
             return self._status_error(response, body, method, path)
         return Reply(self._parse(body, response, method, path), body, response.headers)
+
+    def _exchange(self, method: str, path: str, params: Params | None) -> Exchange | None:
+        """The recorder's record of a request about to go out (None when not recording)."""
+        if self.recorder is None:
+            return None
+        url = self._http.build_request(method, path, params=list(params or [])).url
+        return self.recorder.begin(method, url)
 
     def _parse(self, body: bytes, response: httpx.Response, method: str, path: str) -> Any:
         try:
@@ -430,6 +453,7 @@ class HttpApi:
         :class:`ApiError` when it cannot connect, is refused, goes silent or breaks."""
         await self._gate()
         timeout = httpx.Timeout(STREAM_IDLE, connect=self._http.timeout.connect)
+        exchange = self._exchange("GET", path, params)
         try:
             async with self._http.stream(
                 "GET",
@@ -441,18 +465,29 @@ class HttpApi:
                 if response.status_code >= 400:
                     async with asyncio.timeout(self._deadline):
                         body = await _read_body(response, "GET", path)
+                    if exchange is not None:
+                        exchange.answered(response, body)
                     raise self._status_error(response, body, "GET", path)
                 if "text/event-stream" not in response.headers.get("content-type", ""):
+                    if exchange is not None:
+                        exchange.answered(response, b"")
                     raise MalformedResponse(
                         "the event stream was not text/event-stream", method="GET", path=path
                     )
-                async for event in _parse_events(_decoded(response, "GET", path), path):
+                chunks = _decoded(response, "GET", path)
+                if exchange is not None:
+                    chunks = exchange.stream(response, chunks)
+                async for event in _parse_events(chunks, path):
                     yield event
-        except TimeoutError:
+        except TimeoutError as exc:
+            if exchange is not None:
+                exchange.failed(exc)
             raise ApiTimeout(
                 "the stream's error body never ended", method="GET", path=path
             ) from None
         except httpx.HTTPError as exc:
+            if exchange is not None:
+                exchange.failed(exc)
             raise self.transport_error(exc, "GET", path) from None
 
 

@@ -1,0 +1,795 @@
+"""The flight recorder and offline replay.
+
+:class:`Recorder` writes every answer the app receives (method, path and query with secret
+values masked, status, the headers that matter, the body, each stream frame with its arrival
+time, and transport failures) to a zstandard-compressed JSON-lines file. Request headers are
+never written, and the API key is masked wherever it appears (every form :func:`mask` knows,
+plus base64). The first line is a header: provider, base URL (no credentials), runwatch
+version, start time.
+
+:func:`open_replay` builds the recorded provider's own source over a :class:`ReplayTransport`
+that answers each request from the recording (by method, path and query, in recorded order)
+at the recorded moment scaled by a speed factor, under :class:`ReplayControls` (pause, step,
+jump to the end). No key, no network. Recorded faults replay as the same status or the same
+transport error; a request never recorded gets a 404.
+
+File format (one JSON object a line; ``t`` is seconds since the start, monotonic; ``wall``
+is the recorder's wall clock; ``id`` ties lines of one exchange)::
+
+    {"kind": "header", "format": "runwatch-recording", "format_version": 1, "provider": ...,
+     "base_url": ..., "runwatch": ..., "started_at": ..., "started_at_iso": ...}
+    {"kind": "response", "id", "t0", "t", "wall", "method", "target", "status", "headers",
+     "body" | "body_b64"}
+    {"kind": "fault", "id", "t0", "t", "wall", "method", "target", "error", "message",
+     "status"?, "headers"?, "path"?}
+    {"kind": "stream", "id", "t0", "t", "wall", "method", "target", "status", "headers"}
+    {"kind": "frame", "id", "t", "wall", "data" | "data_b64"}
+    {"kind": "end", "id", "t", "wall", "error"?, "message"?}
+    {"kind": "pending", "id", "t0", "method", "target"}   (still unanswered at the end)
+    {"kind": "close", "t", "wall"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import bisect
+import contextlib
+import math
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import httpx
+import orjson
+import zstandard
+
+from tui.core import errors as core_errors
+from tui.core.text import MASK, MIN_SECRET, add_secret, mask, mask_bytes
+
+if TYPE_CHECKING:
+    from tui.core.source import Source
+
+FORMAT = "runwatch-recording"
+FORMAT_VERSION = 1
+MAX_FRAME = 1024 * 1024
+"""Bytes a stream frame may hold unterminated before it is written anyway."""
+SECRET_PARAMS = frozenset(
+    {
+        "key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "token",
+        "access_token",
+        "auth",
+        "authorization",
+        "password",
+        "secret",
+        "signature",
+        "sig",
+        "client_secret",
+        "refresh_token",
+        "id_token",
+        "session",
+        "x-api-key",
+    }
+)
+"""Query parameters whose values are masked in a recording (and in replay's matching)."""
+KEPT_HEADERS = (
+    "content-type",
+    "retry-after",
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-trace-id",
+)
+KEPT_PREFIXES = ("x-ratelimit-", "ratelimit-")
+
+
+class ReplayError(Exception):
+    """A recording that cannot be replayed (missing, unreadable, not a recording)."""
+
+
+def runwatch_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("runwatch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def masked_target(raw_path: str) -> str:
+    """A request's path and query as recorded and matched: values of secret-named query
+    parameters and any registered secret replaced by the mask."""
+    path, sep, query = raw_path.partition("?")
+    if sep:
+        parts = []
+        for item in query.split("&"):
+            name, eq, _ = item.partition("=")
+            if eq and unquote(name.replace("+", " ")).strip().lower() in SECRET_PARAMS:
+                item = f"{name}={MASK}"
+            parts.append(item)
+        path = f"{path}?{'&'.join(parts)}"
+    return mask(path)
+
+
+def public_base_url(base_url: str) -> str:
+    """``base_url`` without user, password, query or fragment."""
+    parts = urlsplit(base_url.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return mask(urlunsplit((parts.scheme, host, parts.path, "", "")))
+
+
+def _kept_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {
+        name: mask(value)
+        for name, value in headers.items()
+        if name in KEPT_HEADERS or name.startswith(KEPT_PREFIXES)
+    }
+
+
+def _base64_forms(secret: str) -> list[str]:
+    """The parts of ``secret``'s base64 (standard and URL-safe) that do not depend on
+    what surrounds it, at each of the three alignments."""
+    data = secret.encode()
+    forms: set[str] = set()
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + data).decode()
+        start = math.ceil(pad * 8 / 6)
+        end = (pad + len(data)) * 8 // 6
+        core = encoded[start:end]
+        if len(core) >= MIN_SECRET:
+            forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return sorted(forms, key=len, reverse=True)
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+class Recorder:
+    """Writes a recording to ``path``. Thread-safe; a write that fails (a full disk) stops
+    the recording, never the app (:attr:`error` says why). Close it when done."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        provider: str,
+        base_url: str,
+        key: str | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        level: int = 3,
+    ) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.monotonic = monotonic
+        self.error: str | None = None
+        self._extra: list[str] = []
+        if key:
+            add_secret(key)
+            if len(key) >= MIN_SECRET:
+                self._extra = [key, *_base64_forms(key)]
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._pending: dict[int, tuple[float, str, str]] = {}
+        self._start = monotonic()
+        self._file: IO[bytes] | None = self.path.open("wb")
+        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(
+            self._file, closefd=False
+        )
+        started = clock()
+        self._write(
+            {
+                "kind": "header",
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "provider": provider,
+                "base_url": public_base_url(base_url),
+                "runwatch": runwatch_version(),
+                "started_at": started,
+                "started_at_iso": datetime.fromtimestamp(started, UTC).isoformat(),
+            }
+        )
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Recorder({str(self.path)!r})"
+
+    @property
+    def closed(self) -> bool:
+        return self._file is None
+
+    def now(self) -> float:
+        """Seconds since the recording started."""
+        return round(self.monotonic() - self._start, 6)
+
+    def mask_text(self, text: str) -> str:
+        text = mask(text)
+        for form in self._extra:
+            text = text.replace(form, MASK)
+        return text
+
+    def mask_data(self, data: bytes) -> bytes:
+        data = mask_bytes(data)
+        for form in self._extra:
+            data = data.replace(form.encode(), MASK.encode())
+        return data
+
+    def payload(self, data: bytes, name: str) -> dict[str, str]:
+        """``data`` as ``{name: text}``, or ``{name_b64: ...}`` when it is not UTF-8."""
+        try:
+            return {name: self.mask_text(data.decode("utf-8"))}
+        except UnicodeDecodeError:
+            return {f"{name}_b64": base64.b64encode(self.mask_data(data)).decode()}
+
+    def begin(self, method: str, url: httpx.URL) -> Exchange:
+        """A request about to be sent; its :class:`Exchange` records what comes back."""
+        target = masked_target(url.raw_path.decode("ascii", "replace"))
+        with self._lock:
+            self._next_id += 1
+            ident = self._next_id
+            t0 = self.now()
+            self._pending[ident] = (t0, method, target)
+        return Exchange(self, ident, method, target, t0)
+
+    def settle(self, ident: int) -> None:
+        with self._lock:
+            self._pending.pop(ident, None)
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one entry (``t`` and ``wall`` added), flushed as a block."""
+        entry.setdefault("t", self.now())
+        entry.setdefault("wall", self.clock())
+        self._write(entry)
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            if self._file is None:
+                return
+            try:
+                self._writer.write(orjson.dumps(entry) + b"\n")
+                self._writer.flush(zstandard.FLUSH_BLOCK)
+            except (OSError, zstandard.ZstdError) as exc:
+                self.error = mask(str(exc))
+                self._shut()
+
+    def close(self) -> None:
+        """Write what is still unanswered and the end marker, and close the file."""
+        with self._lock:
+            pending = sorted(self._pending.items())
+            self._pending.clear()
+        for ident, (t0, method, target) in pending:
+            self._write(
+                {"kind": "pending", "id": ident, "t0": t0, "method": method, "target": target}
+            )
+        self._write({"kind": "close", "t": self.now(), "wall": self.clock()})
+        with self._lock:
+            if self._file is not None:
+                try:
+                    self._writer.flush(zstandard.FLUSH_FRAME)
+                except (OSError, zstandard.ZstdError) as exc:
+                    self.error = mask(str(exc))
+                self._shut()
+
+    def _shut(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+
+
+class Exchange:
+    """One request's answer as it is recorded: a response, a fault, or a stream."""
+
+    def __init__(self, recorder: Recorder, ident: int, method: str, target: str, t0: float):
+        self.recorder = recorder
+        self.id = ident
+        self.method = method
+        self.target = target
+        self.t0 = t0
+        self.done = False
+
+    def _base(self, kind: str) -> dict[str, Any]:
+        self.done = True
+        self.recorder.settle(self.id)
+        return {
+            "kind": kind,
+            "id": self.id,
+            "t0": self.t0,
+            "t": self.recorder.now(),
+            "wall": self.recorder.clock(),
+            "method": self.method,
+            "target": self.target,
+        }
+
+    def answered(self, response: httpx.Response, body: bytes) -> None:
+        """A whole answer (any status) and its decoded body."""
+        if self.done:
+            return
+        entry = self._base("response")
+        entry["status"] = response.status_code
+        entry["headers"] = _kept_headers(response.headers)
+        entry.update(self.recorder.payload(body, "body"))
+        self.recorder.write(entry)
+
+    def failed(self, error: BaseException, response: httpx.Response | None = None) -> None:
+        """No usable answer: a timeout, a transport failure, or a body that could not be
+        read (too large, corrupt)."""
+        if self.done:
+            return
+        entry = self._base("fault")
+        entry.update(_describe(error, self.recorder))
+        if isinstance(error, core_errors.ApiError):
+            entry["status"] = error.status
+            entry["path"] = self.recorder.mask_text(error.path or "")
+        if response is not None:
+            entry["status"] = response.status_code
+            entry["headers"] = _kept_headers(response.headers)
+        self.recorder.write(entry)
+
+    async def stream(
+        self, response: httpx.Response, chunks: AsyncIterator[bytes]
+    ) -> AsyncIterator[bytes]:
+        """``chunks`` passed on unchanged while each complete line is recorded (masked) as
+        a frame, with its arrival time; the stream's end, or how it broke, too."""
+        recorder = self.recorder
+        entry = self._base("stream")
+        entry["status"] = response.status_code
+        entry["headers"] = _kept_headers(response.headers)
+        recorder.write(entry)
+        pending = b""
+
+        def frame(data: bytes) -> None:
+            recorder.write({"kind": "frame", "id": self.id, **recorder.payload(data, "data")})
+
+        try:
+            async for chunk in chunks:
+                pending += chunk
+                cut = pending.rfind(b"\n") + 1
+                if cut == 0 and len(pending) > MAX_FRAME:
+                    cut = len(pending)
+                if cut:
+                    frame(pending[:cut])
+                    pending = pending[cut:]
+                yield chunk
+        except (TimeoutError, core_errors.ApiError, httpx.HTTPError) as exc:
+            if pending:
+                frame(pending)
+            recorder.write({"kind": "end", "id": self.id, **_describe(exc, recorder)})
+            raise
+        except BaseException:
+            if pending:
+                frame(pending)
+            raise  # the app stopped reading: the stream stays open in replay
+        if pending:
+            frame(pending)
+        recorder.write({"kind": "end", "id": self.id})
+
+
+def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:
+    if isinstance(error, core_errors.ApiError):
+        name = f"api:{type(error).__name__}"
+        message = error.message
+    elif isinstance(error, httpx.HTTPError):
+        name = f"httpx:{type(error).__name__}"
+        message = str(error)
+    else:
+        name = "timeout"
+        message = str(error)
+    return {"error": name, "message": recorder.mask_text(message)}
+
+
+def recorder_for(path: str | Path, provider_name: str, base_url: str, key: str) -> Recorder:
+    """The recorder the command line's ``--record FILE`` makes: pass it to ``make_source``
+    as ``recorder=``, and :meth:`Recorder.close` it when the app or ``watch`` ends."""
+    return Recorder(path, provider=provider_name, base_url=base_url, key=key)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """One recorded exchange, as replay answers it."""
+
+    kind: str  # response, fault, stream, pending
+    t0: float
+    t: float
+    entry: dict[str, Any]
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    end: dict[str, Any] | None = None
+
+
+@dataclass
+class Recording:
+    header: dict[str, Any]
+    exchanges: dict[tuple[str, str], list[Recorded]]
+    times: list[float]
+    walls: list[tuple[float, float]]
+    end: float
+
+    @property
+    def provider(self) -> str:
+        return str(self.header.get("provider", ""))
+
+    @property
+    def base_url(self) -> str:
+        return str(self.header.get("base_url", ""))
+
+    @property
+    def started_at(self) -> float:
+        return float(self.header.get("started_at", 0.0))
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """Decompressed lines; a file cut short (a crash mid-write) yields what was whole."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise ReplayError(f"cannot open {path}: {exc.strerror or exc}") from None
+    with raw:
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        buffer = b""
+        seen = False
+        while True:
+            try:
+                chunk = reader.read(1 << 20)
+            except zstandard.ZstdError as exc:
+                if not seen:
+                    raise ReplayError(f"{path} is not a runwatch recording ({exc})") from None
+                break
+            if not chunk:
+                break
+            seen = True
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            yield from lines
+        if buffer:
+            yield buffer
+
+
+def load_recording(path: str | Path) -> Recording:
+    """Read a recording; :class:`ReplayError` when it is not one."""
+    path = Path(path)
+    header: dict[str, Any] | None = None
+    by_id: dict[int, Recorded] = {}
+    order: list[tuple[tuple[str, str], Recorded]] = []
+    walls: list[tuple[float, float]] = []
+    end = 0.0
+    for line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue  # a line cut short
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("kind")
+        if header is None:
+            if kind != "header" or entry.get("format") != FORMAT:
+                raise ReplayError(f"{path} is not a runwatch recording")
+            header = entry
+            walls.append((0.0, float(entry.get("started_at", 0.0))))
+            continue
+        t = float(entry.get("t", 0.0))
+        end = max(end, t)
+        if "wall" in entry:
+            walls.append((t, float(entry["wall"])))
+        ident = int(entry.get("id", 0))
+        if kind in ("response", "fault", "stream", "pending"):
+            recorded = Recorded(kind, float(entry.get("t0", t)), t, entry)
+            by_id[ident] = recorded
+            order.append(((str(entry.get("method")), str(entry.get("target"))), recorded))
+        elif kind == "frame" and ident in by_id:
+            by_id[ident].frames.append(entry)
+        elif kind == "end" and ident in by_id:
+            by_id[ident].end = entry
+    if header is None:
+        raise ReplayError(f"{path} is empty")
+    exchanges: dict[tuple[str, str], list[Recorded]] = {}
+    for key, recorded in order:
+        exchanges.setdefault(key, []).append(recorded)
+    for queue in exchanges.values():
+        queue.sort(key=lambda r: r.t0)  # matched in the order the requests were sent
+    times = sorted(
+        {r.t for _, r in order} | {float(f["t"]) for r in by_id.values() for f in r.frames}
+    )
+    walls.sort()
+    return Recording(header, exchanges, times, walls, end)
+
+
+# -- replay ------------------------------------------------------------------------------
+
+
+class ReplayControls:
+    """The replay's clock: where in the recording it is (``position``, seconds since the
+    recording started), what wall time that was (:meth:`now`, the source's and the app's
+    clock), and the controls (pause, step, jump to the end, speed)."""
+
+    def __init__(
+        self,
+        recording: Recording,
+        speed: float = 1.0,
+        *,
+        paused: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self.recording = recording
+        self.speed = speed
+        self.paused = paused
+        self._monotonic = monotonic
+        self._base_pos = 0.0
+        self._base_mono = monotonic()
+        self._floor = 0.0
+        self._changed: asyncio.Event | None = None
+
+    @property
+    def end(self) -> float:
+        return self.recording.end
+
+    def position(self) -> float:
+        pos = self._base_pos
+        if not self.paused and math.isfinite(self.speed):
+            pos += (self._monotonic() - self._base_mono) * self.speed
+        return max(pos, self._floor)
+
+    def now(self) -> float:
+        """The wall time the recording had at :meth:`position`."""
+        pos = self.position()
+        walls = self.recording.walls
+        i = bisect.bisect_right(walls, (pos, math.inf)) - 1
+        t, wall = walls[max(i, 0)]
+        return wall + (pos - t)
+
+    @property
+    def finished(self) -> bool:
+        return self.position() >= self.end
+
+    def _rebase(self) -> None:
+        self._base_pos = self.position()
+        self._base_mono = self._monotonic()
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def pause(self) -> None:
+        self._rebase()
+        self.paused = True
+        self._notify()
+
+    def resume(self) -> None:
+        self._rebase()
+        self.paused = False
+        self._notify()
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume; whether it is now paused."""
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
+        return self.paused
+
+    def step(self) -> float:
+        """Move to the next recorded moment (releasing what arrived then); the position."""
+        pos = self.position()
+        times = self.recording.times
+        i = bisect.bisect_right(times, pos)
+        if i < len(times):
+            self._base_pos = times[i]
+            self._base_mono = self._monotonic()
+        self._notify()
+        return self.position()
+
+    def jump_to_end(self) -> None:
+        """Release everything recorded at once."""
+        self._base_pos = max(self.position(), self.end)
+        self._base_mono = self._monotonic()
+        self._notify()
+
+    def set_speed(self, speed: float) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self._rebase()
+        self.speed = speed
+        self._notify()
+
+    def describe(self) -> str:
+        state = "paused" if self.paused else "playing"
+        speed = "max" if math.isinf(self.speed) else f"{self.speed:g}x"
+        return f"replay {state} at {speed}: {self.position():.1f}s of {self.end:.1f}s"
+
+    async def until(self, t: float) -> None:
+        """Wait until the replay reaches ``t`` (seconds since the recording started)."""
+        while True:
+            playing = not self.paused
+            if (playing and math.isinf(self.speed)) or self.position() >= t:
+                self._floor = max(self._floor, t)
+                return
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            changed = self._changed
+            timeout = None if not playing else (t - self.position()) / self.speed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` of recorded time (a retry's backoff), scaled by the speed."""
+        if math.isfinite(self.speed) and seconds > 0:
+            await asyncio.sleep(seconds / self.speed)
+        else:
+            await asyncio.sleep(0)
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+class _Frames(httpx.AsyncByteStream):
+    """A recorded stream's body: each frame at its moment, then its end (or its break)."""
+
+    def __init__(
+        self, recorded: Recorded | None, controls: ReplayControls, request: httpx.Request
+    ) -> None:
+        self.recorded = recorded
+        self.controls = controls
+        self.request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        recorded = self.recorded
+        if recorded is None:  # past the recording: a stream with nothing new
+            await _forever()
+            return
+        for frame in recorded.frames:
+            await self.controls.until(float(frame.get("t", 0.0)))
+            yield _payload(frame, "data")
+        end = recorded.end
+        if end is None:
+            await _forever()  # still open when the recording stopped
+            return
+        await self.controls.until(float(end.get("t", 0.0)))
+        if end.get("error"):
+            raise _error(end, self.request)
+
+
+class _Raising(httpx.AsyncByteStream):
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        raise self.error
+        yield b""  # pragma: no cover  (an async generator)
+
+
+def _payload(entry: dict[str, Any], name: str) -> bytes:
+    if f"{name}_b64" in entry:
+        return base64.b64decode(str(entry[f"{name}_b64"]))
+    return str(entry.get(name, "")).encode()
+
+
+def _error(entry: dict[str, Any], request: httpx.Request) -> BaseException:
+    """The exception a recorded failure is replayed as."""
+    name = str(entry.get("error", ""))
+    message = str(entry.get("message", ""))
+    family, _, cls_name = name.partition(":")
+    if family == "httpx":
+        cls = getattr(httpx, cls_name, None)
+        if isinstance(cls, type) and issubclass(cls, httpx.RequestError):
+            return cls(message, request=request)
+        return httpx.ReadError(message, request=request)
+    if family == "api":
+        api = getattr(core_errors, cls_name, None)
+        if not (isinstance(api, type) and issubclass(api, core_errors.ApiError)):
+            api = core_errors.MalformedResponse
+        status = entry.get("status")
+        return api(
+            message,
+            status=status if isinstance(status, int) else None,
+            method=request.method,
+            path=str(entry.get("path") or request.url.path),
+        )
+    return TimeoutError(message)
+
+
+class ReplayTransport(httpx.AsyncBaseTransport):
+    """Answers every request from a recording; nothing goes to the network."""
+
+    def __init__(self, recording: Recording, controls: ReplayControls) -> None:
+        self.recording = recording
+        self.controls = controls
+        self._next: dict[tuple[str, str], int] = {}
+        self.unrecorded: list[str] = []
+        """Requests the recording had no answer for (``METHOD target``)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = masked_target(request.url.raw_path.decode("ascii", "replace"))
+        key = (request.method, target)
+        queue = self.recording.exchanges.get(key)
+        if not queue:
+            self.unrecorded.append(f"{request.method} {target}")
+            return _not_recorded(request, target)
+        index = self._next.get(key, 0)
+        self._next[key] = index + 1
+        if index < len(queue):
+            recorded = queue[index]
+            if recorded.kind != "pending":
+                await self.controls.until(recorded.t)
+            return self._answer(recorded, request, again=False)
+        # Past what was recorded for this request: the last answer again (a stream with
+        # nothing new), never faster than one a tick so a follow loop cannot spin.
+        await asyncio.sleep(0.01)
+        return self._answer(queue[-1], request, again=True)
+
+    def _answer(self, recorded: Recorded, request: httpx.Request, *, again: bool) -> httpx.Response:
+        entry = recorded.entry
+        headers = dict(entry.get("headers") or {})
+        status = int(entry.get("status") or 200)
+        if recorded.kind == "pending":
+            return httpx.Response(200, stream=_Frames(None, self.controls, request))
+        if recorded.kind == "response":
+            body = httpx.ByteStream(_payload(entry, "body"))
+            return httpx.Response(status, headers=headers, stream=body, request=request)
+        if recorded.kind == "stream":
+            frames = _Frames(None if again else recorded, self.controls, request)
+            return httpx.Response(status, headers=headers, stream=frames, request=request)
+        error = _error(entry, request)
+        if isinstance(error, core_errors.ApiError):
+            return httpx.Response(status, headers=headers, stream=_Raising(error), request=request)
+        raise error
+
+
+def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
+    message = f"not in the recording: {request.method} {target}"
+    body = {"error": message, "message": message, "code": "not_recorded"}
+    return httpx.Response(
+        404,
+        headers={"content-type": "application/json"},
+        stream=httpx.ByteStream(orjson.dumps(body)),
+        request=request,
+    )
+
+
+def open_replay(
+    path: str | Path,
+    speed: float = 1.0,
+    *,
+    paused: bool = False,
+    monotonic: Callable[[], float] = time.monotonic,
+    **client_options: Any,
+) -> tuple[Source, str, ReplayControls]:
+    """The recorded provider's source over ``path``, offline: ``(source, the import path of
+    its detail body, the controls)``. Give the app ``clock=controls.now``."""
+    from tui.providers import PROVIDERS
+
+    recording = load_recording(path)
+    provider = PROVIDERS.get(recording.provider)
+    if provider is None:
+        raise ReplayError(f"{path} was recorded from an unknown provider {recording.provider!r}")
+    controls = ReplayControls(recording, speed, paused=paused, monotonic=monotonic)
+    client_options.setdefault("sleep", controls.sleep)
+    source = provider.make_source(
+        "",
+        recording.base_url or provider.default_url,
+        clock=controls.now,
+        transport=ReplayTransport(recording, controls),
+        **client_options,
+    )
+    return source, provider.detail_body, controls
