@@ -1,0 +1,407 @@
+"""The flight recorder and offline replay (issue 16): what the app received is written, the
+key never is, and a replay shows the same screens with no key and no network."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+import zstandard
+
+from bench.screenshots import detail_ready, landed, settled
+from tui.core.errors import ApiError, ConnectionDropped, NotFound, RateLimited, ServerError
+from tui.core.source import Source
+from tui.providers import PROVIDERS, load
+from tui.providers.http import RetryPolicy
+from tui.providers.kernel.client import KernelClient
+from tui.providers.record import (
+    Recorder,
+    ReplayError,
+    load_recording,
+    masked_target,
+    open_replay,
+    public_base_url,
+    recorder_for,
+)
+from tui.replay_cli import ReplayApp, run_replay
+from tui.sim.server import GatewayServer
+from tui.ui.app import RunwatchApp
+from tui.ui.options import ViewerOptions
+
+from .conftest import FROZEN_NOW
+from .hostile_server import (
+    CLEAR,
+    OSC52,
+    OSC_TITLE,
+    Conn,
+    HostileServer,
+    Request,
+    echo_key,
+    error_body,
+    hostile_ids,
+    rate_limited,
+    respond,
+)
+from .viewer_helpers import CONTROL, loaded, screen_output, screen_text, select_group, wait_for
+
+FAKE_KEY = "rwk-LEAKCHECK-7f3a9c1e5b2d4680-zz"
+NO_RETRY = RetryPolicy(max_retries=0)
+
+
+def frozen() -> float:
+    return FROZEN_NOW
+
+
+def recorded_app(url: str, recorder: Recorder, provider: str = "bctrl") -> RunwatchApp:
+    """The viewer over a live server, every answer recorded; the app's clock frozen."""
+    facts = PROVIDERS[provider]
+    source = facts.make_source(FAKE_KEY, url, clock=frozen, retry=NO_RETRY, recorder=recorder)
+    options = ViewerOptions(source_label="demo gateway")
+    return RunwatchApp(source, load(facts.detail_body), options, clock=frozen)
+
+
+def replayed_app(path: Path, speed: float = math.inf) -> RunwatchApp:
+    source, body, controls = open_replay(path, speed, retry=NO_RETRY)
+    return RunwatchApp(
+        source, load(body), ViewerOptions(source_label="demo gateway"), clock=controls.now
+    )
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No connection can be opened, by a socket or by httpx."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("replay touched the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
+    yield
+
+
+def raw(path: Path) -> bytes:
+    """A recording's bytes, decompressed."""
+    return zstandard.ZstdDecompressor().stream_reader(path.read_bytes()).read()
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in raw(path).splitlines() if line.strip()]
+
+
+# -- a browse, recorded, then replayed offline ----------------------------------------------
+
+
+async def browse(app: RunwatchApp) -> list[str]:
+    """The active run's failure (where the viewer lands), the next failed run's failure, the
+    row after it."""
+    screens: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        viewer = await settled(pilot)
+        await landed(pilot, viewer)
+        screens.append(screen_text(app))
+        await pilot.press("n")  # the next failed run
+        await settled(pilot)
+        await landed(pilot, viewer)
+        screens.append(screen_text(app))
+        await pilot.press("tab", "j")  # the next row, its detail
+        await detail_ready(pilot, viewer)
+        screens.append(screen_text(app))
+    return screens
+
+
+async def test_a_replay_shows_what_was_seen_with_no_key_and_no_network(
+    frozen_gateway: GatewayServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    path = tmp_path / "session.rwrec"
+    recorder = Recorder(path, provider="bctrl", base_url=frozen_gateway.url, clock=frozen)
+    try:
+        seen = await browse(recorded_app(frozen_gateway.url, recorder))
+    finally:
+        recorder.close()
+    assert recorder.error is None
+    request.getfixturevalue("offline")
+    replayed = await browse(replayed_app(path))
+    assert len(replayed) == len(seen) == 3
+    for before, after in zip(seen, replayed, strict=True):
+        assert after == before
+
+
+async def test_a_replay_at_a_finite_speed_and_under_the_controls(
+    frozen_gateway: GatewayServer, tmp_path: Path, offline_later: Callable[[], None]
+) -> None:
+    path = tmp_path / "session.rwrec"
+    with Recorder(path, provider="bctrl", base_url=frozen_gateway.url, clock=frozen) as recorder:
+        source = PROVIDERS["bctrl"].make_source(
+            FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        groups = await source.groups()
+        await source.aclose()
+    offline_later()
+    source, body, controls = open_replay(path, speed=1000.0, paused=True)
+    assert body == PROVIDERS["bctrl"].detail_body
+    assert controls.paused and controls.now() == FROZEN_NOW
+    controls.jump_to_end()
+    assert controls.finished
+    controls.resume()
+    assert [g.key for g in await source.groups()] == [g.key for g in groups]
+    # Past the recording: the last answer again, and nothing recorded is a clear 404.
+    assert [g.key for g in await source.groups()] == [g.key for g in groups]
+    with pytest.raises(NotFound, match="not in the recording"):
+        await source.client.request("GET", "/v1/runs/unknown")  # type: ignore[attr-defined]
+    with pytest.raises(ApiError):  # the source's own reading of that 404
+        await source.group("00000000-0000-0000-0000-000000000000")
+    await source.aclose()
+
+
+@pytest.fixture
+def offline_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call to cut the network from then on."""
+
+    def cut() -> None:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("replay touched the network")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
+
+    return cut
+
+
+async def test_step_releases_one_recorded_moment_at_a_time(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "session.rwrec"
+    ticks = iter(range(100))
+    with Recorder(
+        path,
+        provider="bctrl",
+        base_url=frozen_gateway.url,
+        clock=frozen,
+        monotonic=lambda: float(next(ticks)),
+    ) as recorder:
+        source = PROVIDERS["bctrl"].make_source(
+            FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        await source.groups()
+        await source.aclose()
+    source, _, controls = open_replay(path, speed=1.0, paused=True)
+    assert load_recording(path).times  # moments to step through
+    first = controls.step()
+    assert first > 0 and controls.position() == first
+    assert [g.key for g in await source.groups()]  # released by the step, while paused
+    assert controls.paused
+    await source.aclose()
+
+
+# -- the key never reaches the file -----------------------------------------------------
+
+
+def key_forms(key: str) -> list[bytes]:
+    data = key.encode()
+    forms = [
+        data,
+        key.lower().encode(),
+        key.upper().encode(),
+        quote(key, safe="").encode(),
+        quote_plus(key).encode(),
+        json.dumps(key).encode()[1:-1],
+        data[4:20],  # a good part of it
+    ]
+    for text in (data, b"Bearer " + data, b":" + data, b"x:" + data):
+        encoded = base64.b64encode(text)
+        forms += [encoded, base64.urlsafe_b64encode(text)]
+    for pad in range(3):  # the stable part of its base64 at any alignment
+        encoded = base64.b64encode(b"\0" * pad + data)
+        forms.append(encoded[(pad * 8 + 5) // 6 + 1 : (pad + len(data)) * 8 // 6 - 1])
+    return forms
+
+
+@pytest.mark.parametrize("provider", ["bctrl", "kernel"])
+async def test_the_key_never_reaches_a_recording(
+    provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server echoing the key into every string, an error carrying it, a query naming it:
+    not one form of it is in the file, compressed or not."""
+    path = tmp_path / "leak.rwrec"
+    with HostileServer(echo_key()) as server:
+        recorder = recorder_for(
+            path, provider, f"http://user:{FAKE_KEY}@{server.url[7:]}", FAKE_KEY
+        )
+        app = recorded_app(server.url, recorder, provider)
+        async with app.run_test(size=(120, 40)) as pilot:
+            viewer = app.viewer
+            await wait_for(pilot, lambda: viewer.groups.row_count > 0, what="groups")
+            await pilot.press("tab", "j", "j")
+            await pilot.pause(0.5)
+        client = PROVIDERS[provider].make_source(
+            FAKE_KEY, server.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        http = client.client  # type: ignore[attr-defined]
+        with pytest.raises(ApiError):
+            await http.request("GET", "/nothing", params=[("token", FAKE_KEY), ("q", FAKE_KEY)])
+        await client.aclose()
+        recorder.close()
+    data = raw(path)
+    assert b'"kind":"response"' in data and data.count(b"********") > 5
+    for blob in (data, path.read_bytes()):
+        for form in key_forms(FAKE_KEY):
+            assert form not in blob, form
+    assert b"Authorization" not in data and b"authorization" not in data
+    header = lines(path)[0]
+    assert header["provider"] == provider and "user" not in header["base_url"]
+
+
+def test_secret_query_values_and_credentials_are_masked() -> None:
+    assert masked_target("/a?token=abc&limit=5&api_key=x%20y") == (
+        "/a?token=********&limit=5&api_key=********"
+    )
+    assert public_base_url("https://me:pw@api.example.com/v1?k=1#x") == (
+        "https://api.example.com/v1"
+    )
+
+
+# -- hostile data and faults replay as they were --------------------------------------
+
+
+async def test_a_recording_of_hostile_data_replays_safely(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.rwrec"
+    with HostileServer(hostile_ids()) as server:
+        recorder = Recorder(path, provider="bctrl", base_url=server.url, key=FAKE_KEY)
+        app = recorded_app(server.url, recorder)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            for key in screen.groups.row_keys_in_order[:3]:
+                await select_group(pilot, app, key)
+                await pilot.press("tab", "j")
+                await pilot.pause(0.2)
+                await pilot.press("shift+tab")
+        recorder.close()
+    assert any("\x1b" in json.dumps(e) or "\\u001b" in json.dumps(e) for e in lines(path))
+    app = replayed_app(path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        for key in screen.groups.row_keys_in_order[:3]:
+            await select_group(pilot, app, key)
+            await pilot.press("tab", "j")
+            await pilot.pause(0.2)
+            assert not CONTROL.search(screen_text(app))
+            output = screen_output(app)
+            assert all(bad not in output for bad in (OSC52, OSC_TITLE, CLEAR, "pwned"))
+            await pilot.press("shift+tab")
+
+
+async def _drop(request: Request, conn: Conn) -> None:
+    await conn.write(b'HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n{"data": [')
+    conn.abort()
+
+
+async def _stream_then_drop(request: Request, conn: Conn) -> None:
+    await conn.head(200, [("Content-Type", "text/event-stream"), ("Connection", "close")])
+    frame = {"event": "log", "timestamp": "2026-01-01T00:00:00Z", "message": "hello"}
+    await conn.write(b"event: log\ndata: " + json.dumps(frame).encode() + b"\nid: 1\n\n")
+    await conn.write(b": ping\n\n")
+    conn.abort()
+
+
+async def _faults(source: Source, kernel: KernelClient) -> list[Any]:
+    """What each faulty endpoint amounts to: the error's kind, status, retry-after,
+    message; a stream's events before it broke and how it broke."""
+    out: list[Any] = []
+    for call in (source.groups, lambda: source.group("11111111-1111-1111-1111-111111111111")):
+        try:
+            await call()
+        except ApiError as error:
+            out.append((type(error), error.status, error.retry_after, error.message))
+    try:
+        await source.group("22222222-2222-2222-2222-222222222222")
+    except ApiError as error:
+        out.append((type(error), error.status))
+    events: list[Any] = []
+    try:
+        async for event in kernel.stream("inv1", None):
+            events.append(event)
+    except ApiError as error:
+        out.append((events, type(error)))
+    return out
+
+
+async def test_recorded_faults_replay_as_the_same_faults(tmp_path: Path) -> None:
+    path = tmp_path / "faults.rwrec"
+    routes = {
+        ("GET", "/v1/runs"): rate_limited("7"),
+        ("GET", "/v1/runs/11111111-1111-1111-1111-111111111111"): respond(
+            503,
+            json.dumps(error_body("upstream.down", "try later")).encode(),
+            headers=[("X-Request-Id", "req_503")],
+        ),
+        ("GET", "/v1/runs/22222222-2222-2222-2222-222222222222"): _drop,
+        ("GET", "/invocations/inv1/events"): _stream_then_drop,
+    }
+    with HostileServer(routes) as server:
+        recorder = Recorder(path, provider="bctrl", base_url=server.url, key=FAKE_KEY)
+        source = PROVIDERS["bctrl"].make_source(
+            FAKE_KEY, server.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        kernel = KernelClient(FAKE_KEY, server.url, retry=NO_RETRY, recorder=recorder)
+        live = await _faults(source, kernel)
+        await source.aclose()
+        await kernel.aclose()
+        recorder.close()
+    assert live[0][:3] == (RateLimited, 429, 7.0)
+    assert live[1][:2] == (ServerError, 503)
+    assert live[2][0] is ConnectionDropped
+    assert len(live[3][0]) == 2 and live[3][1] is ConnectionDropped
+    source, _, _ = open_replay(path, speed=math.inf, retry=NO_RETRY)
+    http = source.client  # type: ignore[attr-defined]
+    kernel = KernelClient("", http.base_url, retry=NO_RETRY, transport=http._http._transport)
+    assert await _faults(source, kernel) == live
+    await source.aclose()
+    await kernel.aclose()
+
+
+# -- the command line ---------------------------------------------------------------
+
+
+def test_replay_cli_refuses_what_is_not_a_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "bogus.rwrec"
+    bogus.write_bytes(b"not zstd at all")
+    assert run_replay([str(bogus)]) == 2
+    assert "not a runwatch recording" in capsys.readouterr().err
+    assert run_replay([str(tmp_path / "missing.rwrec")]) == 2
+    with pytest.raises(ReplayError):
+        open_replay(bogus)
+
+
+async def test_replay_app_keys_pause_step_and_jump(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "session.rwrec"
+    with Recorder(path, provider="bctrl", base_url=frozen_gateway.url, clock=frozen) as recorder:
+        source = PROVIDERS["bctrl"].make_source(
+            FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        await source.groups()
+        await source.aclose()
+    source, body, controls = open_replay(path, speed=1.0, retry=NO_RETRY)
+    app = ReplayApp(source, load(body), ViewerOptions(), controls=controls)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        assert controls.paused
+        await pilot.press("greater_than_sign")
+        assert controls.finished
+        await pilot.press("space")
+        assert not controls.paused
+        await wait_for(pilot, lambda: app.viewer.groups.row_count > 0, what="groups")

@@ -1,0 +1,122 @@
+"""``runwatch replay FILE``: the normal viewer over a recording, offline (no key, no network).
+
+Keys on top of the viewer's: ``space`` pauses or resumes the replay, ``.`` steps to the next
+recorded moment, ``>`` jumps to the end (everything recorded at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from tui.core.source import Source
+from tui.providers import load
+from tui.providers.record import ReplayControls, ReplayError, open_replay
+from tui.ui.app import RunwatchApp
+from tui.ui.details import DetailBody
+from tui.ui.options import ViewerOptions
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _speed(value: str) -> float:
+    try:
+        speed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not speed > 0 or math.isnan(speed):
+        raise argparse.ArgumentTypeError("the speed must be above 0 (inf: as fast as possible)")
+    return speed
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runwatch replay",
+        description="Replay a recording (made with --record FILE) in the viewer, offline.",
+        epilog="keys: space pause/resume, . step to the next recorded moment, > jump to the end",
+    )
+    parser.add_argument("file", metavar="FILE", help="a recording (.rwrec, zstd JSON lines)")
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="replay speed: 10 is ten times faster, inf as fast as possible (default 1)",
+    )
+    parser.add_argument("--paused", action="store_true", help="start paused (. steps)")
+    parser.add_argument("--ascii", action="store_true", help="draw with ASCII only")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    return parser
+
+
+class ReplayApp(RunwatchApp):
+    """The viewer over a replayed source: its clock is the recording's, and the replay's
+    controls are app-level keys (the viewer's own keys are untouched)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *RunwatchApp.BINDINGS,
+        Binding("space", "replay_pause", "Pause replay"),
+        Binding("full_stop", "replay_step", "Step", key_display="."),
+        Binding("greater_than_sign", "replay_end", "To the end", key_display=">"),
+    ]
+
+    def __init__(
+        self,
+        source: Source,
+        body: type[DetailBody],
+        options: ViewerOptions | None = None,
+        *,
+        controls: ReplayControls,
+    ) -> None:
+        super().__init__(source, body, options, clock=controls.now)
+        self.controls = controls
+
+    def _said(self) -> None:
+        self.notify(self.controls.describe(), title="Replay")
+
+    def action_replay_pause(self) -> None:
+        self.controls.toggle_pause()
+        self._said()
+
+    def action_replay_step(self) -> None:
+        if not self.controls.paused:
+            self.controls.pause()
+        self.controls.step()
+        self._said()
+
+    def action_replay_end(self) -> None:
+        self.controls.jump_to_end()
+        self._said()
+
+
+def replay_app(
+    path: str | Path, speed: float = 1.0, *, paused: bool = False, ascii_only: bool = False
+) -> ReplayApp:
+    """The viewer over the recording at ``path``; :class:`ReplayError` when it is not one."""
+    source, body_path, controls = open_replay(path, speed, paused=paused)
+    shown = "max speed" if math.isinf(speed) else f"{speed:g}x"
+    label = f"replay of {Path(path).name} ({controls.recording.provider}, {shown})"
+    options = ViewerOptions(source_label=label, ascii_only=ascii_only)
+    return ReplayApp(source, load(body_path), options, controls=controls)
+
+
+def run_replay(argv: Sequence[str]) -> int:
+    """``runwatch replay FILE [--speed N] [--paused]``: the viewer over a recording."""
+    args = _parser().parse_args(argv)
+    try:
+        app = replay_app(args.file, args.speed, paused=args.paused, ascii_only=args.ascii)
+    except ReplayError as exc:
+        print(f"runwatch replay: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    app.run(mouse=not args.no_mouse)
+    return app.return_code or EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(run_replay(sys.argv[1:]))
