@@ -16,7 +16,7 @@ import httpx
 import pytest
 import zstandard
 
-from bench.screenshots import detail_ready, landed, settled
+from bench.screenshots import detail_ready, landed, settled, until
 from tui.core.errors import ApiError, ConnectionDropped, NotFound, RateLimited, ServerError
 from tui.core.source import Source
 from tui.providers import PROVIDERS, load
@@ -82,6 +82,8 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("replay touched the network")
 
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):  # never taken by a replay
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
@@ -202,6 +204,42 @@ async def test_step_releases_one_recorded_moment_at_a_time(
     assert [g.key for g in await source.groups()]  # released by the step, while paused
     assert controls.paused
     await source.aclose()
+
+
+async def browse_kernel(app: RunwatchApp) -> tuple[list[str], str]:
+    """Kernel: the first app version with a running invocation, that invocation's
+    streamed log; the log's lines and the screen."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        viewer = await settled(pilot)
+        for _ in range(viewer.groups.row_count):
+            await until(pilot, lambda: viewer.store.complete)
+            if any(not row.status.terminal for row in viewer.store.rows.values()):
+                break
+            await pilot.press("down")
+            await pilot.pause(0.1)
+        await pilot.press("tab")
+        running = next(k for k, row in viewer.store.rows.items() if not row.status.terminal)
+        viewer.table.select_key(running)
+        await until(pilot, lambda: viewer.selected_row == running)
+        logs = viewer.store.logs
+        await until(pilot, lambda: running in logs and len(logs[running].lines) > 3)
+        await pilot.pause(0.5)
+        return [str(line) for line in logs[running].lines], screen_text(app)
+
+
+async def test_a_replayed_event_stream_shows_the_same_log(
+    frozen_gateway: GatewayServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    path = tmp_path / "kernel.rwrec"
+    recorder = Recorder(path, provider="kernel", base_url=frozen_gateway.url, clock=frozen)
+    try:
+        seen = await browse_kernel(recorded_app(frozen_gateway.url, recorder, "kernel"))
+    finally:
+        recorder.close()
+    kinds = [entry["kind"] for entry in lines(path)]
+    assert "stream" in kinds and kinds.count("frame") > 3
+    request.getfixturevalue("offline")
+    assert await browse_kernel(replayed_app(path)) == seen
 
 
 # -- the key never reaches the file -----------------------------------------------------
@@ -405,3 +443,23 @@ async def test_replay_app_keys_pause_step_and_jump(
         await pilot.press("space")
         assert not controls.paused
         await wait_for(pilot, lambda: app.viewer.groups.row_count > 0, what="groups")
+
+
+async def test_a_recording_cut_short_by_a_crash_still_replays(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    """Every entry is flushed as it is written: the file as a crash leaves it (no end
+    marker, no final frame) replays what it holds."""
+    path = tmp_path / "crash.rwrec"
+    recorder = Recorder(path, provider="bctrl", base_url=frozen_gateway.url, clock=frozen)
+    source = PROVIDERS["bctrl"].make_source(
+        FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+    )
+    groups = await source.groups()
+    await source.aclose()
+    cut = tmp_path / "cut.rwrec"
+    cut.write_bytes(path.read_bytes())  # before close(): what a crash leaves
+    recorder.close()
+    replayed, _, _ = open_replay(cut, math.inf)
+    assert [g.key for g in await replayed.groups()] == [g.key for g in groups]
+    await replayed.aclose()
