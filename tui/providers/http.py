@@ -375,7 +375,10 @@ class HttpApi:
         """The recorder's record of a request about to go out (None when not recording)."""
         if self.recorder is None:
             return None
-        url = self._http.build_request(method, path, params=list(params or [])).url
+        try:
+            url = self._http.build_request(method, path, params=list(params or [])).url
+        except (httpx.InvalidURL, httpx.HTTPError, ValueError):
+            return None  # the request itself will fail, and say why
         return self.recorder.begin(method, url)
 
     def _parse(self, body: bytes, response: httpx.Response, method: str, path: str) -> Any:
