@@ -463,3 +463,62 @@ async def test_a_recording_cut_short_by_a_crash_still_replays(
     replayed, _, _ = open_replay(cut, math.inf)
     assert [g.key for g in await replayed.groups()] == [g.key for g in groups]
     await replayed.aclose()
+
+
+# -- w: keep a run ---------------------------------------------------------------------------
+
+
+async def test_w_keeps_a_run_that_replays_offline(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """w records the selected run with every record read for it; the recording opens in the
+    viewer offline, on the same run, its failure and its rows' details there."""
+    monkeypatch.chdir(tmp_path)
+    facts = PROVIDERS["bctrl"]
+    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
+    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    kept: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        viewer = await settled(pilot)
+        await pilot.press("n")  # the failed run
+        await settled(pilot)
+        await landed(pilot, viewer)
+        said = app.notify
+
+        def notify(message: str, **kw: Any) -> None:
+            kept.append(str(kw.get("title", "")))
+            said(message, **kw)
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("w")
+        await wait_for(pilot, lambda: "Run kept" in kept, timeout=30, what="the kept run")
+    kept_file = the_kept_file(tmp_path)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the replay of a kept run touched the network")
+
+    with monkeypatch.context() as blocked:
+        blocked.setattr(socket.socket, "connect", refuse)
+        blocked.setattr(socket, "create_connection", refuse)
+        blocked.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
+        replay = replayed_app(kept_file)
+        async with replay.run_test(size=(120, 40)) as pilot:
+            viewer = replay.viewer
+            await wait_for(pilot, lambda: any(k.startswith("121a") for k in viewer.store.groups))
+            kept_run = next(k for k in viewer.store.groups if k.startswith("121a"))
+            viewer.groups.select_key(kept_run)  # the list is the server's; the run is kept
+            await settled(pilot)
+            await landed(pilot, viewer)
+            text = screen_text(replay)
+            assert "runtime.crashed" in text and "▾ ✘ #1 page.goto" in text
+
+
+def the_kept_file(directory: Path) -> Path:
+    """The one recording ``w`` wrote: every row's record in it, never the key."""
+    recordings = list(directory.glob("runwatch-121a2084*.rwrec"))
+    assert len(recordings) == 1
+    assert FAKE_KEY.encode() not in raw(recordings[0])
+    targets = {entry.get("target", "") for entry in lines(recordings[0])}
+    read = {t for t in targets if "/v2/invocations/" in t or t.endswith("/wait")}
+    assert len(read) >= 18, f"every row's record read: {sorted(targets)[:20]}"
+    return recordings[0]

@@ -29,6 +29,8 @@ from tui.core.timefmt import clock_time, duration, full_time, iso
 
 MAX_FAILURES_READ = 100
 """Failed rows whose full record is read (the groups say when there were more)."""
+MAX_ROWS_READ = 500
+"""Rows whose full record a kept run (``w``) reads."""
 LOG_LINES = 40
 TIMELINE_ROWS = 60
 BAR_WIDTH = 50
@@ -62,8 +64,13 @@ async def collect(
     *,
     clock: Callable[[], float] = time.time,
     known: dict[str, Detail] | None = None,
+    every_row: bool = False,
 ) -> Evidence:
-    """Read a group, all its rows, and the full record (and log) of its failed rows."""
+    """Read a group, all its rows, and the full record (and log) of its failed rows (of
+    every row, up to :data:`MAX_ROWS_READ`, with ``every_row``: a run kept whole)."""
+    if every_row:
+        with contextlib.suppress(ApiError):
+            await source.groups()  # the list a replay opens on
     located = await source.locate(ref)
     key = located.key if isinstance(located, Group) else located.group
     group = located if isinstance(located, Group) else Group(key, Status(Kind.UNKNOWN, ""))
@@ -75,6 +82,7 @@ async def collect(
     ordered = [rows[k] for k in (delta.order or list(rows))]
     failed = [row for row in ordered if row.status.failure][:MAX_FAILURES_READ]
     details = dict(known or {})
+    reads = ordered[:MAX_ROWS_READ] if every_row else failed
     logs: dict[str, list[str]] = {}
     limit = asyncio.Semaphore(4)
 
@@ -88,7 +96,7 @@ async def collect(
                         elif isinstance(update, LogLines):
                             logs.setdefault(row.key, []).extend(update.lines)
 
-    await asyncio.gather(*(read(row) for row in failed))
+    await asyncio.gather(*(read(row) for row in reads))
     words = (source.vocabulary.group, source.vocabulary.row, source.vocabulary.group_kind)
     evidence = Evidence(source.name, source.base_url, group, ordered, details, logs, words)
     evidence.name = group.title or group.key

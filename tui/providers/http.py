@@ -47,6 +47,8 @@ from tui.core.errors import (
 from tui.core.text import add_secret, clean, mask, mask_bytes
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.providers.record import Exchange, Recorder
 
 USER_AGENT = "runwatch/0.2"
@@ -288,6 +290,10 @@ class HttpApi:
     def has_key(self) -> bool:
         return bool(self._key)
 
+    def key_text(self) -> str:
+        """The key itself: only for a recorder, which masks it wherever it appears."""
+        return self._key.reveal()
+
     def rate_limited_for(self) -> float:
         """Seconds left before the server allows another request (0 when free)."""
         return max(0.0, self._not_before - time.monotonic())
@@ -511,6 +517,20 @@ class HttpSource(Generic[ClientT]):
     @property
     def base_url(self) -> str:
         return self.client.base_url
+
+    def record_to(self, path: Path, provider: str) -> Recorder:
+        """Record every answer from now on to ``path`` (``w``: a run kept with all that is
+        read for it); :meth:`stop_recording` ends it. The key never reaches the file."""
+        from tui.providers.record import recorder_for
+
+        recorder = recorder_for(path, provider, self.client.base_url, self.client.key_text())
+        self.client.recorder = recorder
+        return recorder
+
+    def stop_recording(self) -> None:
+        recorder, self.client.recorder = self.client.recorder, None
+        if recorder is not None:
+            recorder.close()
 
     def rate_limited_for(self) -> float:
         return self.client.rate_limited_for()

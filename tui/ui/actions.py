@@ -73,6 +73,14 @@ ACTIONS: tuple[Action, ...] = (
         "Write an incident bundle",
     ),
     Action(
+        "w",
+        "w",
+        "keep the group: a recording with all its records, for runwatch replay",
+        "keep",
+        None,
+        "Keep this run (recording)",
+    ),
+    Action(
         "t",
         "t",
         "timeline: the rows as a waterfall (queue, run, now, critical path), and back",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, ClassVar, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -1082,6 +1084,42 @@ class ViewerScreen(Screen[None]):
             return
         self.notify(str(path), title="Incident bundle written", markup=False, timeout=10)
 
+    def action_keep(self) -> None:
+        """Keep the selected group: a recording of it with every record read for it (its
+        rows, their full records, logs), for ``runwatch replay`` anywhere, offline."""
+        if self.selected_group is None:
+            self.notify(f"Select a {self.words.group} first.", markup=False)
+            return
+        if not callable(getattr(self.source, "record_to", None)):
+            self.notify("This view cannot be recorded (a replay is one already).", markup=False)
+            return
+        self.notify(f"Recording this {self.words.group} with all its records…", timeout=3)
+        self.keep_group(self.selected_group)
+
+    @work(group="keep", exclusive=True, exit_on_error=False)
+    async def keep_group(self, key: str) -> None:
+        from tui import bundle
+
+        source = cast("RecordingSource", self.source)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in short_id(key, 12))
+        path = Path.cwd() / f"runwatch-{safe}-{stamp}.rwrec"
+        try:
+            source.record_to(path, self.source.name)
+            try:
+                await bundle.collect(self.source, key, clock=self.clock, every_row=True)
+            finally:
+                source.stop_recording()
+        except (ApiError, OSError) as error:
+            self.notify(f"Not kept: {error}", severity="error", markup=False)
+            return
+        self.notify(
+            f"{path}\nreplay it: runwatch replay {path.name}",
+            title="Run kept",
+            markup=False,
+            timeout=10,
+        )
+
     def action_flip_order(self) -> None:
         """Newest or oldest row first."""
         self.newest_first = not self.newest_first
@@ -1277,6 +1315,14 @@ class ViewerScreen(Screen[None]):
             self.poller.reset("detail")
             self.follow_row(self.selected_row)
         self._render_titles()
+
+
+class RecordingSource(Protocol):
+    """A source that can record what it reads (an HTTP source; not a replay)."""
+
+    def record_to(self, path: Path, provider: str) -> object: ...
+
+    def stop_recording(self) -> None: ...
 
 
 def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool:
