@@ -24,10 +24,12 @@ from tui.watch import (
     EXIT_AUTH,
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_PIPE,
     EXIT_TIMEOUT,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     WatchOptions,
+    list_groups,
     watch,
 )
 
@@ -102,8 +104,10 @@ def _kernel_valid(record: dict[str, Any]) -> None:
 
 async def test_plain_lines_until_done_green_exits_0(ci_gateway: GatewayServer) -> None:
     run_id = _run_id(ci_gateway, GREEN_RUN)
-    code, out, _ = await _watch(ci_gateway.url, run_id, exit_status=True, interval=0.3)
-    assert code == EXIT_OK
+    code, out, _ = await _watch(
+        ci_gateway.url, run_id, exit_status=True, fail_fast=True, interval=0.3
+    )
+    assert code == EXIT_OK, "nothing failed: --fail-fast never fires"
     lines = out.splitlines()
     assert not ANSI.search(out), "no colours when stdout is not a terminal"
     assert all(STAMP.match(line) for line in lines)
@@ -117,8 +121,12 @@ async def test_jsonl_streams_transitions_and_failure_exits_1(ci_gateway: Gateway
         ci_gateway.url, run_id, mode="jsonl", exit_status=True, interval=0.3
     )
     assert code == EXIT_FAILED
-    records = [json.loads(line) for line in out.splitlines()]
-    assert all(r["group"] == run_id for r in records)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert all(r["group"] == run_id for r in lines)
+    assert {r["type"] for r in lines} == {"group", "row"}
+    runs = [r for r in lines if r["type"] == "group"]
+    assert _chain(runs) == {run_id: runs[-1]["to"]} and runs[-1]["kind"] != "running"
+    records = [r for r in lines if r["type"] == "row"]
     last = _chain(records)
     assert sorted(last.values()) == ["failed"] + ["succeeded"] * 5
     failed = [r for r in records if r["to"] == "failed"]
@@ -138,12 +146,15 @@ async def test_json_document_rows_are_the_servers_records(gateway: GatewayServer
     run_id = gateway.world.runs[2].id  # a stopped run with 40 invocations
     code, out, _ = await _watch(gateway.url, run_id, mode="json", exit_status=True)
     document = json.loads(out)
-    assert set(document) == {"provider", "ref", "group", "rows", "fetchedAt"}
+    assert set(document) == {"provider", "ref", "group", "failure", "rows", "why", "fetchedAt"}
     assert document["provider"] == "bctrl" and document["ref"] == run_id
     assert document["group"]["id"] == run_id and document["group"]["status"] == "stopped"
+    assert document["failure"] is None
     assert len(document["rows"]) == 40
     _rows_valid(document["rows"])
     statuses = {row["status"] for row in document["rows"]}
+    failed = {row["id"] for row in document["rows"] if row["status"] in ("failed", "timed_out")}
+    assert set(document["why"]) == failed
     assert code == (EXIT_FAILED if statuses - {"succeeded"} else EXIT_OK)
 
 
@@ -197,6 +208,184 @@ async def test_single_500_is_retried_not_fatal() -> None:
         code, out, err = await _watch(server.url, run_id, mode="json")
     assert code == EXIT_OK and "retrying" in err and "HTTP 500" in err
     assert len(json.loads(out)["rows"]) == 40
+
+
+# -- headless parity: short ids, never wrapped, why, --fail-fast --------------------------
+
+CRASH = "runtime.crashed · The spreadsheet runtime exited unexpectedly"
+ROW_KEYS = {"code", "message", "where", "fix"}
+
+
+def _crashed(gateway: GatewayServer) -> str:
+    """The demo's run whose runtime crashed (ended, so every answer about it is stable)."""
+    [run_id] = [run.id for run in gateway.world.runs if run.failure]
+    return run_id
+
+
+def _error_text(row: dict[str, Any]) -> str:
+    return f"{row['error']['code']} · {row['error']['message']}"
+
+
+async def test_short_id_is_resolved_through_the_run_list(gateway: GatewayServer) -> None:
+    run_id = _crashed(gateway)
+    ids = [run.id for run in gateway.world.runs]
+    assert [i for i in ids if i.startswith(run_id[:4])] == [run_id]
+    for ref in (run_id[:4], run_id[:8], run_id[:8].upper(), run_id[:13]):
+        code, out, err = await _watch(gateway.url, ref, mode="once")
+        assert code == EXIT_OK, err
+        assert out.startswith(f"{run_id}  failed  {CRASH}"), ref
+    code, out, _ = await _watch(gateway.url, run_id[:8], mode="json")
+    document = json.loads(out)
+    assert document["ref"] == run_id[:8] and document["group"]["id"] == run_id
+    assert {row["runId"] for row in document["rows"]} == {run_id}
+
+
+async def test_ambiguous_short_id_lists_the_candidates_and_exits_2(
+    gateway: GatewayServer,
+) -> None:
+    ids = [run.id for run in gateway.world.runs]
+    prefix = next(p for p in "0123456789abcdef" if sum(i.startswith(p) for i in ids) > 1)
+    candidates = [i for i in ids if i.startswith(prefix)]
+    code, out, err = await _watch(gateway.url, prefix, mode="jsonl", exit_status=True)
+    assert code == EXIT_USAGE and out == ""
+    assert f"{prefix} is ambiguous: {len(candidates)} runs start with it" in err
+    assert all(i in err for i in candidates)
+    assert not any(i in err for i in ids if i not in candidates)
+
+
+async def test_short_id_matching_nothing_exits_2(gateway: GatewayServer) -> None:
+    runs = len(gateway.world.runs)
+    assert not any(run.id.startswith("fff") for run in gateway.world.runs)
+    code, out, err = await _watch(gateway.url, "fff", mode="once", exit_status=True)
+    assert code == EXIT_USAGE and out == ""
+    assert f"fff not found: no run has this id, and no id among the {runs} runs listed" in err
+
+
+async def test_output_that_is_not_a_terminal_is_never_wrapped(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped or captured, a row is one line however narrow the terminal says it is."""
+    monkeypatch.setenv("COLUMNS", "40")
+    run_id = _crashed(gateway)
+    _, out, _ = await _watch(gateway.url, run_id, mode="json")
+    failed = [row for row in json.loads(out)["rows"] if row.get("error")]
+    assert failed
+    for mode in ("once", "plain"):
+        _, out, _ = await _watch(gateway.url, run_id, mode=mode, interval=0.3)
+        lines = out.splitlines()
+        assert CRASH in lines[0] and max(len(line) for line in lines) > 80
+        for row in failed:
+            [line] = [line for line in lines if f"  {row['id'][:8]}  " in line]
+            assert line.rstrip().endswith(_error_text(row)), (mode, line)
+
+
+async def test_runs_failure_and_each_failed_rows_why_in_every_mode(
+    gateway: GatewayServer,
+) -> None:
+    run_id = _crashed(gateway)
+    code, out, _ = await _watch(gateway.url, run_id, mode="json", exit_status=True)
+    document = json.loads(out)
+    assert code == EXIT_FAILED
+    code_, message = CRASH.split(" · ")
+    assert document["failure"] == {"code": code_, "message": message}
+    failed = [row for row in document["rows"] if row["status"] in ("failed", "timed_out")]
+    whys = document["why"]
+    assert failed and set(whys) == {row["id"] for row in failed}
+    for row in failed:
+        why = whys[row["id"]]
+        assert set(why) == ROW_KEYS | {"lines"} and why["where"] and why["message"]
+        assert why["lines"][0] == _error_text(row) and len(why["lines"]) > 1
+    fixes = [why["fix"] for why in whys.values() if why["fix"]]
+    assert fixes, "the failing steps' fixes are given"
+
+    code, out, _ = await _watch(gateway.url, run_id, mode="jsonl")
+    records = [json.loads(line) for line in out.splitlines()]
+    [run] = [r for r in records if r["type"] == "group"]
+    assert (run["id"], run["to"], run["error"]) == (run_id, "failed", document["failure"])
+    causes = {r["id"]: r["cause"] for r in records if "cause" in r}
+    assert causes == {key: {k: why[k] for k in ROW_KEYS} for key, why in whys.items()}
+    assert all(r["why"] == whys[r["id"]]["lines"] for r in records if r["id"] in whys)
+
+    for mode in ("plain", "once"):
+        code, out, _ = await _watch(gateway.url, run_id, mode=mode)
+        assert code == EXIT_OK and CRASH in out.splitlines()[0]
+        for why in whys.values():  # the failing step, its message and its fix
+            for line in why["lines"][1:]:
+                assert line.strip() in out, (mode, line)
+        assert all(f"fix: {fix}" in out or fix in out for fix in fixes)
+        if mode == "once":
+            assert all(f"why {row['id'][:8]}" in out for row in failed)
+
+
+async def test_a_snapshot_is_printed_when_full_records_cannot_be_read() -> None:
+    """--json and --once read failed rows' full records as a best effort: when those keep
+    failing, each row's why is its own error and the snapshot is printed, exit 0."""
+    faults = FaultConfig(rate=0.0)
+    with GatewayServer(GatewayOptions(scenario="demo"), faults=faults) as server:
+        run_id = _crashed(server)
+        for path in ("/v2/invocations", "/v1/invocations"):
+            faults.force("500", 10_000, path)
+        code, out, _ = await _watch(server.url, run_id, mode="json", give_up=30)
+        document = json.loads(out)
+        code_once, once, _ = await _watch(server.url, run_id, mode="once", give_up=30)
+    assert code == code_once == EXIT_OK and document["failure"] and document["why"]
+    for row in document["rows"]:
+        if row["id"] in document["why"]:
+            why = document["why"][row["id"]]
+            assert (why["code"], why["message"]) == (row["error"]["code"], row["error"]["message"])
+            assert why["where"] is None and why["lines"] == [_error_text(row)]
+    assert once.startswith(f"{run_id}  failed  {CRASH}") and "why " not in once
+
+
+async def test_fail_fast_stops_at_the_first_failure_with_its_why(
+    ci_gateway: GatewayServer,
+) -> None:
+    run_id = _run_id(ci_gateway, RED_RUN)
+    code, out, err = await _watch(
+        ci_gateway.url, run_id, mode="jsonl", fail_fast=True, interval=0.3
+    )
+    assert code == EXIT_FAILED, "--fail-fast exits 1 without --exit-status"
+    assert "--fail-fast: invocation " in err and " failed" in err
+    rows = [r for r in map(json.loads, out.splitlines()) if r["type"] == "row"]
+    _chain(rows)
+    last = rows[-1]
+    assert last["to"] == "failed" and last["why"] and last["cause"]["where"]
+    assert [r for r in rows if r["kind"] in ("failed", "timed_out")] == [last]
+
+
+async def test_fail_fast_on_a_finished_run(gateway: GatewayServer) -> None:
+    run_id = _crashed(gateway)
+    code, out, _ = await _watch(gateway.url, run_id, mode="jsonl", fail_fast=True)
+    rows = [r for r in map(json.loads, out.splitlines()) if r["type"] == "row"]
+    assert code == EXIT_FAILED and rows[-1]["kind"] in ("failed", "timed_out")
+    assert [r for r in rows if r["kind"] in ("failed", "timed_out")] == rows[-1:]
+    code, out, _ = await _watch(gateway.url, run_id, fail_fast=True)
+    lines = out.splitlines()
+    assert code == EXIT_FAILED and "done:" not in out
+    assert lines[-1].startswith(" " * 22), "the failed row's why is printed before the exit"
+    assert sum(bool(re.search(r"  (failed|timed_out)  ", line)) for line in lines) == 1
+    for mode in ("once", "json"):  # a snapshot is printed whole, then the exit code says it
+        code, out, err = await _watch(gateway.url, run_id, mode=mode, fail_fast=True)
+        assert code == EXIT_FAILED and "--fail-fast" in err and out.strip()
+    stopped = gateway.world.runs[2].id
+    code, _, _ = await _watch(gateway.url, stopped, mode="once", fail_fast=True)
+    document = json.loads((await _watch(gateway.url, stopped, mode="json"))[1])
+    assert code == (EXIT_FAILED if document["why"] else EXIT_OK)
+
+
+async def test_list_groups_kernel_names_app_versions_whole(kernel_gateway: GatewayServer) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    source = _source(kernel_gateway.url, KERNEL_KEY, "kernel")
+    try:
+        code = await list_groups(
+            source, WatchOptions(ref="", mode="json"), out=out, err=err, how="runwatch watch"
+        )
+    finally:
+        await source.aclose()
+    groups = json.loads(out.getvalue())["groups"]
+    assert code == EXIT_OK and groups and all(g["short"] == g["id"] for g in groups)
+    assert {"web-scraper@1.4.2", "login-bot@2.0.0"} <= {g["id"] for g in groups}
+    assert all(isinstance(g["total"], int) for g in groups)
 
 
 # -- Kernel: one invocation, and an app version ----------------------------------------
@@ -384,6 +573,68 @@ def test_cli_watch_help_documents_exit_codes() -> None:
     for line in ("0  watch ended", "1  with --exit-status", "3  --timeout", "4  API key", "5  "):
         assert line in result.stdout
     assert "--provider kernel" in result.stdout
+    assert "--fail-fast" in result.stdout and "with --fail-fast: something failed" in result.stdout
+    assert "141  stdout was closed" in result.stdout
+
+
+def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
+    from tui.sim.world import World
+
+    ids = [run.id for run in World("demo", seed=7).runs]  # ids are a function of the seed
+    result = _cli("watch", "--demo")
+    assert result.returncode == 0, result.stderr
+    for run_id in ids:
+        assert re.search(rf"^{run_id}  +\S+  +{run_id[:8]}  +\S+  +\d+ ", result.stdout, re.M)
+    assert re.search(rf"^{ids[3]}  +failed .*{CRASH}", result.stdout, re.M)
+    assert f"watch one: runwatch watch --demo {ids[0][:8]}" in result.stdout
+    result = _cli("watch", "--demo", "--json", "--scenario", "ci")
+    document = json.loads(result.stdout)
+    assert [g["id"] for g in document["groups"]] == [run.id for run in World("ci", seed=7).runs]
+    no_ref = _cli("watch", BCTRL_API_KEY="k")
+    assert no_ref.returncode == 2 and "REF is required (or --demo alone" in no_ref.stderr
+
+
+def test_cli_watch_short_id_piped_and_narrow() -> None:
+    from tui.sim.world import World
+
+    run_id = World("demo", seed=7).runs[3].id
+    result = _cli("watch", "--demo", "--once", run_id[:4], COLUMNS="40")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{run_id}  failed  {CRASH}  (as of ")
+    # Short ids pass the command line's check (and then ask for a key, as a full id does).
+    for ref in (run_id[:4], run_id[:8], run_id[:13], "run_u7Hq2x", run_id):
+        result = _cli("watch", ref)
+        assert result.returncode == EXIT_AUTH and "BCTRL_API_KEY" in result.stderr, ref
+    for ref in ("not-a-uuid", "121a 2084", "web-scraper@1.4.2"):
+        assert _cli("watch", ref).returncode == EXIT_USAGE, ref
+
+
+@pytest.mark.parametrize("mode", ["--jsonl", "--exit-status"])
+def test_cli_watch_exits_quietly_when_the_pipe_closes(mode: str) -> None:
+    """``runwatch watch ... | head -1``, JSON lines and plain lines (Rich writes those): no
+    traceback, no "Exception ignored", exit 141. The big run's 10,000 invocations are far
+    more than a pipe holds, so the watch is still writing when head has gone."""
+    from tui.sim.world import World
+
+    run_id = World("big", seed=7).runs[0].id
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "KERNEL_", "RUNWATCH_"))
+    }
+    command = [sys.executable, "-m", "tui", "watch", "--demo", "--scenario", "big", run_id, mode]
+    watcher = subprocess.Popen(
+        command,
+        env={**clean, "RUNWATCH_CONFIG_DIR": "/nonexistent/runwatch-test"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    head = subprocess.Popen(["head", "-1"], stdin=watcher.stdout, stdout=subprocess.PIPE)
+    assert watcher.stdout is not None
+    watcher.stdout.close()  # head holds the only reading end
+    first, _ = head.communicate(timeout=120)
+    _, err = watcher.communicate(timeout=120)
+    assert first.count(b"\n") == 1 and run_id[:8].encode() in first
+    assert watcher.returncode == EXIT_PIPE, err
+    assert err == b""
 
 
 def test_cli_watch_usage_errors() -> None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -366,15 +367,23 @@ def _watch_parser() -> argparse.ArgumentParser:
         + """
 examples:
   runwatch watch 6f1c...e2 --exit-status --timeout 600   # a CI gate on a bctrl run
+  runwatch watch 6f1c...e2 --fail-fast                    # stop at the first failure (exit 1)
   runwatch watch 6f1c...e2 --jsonl | jq .to               # one line per transition
   runwatch watch 6f1c...e2 --once                         # one table, then exit
+  runwatch watch 6f1c2e2a                                 # the short id the viewer shows
+  runwatch watch --demo                                   # the demo's runs, and their ids
   runwatch watch --provider kernel web-scraper@1.4.2      # a Kernel app version
   runwatch watch --provider kernel INVOCATION_ID          # one Kernel invocation
 """,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "ref", metavar="REF", help="a bctrl run id; a Kernel APP, APP@VERSION or invocation id"
+        "ref",
+        nargs="?",
+        metavar="REF",
+        help="a bctrl run id or its short id (any unique start of it, as the viewer shows); "
+        "a Kernel APP, APP@VERSION or invocation id. With --demo and no REF: list the demo's "
+        "runs",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="print one frame and exit")
@@ -384,6 +393,12 @@ examples:
     )
     parser.add_argument(
         "--exit-status", action="store_true", help="exit 1 when anything did not succeed"
+    )
+    parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="exit 1 at the first failed or timed-out invocation (or the run's own failure), "
+        "once it and why it failed are printed",
     )
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up (exit 3)")
     parser.add_argument(
@@ -397,34 +412,62 @@ examples:
     return parser
 
 
+def _watch_command(args: argparse.Namespace) -> str:
+    """The command that watches one of what ``runwatch watch --demo`` lists, but the REF."""
+    command = ["runwatch", "watch", "--demo"]
+    if args.scenario != "demo":
+        command += ["--scenario", args.scenario]
+    if args.provider:
+        command += ["--provider", args.provider]
+    return shlex.join(command)
+
+
+def _quiet_stdout() -> None:
+    """stdout's reader went away: point stdout at devnull, so the flush at exit does not
+    fail again and print a traceback (as the Python docs advise for SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def run_watch(argv: Sequence[str]) -> int:
-    """``runwatch watch REF``: headless."""
-    from tui.watch import WatchOptions, watch
+    """``runwatch watch REF``: headless (``--demo`` alone lists the demo's runs)."""
+    from tui.watch import EXIT_PIPE, WatchOptions, list_groups, looks_like_id, watch
 
     args = _watch_parser().parse_args(argv)
     problem = _check_common(args)
     if problem:
         return _fail(EXIT_USAGE, problem)
+    if args.ref is None and not args.demo:
+        return _fail(EXIT_USAGE, "REF is required (or --demo alone, to list the demo's runs)")
     if args.timeout is not None and not 0 < args.timeout < math.inf:
         return _fail(EXIT_USAGE, "--timeout must be a positive number of seconds")
     if not args.give_up > 0:  # also NaN; inf (never give up) is allowed
         return _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
-    connection = _connect(args, [args.ref])
+    # A short id (the start of a run id, as the viewer shows it) is looked up by the watch.
+    refs = [] if args.ref is None or looks_like_id(args.ref) else [args.ref]
+    connection = _connect(args, refs)
     if isinstance(connection, int):
         return connection
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
-        ref=args.ref,
+        ref=args.ref or "",
         mode=mode,
         exit_status=args.exit_status,
         timeout=args.timeout,
         interval=connection.settings.interval,
         give_up=args.give_up,
+        fail_fast=args.fail_fast,
     )
     source = connection.source
 
     async def go() -> int:
         try:
+            if args.ref is None:
+                return await list_groups(
+                    source, options, out=sys.stdout, err=sys.stderr, how=_watch_command(args)
+                )
             return await watch(source, options, out=sys.stdout, err=sys.stderr)
         finally:
             await source.aclose()
@@ -433,6 +476,9 @@ def run_watch(argv: Sequence[str]) -> int:
         return asyncio.run(go())
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `runwatch watch ... | head -1`: the reader has what it wanted
+        _quiet_stdout()
+        return EXIT_PIPE
     finally:
         connection.close_gateway()
 

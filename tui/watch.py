@@ -2,20 +2,24 @@
 viewer (one source, one store, one poll loop), for every provider.
 
 REF names a group (a bctrl run, a Kernel ``APP`` or ``APP@VERSION``) or one row (a Kernel
-invocation). Output is plain timestamped lines, JSON lines (``--jsonl``), one JSON document
-(``--json``) or one Rich table (``--once``). Transient API errors are retried; only auth
-errors, a group that does not exist, a deadline or a long outage end a watch early.
+invocation); an id the server does not know is looked up as the prefix of a listed group's id
+(the short ids the viewer shows). Output is plain timestamped lines, JSON lines (``--jsonl``),
+one JSON document (``--json``) or one Rich table (``--once``); every one says why a failed row
+failed and what the group's own failure is. Output that is not a terminal is never wrapped.
+Transient API errors are retried; only auth errors, a group that does not exist, a deadline,
+a long outage or ``--fail-fast`` end a watch early.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO, TypeVar
 
 from rich.console import Console
@@ -24,7 +28,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.core.errors import Forbidden, NotFound, Unauthorized, Unsupported
-from tui.core.model import Detail, Group, Kind, Query, Row
+from tui.core.failures import Cause
+from tui.core.model import Detail, Group, Kind, Query, Record, Row
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
@@ -37,15 +42,20 @@ EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
 EXIT_AUTH = 4
 EXIT_UNREACHABLE = 5
+EXIT_PIPE = 141
+"""stdout was closed under the watch (``| head``): 128 + SIGPIPE, as the shell reports a
+command the signal ended, so ``set -o pipefail`` never reads a cut-short watch as a pass."""
 
 EXIT_CODES_HELP = """\
 exit codes:
   0  watch ended (with --exit-status: nothing failed)
-  1  with --exit-status: something failed, was cancelled or timed out
-  2  usage error, or what REF names does not exist
+  1  with --exit-status: something failed, was cancelled or timed out;
+     with --fail-fast: something failed or timed out (the watch stops there)
+  2  usage error, or what REF names does not exist (or is an ambiguous short id)
   3  --timeout passed before everything finished
   4  API key missing, rejected (401) or not allowed (403)
   5  the API stayed unreachable for --give-up seconds (default 60)
+  141  stdout was closed before the watch ended (e.g. | head); nothing more is printed
 
 Transient errors (5xx, 429, timeouts, dropped connections, bad bodies) are retried
 with backoff; a single 500 never ends a watch.
@@ -60,7 +70,28 @@ COLOURS = {
     "waiting": "magenta",
     "queued": "dim",
 }
+WIDE = 100_000
+"""The console width when stdout is not a terminal: wide enough that nothing is wrapped,
+folded or cut (a log line or a table row stays one line for grep and awk)."""
+WHY_AT_MOST = 50
+"""Failed rows whose full record ``--once`` and ``--json`` read for their why (the others'
+why is their own error, which the row already holds); also the most groups ``list_groups``
+describes."""
+WHY_AT_ONCE = 4
+"""Full records read at the same time for ``--once`` and ``--json``."""
+WHY_WAIT = 15.0
+"""Seconds ``--once`` and ``--json`` spend reading full records, at most."""
+SHORT_ID = re.compile(
+    r"^(?:[0-9a-fA-F]{1,8}(?:-[0-9a-fA-F-]{0,27})?|[a-z]{2,5}_[A-Za-z0-9_-]{1,64})$"
+)
+"""An id or the start of one, as the viewer shows them: hex with a UUID's dashes
+(``121a2084``), or a prefixed id (``run_u7Hq``)."""
 T = TypeVar("T")
+
+
+def looks_like_id(ref: str) -> bool:
+    """Whether ``ref`` is an id, or the start of one, that ``watch`` can look up by prefix."""
+    return bool(SHORT_ID.match(ref))
 
 
 class Stop(Exception):
@@ -79,6 +110,25 @@ class WatchOptions:
     timeout: float | None = None
     interval: float = 2.0
     give_up: float = 60.0
+    fail_fast: bool = False
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a row failed: the provider's cause, and the same in plain lines."""
+
+    cause: Cause
+    lines: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        cause = self.cause
+        return {
+            "code": cause.code,
+            "message": cause.message,
+            "where": cause.where,
+            "fix": cause.fix,
+            "lines": self.lines,
+        }
 
 
 @dataclass
@@ -93,6 +143,7 @@ class _Watch:
     store: Store = field(default_factory=Store)
     started: float = 0.0
     printed: dict[str, str] = field(default_factory=dict)
+    group_printed: str | None = None
     noted: set[str] = field(default_factory=set)
     deadlines: list[asyncio.Timeout] = field(default_factory=list)
     """The deadlines of the fetches under way (innermost last): a stream that delivers
@@ -173,24 +224,60 @@ class _Watch:
         self.note(f"API unreachable for {self.options.give_up:g}s{why}")
         raise Stop(EXIT_UNREACHABLE)
 
+    def fail_fast(self, record: Record, noun: str) -> None:
+        """With ``--fail-fast``, end the watch at a failed or timed-out ``record`` (already
+        printed, with its why)."""
+        if self.options.fail_fast and record.status.terminal and record.status.failure:
+            self.out.flush()
+            self.note(
+                f"--fail-fast: {noun} {short_id(record.key)} {clean(record.status.raw, limit=30)}"
+            )
+            raise Stop(EXIT_FAILED)
 
-def _record(row: Row, before: str | None, now: float, why: list[str]) -> dict[str, Any]:
-    took = elapsed(row, now)
-    record: dict[str, Any] = {
+
+class _Console(Console):
+    """Rich's console, but a closed pipe is the caller's to handle (Rich would exit)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "stdout was closed")
+
+
+def _console(out: TextIO) -> Console:
+    """A console on ``out``: a terminal's own width, else one too wide to ever wrap."""
+    try:
+        terminal = out.isatty()
+    except ValueError:  # closed
+        terminal = False
+    return _Console(file=out, highlight=False, soft_wrap=True, width=None if terminal else WIDE)
+
+
+def _problem(record: Record) -> dict[str, Any] | None:
+    problem = record.problem
+    return {"code": problem.code, "message": problem.message} if problem is not None else None
+
+
+def _record(
+    record: Record, before: str | None, now: float, why: Why | None, *, name: str | None
+) -> dict[str, Any]:
+    took = elapsed(record, now)
+    line: dict[str, Any] = {
         "time": iso(now),
-        "group": row.group,
-        "id": row.key,
-        "name": row.name,
+        "type": "row" if isinstance(record, Row) else "group",
+        "group": record.group if isinstance(record, Row) else record.key,
+        "id": record.key,
+        "name": name,
         "from": before,
-        "to": row.status.raw,
-        "kind": row.status.kind.value,
-        "durationMs": round(took * 1000) if took is not None and row.status.terminal else None,
+        "to": record.status.raw,
+        "kind": record.status.kind.value,
+        "durationMs": round(took * 1000) if took is not None and record.status.terminal else None,
     }
-    if row.problem is not None:
-        record["error"] = {"code": row.problem.code, "message": row.problem.message}
-    if why:
-        record["why"] = why
-    return record
+    if record.problem is not None:
+        line["error"] = _problem(record)
+    if why is not None:
+        line["why"] = why.lines
+        line["cause"] = {k: v for k, v in why.as_json().items() if k != "lines"}
+    return line
 
 
 def _line(record: dict[str, Any]) -> Text:
@@ -205,9 +292,15 @@ def _line(record: dict[str, Any]) -> Text:
     if error:
         text = " · ".join(str(p) for p in (error.get("code"), error.get("message")) if p)
         line.append("  " + clean(text, limit=300), style="red")
-    for why in record.get("why", ())[1:]:
+    for why in _more(record.get("why", ()), error):
         line.append("\n" + " " * 22 + clean(why, limit=500))
     return line
+
+
+def _more(lines: list[str] | tuple[str, ...], error: dict[str, Any] | None) -> list[str]:
+    """The lines of a why beyond the error already shown beside the status."""
+    shown = " · ".join(str(p) for p in (error or {}).values() if p)
+    return [line for line in lines if line != shown]
 
 
 def _summary(rows: list[Row], noun: str) -> str:
@@ -231,13 +324,22 @@ def _json(value: Any, **options: Any) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def frame(group: Group | None, ref: str, rows: list[Row], now: float, noun: str) -> RichGroup:
-    """The ``--once`` frame: a header and the table (API text as Text, never markup)."""
+def frame(
+    group: Group | None,
+    ref: str,
+    rows: list[Row],
+    now: float,
+    noun: str,
+    whys: dict[str, Why] | None = None,
+) -> RichGroup:
+    """The ``--once`` frame: a header (the group's own failure in it), the table, why each
+    failed row failed (the failing step, its message and fix), and the counts. API text is
+    Text, never markup."""
     header = Text(f"{ref}", style="bold")
     if group is not None and group.status.raw:
         header.append(f"  {clean(group.status.raw, limit=20)}")
         if group.problem is not None:
-            header.append(f"  {clean(group.problem.text(), limit=200)}", style="red")
+            header.append(f"  {clean(group.problem.text(), limit=300)}", style="red")
     header.append(f"  (as of {iso(now)})", style="dim")
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for column in ("status", "name", "id", "time", "took", "error / reason"):
@@ -254,50 +356,126 @@ def frame(group: Group | None, ref: str, rows: list[Row], now: float, noun: str)
             Text(duration(elapsed(row, now))),
             Text(clean(problem, limit=300), style="red" if row.problem else "dim"),
         )
-    return RichGroup(header, table, Text(_summary(rows, noun), style="dim"))
+    parts: list[Text | Table] = [header, table]
+    for row in rows:
+        why = (whys or {}).get(row.key)
+        more = _more(why.lines, _problem(row)) if why is not None else []
+        if more:
+            title = f"why {short_id(row.key)}  {clean(row.name or '', limit=30)}"
+            parts.append(Text(title.rstrip(), style="bold red"))
+            parts.extend(Text("  " + clean(line, limit=500)) for line in more)
+    parts.append(Text(_summary(rows, noun), style="dim"))
+    return RichGroup(*parts)
 
 
-async def _why(state: _Watch, row: Row) -> list[str]:
-    """Why a row failed (its full record is read once for it)."""
+async def _read(state: _Watch, row: Row) -> None:
+    """Read a row's full record into the store."""
+    async for update in state.source.follow(row.key, None):
+        if isinstance(update, Detail):
+            state.store.merge_detail(update)
+
+
+def _known_why(state: _Watch, row: Row) -> Why:
+    """Why a row failed, from what is known of it."""
+    detail: Detail | None = state.store.details.get(row.key)
+    return Why(state.source.cause(row, detail), state.source.explain(row, detail))
+
+
+async def _why(state: _Watch, row: Row) -> Why:
+    """Why a row failed (its full record is read once for it, retried as any fetch)."""
     detail: Detail | None = state.store.details.get(row.key)
     if detail is None or not detail.terminal:
-
-        async def read() -> None:
-            async for update in state.source.follow(row.key, None):
-                if isinstance(update, Detail):
-                    state.store.merge_detail(update)
-
         with contextlib.suppress(NotFound, Unsupported):
-            await state.fetch("reading why it failed", read)
-        detail = state.store.details.get(row.key)
-    return state.source.explain(row, detail)
+            await state.fetch("reading why it failed", lambda: _read(state, row))
+    return _known_why(state, row)
+
+
+def _failed(row: Row) -> bool:
+    return row.status.terminal and row.status.failure
+
+
+async def _all(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """The results of ``calls`` run side by side; the first failure cancels the others and
+    is raised as itself (a ``Stop`` stays a ``Stop``)."""
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            started = [tasks.create_task(call) for call in calls]
+    except BaseExceptionGroup as failures:
+        raise failures.exceptions[0] from None
+    return [task.result() for task in started]
+
+
+async def _whys(state: _Watch, rows: list[Row]) -> dict[str, Why]:
+    """Why each failed row failed, for ``--once`` and ``--json``: a snapshot, so the full
+    records are a best effort (a few at a time, once each, for :data:`WHY_WAIT` seconds at
+    most, :data:`WHY_AT_MOST` rows at most); a row whose record could not be read is
+    explained by what it says itself."""
+    failed = [row for row in rows if _failed(row)]
+    gate = asyncio.Semaphore(WHY_AT_ONCE)
+
+    async def one(row: Row) -> None:
+        async with gate:
+            with contextlib.suppress(Exception):  # the snapshot is printed regardless
+                await _read(state, row)
+
+    unread = [row for row in failed if row.key not in state.store.details]
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(max(0.0, min(WHY_WAIT, state.remaining()))):
+            await asyncio.gather(*(one(row) for row in unread[:WHY_AT_MOST]))
+    if len(unread) > WHY_AT_MOST:
+        state.note(
+            f"{len(failed)} failed: the full records of {WHY_AT_MOST} were read, "
+            "the others' why is their own error"
+        )
+    return {row.key: _known_why(state, row) for row in failed}
+
+
+def _emit(state: _Watch, record: dict[str, Any]) -> None:
+    if state.options.mode == "jsonl":
+        state.out.write(_json(record) + "\n")
+    else:
+        state.console.print(_line(record))
 
 
 async def _report(state: _Watch, rows: list[Row]) -> None:
-    """Print the transitions among ``rows`` not printed yet."""
+    """Print the transitions among ``rows`` not printed yet (with ``--fail-fast``, up to
+    the first failure)."""
     now = state.clock()
+    noun = state.source.vocabulary.row
     for row in rows:
         before = state.printed.get(row.key)
         if before == row.status.raw:
             continue
         state.printed[row.key] = row.status.raw
-        why = await _why(state, row) if row.status.terminal and row.status.failure else []
-        record = _record(row, before, now, why)
-        if state.options.mode == "jsonl":
-            state.out.write(_json(record) + "\n")
-        else:
-            state.console.print(_line(record))
+        why = await _why(state, row) if _failed(row) else None
+        _emit(state, _record(row, before, now, why, name=row.name))
+        state.fail_fast(row, noun)
     state.out.flush()
 
 
-def _document(state: _Watch, group: Group | None, rows: list[Row]) -> dict[str, Any]:
+def _report_group(state: _Watch, group: Group) -> None:
+    """Print the group's status when it is first known and when it changes, with its own
+    failure (a run that crashed)."""
+    if group.pinned_only or not group.status.raw or group.status.raw == state.group_printed:
+        return
+    before, state.group_printed = state.group_printed, group.status.raw
+    name = " ".join(p for p in (state.source.vocabulary.group, group.subtitle) if p)
+    _emit(state, _record(group, before, state.clock(), None, name=name))
+    state.out.flush()
+
+
+def _document(
+    state: _Watch, group: Group | None, rows: list[Row], whys: dict[str, Why]
+) -> dict[str, Any]:
     return {
         "provider": state.source.name,
         "ref": state.options.ref,
         "group": dict(group.raw) if group is not None and group.raw else None,
+        "failure": _problem(group) if group is not None else None,
         "rows": [
             dict(row.raw) if row.raw else {"id": row.key, "status": row.status.raw} for row in rows
         ],
+        "why": {key: why.as_json() for key, why in whys.items()},
         "fetchedAt": iso(state.clock()),
     }
 
@@ -312,16 +490,9 @@ async def watch(
     clock: Callable[[], float] = time.time,
 ) -> int:
     """Run one watch; returns the process exit code."""
-    state = _Watch(
-        source,
-        options,
-        out,
-        err,
-        clock,
-        console or Console(file=out, highlight=False, soft_wrap=True),
-    )
+    state = _Watch(source, options, out, err, clock, console or _console(out))
     try:
-        target = await state.fetch("finding " + options.ref, lambda: source.locate(options.ref))
+        target = await _target(state)
         if isinstance(target, Row):
             return await _watch_row(state, target)
         return await _watch_group(state, target)
@@ -333,6 +504,63 @@ async def watch(
     except Unsupported as error:
         state.note(f"cannot watch {options.ref}: {error.describe()}")
         return EXIT_USAGE
+
+
+async def _target(state: _Watch) -> Group | Row:
+    """What REF names: as the source locates it, the group the server describes by that
+    id, or else the one listed group whose id starts with it (a short id)."""
+    ref, source = state.options.ref, state.source
+    try:
+        target = await state.fetch("finding " + ref, lambda: source.locate(ref))
+        if isinstance(target, Group) and target.pinned_only:
+            with contextlib.suppress(Unsupported):  # the server cannot say: the pager will
+                described = await state.fetch("finding " + ref, lambda: source.group(ref))
+                # Asked for by REF, known by REF (whatever id the record itself holds).
+                target = replace(described, key=ref)
+        return target
+    except NotFound as error:
+        if not looks_like_id(ref):
+            raise
+        found = await _by_prefix(state, ref, error)
+        if found is None:
+            raise
+        return found
+
+
+async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None:
+    """The one listed group whose id starts with ``ref``; None when the source has no
+    list; a usage error when none or several do."""
+    vocabulary = state.source.vocabulary
+    try:
+        groups = await state.fetch(
+            f"looking for {ref} in the {vocabulary.groups.lower()}", state.source.groups
+        )
+    except (Unsupported, NotFound):
+        return None
+    matches = [g for g in groups if g.key.startswith(ref)] or [
+        g for g in groups if g.key.casefold().startswith(ref.casefold())
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    noun = vocabulary.group
+    if not matches:
+        state.note(
+            f"{ref} not found: no {noun} has this id, and no id among the {len(groups)} "
+            f"{noun}s listed starts with it ({missing.describe(short=True)})"
+        )
+        raise Stop(EXIT_USAGE)
+    state.note(f"{ref} is ambiguous: {len(matches)} {noun}s start with it:")
+    for group in matches[:20]:
+        state.err.write(f"  {_group_line(group)}\n")
+    if len(matches) > 20:
+        state.err.write(f"  and {len(matches) - 20} more\n")
+    state.note("give more of the id")
+    raise Stop(EXIT_USAGE)
+
+
+def _group_line(group: Group) -> str:
+    parts = (group.key, group.status.raw, group.subtitle, group.problem and group.problem.text())
+    return clean("  ".join(p for p in parts if p), limit=300)
 
 
 async def _watch_row(state: _Watch, row: Row) -> int:
@@ -360,7 +588,7 @@ async def _watch_row(state: _Watch, row: Row) -> int:
         await report()
         if not state.store.rows[row.key].status.terminal:
             await state.fetch(f"following {row.key}", follow)
-    return _finish(state, None, [state.store.rows[row.key]], noun)
+    return await _finish(state, None, row.key, [state.store.rows[row.key]], noun)
 
 
 async def _watch_group(state: _Watch, group: Group) -> int:
@@ -369,9 +597,9 @@ async def _watch_group(state: _Watch, group: Group) -> int:
     noun = source.vocabulary.row
     key = group.key
     pager = source.pager(key, Query())
-    describes = True
+    describes = not group.pinned_only
     while True:
-        delta = await state.fetch("reading " + options.ref, pager.poll)
+        delta = await state.fetch("reading " + key, pager.poll)
         state.store.apply_page(delta, final=True)
         if delta.note and delta.note not in state.noted:
             state.noted.add(delta.note)
@@ -379,31 +607,155 @@ async def _watch_group(state: _Watch, group: Group) -> int:
         if describes:
             try:
                 group = state.store.merge_group(
-                    await state.fetch("reading " + options.ref, lambda: source.group(key))
+                    await state.fetch("reading " + key, lambda: source.group(key))
                 )
             except (Unsupported, NotFound):
                 describes = False
         rows = list(state.store.rows.values())
         if options.mode in ("once", "json"):
-            return _finish(state, group, rows, noun)
+            return await _finish(state, group, key, rows, noun)
+        _report_group(state, group)
         await _report(state, rows)
+        state.fail_fast(group, source.vocabulary.group)
         live = [row for row in rows if not row.status.terminal]
         if not live and (group.status.terminal or not describes):
-            return _finish(state, group, rows, noun)
+            return await _finish(state, group, key, rows, noun)
         left = state.remaining()
         if left <= 0:
             state.stop_at_deadline("watching")
         await asyncio.sleep(min(options.interval, left))
 
 
-def _finish(state: _Watch, group: Group | None, rows: list[Row], noun: str) -> int:
+async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row], noun: str) -> int:
     options = state.options
     if options.mode == "once":
-        state.console.print(frame(group, options.ref, rows, state.clock(), noun))
+        whys = await _whys(state, rows)
+        for part in frame(group, key, rows, state.clock(), noun, whys).renderables:
+            state.console.print(part)  # apart: a closed pipe shows at the next write
     elif options.mode == "json":
-        state.out.write(_json(_document(state, group, rows), indent=2) + "\n")
+        whys = await _whys(state, rows)
+        text = _json(_document(state, group, rows, whys), indent=2) + "\n"
+        state.out.writelines(text.splitlines(keepends=True))
     elif options.mode == "plain":
         state.console.print(Text(f"{iso(state.clock())}  done: {_summary(rows, noun)}"))
     state.out.flush()
+    if options.fail_fast and group is not None:
+        state.fail_fast(group, state.source.vocabulary.group)
+    if options.fail_fast:
+        for row in rows:
+            state.fail_fast(row, noun)
     failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
+    failed = failed or (group is not None and group.status.terminal and group.status.failure)
     return EXIT_FAILED if options.exit_status and failed else EXIT_OK
+
+
+# -- no REF: what there is to watch ------------------------------------------------------
+
+
+async def list_groups(
+    source: Source,
+    options: WatchOptions,
+    *,
+    out: TextIO,
+    err: TextIO,
+    how: str,
+    clock: Callable[[], float] = time.time,
+) -> int:
+    """The groups there are to watch (id, status, short id, counts), and how to watch one:
+    ``how`` is the command to put a short id after. ``--json`` prints one document,
+    ``--jsonl`` one line per group."""
+    state = _Watch(source, options, out, err, clock, _console(out))
+    vocabulary = source.vocabulary
+    try:
+        groups = await state.fetch(f"listing the {vocabulary.groups.lower()}", source.groups)
+        gate = asyncio.Semaphore(WHY_AT_ONCE)
+        groups = await _all([_described(state, group, gate) for group in groups[:WHY_AT_MOST]])
+    except Stop as stop:
+        return stop.code
+    except (NotFound, Unsupported) as error:
+        state.note(f"cannot list the {vocabulary.groups.lower()}: {error.describe()}")
+        return EXIT_USAGE
+    keys = [group.key for group in groups]
+    entries = [_entry(group, _short(group.key, keys)) for group in groups]
+    if options.mode == "json":
+        document = {"provider": source.name, "groups": entries, "fetchedAt": iso(clock())}
+        out.write(_json(document, indent=2) + "\n")
+    elif options.mode == "jsonl":
+        out.writelines(_json(entry) + "\n" for entry in entries)
+    else:
+        _group_table(state, entries)
+        if entries:
+            example = entries[0]["short"]
+            state.console.print(
+                Text(f"watch one: {how} {example}  (any unique start of an id will do)")
+            )
+        else:
+            state.console.print(Text(f"no {vocabulary.group}s yet"))
+    out.flush()
+    return EXIT_OK
+
+
+async def _described(state: _Watch, group: Group, gate: asyncio.Semaphore) -> Group:
+    """``group`` with its counts, read from the server when the list lacks them."""
+    if group.total is not None:
+        return group
+    try:
+        async with gate:
+            described = await state.fetch(
+                "reading " + group.key, lambda: state.source.group(group.key)
+            )
+    except (NotFound, Unsupported):
+        return group
+    return described.filled_from(group)
+
+
+def _short(key: str, keys: list[str]) -> str:
+    """The short id of ``key`` when it is an id and no other key starts with it, else the
+    key itself (an app version is named whole)."""
+    short = short_id(key)
+    if not looks_like_id(key) or sum(k.startswith(short) for k in keys) > 1:
+        return key
+    return short
+
+
+def _entry(group: Group, short: str) -> dict[str, Any]:
+    return {
+        "id": group.key,
+        "short": short,
+        "status": group.status.raw,
+        "kind": group.status.kind.value,
+        "title": group.title,
+        "subtitle": group.subtitle,
+        "total": group.total,
+        "failed": group.failed,
+        "live": group.live,
+        "failure": _problem(group),
+    }
+
+
+def _group_table(state: _Watch, entries: list[dict[str, Any]]) -> None:
+    vocabulary = state.source.vocabulary
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    columns = ("id", "status", "short", vocabulary.group_kind, vocabulary.row + "s", "failed")
+    for column in (*columns, "live", "failure"):
+        table.add_column(column, no_wrap=True)
+
+    def count(value: int | None) -> Text:
+        return Text("—" if value is None else str(value), style="dim" if value is None else "")
+
+    for entry in entries:
+        failure = entry["failure"]
+        table.add_row(
+            Text(clean(entry["id"], limit=200)),
+            Text(clean(entry["status"], limit=30), style=COLOURS.get(entry["kind"], "magenta")),
+            Text(clean(entry["short"], limit=200), style="bold"),
+            Text(clean(entry["subtitle"] or "", limit=40)),
+            count(entry["total"]),
+            count(entry["failed"]),
+            count(entry["live"]),
+            Text(
+                clean(" · ".join(p for p in failure.values() if p), limit=300) if failure else "",
+                style="red",
+            ),
+        )
+    state.console.print(table)
