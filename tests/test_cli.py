@@ -10,8 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import zstandard
 
 from tui.cli import EXIT_AUTH, EXIT_USAGE, main
+from tui.sim.server import GatewayServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -132,3 +134,43 @@ def test_gateway_command_serves_live_data() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_bundle_command_writes_one_markdown_file_from_a_short_id(
+    frozen_gateway: GatewayServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``runwatch bundle 121a``: the start of an id, as the viewer shows it; the path printed."""
+    key = "sk-cli-bundle-0123456789"
+    monkeypatch.setenv("BCTRL_API_KEY", key)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    args = ["bundle", "121a", "--base-url", frozen_gateway.url, "--out", str(tmp_path)]
+    assert main(args) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written.parent == tmp_path and written.name.startswith("runwatch-121a2084")
+    text = written.read_text(encoding="utf-8")
+    assert "runtime.crashed" in text and "## Failures by cause" in text and key not in text
+    assert main(["bundle", "fff", "--base-url", frozen_gateway.url, "--out", str(tmp_path)]) == 2
+
+
+def test_watch_record_writes_a_recording_without_the_key(
+    frozen_gateway: GatewayServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--record FILE`` (shared by the viewer and watch): every answer, never the key."""
+    from tui.providers.record import load_recording
+
+    key = "sk-cli-record-0123456789"
+    monkeypatch.setenv("BCTRL_API_KEY", key)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    file = tmp_path / "run.rwrec"
+    args = ["watch", "121a", "--once", "--base-url", frozen_gateway.url, "--record", str(file)]
+    assert main(args) == 0
+    assert "121a2084" in capsys.readouterr().out
+    recording = load_recording(file)
+    assert recording.provider == "bctrl" and sum(map(len, recording.exchanges.values())) >= 2
+    assert key.encode() not in zstandard.ZstdDecompressor().stream_reader(file.read_bytes()).read()

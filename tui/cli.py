@@ -28,7 +28,10 @@ from tui.providers import DEFAULT, PROVIDERS, Provider, load
 from tui.sim.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.core.source import Source
+    from tui.providers.record import Recorder
     from tui.sim.child import ChildGateway
     from tui.sim.server import GatewayServer
 
@@ -135,6 +138,11 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="refresh interval (default: profile, remembered, or 2)",
     )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record every answer (never the key) to FILE, zstd JSON lines, for runwatch replay",
+    )
     parser.add_argument("--api-key", help=argparse.SUPPRESS)
 
 
@@ -209,8 +217,12 @@ class Connection:
     source: Source
     label: str
     gateway: Gateway | None = None
+    recorder: Recorder | None = None
 
     def close_gateway(self) -> None:
+        """Stop the demo gateway and close the recording, whichever there is."""
+        if self.recorder is not None:
+            self.recorder.close()
         if self.gateway is not None:
             self.gateway.stop()
 
@@ -290,24 +302,31 @@ def _connect(
                 + (f" --provider {provider.name}" if provider.name != DEFAULT else ""),
             )
         label = settings.base_url
+    recorder = None
     try:
+        record = getattr(args, "record", None)
+        if record:
+            from tui.providers.record import recorder_for
+
+            recorder = recorder_for(record, provider.name, settings.base_url, settings.key)
         source = provider.make_source(
             settings.key,
             settings.base_url,
             clock=time.time,
             key_env=settings.key_env,
+            recorder=recorder,
         )
-    except ConfigError as exc:
+    except (ConfigError, OSError) as exc:
         if gateway is not None:
             gateway.stop()
-        return _fail(EXIT_USAGE, exc.message)
+        return _fail(EXIT_USAGE, exc.message if isinstance(exc, ConfigError) else str(exc))
     if cleartext(source.base_url):
         print(
             f"runwatch: warning: {source.base_url} is plain http to another machine: "
             "the API key travels in clear text",
             file=sys.stderr,
         )
-    return Connection(settings, provider, source, label, gateway)
+    return Connection(settings, provider, source, label, gateway, recorder)
 
 
 def run_viewer(argv: Sequence[str]) -> int:
@@ -535,6 +554,72 @@ def run_serve(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def run_bundle(argv: Sequence[str]) -> int:
+    """``runwatch bundle REF``: an incident bundle (Markdown) of a run or app version."""
+    parser = _Parser(
+        prog="runwatch bundle",
+        description="Write one Markdown file about a run (or app version) for a ticket: its "
+        "card, failures by cause with their fixes, the first failure's diagnostic, the "
+        "timeline, the last log lines, and a curl per record (the key as $VARIABLE, never "
+        "its value).",
+    )
+    parser.add_argument("ref", metavar="REF", help="a run id (or Kernel APP@VERSION)")
+    parser.add_argument("--out", metavar="DIR", help="where to write it (default: here)")
+    _connection_options(parser)
+    args = parser.parse_args(argv)
+    problem = _check_common(args)
+    if problem:
+        return _fail(EXIT_USAGE, problem)
+    from tui.watch import looks_like_id
+
+    short = looks_like_id(args.ref) and not PROVIDERS[args.provider or DEFAULT].valid_ref(args.ref)
+    connection = _connect(args, [] if short else [args.ref])
+    if isinstance(connection, int):
+        return connection
+
+    from tui import bundle
+    from tui.core.errors import ApiError, NotFound
+
+    async def go() -> Path:
+        try:
+            ref = args.ref
+            if short:  # the start of an id, as the viewer shows it
+                keys = [g.key for g in await connection.source.groups()]
+                found = [k for k in keys if k.lower().startswith(ref.lower())]
+                if len(found) != 1:
+                    raise NotFound(f"{len(found)} listed ids start with {ref!r}")
+                ref = found[0]
+            evidence = await bundle.collect(connection.source, ref)
+        finally:
+            await connection.source.aclose()
+        return bundle.write(bundle.render(evidence), evidence.group.key, _out_dir(args.out))
+
+    try:
+        path = asyncio.run(go())
+    except ApiError as exc:
+        auth = exc.kind in ("unauthorized", "forbidden")
+        return _fail(EXIT_AUTH if auth else EXIT_USAGE if exc.kind == "not_found" else 5, str(exc))
+    except OSError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    finally:
+        connection.close_gateway()
+    print(path)
+    return EXIT_OK
+
+
+def _out_dir(out: str | None) -> Path | None:
+    from pathlib import Path as FsPath
+
+    return FsPath(out) if out else None
+
+
+def run_replay(argv: Sequence[str]) -> int:
+    """``runwatch replay FILE``: the viewer over a recording, offline."""
+    from tui.replay_cli import run_replay as replay
+
+    return replay(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``runwatch`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -543,6 +628,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "watch": run_watch,
         "config": run_config,
         "serve": run_serve,
+        "bundle": run_bundle,
+        "replay": run_replay,
     }
     if args[:1] and args[0] in commands:
         return commands[args[0]](args[1:])
