@@ -381,3 +381,17 @@ def test_a_request_the_transport_cannot_send_is_a_config_error() -> None:
 
 def _unsupported(request: httpx.Request) -> httpx.Response:
     raise httpx.UnsupportedProtocol("no")
+
+
+def test_integers_past_64_bits_keep_every_digit() -> None:
+    """orjson reads -9223372036854775809 as a float; the value shown must be the server's."""
+    from tui.providers.http import _loads
+
+    body = b'{"a": -9223372036854775809, "b": 18446744073709551616, "c": 1.5, "d": [1]}'
+    assert _loads(body) == {
+        "a": -9223372036854775809,
+        "b": 18446744073709551616,
+        "c": 1.5,
+        "d": [1],
+    }
+    assert isinstance(_loads(body)["a"], int)
