@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest gateway bench bench-quick soak screenshots snapshots-update clean
+.PHONY: demo test lint typecheck pytest gateway bench bench-quick soak matrix screenshots snapshots-update clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-quick: $(STAMP)
 ## soak: ten minutes against a faulty gateway, checking memory growth stays under 10 %
 soak: $(STAMP)
 	RUNWATCH_LONG_SOAK_SECONDS=600 $(BIN)/pytest -q -s -m slow tests/test_soak.py
+
+## matrix: the whole terminal matrix (every mode at 80x24 and 160x48; make test runs 80x24)
+matrix: $(STAMP)
+	$(BIN)/pytest -q -m "slow or not slow" tests/test_terminal_matrix.py
 
 ## screenshots: regenerate screenshots/*.svg from the embedded gateway
 screenshots: $(STAMP)

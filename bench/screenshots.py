@@ -98,6 +98,7 @@ async def view_main(pilot: Pilot[None], faults: FaultConfig) -> None:
 async def view_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
     """A failed invocation, its failing step's diagnostic open."""
     viewer = await settled(pilot)
+    await landed(pilot, viewer)  # the view opens on its first failure before any key
     await pilot.press("tab")
     for _ in range(10):
         await pilot.press("n")

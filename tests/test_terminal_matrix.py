@@ -54,7 +54,14 @@ MODES = [
 SIZES = [(80, 24), (160, 48)]
 KERNEL = {"linux": (80, 24), "no-color": (160, 48)}  # its own glyphs and colours; a minute
 CASES = [
-    pytest.param(mode, size, "bctrl", id=f"bctrl-{mode.name}-{size[0]}x{size[1]}")
+    pytest.param(
+        mode,
+        size,
+        "bctrl",
+        id=f"bctrl-{mode.name}-{size[0]}x{size[1]}",
+        # the large size of every mode runs in `make matrix` (the suite keeps 80x24 and one)
+        marks=[pytest.mark.slow] if size != SIZES[0] and mode.name != "xterm-256color" else [],
+    )
     for mode in MODES
     for size in SIZES
 ] + [

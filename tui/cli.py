@@ -59,7 +59,7 @@ environment:
   NO_COLOR          no colours
   precedence: flags > environment > profile (runwatch config path) > defaults
 
-exit codes: 0 ok, 2 usage error, 4 missing or rejected API key
+exit codes: 0 ok, 2 usage error, 4 missing or rejected API key, 129 hang-up, 143 SIGTERM
 
 providers:
 {providers}
@@ -67,6 +67,8 @@ providers:
 
 commands:
   runwatch watch REF      headless watch for scripts and CI (runwatch watch --help)
+  runwatch bundle REF     an incident bundle of a run: one Markdown file for a ticket
+  runwatch replay FILE    the viewer over a recording (--record FILE, or w), offline
   runwatch config path    where the config file lives; `config init` writes an example
   runwatch serve          serve the viewer to a browser on 127.0.0.1 (runwatch serve --help)
   runwatch gateway        run the embedded gateway alone (runwatch gateway --help)
