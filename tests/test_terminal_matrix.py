@@ -59,8 +59,8 @@ CASES = [
         size,
         "bctrl",
         id=f"bctrl-{mode.name}-{size[0]}x{size[1]}",
-        # the large size of every mode runs in `make matrix` (the suite keeps 80x24 and one)
-        marks=[pytest.mark.slow] if size != SIZES[0] and mode.name != "xterm-256color" else [],
+        # the large size runs in `make matrix` (the suite keeps every mode at 80x24)
+        marks=[pytest.mark.slow] if size != SIZES[0] else [],
     )
     for mode in MODES
     for size in SIZES

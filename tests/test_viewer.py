@@ -209,8 +209,8 @@ async def test_interval_changes_at_run_time(
         ]
 
 
-async def test_slash_filter_captures_q(gateway: GatewayServer) -> None:
-    app = make_app(gateway)
+async def test_slash_filter_captures_q(frozen_gateway: GatewayServer) -> None:
+    app = make_app(frozen_gateway)  # a still world: the row count cannot move under the test
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
         total = screen.table.row_count
