@@ -90,7 +90,12 @@ async def test_follow_running_invocation_until_toast_and_bell(
         await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
         target = rows_where(app, "status", "running")[-1]
         await select_row(pilot, app, target)
-        await wait_for(pilot, lambda: "following (long-poll)" in pane(app, "detail"))
+        # followed while it runs (at 3x speed it may end before the first look)
+        await wait_for(
+            pilot,
+            lambda: re.search(r"following \(long-poll\)|final", pane(app, "detail")),
+            what="the follow",
+        )
         await wait_for(
             pilot,
             lambda: "final · never refetched" in pane(app, "detail"),
