@@ -27,9 +27,9 @@ FROZEN_NOW = 1_790_000_000.0
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
-def frozen_gateway(faults: FaultConfig | None = None) -> GatewayServer:
+def frozen_gateway(faults: FaultConfig | None = None, scenario: str = "demo") -> GatewayServer:
     """A gateway whose world never moves."""
-    world = World("demo", seed=7, clock=lambda: FROZEN_NOW)
+    world = World(scenario, seed=7, clock=lambda: FROZEN_NOW)
     return GatewayServer(world=world, faults=faults).start()
 
 
@@ -194,6 +194,15 @@ async def view_timeline_finished(pilot: Pilot[None], faults: FaultConfig) -> Non
     await pilot.pause(0.3)
 
 
+async def view_current(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """bctrl's current API: the failed run (the oldest), on its failed tool call, with the
+    span path and the events beside it."""
+    viewer = await settled(pilot)
+    await pilot.press("G")
+    await until(pilot, lambda: (viewer.selected_group or "") == viewer.groups.selected_key)
+    await landed(pilot, viewer)
+
+
 VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-run": view_failed_run,
@@ -205,13 +214,15 @@ VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "filter": view_filter,
     "error": view_error,
     "kernel": view_kernel,
+    "current": view_current,
 }
-VIEW_PROVIDERS = {"kernel": "kernel"}
+VIEW_PROVIDERS = {"kernel": "kernel", "current": "bctrl-current"}
+VIEW_SCENARIOS = {"current": "current"}
 
 
 async def save(view: str, size: tuple[int, int], out: Path) -> Path:
     faults = FaultConfig()
-    server = frozen_gateway(faults)
+    server = frozen_gateway(faults, VIEW_SCENARIOS.get(view, "demo"))
     try:
         app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
         async with app.run_test(size=size) as pilot:

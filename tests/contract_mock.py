@@ -248,7 +248,9 @@ def find_endpoint(name: str, endpoints: Iterable[Endpoint] | None = None) -> End
 
 
 def _endpoint(spec: str, path: str, method: str) -> Endpoint:
-    return next(e for e in load_endpoints() if (e.spec, e.path, e.method) == (spec, path, method))
+    return next(
+        e for e in load_endpoints((spec,)) if (e.spec, e.path, e.method) == (spec, path, method)
+    )
 
 
 @cache

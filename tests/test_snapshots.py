@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from bench.screenshots import SIZES, VIEW_PROVIDERS, VIEWS, frozen_app, frozen_gateway
+from bench.screenshots import (
+    SIZES,
+    VIEW_PROVIDERS,
+    VIEW_SCENARIOS,
+    VIEWS,
+    frozen_app,
+    frozen_gateway,
+)
 from tui.sim.faults import FaultConfig
-from tui.sim.server import GatewayServer
-
-
-@pytest.fixture
-def snapshot_gateway() -> Iterator[tuple[GatewayServer, FaultConfig]]:
-    faults = FaultConfig()
-    server = frozen_gateway(faults)
-    try:
-        yield server, faults
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -28,12 +24,15 @@ def test_snapshot(
     view: str,
     size: str,
     snap_compare: Callable[..., bool],
-    snapshot_gateway: tuple[GatewayServer, FaultConfig],
 ) -> None:
-    server, faults = snapshot_gateway
-    app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
+    faults = FaultConfig()
+    server = frozen_gateway(faults, VIEW_SCENARIOS.get(view, "demo"))
+    try:
+        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
 
-    async def run_before(pilot: Any) -> None:
-        await VIEWS[view](pilot, faults)
+        async def run_before(pilot: Any) -> None:
+            await VIEWS[view](pilot, faults)
 
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+    finally:
+        server.stop()

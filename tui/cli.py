@@ -27,6 +27,9 @@ from tui.core.errors import ConfigError
 from tui.providers import DEFAULT, PROVIDERS, Provider, load
 from tui.sim.scenarios import SCENARIOS
 
+APIS = ("auto", "invocations", "current")
+"""bctrl's APIs: ``--api``."""
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -119,6 +122,13 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the viewer, ``watch`` and ``serve``."""
     parser.add_argument("--profile", metavar="NAME", help="config profile (or RUNWATCH_PROFILE)")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
+    parser.add_argument(
+        "--api",
+        choices=APIS,
+        default="auto",
+        help="which bctrl API: invocations, current (tool calls, traces), or auto: ask the "
+        "server (default auto; --demo --api current starts the current API's demo)",
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -239,7 +249,40 @@ def _check_common(args: argparse.Namespace) -> str | None:
         )
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
         return "--interval must be between 0.2 and 3600 seconds"
+    if args.api == "current" and args.scenario == "demo":
+        args.scenario = "current"  # --demo --api current: the current API's demo
     return None
+
+
+def _bctrl_api(
+    args: argparse.Namespace, provider: Provider, settings: Settings, refs: Sequence[str]
+) -> Provider:
+    """Which of bctrl's APIs to speak: the one ``--api`` (or a profile's provider) pins,
+    the one the references are written in (``run_…``, ``tc_…``), else the one the server
+    answers for (``GET /v1/tool-calls``)."""
+    if provider.name != DEFAULT or args.api == "invocations":
+        return provider
+    current = PROVIDERS["bctrl-current"]
+    if args.api == "current" or (refs and all(current.valid_ref(ref) for ref in refs)):
+        return current
+    from tui.providers.current.client import CurrentClient, speaks_current
+    from tui.providers.http import RetryPolicy
+
+    async def probe() -> bool | None:
+        client = CurrentClient(
+            settings.key, settings.base_url, retry=RetryPolicy(max_retries=1), read_timeout=5
+        )
+        async with client:
+            return await speaks_current(client)
+
+    speaks = asyncio.run(probe())
+    if speaks is None:
+        print(
+            "runwatch: could not tell which bctrl API the server speaks; using the "
+            "invocation API (pin it with --api current or --api invocations)",
+            file=sys.stderr,
+        )
+    return current if speaks else provider
 
 
 def _check_refs(provider: Provider, refs: Sequence[str]) -> str | None:
@@ -285,7 +328,11 @@ def _connect(
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
     provider = PROVIDERS[settings.provider]
+    if provider.name == DEFAULT and args.api == "current":
+        provider = PROVIDERS["bctrl-current"]
     problem = _check_refs(provider, refs)
+    if problem and provider.name == DEFAULT and args.api == "auto":
+        problem = _check_refs(PROVIDERS["bctrl-current"], refs) and problem
     if problem:
         return _fail(EXIT_USAGE, problem)
     gateway: Gateway | None = early
@@ -304,6 +351,7 @@ def _connect(
                 + (f" --provider {provider.name}" if provider.name != DEFAULT else ""),
             )
         label = settings.base_url
+    provider = _bctrl_api(args, provider, settings, refs)
     recorder = None
     try:
         record = getattr(args, "record", None)

@@ -282,7 +282,7 @@ def _record(
 
 def _line(record: dict[str, Any]) -> Text:
     line = Text(f"{record['time']}  {short_id(record['id'])}  ")
-    line.append(f"{clean(record['name'] or '', limit=20):<15}")
+    line.append(f"{clean(record['name'] or '', limit=20):<14} ")
     if record["from"] is not None:
         line.append(f"{clean(record['from'], limit=20)} -> ")
     line.append(clean(record["to"], limit=30), style=COLOURS.get(record["kind"], "magenta"))

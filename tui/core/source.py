@@ -41,9 +41,18 @@ class Vocabulary:
     """What a group's subtitle is (``runtime``, ``version``): the left pane's column."""
     kind_in_name: bool = False
     """Whether a group is named by its title and subtitle together (``app 1.4.2``)."""
+    name_column: str = "action"
+    """The table's heading for a row's name (``action``, ``tool``)."""
+    label: str = ""
+    """How the header names the API, when not by the source's name (``bctrl · current API``)."""
     newest_first: bool = False
     """Whether the server lists rows newest first (the viewer shows every provider's rows
     in the same order, whatever the server's)."""
+
+    @property
+    def a_row(self) -> str:
+        """One row with its article: ``an invocation``, ``a tool call``."""
+        return ("an " if self.row[:1] in "aeiou" else "a ") + self.row
 
 
 class Source(Protocol):

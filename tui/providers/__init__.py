@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tui.core.source import Source
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+CURRENT_REF = re.compile(r"^(run|tc)_[A-Za-z0-9_-]{4,64}$")
 PLAIN_REF = re.compile(r"^[^\s\x00-\x1f\x7f]{1,200}$")
 
 
@@ -72,6 +73,18 @@ PROVIDERS: dict[str, Provider] = {
         detail_body="tui.ui.details.bctrl:BctrlBody",
         ref_help="RUN_ID (a UUID)",
         ref_pattern=UUID,
+    ),
+    "bctrl-current": Provider(
+        name="bctrl-current",
+        key_env="BCTRL_API_KEY",
+        url_env="BCTRL_BASE_URL",
+        default_url="https://api.bctrl.ai",
+        shows="bctrl's current API: runs, tool calls, trace spans and events, live by stream",
+        client="tui.providers.current.client:CurrentClient",
+        source="tui.providers.current.source:CurrentSource",
+        detail_body="tui.ui.details.current:CurrentBody",
+        ref_help="run_... or tc_... (a run or a tool call)",
+        ref_pattern=CURRENT_REF,
     ),
     "kernel": Provider(
         name="kernel",

@@ -196,6 +196,7 @@ class Reply:
     data: Any
     body: bytes
     headers: httpx.Headers
+    status: int = 200
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,12 @@ class HttpApi:
             exchange.answered(response, body)
         if response.status_code >= 400:
             return self._status_error(response, body, method, path)
-        return Reply(self._parse(body, response, method, path), body, response.headers)
+        return Reply(
+            self._parse(body, response, method, path),
+            body,
+            response.headers,
+            response.status_code,
+        )
 
     def _exchange(self, method: str, path: str, params: Params | None) -> Exchange | None:
         """The recorder's record of a request about to go out (None when not recording)."""

@@ -152,7 +152,8 @@ class ViewerScreen(Screen[None]):
 
     def row_table(self) -> RowTable:
         """The table of rows (the benchmark swaps in its naive baseline here)."""
-        return RowTable(ascii_only=self.ascii_only, id="row-table")
+        name = self.source.vocabulary.name_column
+        return RowTable(name=name, ascii_only=self.ascii_only, id="row-table")
 
     @property
     def groups(self) -> GroupList:
@@ -193,7 +194,7 @@ class ViewerScreen(Screen[None]):
         self.jump_input.display = False
         self.table.stall_of = self._stall_mark
         self.table.seen_of = lambda key: self._failure_sizes.get(key)
-        self.body.show_message(f"Select an {self.words.row} to see its detail.")
+        self.body.show_message(f"Select {self.words.a_row} to see its detail.")
         for ref in self.pinned:
             self.store.merge_group(self._placeholder(ref))
         self._render_groups()
@@ -565,7 +566,7 @@ class ViewerScreen(Screen[None]):
         self.poller.reset("rows")
         self._rows_problem = None
         self._render_table()
-        self.body.show_message(f"Select an {self.words.row} to see its detail.")
+        self.body.show_message(f"Select {self.words.a_row} to see its detail.")
         self.poll_rows(self.view, key, self.filters)
         self.describe_group(key)
         self._render_titles()
@@ -782,7 +783,7 @@ class ViewerScreen(Screen[None]):
         if row is None:
             fresh = self.poller.freshness("detail")
             text = fresh.error.describe() if fresh.error else "Loading…" if key else None
-            self.body.show_message(text or f"Select an {self.words.row} to see its detail.")
+            self.body.show_message(text or f"Select {self.words.a_row} to see its detail.")
             return
         error = self.poller.freshness("detail").error
         note = error.describe() if error is not None else self._stall_mark(row.key)
@@ -863,7 +864,8 @@ class ViewerScreen(Screen[None]):
             bar.append(" PRODUCTION ", "bold reverse red")
         profile = f"{clean(options.profile, limit=24)} · " if options.profile else ""
         where = clean(options.source_label or self.source.base_url, limit=60)
-        bar.append(f"  {profile}{self.source.name} · {where}  ")
+        api = self.source.vocabulary.label or self.source.name
+        bar.append(f"  {profile}{api} · {where}  ")
         state = self.poller.connection()
         dot = "*" if self.ascii_only else "●"
         bar.append(f" {dot} {state} ", "bold" if state == "LIVE" else "bold reverse")

@@ -81,8 +81,11 @@ def timeline_glyphs(ascii_only: bool) -> dict[str, str]:
 class RowTable(KeyedTable):
     """A group's rows; live rows tick and show progress."""
 
-    def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
-        super().__init__(ROW_COLUMNS, ascii_only=ascii_only, id=id)
+    def __init__(
+        self, *, name: str = "action", ascii_only: bool = False, id: str | None = None
+    ) -> None:
+        columns = [(name if key == "name" else label, key, w) for label, key, w in ROW_COLUMNS]
+        super().__init__(columns, ascii_only=ascii_only, id=id)
         self.stall_of: Callable[[str], str | None] = lambda key: None
         """What to say of a live row that stopped moving (the viewer knows)."""
         self.timeline: Timeline | None = None

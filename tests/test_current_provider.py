@@ -1,0 +1,371 @@
+"""bctrl's current API as a provider: the source against the gateway over loopback (no
+Textual), the client against the contract's OpenAPI files, the viewer (Pilot), ``watch`` and
+the API detection of the command line.
+
+The gateway's ``current`` world runs on a clock the tests hold still (``T0``) or speed up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import fast_retry
+from tests.contract_mock import ContractMock
+from tests.test_current_gateway import CONTRACT, RUN_ACTIVE, RUN_FAILED, T0
+from tests.viewer_helpers import make_app, pane, screen_text, status_bar, wait_for
+from tui.core.model import Detail, Kind, Query, Row
+from tui.core.pages import PageDelta
+from tui.providers import PROVIDERS
+from tui.providers.current.client import CurrentClient, speaks_current
+from tui.providers.current.models import Body, call_row
+from tui.providers.current.source import CurrentSource
+from tui.providers.current.stream import RunStream
+from tui.sim.current_world import CurrentWorld
+from tui.sim.faults import FaultConfig
+from tui.sim.options import GatewayOptions
+from tui.sim.server import GatewayServer
+from tui.sim.world import World
+from tui.watch import WatchOptions, watch
+
+
+def _world_gateway(scenario: str, faults: FaultConfig | None = None) -> GatewayServer:
+    world = World(scenario, seed=7, clock=lambda: T0)
+    server = GatewayServer(world=world, faults=faults).start()
+    assert server.current is not None
+    server.current.heartbeat_seconds = 0.2
+    server.current.poll_seconds = 0.05
+    return server
+
+
+@pytest.fixture(scope="module")
+def still() -> Iterator[GatewayServer]:
+    """October words, a world that holds still at T0 (faults only when a test forces one)."""
+    server = _world_gateway("current", FaultConfig(rate=0.0))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def august() -> Iterator[GatewayServer]:
+    server = _world_gateway("current-august")
+    yield server
+    server.stop()
+
+
+def _world(server: GatewayServer) -> CurrentWorld:
+    assert server.current is not None
+    return server.current
+
+
+def _source(url: str) -> CurrentSource:
+    source = PROVIDERS["bctrl-current"].make_source(
+        "k-current-test", url, clock=lambda: T0, retry=fast_retry()
+    )
+    assert isinstance(source, CurrentSource)
+    return source
+
+
+async def _rows(source: CurrentSource, run: str, query: Query | None = None) -> list[Row]:
+    delta: PageDelta = await source.pager(run, query or Query()).poll()
+    return delta.rows
+
+
+async def _final(source: CurrentSource, key: str) -> tuple[Row, Detail]:
+    """Follow a call to its end: its last row and its final detail."""
+    row: Row | None = None
+    detail: Detail | None = None
+    async for update in source.follow(key, None):
+        if isinstance(update, Row):
+            row = update
+        elif isinstance(update, Detail):
+            detail = update
+    assert row is not None and detail is not None and detail.terminal
+    return row, detail
+
+
+# -- the source, headless ---------------------------------------------------------------------
+
+
+async def test_runs_and_tool_calls_map_into_the_model(still: GatewayServer) -> None:
+    world = _world(still)
+    source = _source(still.url)
+    try:
+        groups = await source.groups()
+        assert {g.key for g in groups} == {run.id for run in world.runs}
+        failed = next(g for g in groups if g.key == world.runs[RUN_FAILED].id)
+        assert failed.status.kind is Kind.FAILED and failed.problem is not None
+        assert failed.problem.code == "browser.crashed"
+        rows = await _rows(source, failed.key)
+        assert rows and all(r.key.startswith("tc_") and r.group == failed.key for r in rows)
+        words = {r.status.raw for r in rows}
+        assert "unknown" in words  # the call the crash interrupted: a failure, shown as sent
+        assert all(r.status.kind is Kind.FAILED for r in rows if r.status.raw == "unknown")
+        # Server-side filters: status (several) and tool.
+        only = await _rows(source, failed.key, Query(status=("failed", "unknown")))
+        assert only and {r.status.raw for r in only} <= {"failed", "unknown"}
+        clicks = await _rows(source, failed.key, Query(action=("browser.click",)))
+        assert clicks and {r.name for r in clicks} == {"browser.click"}
+    finally:
+        await source.aclose()
+
+
+async def test_august_words_map_and_filters_are_asked_in_the_servers_words(
+    august: GatewayServer,
+) -> None:
+    source = _source(august.url)
+    try:
+        runs = await source.groups()
+        rows = [r for g in runs for r in await _rows(source, g.key)]
+        assert {"requires_input", "cancelled"} & {r.status.raw for r in rows}
+        assert {r.status.kind for r in rows if r.status.raw == "requires_input"} <= {Kind.WAITING}
+        assert all(r.status.kind is Kind.CANCELLED for r in rows if r.status.raw == "cancelled")
+        # The viewer's filter says October's "canceled"; this server only knows "cancelled".
+        fresh = _source(august.url)  # has not seen a row yet: learns from the 400
+        try:
+            run = next(r.group for r in rows if r.status.raw == "cancelled")
+            found = await _rows(fresh, run, Query(status=("canceled",)))
+            assert found and {r.status.raw for r in found} == {"cancelled"}
+        finally:
+            await fresh.aclose()
+    finally:
+        await source.aclose()
+
+
+async def test_a_failed_call_reads_its_span_path_and_the_events_beside_it(
+    still: GatewayServer,
+) -> None:
+    world = _world(still)
+    source = _source(still.url)
+    try:
+        run = world.runs[RUN_FAILED].id
+        failed = [r for r in await _rows(source, run) if r.status.raw == "failed"]
+        row, detail = await _final(source, failed[0].key)
+        body = detail.body
+        assert isinstance(body, Body)
+        assert row.problem is not None and row.problem.code
+        path = body.span_path()
+        assert path[-1].kind == "runtime" and path[-1].parent is None  # up to the run
+        assert any(s.id == body.span for s in path)  # through the call's own span
+        assert path[0].failed  # from the failure itself
+        near = body.evidence()
+        assert near and near[0].bad, "the nearest evidence is a failure"
+        assert {e.category for e in near} & {"console", "network", "page"}
+        ids = {s.id for s in body.trace or ()}
+        assert all(e.span in ids for e in near)  # joined on spanId
+        why = source.explain(row, detail)
+        assert why[0] == row.problem.text() and any("path:" in line for line in why)
+        # Terminal: following it again asks nothing.
+        assert [u async for u in source.follow(row.key, detail)] == []
+    finally:
+        await source.aclose()
+
+
+async def test_the_stream_resumes_after_a_cut_with_no_frame_lost_or_repeated(
+    still: GatewayServer,
+) -> None:
+    run = _world(still).runs[RUN_FAILED].id
+    path = f"/v1/runs/{run}/stream"
+    clean_client = CurrentClient("k", still.url, retry=fast_retry())
+    cut_client = CurrentClient("k", still.url, retry=fast_retry())
+    clean, cut = RunStream(clean_client, run), RunStream(cut_client, run)
+    try:
+        clean.start()
+        await asyncio.wait_for(_until(lambda: clean.ended), 20)
+        faults = still.faults
+        assert faults is not None
+        faults.cut_after = 40
+        faults.force("cut", count=2, path_prefix=path + "$")
+        cut.start()
+        await asyncio.wait_for(_until(lambda: cut.ended), 30)
+        assert cut.connections >= 3, "the stream was cut twice and resumed"
+        assert cut.frame_ids == clean.frame_ids, "every frame once, in order"
+        assert len(set(cut.frame_ids)) == len(cut.frame_ids)
+        assert clean.frame_ids[-1] == cut.last_id
+        assert any(s.kind == "tool" for s in cut.spans.values())
+    finally:
+        for stream in (clean, cut):
+            await stream.aclose()
+        await clean_client.aclose()
+        await cut_client.aclose()
+
+
+async def _until(predicate: Any) -> None:
+    while not predicate():  # noqa: ASYNC110 (the stream has no event for each condition)
+        await asyncio.sleep(0.02)
+
+
+async def test_a_live_run_is_kept_current_by_its_stream_not_by_polling() -> None:
+    """At 20x a live run's calls change every few tenths of a second: the table pager asks
+    the list again only when the stream says so, and the followed live call ends."""
+    with GatewayServer(GatewayOptions(scenario="current", speed=20.0)) as server:
+        source = PROVIDERS["bctrl-current"].make_source(
+            "k", server.url, clock=time.time, retry=fast_retry()
+        )
+        assert isinstance(source, CurrentSource)
+        try:
+            run = next(g for g in await source.groups() if g.status.kind is Kind.RUNNING)
+            pager = source.pager(run.key, Query())
+            first = await pager.poll()
+            assert first.rows
+            stream = source.stream(run.key)
+            await asyncio.wait_for(_until(lambda: stream.live), 10)
+            quiet = 0
+            for _ in range(30):
+                delta = await pager.poll()
+                quiet += not delta.pages_read
+                await asyncio.sleep(0.01)
+            assert quiet > 0, "some polls cost no request: the stream said nothing changed"
+            live = [r for r in first.rows if not r.status.terminal]
+            if live:
+                row, detail = await asyncio.wait_for(_final(source, live[0].key), 30)
+                assert row.status.terminal and detail.terminal
+        finally:
+            await source.aclose()
+
+
+# -- the client against the contract's OpenAPI files ------------------------------------------
+
+
+CURRENT_SPECS = tuple(
+    str(CONTRACT / f"bctrl-current-{name}")
+    for name in ("runs-list", "tool-calls-list", "tool-calls-get", "runs-trace", "runs-events-list")
+)
+
+
+async def test_the_source_reads_any_answer_the_contract_allows() -> None:
+    """Bodies generated from the OpenAPI files (odd but valid): every run and tool call the
+    mock sends is mapped, and a failed call's detail is built, whatever the values."""
+    with ContractMock(seed=5, mode="odd", specs=CURRENT_SPECS, max_pages=2, pool_size=8) as mock:
+        source = _source(mock.url)
+        try:
+            groups = await source.groups()
+            assert groups and all(g.key for g in groups)
+            rows = [r for g in groups[:4] for r in await _rows(source, g.key)]
+            assert all(r.key for r in rows)
+            updates = [u async for u in source.follow("tc_u0000000000000000000000", None)]
+            assert any(isinstance(u, Detail) for u in updates)
+        finally:
+            await source.aclose()
+    served = {s.path for s in mock.served}
+    assert {"/v1/runs", "/v1/tool-calls", "/v1/tool-calls/tc_u0000000000000000000000"} <= served
+
+
+def test_call_rows_survive_odd_fields() -> None:
+    row = call_row(
+        {"id": "tc_x", "status": "paused_for_review", "createdAt": "yesterday", "error": 7},
+        T0,
+        0,
+    )
+    assert row is not None and row.status.kind is Kind.UNKNOWN
+    assert row.status.raw == "paused_for_review"
+    assert row.problem is None and row.created is not None
+
+
+# -- detection and the command line ---------------------------------------------------------
+
+
+async def test_detection_asks_the_server_which_api_it_speaks(
+    still: GatewayServer, gateway: GatewayServer
+) -> None:
+    for server, expected in ((still, True), (gateway, False)):
+        client = CurrentClient("k", server.url, retry=fast_retry())
+        try:
+            assert await speaks_current(client) is expected
+        finally:
+            await client.aclose()
+    client = CurrentClient("k", "http://127.0.0.1:9", retry=fast_retry(), connect_timeout=0.5)
+    try:
+        assert await speaks_current(client) is None  # cannot tell: the caller says so
+    finally:
+        await client.aclose()
+
+
+async def test_watch_reports_the_failed_tool_call_and_exits_1(still: GatewayServer) -> None:
+    run = _world(still).runs[RUN_FAILED].id
+    source = _source(still.url)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = await watch(
+            source, WatchOptions(ref=run, mode="once", exit_status=True), out=out, err=err
+        )
+    finally:
+        await source.aclose()
+    said = out.getvalue()
+    assert code == 1, err.getvalue()
+    assert "browser.crashed" in said  # the run's failure
+    assert "browser.element_not_found" in said  # the failing call's error
+    assert "tc_" in said
+
+
+# -- the viewer ----------------------------------------------------------------------------
+
+
+async def test_viewer_opens_the_failed_run_on_its_failure_with_path_and_events(
+    still: GatewayServer,
+) -> None:
+    world = _world(still)
+    failed_run = world.runs[RUN_FAILED].id
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+        assert "current API" in status_bar(app)
+        await pilot.press("G")  # the failed run is the oldest
+        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await wait_for(pilot, lambda: "Why it failed" in screen_text(app), what="the landing")
+        text = screen_text(app)
+        assert "status        tool " in text  # the table names its rows' column
+        assert "◀ this call" in text and "↑ run" in text
+        assert "Events beside it" in text
+        assert "console.error" in text or "network" in text
+        # The trace, further down: two levels open, the failed branch open.
+        await wait_for(pilot, lambda: "final" in pane(app, "detail"), what="the final record")
+        await pilot.press("tab", "tab", "G")  # the detail, to its end
+        await wait_for(pilot, lambda: "▸ ✔ tool" in screen_text(app), what="the trace")
+        text = screen_text(app)
+        assert "▾ ✘ tool     browser.click  failed" in text  # the failed branch, open
+        assert "▸ ✔ tool     browser.navigate  succeeded" in text  # the others, folded
+        assert "✘ network  GET https://" in text  # three deep: tool, browser, network
+
+
+async def test_viewer_follows_a_live_tool_call_to_its_end() -> None:
+    with GatewayServer(GatewayOptions(scenario="current", speed=10.0)) as server:
+        app = make_app(server, provider="bctrl-current", interval=0.5)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+            screen = app.viewer
+            await wait_for(pilot, lambda: screen.table.row_count > 0, what="tool calls")
+            await pilot.press("tab")
+
+            def running() -> str | None:
+                for key in screen.table.row_keys_in_order:
+                    row = screen.store.rows.get(key)
+                    if row is not None and row.status.kind is Kind.RUNNING:
+                        return key
+                return None
+
+            await wait_for(pilot, lambda: running() is not None, 20, "a running call")
+            key = running()
+            assert key is not None
+            assert screen.table.select_key(key)
+            await wait_for(
+                pilot,
+                lambda: (r := screen.store.rows.get(key)) is not None and r.status.terminal,
+                30,
+                "the call to end",
+            )
+            await wait_for(pilot, lambda: "final" in pane(app, "detail"), 15, "the final record")
+            assert key[:8] in pane(app, "detail")
+
+
+def test_the_registry_and_the_gateway_agree_on_ids() -> None:
+    current = PROVIDERS["bctrl-current"]
+    assert current.valid_ref("run_uAAAAAAAAAAAAAAAAAAAAAA")
+    assert current.valid_ref("tc_uAAAAAAAAAAAAAAAAAAAAAA")
+    assert not current.valid_ref("00000000-0000-4000-8000-000000000001")
+    assert RUN_ACTIVE == 0

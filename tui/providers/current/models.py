@@ -1,0 +1,422 @@
+"""bctrl's current API (``tests/contract/bctrl-current``) mapped into the neutral model.
+
+Runs become groups and tool calls rows; a tool call's detail body holds the call itself, its
+result once read, the run's trace spans and the run's events. From those, :func:`span_path`
+gives the path from a failed call's span up to the run, and :func:`evidence` the events
+joined on ``spanId`` that explain it, nearest first. Every field is read on its own
+(:mod:`tui.core.fields`): a value that does not fit costs that field only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tui.core import fields as f
+from tui.core.failures import Cause
+from tui.core.model import Group, Kind, Problem, Row, Stamp, Status, seconds
+from tui.core.text import clean, short_id
+
+STATUS_WORDS: dict[str, Kind] = {
+    "queued": Kind.QUEUED,
+    "running": Kind.RUNNING,
+    "awaiting_input": Kind.WAITING,  # October 2026
+    "requires_input": Kind.WAITING,  # August 2026
+    "succeeded": Kind.SUCCEEDED,
+    "failed": Kind.FAILED,
+    "canceled": Kind.CANCELLED,  # October
+    "cancelled": Kind.CANCELLED,  # August
+    "timed_out": Kind.TIMED_OUT,  # August
+    # October: an interrupted call's outcome is not known and never changes again. It did
+    # not succeed, so it is a failure the user must see (August called the same "failed").
+    "unknown": Kind.FAILED,
+}
+FILTER_WORDS = (
+    "queued",
+    "running",
+    "awaiting_input",
+    "succeeded",
+    "failed",
+    "canceled",
+    "unknown",
+)
+"""What the status filter offers (October's words; the server maps its own)."""
+RUN_WORDS: dict[str, Kind] = {
+    "starting": Kind.QUEUED,
+    "active": Kind.RUNNING,
+    "standby": Kind.WAITING,
+    "stopping": Kind.RUNNING,
+    "ended": Kind.SUCCEEDED,
+    "failed": Kind.FAILED,
+}
+SPAN_WORDS: dict[str, Kind] = {
+    **STATUS_WORDS,
+    "unknown": Kind.UNKNOWN,  # a span whose outcome is not known (inside a crashed call)
+    "ok": Kind.SUCCEEDED,
+    "error": Kind.FAILED,
+    "suspended": Kind.WAITING,
+}
+TOOLS = (
+    "browser.navigate",
+    "browser.click",
+    "browser.type",
+    "browser.extract",
+    "browser.screenshot",
+    "agent.act",
+)
+"""Tool names known in advance (more are learned from the rows seen)."""
+LIST, ONE = 0, 1
+"""Ranks: a list row, and a call read on its own (the same record, read later)."""
+EVIDENCE = 12
+"""Events shown beside a failed call, at most."""
+BAD_OUTCOMES = frozenset({"failed", "error", "denied", "blocked", "timeout", "timed_out"})
+
+
+def problem(value: Any) -> Problem | None:
+    error = f.obj(value)
+    if not error:
+        return None
+    return Problem(f.text(error, "code"), f.text(error, "message") or f.text(error, "error"))
+
+
+def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
+    """A ``Run``; None without an id. A failed run's ``endReason`` is its problem."""
+    run = f.obj(data)
+    key = f.text(run, "id")
+    if not key:
+        return None
+    status = f.status(run.get("status"), RUN_WORDS)
+    reason = f.text(run, "endReason")
+    failed = status.kind is Kind.FAILED and reason
+    return Group(
+        key=key,
+        status=status,
+        created=f.stamp(run, "createdAt"),
+        started=f.stamp(run, "startedAt"),
+        finished=f.stamp(run, "endedAt"),
+        problem=Problem(reason, None) if failed else None,
+        observed=observed,
+        rank=rank,
+        raw=run,
+        title=short_id(key.removeprefix("run_"), 8),
+        subtitle=f.text(run, "resourceType"),
+    )
+
+
+def call_row(
+    data: Any, observed: float, rank: int, group: str = "", *, key: str | None = None
+) -> Row | None:
+    """A ``ToolCall``; None without an id. ``key`` names a followed call whatever its
+    record's own ``id`` holds."""
+    if not isinstance(data, Mapping):
+        return None
+    call = f.obj(data)
+    key = key or f.text(call, "id")
+    if not key:
+        return None
+    request = f.obj(call.get("inputRequest"))
+    return Row(
+        key=key,
+        status=f.status(call.get("status"), STATUS_WORDS),
+        created=f.stamp(call, "createdAt"),
+        started=f.stamp(call, "startedAt"),
+        finished=f.stamp(call, "finishedAt"),
+        problem=problem(call.get("error")),
+        observed=observed,
+        rank=rank,
+        raw=call,
+        group=f.text(call, "runId") or group,
+        name=f.text(call, "tool"),
+        note=f.text(request, "prompt"),
+    )
+
+
+# -- spans and events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One trace span; ``parent`` links the tree."""
+
+    id: str
+    parent: str | None
+    kind: str
+    name: str
+    status: Status
+    started: Stamp = None
+    finished: Stamp = None
+    duration: float | None = None
+    """Seconds."""
+    resource: str | None = None
+    """The tool call a ``tool`` span is (``resourceType: tool_call``)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.status.failure
+
+
+def span(data: Any) -> Span | None:
+    item = f.obj(data)
+    key = f.text(item, "id")
+    if not key:
+        return None
+    took = f.number(item, "durationMs", 0.001)
+    return Span(
+        id=key,
+        parent=f.text(item, "parentId"),
+        kind=f.text(item, "kind") or "?",
+        name=f.text(item, "name") or "",
+        status=f.status(item.get("status"), SPAN_WORDS),
+        started=f.stamp(item, "startedAt"),
+        finished=f.stamp(item, "finishedAt"),
+        duration=took if isinstance(took, float) else None,
+        resource=f.text(item, "resourceId")
+        if f.text(item, "resourceType") == "tool_call"
+        else f.text(f.obj(item.get("data")), "toolCallId"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One run event: what happened, in which span, and how it went."""
+
+    id: str
+    seq: int | None
+    type: str
+    category: str
+    outcome: str
+    span: str | None
+    time: Stamp
+    summary: str
+
+    @property
+    def bad(self) -> bool:
+        return self.outcome in BAD_OUTCOMES
+
+
+def _summary(event: Mapping[str, Any]) -> str:
+    """An event's data as one line: a message first when it has one, else ``key=value``s."""
+    data = f.obj(event.get("data"))
+    for name in ("message", "errorText", "text", "error", "reason"):
+        said = f.text(data, name)
+        if said:
+            extra = [f"{k}={f.text(data, k)}" for k in ("status", "url") if data.get(k) is not None]
+            return " ".join([said, *extra])
+    return " ".join(f"{k}={f.text(data, k)}" for k in list(data)[:6])
+
+
+def event(data: Any) -> Event | None:
+    item = f.obj(data)
+    key = f.text(item, "id")
+    if not key:
+        return None
+    return Event(
+        id=key,
+        seq=f.integer(item, "seq"),
+        type=f.text(item, "type") or "?",
+        category=f.text(item, "category") or "",
+        outcome=f.text(item, "outcome") or "",
+        span=f.text(item, "spanId"),
+        time=f.stamp(item, "time") or f.stamp(item, "timestamp"),
+        summary=_summary(item),
+    )
+
+
+# -- the detail body ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InputRequest:
+    prompt: str
+    expires: Stamp = None
+    handoff: bool | None = None
+    view_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A tool call's detail: the call, then (once read) its result, the run's trace and its
+    events."""
+
+    tool: str = ""
+    caller: str | None = None
+    run: str | None = None
+    span: str | None = None
+    parent: str | None = None
+    turn: str | None = None
+    runtime: str | None = None
+    updated: Stamp = None
+    retryable: bool | None = None
+    input_request: InputRequest | None = None
+    result_available: bool = False
+    result: Any = None
+    result_read: bool = False
+    trace: tuple[Span, ...] | None = None
+    """The run's spans; None until read."""
+    events: tuple[Event, ...] | None = None
+    """The run's events; None until read (read for failed calls)."""
+
+    def span_path(self) -> list[Span]:
+        """From the deepest failed span under the call (the failure itself), else from the
+        call's own span, up to the root."""
+        spans = self.trace or ()
+        inside = set(subtree(spans, self.span)) - {self.span}
+        failed = [s for s in spans if s.id in inside and s.failed]
+        deepest = max(failed, key=lambda s: len(span_path(spans, s.id)), default=None)
+        return span_path(spans, deepest.id if deepest is not None else self.span)
+
+    def evidence(self) -> list[Event]:
+        return evidence(self.trace or (), self.events or (), self.span)
+
+
+def body_from_call(data: Any, base: Body | None) -> Body:
+    """The call record's part of the body (what was read before is kept)."""
+    call = f.obj(data)
+    error = f.obj(call.get("error"))
+    request = f.obj(call.get("inputRequest"))
+    retryable = error.get("retryable")
+    handoff = request.get("handoff")
+    return replace(
+        base or Body(),
+        tool=f.text(call, "tool") or "",
+        caller=f.text(call, "callerType"),
+        run=f.text(call, "runId"),
+        span=f.text(call, "spanId"),
+        parent=f.text(call, "parentId"),
+        turn=f.text(call, "turnId"),
+        runtime=f.text(call, "runtimeId"),
+        updated=f.stamp(call, "updatedAt"),
+        retryable=retryable if isinstance(retryable, bool) else None,
+        input_request=InputRequest(
+            f.text(request, "prompt") or "",
+            f.stamp(request, "expiresAt"),
+            handoff if isinstance(handoff, bool) else None,
+            f.text(request, "viewUrl"),
+        )
+        if request
+        else None,
+        result_available=call.get("resultAvailable") is True,
+    )
+
+
+def spans_from(items: Iterable[Any]) -> tuple[Span, ...]:
+    found = (span(item) for item in items)
+    return tuple(s for s in found if s is not None)
+
+
+def events_from(items: Iterable[Any]) -> tuple[Event, ...]:
+    found = (event(item) for item in items)
+    return tuple(e for e in found if e is not None)
+
+
+def span_path(spans: Iterable[Span], start: str | None) -> list[Span]:
+    """From the span ``start`` up through its parents to the root (a loop stops it)."""
+    by_id = {s.id: s for s in spans}
+    path: list[Span] = []
+    seen: set[str] = set()
+    current = by_id.get(start or "")
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        path.append(current)
+        current = by_id.get(current.parent or "")
+    return path
+
+
+def subtree(spans: Iterable[Span], root: str | None) -> list[str]:
+    """The ids of ``root`` and every span under it."""
+    children: dict[str | None, list[str]] = {}
+    for s in spans:
+        children.setdefault(s.parent, []).append(s.id)
+    found: list[str] = []
+    todo = [root] if root else []
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def evidence(spans: tuple[Span, ...], events: Iterable[Event], span_id: str | None) -> list[Event]:
+    """The events that explain a call: those in its span or under it, bad ones first, then
+    newest first (nearest the failure); then bad events of the spans above it (the
+    runtime's crash). At most :data:`EVIDENCE`."""
+    if not span_id:
+        return []
+    inside = set(subtree(spans, span_id))
+    above = {s.id for s in span_path(spans, span_id)} - inside
+    events = list(events)
+
+    def newest(e: Event) -> float:
+        return seconds(e.time) or 0.0
+
+    near = sorted((e for e in events if e.span in inside), key=newest, reverse=True)
+    near.sort(key=lambda e: not e.bad)
+    own = next((s for s in spans if s.id == span_id), None)
+    began = seconds(own.started) if own is not None else None
+    ended = seconds(own.finished) if own is not None else None
+
+    def during(e: Event) -> bool:
+        """Within the call's time (a second either side): a crash after it explains nothing."""
+        when = seconds(e.time)
+        if when is None or began is None:
+            return False
+        return began - 1 <= when <= (ended if ended is not None else when) + 1
+
+    far = sorted(
+        (e for e in events if e.span in above and e.bad and during(e)), key=newest, reverse=True
+    )
+    return (near + far)[:EVIDENCE]
+
+
+def merge_spans(known: Iterable[Span], news: Iterable[Span]) -> tuple[Span, ...]:
+    """Spans read once, updated by newer views of them (the stream's), with the store's rule:
+    a finished span never goes back to live (a stream replaying from its start sends old
+    states)."""
+    spans = {s.id: s for s in known}
+    for new in news:
+        old = spans.get(new.id)
+        if old is None or not (old.status.terminal and not new.status.terminal):
+            spans[new.id] = new
+    return tuple(spans.values())
+
+
+def cause(row: Row, body: Body | None) -> Cause:
+    """Why a call failed: its error, where (the deepest failed span under it, else the tool)."""
+    problem = row.problem
+    where = row.name
+    if body is not None and body.trace:
+        inside = set(subtree(body.trace, body.span))
+        failed = [s for s in body.trace if s.id in inside and s.failed and s.id != body.span]
+        if failed:
+            where = failed[-1].name
+    fix = None
+    if body is not None and body.retryable:
+        fix = "retryable: the same call may succeed again"
+    return Cause(
+        problem.code if problem else None, problem.message if problem else None, where, fix
+    )
+
+
+def explain(row: Row, body: Body | None) -> list[str]:
+    """Why a call failed, as plain lines: its error, the span path up to the run, and the
+    events beside it."""
+    lines: list[str] = []
+    if row.problem is not None and row.problem.text():
+        lines.append(row.problem.text())
+    if body is None:
+        return [clean(line, limit=2000) for line in lines]
+    if body.retryable is not None:
+        lines.append("  retryable" if body.retryable else "  not retryable")
+    path = body.span_path()
+    if path:
+        lines.append(
+            "  path: "
+            + " < ".join(f"{s.kind} {s.name} ({s.status.raw or '?'})" for s in path)
+            + " < run"
+        )
+    for found in body.evidence():
+        lines.append(f"  {found.category or found.type}: {found.type} {found.summary}".rstrip())
+    return [clean(line, limit=2000) for line in lines]

@@ -1,0 +1,358 @@
+"""bctrl's current API as a :class:`~tui.core.source.Source`: runs are groups, tool calls are
+rows. While a run is live its event stream keeps the table and the trace current (the list
+is read again only when the stream says a call changed); without a stream, the list is
+polled. A live call is followed with the ``result?wait=`` long-poll; a terminal one is read
+once, with its result, the run's trace and, when it failed, the run's events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
+
+from tui.core import fields as f
+from tui.core.errors import ApiError, BadRequest, MalformedResponse, NotFound, Unsupported
+from tui.core.failures import Cause
+from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
+from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
+from tui.core.source import Vocabulary
+from tui.core.text import short_id
+from tui.providers.current.client import RESULT_WAIT, CurrentClient
+from tui.providers.current.models import (
+    FILTER_WORDS,
+    LIST,
+    ONE,
+    TOOLS,
+    Body,
+    body_from_call,
+    call_row,
+    cause,
+    events_from,
+    explain,
+    merge_spans,
+    run_group,
+    spans_from,
+)
+from tui.providers.current.stream import RunStream
+from tui.providers.http import HttpSource, Reply, curl_command, pretty_json
+
+RUN_PAGES = 5
+TRACE_PAGES = 10
+EVENT_PAGES = 10
+REFRESH_AT_MOST = 20
+STREAMS = 3
+"""Run streams kept open at once (the selected run's, and the last few looked at)."""
+AUGUST = {"awaiting_input": "requires_input", "canceled": "cancelled", "unknown": "failed"}
+OCTOBER = {"requires_input": "awaiting_input", "cancelled": "canceled", "timed_out": None}
+"""A filter word in the other dialect's spelling (None: that dialect has no such status)."""
+VOCABULARY = Vocabulary(
+    group="run",
+    groups="Runs",
+    row="tool call",
+    rows="Tool calls",
+    follows_with="event stream",
+    statuses=FILTER_WORDS,
+    failures=("failed", "unknown", "canceled"),
+    actions=TOOLS,
+    group_kind="resource",
+    name_column="tool",
+    label="bctrl · current API",
+)
+
+
+def _data(reply: Reply, path: str) -> list[Any]:
+    value = f.obj(reply.data).get("data")
+    if not isinstance(value, list):
+        raise MalformedResponse("the page has no data list", path=path)
+    return value
+
+
+def _next(reply: Reply) -> str | None:
+    body = f.obj(reply.data)
+    return f.text(body, "nextCursor") if body.get("hasMore") is not False else None
+
+
+class StreamPager:
+    """A run's tool calls: the list read in pages, then read again only when the run's
+    stream says something changed, or every poll while there is no stream."""
+
+    def __init__(self, listing: AppendPager, stream: RunStream) -> None:
+        self._listing = listing
+        self._stream = stream
+        self._listed = False
+
+    def on_change(self, wake: Callable[[], None]) -> None:
+        """``wake`` is called when the stream brings a change (the poll loop asks at once)."""
+        self._stream.listen(wake)
+
+    async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:
+        self._stream.start()
+        touched, grew = self._stream.take_touched()
+        if self._listed and not full and self._stream.live and not touched and not grew:
+            return PageDelta()  # the stream is up and said nothing: nothing changed
+        delta = await self._listing.poll(full=full, on_page=on_page)
+        self._listed = True
+        return delta
+
+
+class CurrentSource(HttpSource[CurrentClient]):
+    """Runs and their tool calls; the call, its span path and the events beside it in the
+    detail."""
+
+    name = "bctrl-current"
+    vocabulary = VOCABULARY
+
+    def __init__(
+        self, client: CurrentClient, *, clock: Callable[[], float], key_env: str | None = None
+    ) -> None:
+        super().__init__(client, clock=clock, key_env=key_env)
+        self._streams: OrderedDict[str, RunStream] = OrderedDict()
+        self.august = False
+        """Whether the server speaks August 2026's status words (learned from its rows)."""
+
+    def stream(self, run_id: str) -> RunStream:
+        """The run's stream (opened on first use; the oldest beyond :data:`STREAMS` closes)."""
+        found = self._streams.get(run_id)
+        if found is None:
+            found = self._streams[run_id] = RunStream(self.client, run_id)
+            while len(self._streams) > STREAMS:
+                _, old = self._streams.popitem(last=False)
+                asyncio.get_running_loop().create_task(old.aclose())
+        self._streams.move_to_end(run_id)
+        return found
+
+    async def aclose(self) -> None:
+        for stream in self._streams.values():
+            await stream.aclose()
+        self._streams.clear()
+        await super().aclose()
+
+    # -- groups --------------------------------------------------------------------------
+
+    async def groups(self) -> list[Group]:
+        runs: list[Group] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        try:
+            for _ in range(RUN_PAGES):
+                reply = await self.client.runs(cursor, limit=200)
+                now = self.clock()
+                found = (run_group(item, now) for item in _data(reply, "/v1/runs"))
+                runs += [group for group in found if group is not None]
+                cursor = _next(reply)
+                if not cursor or cursor in seen:
+                    break
+                seen.add(cursor)
+        except NotFound:
+            raise Unsupported("this server has no run list (GET /v1/runs)") from None
+        return runs
+
+    async def group(self, key: str) -> Group:
+        try:
+            reply = await self.client.run(key)
+        except NotFound as error:
+            if error.code == "run.not_found":
+                raise
+            raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
+        group = run_group(reply.data, self.clock(), rank=1)
+        if group is None:
+            raise MalformedResponse("the run has no id", path="/v1/runs/{id}")
+        return group
+
+    async def locate(self, ref: str) -> Group | Row:
+        if ref.startswith("tc_"):
+            reply = await self.client.tool_call(ref)
+            row = call_row(reply.data, self.clock(), ONE, key=ref)
+            if row is not None:
+                return row
+        return Group(
+            key=ref,
+            status=Status(Kind.UNKNOWN, ""),
+            title=short_id(ref.removeprefix("run_")),
+            pinned_only=True,
+        )
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def _learn(self, rows: list[Row]) -> None:
+        words = {row.status.raw for row in rows}
+        if words & {"requires_input", "cancelled", "timed_out"}:
+            self.august = True
+        elif words & {"awaiting_input", "canceled", "unknown"}:
+            self.august = False
+
+    def _statuses(self, words: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The filter in the server's words; None when none of them exists there."""
+        table = AUGUST if self.august else OCTOBER
+        said = [table.get(word, word) for word in words]
+        kept = tuple(dict.fromkeys(w for w in said if w is not None))
+        return kept if kept or not words else None
+
+    def pager(self, group: str, query: Query) -> Pager:
+        async def fetch(cursor: str | None) -> Page:
+            statuses = self._statuses(query.status)
+            if statuses is None:
+                return Page([], None)
+            try:
+                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
+            except BadRequest:
+                if not query.status:
+                    raise
+                self.august = not self.august  # the other dialect, then: ask in its words
+                statuses = self._statuses(query.status)
+                if statuses is None:
+                    return Page([], None)
+                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
+            now = self.clock()
+            rows = [
+                row
+                for item in _data(reply, "/v1/tool-calls")
+                if (row := call_row(item, now, LIST, group)) is not None
+            ]
+            self._learn(rows)
+            return Page(rows, _next(reply))
+
+        listing = AppendPager(fetch)
+        return StreamPager(listing, self.stream(group))
+
+    async def refresh(self, rows: list[Row]) -> list[Row]:
+        """Live rows on screen, read again, when no stream keeps their run current."""
+        live = [
+            row
+            for row in rows
+            if not row.status.terminal and not (row.group and self.stream(row.group).live)
+        ][:REFRESH_AT_MOST]
+        semaphore = asyncio.Semaphore(4)
+
+        async def one(row: Row) -> Row | None:
+            async with semaphore:
+                try:
+                    reply = await self.client.tool_call(row.key)
+                except ApiError:  # the row itself is already shown
+                    return None
+            return call_row(reply.data, self.clock(), ONE, row.group, key=row.key)
+
+        found = await asyncio.gather(*(one(row) for row in live))
+        return [row for row in found if row is not None]
+
+    async def _pages(self, read: Any, run: str, pages: int, path: str) -> list[Any]:
+        items: list[Any] = []
+        cursor: str | None = None
+        for _ in range(pages):
+            reply = await read(run, cursor)
+            items += _data(reply, path)
+            cursor = _next(reply)
+            if not cursor:
+                break
+        return items
+
+    async def _context(self, body: Body, row: Row) -> Body:
+        """The run's trace, and its events when the call failed: what the detail joins on
+        ``spanId`` (the stream then keeps the trace of a live call current)."""
+        run = body.run or row.group
+        if not run:
+            return body
+        try:
+            spans = await self._pages(self.client.trace, run, TRACE_PAGES, "trace")
+            body = replace(body, trace=spans_from(spans))
+            if row.status.failure and body.events is None:
+                events = await self._pages(self.client.run_events, run, EVENT_PAGES, "events")
+                body = replace(body, events=events_from(events))
+        except NotFound:  # a server without traces or events: the call alone is shown
+            body = replace(body, trace=body.trace or (), events=body.events or ())
+        return body
+
+    async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
+        """The call; while live, the result long-poll (and the stream's spans for the trace);
+        once terminal, its result, trace and events, then nothing more."""
+        if known is not None and known.terminal:
+            return
+        reply = await self.client.tool_call(key)
+        row = call_row(reply.data, self.clock(), ONE, key=key)
+        if row is None:
+            raise MalformedResponse("the answer has no tool call", path="/v1/tool-calls/{id}")
+        body = body_from_call(reply.data, known.body if known is not None else None)
+        stream = self.stream(body.run) if body.run else None
+        body = await self._context(body, row)
+        yield row
+        yield Detail(key, body, False, ONE, self.clock(), reply.body)
+        while not row.status.terminal:
+            version = stream.version if stream is not None else 0
+            waiting = asyncio.ensure_future(self.client.result(key, RESULT_WAIT))
+            try:
+                while stream is not None and stream.live and not waiting.done():
+                    # The stream's spans update the trace while the long-poll waits.
+                    changed = asyncio.ensure_future(stream.changed(version, RESULT_WAIT))
+                    await asyncio.wait({waiting, changed}, return_when=asyncio.FIRST_COMPLETED)
+                    changed.cancel()
+                    if stream.version > version and not waiting.done():
+                        version = stream.version
+                        trace = merge_spans(body.trace or (), stream.spans.values())
+                        body = replace(body, trace=trace)
+                        yield Detail(key, body, False, ONE, self.clock(), reply.body)
+                answer = await waiting
+            finally:
+                waiting.cancel()
+            if answer.status == 200:  # the result itself: the call has finished
+                body = replace(body, result=answer.data, result_read=True)
+                reply = await self.client.tool_call(key)
+            else:
+                reply = answer
+            found = call_row(reply.data, self.clock(), ONE, key=key)
+            if found is None:
+                raise MalformedResponse("the answer has no tool call", path="result")
+            row = found
+            body = body_from_call(reply.data, body)
+            yield row
+            if not row.status.terminal:
+                yield Detail(key, body, False, ONE, self.clock(), reply.body)
+        if body.result_available and not body.result_read:
+            with contextlib.suppress(NotFound):
+                answer = await self.client.result(key, 0)
+                if answer.status == 200:
+                    body = replace(body, result=answer.data, result_read=True)
+        body = await self._context(replace(body, events=None), row)
+        yield Detail(key, body, True, ONE, self.clock(), reply.body)
+
+    # -- words ---------------------------------------------------------------------------
+
+    def cause(self, row: Row, detail: Detail | None) -> Cause:
+        return cause(row, detail.body if detail is not None else None)
+
+    def explain(self, row: Row, detail: Detail | None) -> list[str]:
+        return explain(row, detail.body if detail is not None else None)
+
+    def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
+        base = self.base_url
+        if row is None:
+            if group is None:
+                return []
+            return [
+                Copy("Run id", group.key),
+                Copy("Run as JSON", pretty_json(None, group.raw or {"id": group.key})),
+                Copy(
+                    "curl for this run's tool calls",
+                    curl_command(f"{base}/v1/tool-calls?runId={group.key}", self.key_env),
+                ),
+                Copy(
+                    "curl for this run's trace",
+                    curl_command(f"{base}/v1/runs/{group.key}/trace", self.key_env),
+                ),
+            ]
+        copies = [Copy("Tool call id", row.key)]
+        why = self.explain(row, detail)
+        if why:
+            copies.append(Copy("Error text", "\n".join(why)))
+        raw = detail.raw if detail is not None else None
+        copies.append(Copy("Tool call as JSON", pretty_json(raw, row.raw or {"id": row.key})))
+        path = base + self.client.call_path(row.key)
+        copies.append(Copy("curl for this tool call", curl_command(path, self.key_env)))
+        copies.append(
+            Copy(
+                "curl to wait for its result", curl_command(path + "/result?wait=25", self.key_env)
+            )
+        )
+        return copies
