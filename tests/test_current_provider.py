@@ -7,6 +7,7 @@ The gateway's ``current`` world runs on a clock the tests hold still (``T0``) or
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import time
@@ -369,3 +370,41 @@ def test_the_registry_and_the_gateway_agree_on_ids() -> None:
     assert current.valid_ref("tc_uAAAAAAAAAAAAAAAAAAAAAA")
     assert not current.valid_ref("00000000-0000-4000-8000-000000000001")
     assert RUN_ACTIVE == 0
+
+
+def test_the_command_line_picks_the_api_by_flag_reference_or_asking(
+    still: GatewayServer, gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.cli import _bctrl_api, main
+    from tui.config import Settings
+
+    def picked(server: GatewayServer, api: str, refs: list[str]) -> str:
+        args = argparse.Namespace(api=api)
+        settings = Settings(
+            profile=None,
+            provider="bctrl",
+            base_url=server.url,
+            key="k",
+            key_source="test",
+            key_env="X",
+            interval=2.0,
+            status=(),
+            action=(),
+            production=False,
+            theme=None,
+        )
+        return _bctrl_api(args, PROVIDERS["bctrl"], settings, refs).name
+
+    assert picked(still, "auto", []) == "bctrl-current"  # asked: it lists tool calls
+    assert picked(gateway, "auto", []) == "bctrl"  # asked: no such endpoint
+    assert picked(gateway, "current", []) == "bctrl-current"  # pinned
+    assert picked(still, "invocations", []) == "bctrl"  # pinned
+    assert picked(gateway, "auto", ["run_uAAAAAAAAAAAAAAAAAAAAAA"]) == "bctrl-current"
+    run = _world(still).runs[RUN_FAILED].id
+    monkeypatch.setenv("BCTRL_API_KEY", "k-cli")
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent-runwatch-config")
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    code = main(["watch", "--base-url", still.url, run, "--once", "--exit-status"])
+    assert code == 1 and "browser.crashed" in out.getvalue()
+    assert main(["watch", "--base-url", still.url, "--api", "invocations", run]) == 2
