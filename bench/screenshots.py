@@ -108,7 +108,19 @@ async def view_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
         if any(step.diagnostic and step.diagnostic.closest for step in steps):
             break
     await pilot.press("enter")
+    await refreshed(pilot, viewer)
     await pilot.pause(0.3)
+
+
+async def refreshed(pilot: Pilot[None], viewer: ViewerScreen) -> None:
+    """The live rows on screen have their own records (their start time: the list has only
+    their creation), so their durations do not depend on whether that refresh came first."""
+
+    def ready() -> bool:
+        rows = (viewer.store.rows.get(key) for key in viewer.table.visible_keys())
+        return all(row.rank > 0 for row in rows if row is not None and not row.status.terminal)
+
+    await until(pilot, ready)
 
 
 async def view_help(pilot: Pilot[None], faults: FaultConfig) -> None:

@@ -433,7 +433,7 @@ async def test_a_key_echoed_by_the_server_never_reaches_the_model() -> None:
 
 
 def test_the_registry_is_the_only_place_provider_facts_live() -> None:
-    assert set(PROVIDERS) == {"bctrl", "kernel"}
+    assert set(PROVIDERS) == {"bctrl", "bctrl-current", "kernel"}
     for provider in PROVIDERS.values():
         source = provider.make_source("k", "http://api.test", clock=time.time)
         assert source.name == provider.name and source.base_url == "http://api.test"

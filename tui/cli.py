@@ -265,17 +265,26 @@ def _bctrl_api(
     current = PROVIDERS["bctrl-current"]
     if args.api == "current" or (refs and all(current.valid_ref(ref) for ref in refs)):
         return current
+    if refs and all(provider.valid_ref(ref) for ref in refs):
+        return provider  # UUIDs: the invocation API's ids (the current API's are prefixed)
     from tui.providers.current.client import CurrentClient, speaks_current
     from tui.providers.http import RetryPolicy
 
     async def probe() -> bool | None:
         client = CurrentClient(
-            settings.key, settings.base_url, retry=RetryPolicy(max_retries=1), read_timeout=5
+            settings.key,
+            settings.base_url,
+            retry=RetryPolicy(max_retries=0),
+            read_timeout=3,
+            deadline=4,
         )
         async with client:
             return await speaks_current(client)
 
-    speaks = asyncio.run(probe())
+    try:
+        speaks = asyncio.run(probe())
+    except ConfigError:
+        return provider  # a bad origin: making the source says what is wrong with it
     if speaks is None:
         print(
             "runwatch: could not tell which bctrl API the server speaks; using the "
