@@ -7,11 +7,13 @@ recorded moment, ``>`` jumps to the end (everything recorded at once).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
@@ -24,6 +26,7 @@ from tui.ui.options import ViewerOptions
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+LABEL_LIMIT = 32
 
 
 def _speed(value: str) -> float:
@@ -57,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
 class ReplayApp(RunwatchApp):
     """The viewer over a replayed source: its clock is the recording's, and the replay's
-    controls are app-level keys (the viewer's own keys are untouched)."""
+    controls are app-level keys (the viewer's own keys are untouched).
+
+    The status bar says REPLAY and the speed (PAUSED while paused) in place of LIVE."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *RunwatchApp.BINDINGS,
@@ -74,11 +79,14 @@ class ReplayApp(RunwatchApp):
         *,
         controls: ReplayControls,
     ) -> None:
+        options = replace(options or ViewerOptions(), playback=controls)
         super().__init__(source, body, options, clock=controls.now)
         self.controls = controls
 
     def _said(self) -> None:
         self.notify(self.controls.describe(), title="Replay")
+        with contextlib.suppress(LookupError):  # not mounted yet
+            self.viewer.refresh_status()
 
     def action_replay_pause(self) -> None:
         self.controls.toggle_pause()
@@ -95,13 +103,29 @@ class ReplayApp(RunwatchApp):
         self._said()
 
 
+def _short_name(name: str, limit: int = LABEL_LIMIT) -> str:
+    """``name`` cut in the middle to ``limit`` characters: a kept run's file keeps its id
+    at the start and its time at the end."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (limit - 1 - head) :]}"
+
+
 def replay_app(
-    path: str | Path, speed: float = 1.0, *, paused: bool = False, ascii_only: bool = False
+    path: str | Path,
+    speed: float = 1.0,
+    *,
+    paused: bool = False,
+    ascii_only: bool = False,
+    **replay_options: Any,
 ) -> ReplayApp:
-    """The viewer over the recording at ``path``; :class:`ReplayError` when it is not one."""
-    source, body_path, controls = open_replay(path, speed, paused=paused)
-    shown = "max speed" if math.isinf(speed) else f"{speed:g}x"
-    label = f"replay of {Path(path).name} ({controls.recording.provider}, {shown})"
+    """The viewer over the recording at ``path``; :class:`ReplayError` when it is not one.
+    ``replay_options`` go to :func:`open_replay` (``monotonic=``, client options)."""
+    source, body_path, controls = open_replay(path, speed, paused=paused, **replay_options)
+    # The status bar says REPLAY and the speed after it: the label is the file's name, short
+    # enough for both to fit at 80 columns.
+    label = _short_name(Path(path).name)
     options = ViewerOptions(source_label=label, ascii_only=ascii_only)
     return ReplayApp(source, load(body_path), options, controls=controls)
 
