@@ -62,7 +62,9 @@ class ReplayApp(RunwatchApp):
     """The viewer over a replayed source: its clock is the recording's, and the replay's
     controls are app-level keys (the viewer's own keys are untouched).
 
-    The status bar says REPLAY and the speed (PAUSED while paused) in place of LIVE."""
+    The status bar says REPLAY and the speed (PAUSED while paused) in place of LIVE, and the
+    viewer polls as often, in recorded time, as the recorded app did: its interval is the
+    recording's at the replay's speed (whatever ``options`` says)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *RunwatchApp.BINDINGS,
@@ -79,7 +81,9 @@ class ReplayApp(RunwatchApp):
         *,
         controls: ReplayControls,
     ) -> None:
-        options = replace(options or ViewerOptions(), playback=controls)
+        options = replace(
+            options or ViewerOptions(), playback=controls, interval=controls.poll_interval()
+        )
         super().__init__(source, body, options, clock=controls.now)
         self.controls = controls
 
