@@ -2,6 +2,9 @@
 
 Keys on top of the viewer's: ``space`` pauses or resumes the replay, ``.`` steps to the next
 recorded moment, ``>`` jumps to the end (everything recorded at once).
+
+``runwatch replay FILE --serve [--port 8000]`` serves the same replay to a browser the way
+``runwatch serve`` serves the viewer (:mod:`tui.serve`: 127.0.0.1 only, a secret URL).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from textual.binding import Binding, BindingType
 
 from tui.core.source import Source
 from tui.providers import load
-from tui.providers.record import ReplayControls, ReplayError, open_replay
+from tui.providers.record import ReplayControls, ReplayError, open_replay, replayable
 from tui.ui.app import RunwatchApp
 from tui.ui.details import DetailBody
 from tui.ui.options import ViewerOptions
@@ -27,6 +30,8 @@ from tui.ui.options import ViewerOptions
 EXIT_OK = 0
 EXIT_USAGE = 2
 LABEL_LIMIT = 32
+DEFAULT_PORT = 8000
+"""``--serve``'s port, as ``runwatch serve``'s."""
 
 
 def _speed(value: str) -> float:
@@ -55,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--paused", action="store_true", help="start paused (. steps)")
     parser.add_argument("--ascii", action="store_true", help="draw with ASCII only")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve the replay to a browser, on 127.0.0.1 only (as runwatch serve does)",
+    )
+    parser.add_argument(
+        "--port", type=int, help=f"port for --serve (default {DEFAULT_PORT}, as runwatch serve)"
+    )
     return parser
 
 
@@ -134,9 +147,38 @@ def replay_app(
     return ReplayApp(source, load(body_path), options, controls=controls)
 
 
+def _usage(message: str) -> int:
+    print(f"runwatch replay: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """The replay in a browser: each page opened runs ``runwatch replay FILE`` with the same
+    options, behind ``runwatch serve``'s server."""
+    port = DEFAULT_PORT if args.port is None else args.port
+    if not 1 <= port <= 65535:
+        return _usage("--port must be between 1 and 65535")
+    path = Path(args.file).resolve()
+    try:
+        replayable(path)  # said here, not in a browser page that would just close
+    except ReplayError as exc:
+        return _usage(str(exc))
+    from tui.serve import serve_runwatch
+
+    child = ["replay", str(path), "--speed", repr(args.speed)]
+    child += [flag for flag in ("--paused", "--ascii") if getattr(args, flag[2:])]
+    serve_runwatch(child, port=port, prog="runwatch replay")
+    return EXIT_OK
+
+
 def run_replay(argv: Sequence[str]) -> int:
-    """``runwatch replay FILE [--speed N] [--paused]``: the viewer over a recording."""
+    """``runwatch replay FILE [--speed N] [--paused] [--serve [--port N]]``: the viewer over
+    a recording, in the terminal or a browser."""
     args = _parser().parse_args(argv)
+    if args.serve:
+        return _serve(args)
+    if args.port is not None:
+        return _usage("--port is for --serve")
     try:
         app = replay_app(args.file, args.speed, paused=args.paused, ascii_only=args.ascii)
     except ReplayError as exc:

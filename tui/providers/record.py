@@ -841,6 +841,16 @@ def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
     )
 
 
+def replayable(path: str | Path) -> Recording:
+    """The recording at ``path`` if it can be replayed; :class:`ReplayError` saying why not."""
+    from tui.providers import PROVIDERS
+
+    recording = load_recording(path)
+    if recording.provider not in PROVIDERS:
+        raise ReplayError(f"{path} was recorded from an unknown provider {recording.provider!r}")
+    return recording
+
+
 def open_replay(
     path: str | Path,
     speed: float = 1.0,
@@ -853,10 +863,8 @@ def open_replay(
     its detail body, the controls)``. Give the app ``clock=controls.now``."""
     from tui.providers import PROVIDERS
 
-    recording = load_recording(path)
-    provider = PROVIDERS.get(recording.provider)
-    if provider is None:
-        raise ReplayError(f"{path} was recorded from an unknown provider {recording.provider!r}")
+    recording = replayable(path)
+    provider = PROVIDERS[recording.provider]
     controls = ReplayControls(recording, speed, paused=paused, monotonic=monotonic)
     client_options.setdefault("sleep", controls.sleep)
     source = provider.make_source(
