@@ -159,14 +159,33 @@ async def _one_run(request: Request, conn: Conn) -> None:
 # -- pacing: the viewer keeps up with the replay's clock ----------------------------------
 
 
-def test_the_recording_knows_how_often_it_was_polled(polled: Path) -> None:
+def test_the_recording_knows_how_often_it_was_polled(polled: Path, tmp_path: Path) -> None:
     assert load_recording(polled).interval == pytest.approx(GAP)
+    # Each poll came a fetch's time after the interval: the cadence is still 2s.
+    path = tmp_path / "late.rwrec"
+    now = [0.0]
+
+    async def record() -> None:
+        with (
+            HostileServer({("GET", "/v1/runs"): _one_run}) as server,
+            Recorder(path, provider="bctrl", base_url=server.url, monotonic=lambda: now[0]) as rec,
+        ):
+            source = PROVIDERS["bctrl"].make_source(
+                "k", server.url, clock=time.time, retry=RetryPolicy(max_retries=0), recorder=rec
+            )
+            for _ in range(5):
+                await source.groups()
+                now[0] += 2.037
+            await source.aclose()
+
+    asyncio.run(record())
+    assert load_recording(path).interval == 2.0
 
 
 async def test_at_10x_the_viewer_polls_ten_times_as_often(polled: Path) -> None:
     """Every 2 recorded seconds is every 0.2 real seconds at 10x (the status bar says the
     real interval); at 1x, every 2s as recorded."""
-    for speed, every in ((10.0, "every 0.2s"), (1.0, "every 2s")):
+    for speed, every in ((10.0, "every 0.2s"), (1.0, "every 2s"), (3.0, "every 0.67s")):
         app = replay_app(polled, speed, paused=True)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: every in status_bar(app), what=every)  # noqa: B023

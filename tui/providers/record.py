@@ -436,15 +436,16 @@ class Recording:
     @property
     def interval(self) -> float:
         """How often the recorded app asked again for the same thing (its poll interval):
-        the median gap between two requests for one target, in recorded seconds; 2 (the
-        viewer's default) when nothing was asked twice."""
+        the median gap between two requests for one target, in recorded seconds to a
+        tenth (a fetch's own time aside); 2 (the viewer's default) when nothing was asked
+        twice."""
         gaps = sorted(
             later.t0 - earlier.t0
             for queue in self.exchanges.values()
             for earlier, later in itertools.pairwise(queue)
             if earlier.kind in ANSWERS and later.kind in ANSWERS and later.t0 > earlier.t0
         )
-        return gaps[len(gaps) // 2] if gaps else DEFAULT_INTERVAL
+        return max(0.1, round(gaps[len(gaps) // 2], 1)) if gaps else DEFAULT_INTERVAL
 
     @property
     def provider(self) -> str:
@@ -645,7 +646,7 @@ class ReplayControls:
         """Real seconds a replayed viewer should wait between polls: the recording's own
         interval at this speed (never below :data:`MIN_POLL`), so that at ``--speed 10`` it
         asks ten times as often and keeps up with the recording's clock."""
-        return max(MIN_POLL, self.real_seconds(self.recording.interval))
+        return max(MIN_POLL, round(self.real_seconds(self.recording.interval), 2))
 
     def describe(self) -> str:
         state = "paused" if self.paused else "playing"
