@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.screenshots import SIZES, VIEW_PROVIDERS, VIEWS, frozen_app, frozen_gateway
+from bench.screenshots import (
+    REPLAYED,
+    SIZES,
+    VIEW_PROVIDERS,
+    VIEWS,
+    frozen_app,
+    frozen_gateway,
+    view_app,
+)
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
 
@@ -29,9 +39,13 @@ def test_snapshot(
     size: str,
     snap_compare: Callable[..., bool],
     snapshot_gateway: tuple[GatewayServer, FaultConfig],
+    tmp_path: Path,
 ) -> None:
     server, faults = snapshot_gateway
-    app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
+    if view in REPLAYED:  # runwatch replay over a recording of the same frozen gateway
+        app = asyncio.run(view_app(view, server.url, tmp_path, SIZES[size]))
+    else:
+        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
 
     async def run_before(pilot: Any) -> None:
         await VIEWS[view](pilot, faults)
