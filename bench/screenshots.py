@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,6 +17,8 @@ from textual.pilot import Pilot
 
 from tui.providers import PROVIDERS, load
 from tui.providers.http import RetryPolicy
+from tui.providers.record import Recorder
+from tui.replay_cli import replay_app
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
 from tui.sim.world import World
@@ -33,10 +36,16 @@ def frozen_gateway(faults: FaultConfig | None = None, scenario: str = "demo") ->
     return GatewayServer(world=world, faults=faults).start()
 
 
-def frozen_app(url: str, provider: str = "bctrl", **options: object) -> RunwatchApp:
+def frozen_app(
+    url: str, provider: str = "bctrl", *, recorder: Recorder | None = None, **options: object
+) -> RunwatchApp:
     facts = PROVIDERS[provider]
     source = facts.make_source(
-        "snapshot-key", url, clock=lambda: FROZEN_NOW, retry=RetryPolicy(max_retries=0)
+        "snapshot-key",
+        url,
+        clock=lambda: FROZEN_NOW,
+        retry=RetryPolicy(max_retries=0),
+        recorder=recorder,
     )
     viewer_options = ViewerOptions(source_label="demo gateway", **options)  # type: ignore[arg-type]
     return RunwatchApp(source, load(facts.detail_body), viewer_options, clock=lambda: FROZEN_NOW)
@@ -215,6 +224,37 @@ async def view_current(pilot: Pilot[None], faults: FaultConfig) -> None:
     await landed(pilot, viewer)
 
 
+async def view_replay(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """runwatch replay at 10x: the failed run as it was recorded (see :func:`replay_of`)."""
+    await view_failed_run(pilot, faults)
+
+
+async def replay_of(url: str, directory: Path, size: tuple[int, int]) -> RunwatchApp:
+    """``runwatch replay demo.rwrec --speed 10`` over a recording of the failed-run view
+    (at ``size``: the replay asks what the recorded viewer asked).
+
+    The recording's clock and the replay's are stopped (every answer at its first moment,
+    the app's time the frozen world's), so the frame is the same every time."""
+    path = directory / "demo.rwrec"
+    with Recorder(
+        path, provider="bctrl", base_url=url, clock=lambda: FROZEN_NOW, monotonic=lambda: 0.0
+    ) as recorder:
+        app = frozen_app(url, recorder=recorder)
+        async with app.run_test(size=size) as pilot:
+            await view_failed_run(pilot, FaultConfig())
+    return replay_app(path, 10.0, monotonic=lambda: 0.0, retry=RetryPolicy(max_retries=0))
+
+
+async def view_app(
+    view: str, url: str, directory: Path, size: tuple[int, int] = SIZES["120x40"]
+) -> RunwatchApp:
+    """The app a view is taken of at ``size``: the viewer over the frozen gateway, or a
+    replay of it (its recording written in ``directory``)."""
+    if view in REPLAYED:
+        return await replay_of(url, directory, size)
+    return frozen_app(url, VIEW_PROVIDERS.get(view, "bctrl"))
+
+
 VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-run": view_failed_run,
@@ -227,16 +267,20 @@ VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "error": view_error,
     "kernel": view_kernel,
     "current": view_current,
+    "replay": view_replay,
 }
 VIEW_PROVIDERS = {"kernel": "kernel", "current": "bctrl-current"}
 VIEW_SCENARIOS = {"current": "current"}
+REPLAYED = frozenset({"replay"})
+"""Views of ``runwatch replay`` over a recording of the frozen gateway."""
 
 
 async def save(view: str, size: tuple[int, int], out: Path) -> Path:
     faults = FaultConfig()
     server = frozen_gateway(faults, VIEW_SCENARIOS.get(view, "demo"))
     try:
-        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
+        with tempfile.TemporaryDirectory() as directory:
+            app = await view_app(view, server.url, Path(directory), size)
         async with app.run_test(size=size) as pilot:
             await VIEWS[view](pilot, faults)
             path = out / f"{view}-{size[0]}x{size[1]}.svg"
@@ -247,10 +291,16 @@ async def save(view: str, size: tuple[int, int], out: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m bench.screenshots OUT_DIR``: every view at 120x40 and 80x24."""
+    """``python -m bench.screenshots OUT_DIR [VIEW ...]``: every view (or those named) at
+    120x40 and 80x24."""
     out = Path(argv[0] if argv else "screenshots")
+    views = argv[1:] or list(VIEWS)
+    unknown = [view for view in views if view not in VIEWS]
+    if unknown:
+        print(f"unknown views: {', '.join(unknown)} (one of: {', '.join(VIEWS)})")
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    for view in VIEWS:
+    for view in views:
         for size in SIZES.values():
             print(asyncio.run(save(view, size, out)))
     return 0

@@ -400,12 +400,20 @@ async def test_recorded_faults_replay_as_the_same_faults(tmp_path: Path) -> None
     assert live[1][:2] == (ServerError, 503)
     assert live[2][0] is ConnectionDropped
     assert len(live[3][0]) == 2 and live[3][1] is ConnectionDropped
-    source, _, _ = open_replay(path, speed=math.inf, retry=NO_RETRY)
+    source, _, _ = open_replay(path, speed=1.0, retry=NO_RETRY)
     http = source.client  # type: ignore[attr-defined]
     kernel = KernelClient("", http.base_url, retry=NO_RETRY, transport=http._http._transport)
     assert await _faults(source, kernel) == live
     await source.aclose()
     await kernel.aclose()
+    # Faster, the server's Retry-After is the replay's seconds: the app waits a tenth of it
+    # out at 10x (in real time, as it waits everything), and nothing at max speed.
+    for speed, retry_after in ((10.0, 0.7), (math.inf, 0.0)):
+        fast, _, _ = open_replay(path, speed=speed, retry=NO_RETRY)
+        with pytest.raises(RateLimited) as limited:
+            await fast.groups()
+        assert limited.value.retry_after == pytest.approx(retry_after)
+        await fast.aclose()
 
 
 # -- the command line ---------------------------------------------------------------

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.screenshots import (
+    REPLAYED,
     SIZES,
     VIEW_PROVIDERS,
     VIEW_SCENARIOS,
     VIEWS,
     frozen_app,
     frozen_gateway,
+    view_app,
 )
 from tui.sim.faults import FaultConfig
 
@@ -24,11 +28,15 @@ def test_snapshot(
     view: str,
     size: str,
     snap_compare: Callable[..., bool],
+    tmp_path: Path,
 ) -> None:
     faults = FaultConfig()
     server = frozen_gateway(faults, VIEW_SCENARIOS.get(view, "demo"))
     try:
-        app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
+        if view in REPLAYED:  # runwatch replay over a recording of the same frozen gateway
+            app = asyncio.run(view_app(view, server.url, tmp_path, SIZES[size]))
+        else:
+            app = frozen_app(server.url, VIEW_PROVIDERS.get(view, "bctrl"))
 
         async def run_before(pilot: Any) -> None:
             await VIEWS[view](pilot, faults)

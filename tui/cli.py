@@ -71,7 +71,8 @@ providers:
 commands:
   runwatch watch REF      headless watch for scripts and CI (runwatch watch --help)
   runwatch bundle REF     an incident bundle of a run: one Markdown file for a ticket
-  runwatch replay FILE    the viewer over a recording (--record FILE, or w), offline
+  runwatch replay FILE    the viewer over a recording (--record FILE, or w), offline;
+                          with --serve, in a browser as runwatch serve does
   runwatch config path    where the config file lives; `config init` writes an example
   runwatch serve          serve the viewer to a browser on 127.0.0.1 (runwatch serve --help)
   runwatch gateway        run the embedded gateway alone (runwatch gateway --help)

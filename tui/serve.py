@@ -21,7 +21,9 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import shlex
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp_jinja2
 import jinja2
@@ -101,3 +103,13 @@ _HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+
+
+def serve_runwatch(args: Sequence[str], *, port: int, prog: str) -> None:
+    """Serve ``runwatch ARGS`` (run as ``python -m tui ARGS`` for each browser that opens
+    it) on 127.0.0.1:``port`` behind :class:`GuardedServer`, until interrupted; the URL,
+    secret included, is printed once on stdout, prefixed with ``prog``."""
+    server = GuardedServer(shlex.join([sys.executable, "-m", "tui", *args]), port=port)
+    # Printed once: the secret in this URL is what lets a browser in (and no other website).
+    print(f"{prog}: {server.url} (loopback only; open this URL)", flush=True)
+    server.serve()

@@ -13,6 +13,11 @@ at the recorded moment scaled by a speed factor, under :class:`ReplayControls` (
 jump to the end). No key, no network. Recorded faults replay as the same status or the same
 transport error; a request never recorded gets a 404.
 
+The app still waits in real seconds (its poll interval, its backoff), so the replay keeps it
+in step with the recording's clock: an answer the replay has moved past is skipped for the
+latest one it has reached, a ``Retry-After`` is given in the replay's seconds, and
+:meth:`ReplayControls.poll_interval` is the recorded app's interval at the replay's speed.
+
 File format (one JSON object a line; ``t`` is seconds since the start, monotonic; ``wall``
 is the recorder's wall clock; ``id`` ties lines of one exchange)::
 
@@ -35,12 +40,14 @@ import asyncio
 import base64
 import bisect
 import contextlib
+import itertools
 import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -90,6 +97,11 @@ KEPT_HEADERS = (
     "x-trace-id",
 )
 KEPT_PREFIXES = ("x-ratelimit-", "ratelimit-")
+ANSWERS = frozenset({"response", "fault"})
+"""Recorded kinds that are one whole answer (not a stream, not a request left pending)."""
+DEFAULT_INTERVAL = 2.0
+MIN_POLL = 0.2
+"""Real seconds a replayed viewer waits between polls at the least (at a high speed)."""
 
 
 class ReplayError(Exception):
@@ -422,6 +434,20 @@ class Recording:
     end: float
 
     @property
+    def interval(self) -> float:
+        """How often the recorded app asked again for the same thing (its poll interval):
+        the median gap between two requests for one target, in recorded seconds to a
+        tenth (a fetch's own time aside); 2 (the viewer's default) when nothing was asked
+        twice."""
+        gaps = sorted(
+            later.t0 - earlier.t0
+            for queue in self.exchanges.values()
+            for earlier, later in itertools.pairwise(queue)
+            if earlier.kind in ANSWERS and later.kind in ANSWERS and later.t0 > earlier.t0
+        )
+        return max(0.1, round(gaps[len(gaps) // 2], 1)) if gaps else DEFAULT_INTERVAL
+
+    @property
     def provider(self) -> str:
         return str(self.header.get("provider", ""))
 
@@ -612,6 +638,16 @@ class ReplayControls:
         self.speed = speed
         self._notify()
 
+    def real_seconds(self, recorded: float) -> float:
+        """How long ``recorded`` seconds of the recording last at this speed."""
+        return recorded / self.speed if math.isfinite(self.speed) else 0.0
+
+    def poll_interval(self) -> float:
+        """Real seconds a replayed viewer should wait between polls: the recording's own
+        interval at this speed (never below :data:`MIN_POLL`), so that at ``--speed 10`` it
+        asks ten times as often and keeps up with the recording's clock."""
+        return max(MIN_POLL, round(self.real_seconds(self.recording.interval), 2))
+
     def describe(self) -> str:
         state = "paused" if self.paused else "playing"
         speed = "max" if math.isinf(self.speed) else f"{self.speed:g}x"
@@ -726,21 +762,60 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         if not queue:
             self.unrecorded.append(f"{request.method} {target}")
             return _not_recorded(request, target)
-        index = self._next.get(key, 0)
+        index = self._caught_up(queue, self._next.get(key, 0))
         self._next[key] = index + 1
         if index < len(queue):
             recorded = queue[index]
             if recorded.kind != "pending":
                 await self.controls.until(recorded.t)
+                later = self._caught_up(queue, index)  # the replay jumped while it waited
+                if later != index:
+                    self._next[key] = max(self._next[key], later + 1)
+                    recorded = queue[later]
             return self._answer(recorded, request, again=False)
         # Past what was recorded for this request: the last answer again (a stream with
         # nothing new), never faster than one a tick so a follow loop cannot spin.
         await asyncio.sleep(0.01)
         return self._answer(queue[-1], request, again=True)
 
+    def _caught_up(self, queue: list[Recorded], index: int) -> int:
+        """The answer to give from ``index`` on: the latest one the replay has reached.
+
+        An app that asks less often than the recorded one did (it polls in real seconds,
+        the recording plays faster; or the replay jumped ahead) gets the answer of the
+        moment the replay is at, not the next of those it missed, so what it shows keeps up
+        with the replay's clock. Whole answers only: a stream is never skipped."""
+        position = self.controls.position()
+        while (
+            index + 1 < len(queue)
+            and queue[index].kind in ANSWERS
+            and queue[index + 1].kind in ANSWERS
+            and queue[index + 1].t <= position
+        ):
+            index += 1
+        return index
+
+    def _paced(self, headers: dict[str, str], entry: dict[str, Any]) -> dict[str, str]:
+        """``headers`` with a recorded ``Retry-After`` in the replay's seconds (a tenth at
+        ``--speed 10``, none at max speed): the app waits it out in real time. An HTTP date
+        counts from when the answer was recorded."""
+        value = headers.get("retry-after")
+        if not isinstance(value, str):
+            return headers
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - float(entry.get("wall", 0))
+            except (TypeError, ValueError, OverflowError):
+                return headers
+        if not math.isfinite(seconds) or seconds < 0:
+            return headers  # read by the app as it was live
+        return {**headers, "retry-after": f"{self.controls.real_seconds(seconds):.3f}"}
+
     def _answer(self, recorded: Recorded, request: httpx.Request, *, again: bool) -> httpx.Response:
         entry = recorded.entry
-        headers = dict(entry.get("headers") or {})
+        headers = self._paced(dict(entry.get("headers") or {}), entry)
         status = int(entry.get("status") or 200)
         if recorded.kind == "pending":
             return httpx.Response(200, stream=_Frames(None, self.controls, request))
@@ -767,6 +842,16 @@ def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
     )
 
 
+def replayable(path: str | Path) -> Recording:
+    """The recording at ``path`` if it can be replayed; :class:`ReplayError` saying why not."""
+    from tui.providers import PROVIDERS
+
+    recording = load_recording(path)
+    if recording.provider not in PROVIDERS:
+        raise ReplayError(f"{path} was recorded from an unknown provider {recording.provider!r}")
+    return recording
+
+
 def open_replay(
     path: str | Path,
     speed: float = 1.0,
@@ -779,10 +864,8 @@ def open_replay(
     its detail body, the controls)``. Give the app ``clock=controls.now``."""
     from tui.providers import PROVIDERS
 
-    recording = load_recording(path)
-    provider = PROVIDERS.get(recording.provider)
-    if provider is None:
-        raise ReplayError(f"{path} was recorded from an unknown provider {recording.provider!r}")
+    recording = replayable(path)
+    provider = PROVIDERS[recording.provider]
     controls = ReplayControls(recording, speed, paused=paused, monotonic=monotonic)
     client_options.setdefault("sleep", controls.sleep)
     source = provider.make_source(

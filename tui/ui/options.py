@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Playback(Protocol):
+    """A source that plays a recording back, as far as the status bar needs to know."""
+
+    @property
+    def speed(self) -> float:
+        """Recorded seconds per real second (inf: as fast as possible)."""
+        ...
+
+    @property
+    def paused(self) -> bool: ...
 
 
 @dataclass
@@ -19,3 +32,6 @@ class ViewerOptions:
     production: bool = False
     ascii_only: bool = False
     theme: str | None = None
+    playback: Playback | None = None
+    """Set for a replay: the status bar says REPLAY and its speed (and PAUSED while it is)
+    where a live source says LIVE."""

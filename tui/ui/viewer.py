@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -57,7 +58,7 @@ from tui.ui.widgets.tables import GroupList, RowTable, Timeline
 
 if TYPE_CHECKING:
     from tui.config import ViewerMemory
-    from tui.ui.options import ViewerOptions
+    from tui.ui.options import Playback, ViewerOptions
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
@@ -867,14 +868,21 @@ class ViewerScreen(Screen[None]):
         api = self.source.vocabulary.label or self.source.name
         bar.append(f"  {profile}{api} · {where}  ")
         state = self.poller.connection()
+        calm = state == "LIVE"
+        if options.playback is not None:
+            state, calm = _replay_state(options.playback, state)
         dot = "*" if self.ascii_only else "●"
-        bar.append(f" {dot} {state} ", "bold" if state == "LIVE" else "bold reverse")
+        bar.append(f" {dot} {state} ", "bold" if calm else "bold reverse")
         bar.append(f"  every {self.poller.interval:g}s   ? help")
         status_bar = self.query_one("#status-bar", Static)
         if bar.plain != getattr(status_bar, "_shown", None):
             status_bar._shown = bar.plain  # type: ignore[attr-defined]
             status_bar.update(bar)
         self.set_class(self.poller.paused, "-paused")
+
+    def refresh_status(self) -> None:
+        """Redraw the titles and the status bar now (a replay was paused or moved)."""
+        self._render_titles()
 
     # -- panes and navigation ------------------------------------------------------------
 
@@ -1344,6 +1352,18 @@ def _haystack(row: Row) -> str:
     """What the text filter searches in a row."""
     problem = row.problem.text() if row.problem else ""
     return " ".join((row.key, row.name or "", row.status.raw, problem, row.note or "")).lower()
+
+
+def _replay_state(playback: Playback, state: str) -> tuple[str, bool]:
+    """The status bar's word for a replay, in place of LIVE: ``REPLAY 10x``, ``REPLAY 10x
+    PAUSED`` (the replay's pause or the polling's), or a fault it replays after it; and
+    whether that is calm (plain) rather than a warning (reversed)."""
+    speed = "max" if math.isinf(playback.speed) else f"{playback.speed:g}x"
+    paused = playback.paused or state == "PAUSED"
+    replay = f"REPLAY {speed}" + (" PAUSED" if paused else "")
+    if state in ("LIVE", "PAUSED"):
+        return replay, not paused
+    return f"{replay} · {state}", False
 
 
 def _set_title(widget: Widget, title: str) -> None:

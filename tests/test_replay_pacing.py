@@ -1,0 +1,250 @@
+"""A replay in the viewer (issue 16's leftovers): the status bar says REPLAY, not LIVE, and
+the replayed viewer keeps up with the recording's clock at any speed.
+
+The recording here is a run list polled every 2 recorded seconds, one more run every tenth
+answer; the replay's clock is driven by the test (no timing is asserted: a viewer that falls
+behind never reaches the run count the test waits for)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+
+from tui.core.errors import RateLimited
+from tui.providers import PROVIDERS, load
+from tui.providers.http import RetryPolicy
+from tui.providers.record import Recorder, load_recording, open_replay
+from tui.replay_cli import ReplayApp, replay_app
+from tui.ui.app import RunwatchApp
+from tui.ui.options import ViewerOptions
+
+from .conftest import FROZEN_NOW
+from .hostile_server import Conn, HostileServer, Request, rate_limited
+from .viewer_helpers import screen_text, wait_for
+
+ANSWERS = 300
+GAP = 2.0
+"""Recorded seconds between two polls of the run list."""
+
+
+def runs(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "id": f"{i:08x}-0000-4000-8000-000000000000",
+            "runtimeId": f"{i:08x}-1111-4000-8000-000000000000",
+            "runtimeType": "browser",
+            "spaceId": "5f46ea54-c866-46e3-a6c3-d83062a3ebbc",
+            "status": "active",
+            "createdAt": "2026-09-21T12:00:00.000Z",
+            "startedAt": "2026-09-21T12:00:00.500Z",
+        }
+        for i in range(count)
+    ]
+
+
+def expected_runs(position: float) -> int:
+    """Runs in the latest answer recorded at or before ``position``."""
+    answer = min(ANSWERS - 1, int(position // GAP))
+    return 1 + answer // 10
+
+
+@pytest.fixture(scope="module")
+def polled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A recording of the run list asked every 2 recorded seconds, growing as it goes."""
+    path = tmp_path_factory.mktemp("replay") / "polled.rwrec"
+    served = [0]
+
+    async def run_list(request: Request, conn: Conn) -> None:
+        served[0] += 1
+        await conn.json({"data": runs(1 + (served[0] - 1) // 10), "nextCursor": None})
+
+    async def record() -> None:
+        now = [0.0]
+        with (
+            HostileServer({("GET", "/v1/runs"): run_list}) as server,
+            Recorder(
+                path,
+                provider="bctrl",
+                base_url=server.url,
+                clock=lambda: FROZEN_NOW + now[0],
+                monotonic=lambda: now[0],
+            ) as recorder,
+        ):
+            source = PROVIDERS["bctrl"].make_source(
+                "k",
+                server.url,
+                clock=lambda: FROZEN_NOW + now[0],
+                retry=RetryPolicy(max_retries=0),
+                recorder=recorder,
+            )
+            for _ in range(ANSWERS):
+                await source.groups()
+                now[0] += GAP
+            await source.aclose()
+
+    asyncio.run(record())
+    return path
+
+
+def driven(path: Path, speed: float) -> tuple[ReplayApp, Callable[[float], None]]:
+    """A replay whose real time the test moves on: the app, and ``advance(seconds)``."""
+    real = [0.0]
+    source, body, controls = open_replay(
+        path, speed, monotonic=lambda: real[0], retry=RetryPolicy(max_retries=0)
+    )
+    app = ReplayApp(source, load(body), ViewerOptions(), controls=controls)
+
+    def advance(seconds: float) -> None:
+        real[0] += seconds
+
+    return app, advance
+
+
+def shows_runs(app: ReplayApp, count: int) -> Callable[[], bool]:
+    return lambda: f"Runs ({count})" in screen_text(app)
+
+
+def status_bar(app: ReplayApp) -> str:
+    return screen_text(app).splitlines()[0]
+
+
+# -- the status bar -----------------------------------------------------------------------
+
+
+async def test_the_status_bar_says_replay_and_its_speed_not_live(polled: Path) -> None:
+    app = replay_app(polled, 10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "REPLAY 10x" in status_bar(app), what="REPLAY")
+        assert "LIVE" not in screen_text(app) and "PAUSED" not in status_bar(app)
+        await pilot.press("space")  # the replay's pause
+        await wait_for(pilot, lambda: "REPLAY 10x PAUSED" in status_bar(app), what="PAUSED")
+        assert "LIVE" not in screen_text(app)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "PAUSED" not in status_bar(app), what="resumed")
+        assert "REPLAY 10x" in status_bar(app)
+        await pilot.press("p")  # the viewer's own pause (polling) says so too
+        await wait_for(pilot, lambda: "REPLAY 10x PAUSED" in status_bar(app), what="p")
+        assert "LIVE" not in screen_text(app)
+
+
+async def test_a_replay_at_max_speed_says_so(polled: Path) -> None:
+    app = replay_app(polled, math.inf, paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "REPLAY max PAUSED" in status_bar(app), what="max")
+        assert "LIVE" not in screen_text(app)
+
+
+async def test_a_live_viewer_still_says_live(polled: Path) -> None:
+    """The REPLAY word comes from the replay alone: the same viewer over a live source."""
+    with HostileServer({("GET", "/v1/runs"): _one_run}) as server:
+        source = PROVIDERS["bctrl"].make_source(
+            "k", server.url, clock=time.time, retry=RetryPolicy(max_retries=0)
+        )
+        app = RunwatchApp(source, load(PROVIDERS["bctrl"].detail_body), ViewerOptions())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: "LIVE" in status_bar(app), what="LIVE")
+            assert "REPLAY" not in screen_text(app)
+
+
+async def _one_run(request: Request, conn: Conn) -> None:
+    await conn.json({"data": runs(1), "nextCursor": None})
+
+
+# -- pacing: the viewer keeps up with the replay's clock ----------------------------------
+
+
+def test_the_recording_knows_how_often_it_was_polled(polled: Path, tmp_path: Path) -> None:
+    assert load_recording(polled).interval == pytest.approx(GAP)
+    # Each poll came a fetch's time after the interval: the cadence is still 2s.
+    path = tmp_path / "late.rwrec"
+    now = [0.0]
+
+    async def record() -> None:
+        with (
+            HostileServer({("GET", "/v1/runs"): _one_run}) as server,
+            Recorder(path, provider="bctrl", base_url=server.url, monotonic=lambda: now[0]) as rec,
+        ):
+            source = PROVIDERS["bctrl"].make_source(
+                "k", server.url, clock=time.time, retry=RetryPolicy(max_retries=0), recorder=rec
+            )
+            for _ in range(5):
+                await source.groups()
+                now[0] += 2.037
+            await source.aclose()
+
+    asyncio.run(record())
+    assert load_recording(path).interval == 2.0
+
+
+async def test_at_10x_the_viewer_polls_ten_times_as_often(polled: Path) -> None:
+    """Every 2 recorded seconds is every 0.2 real seconds at 10x (the status bar says the
+    real interval); at 1x, every 2s as recorded."""
+    for speed, every in ((10.0, "every 0.2s"), (1.0, "every 2s"), (3.0, "every 0.67s")):
+        app = replay_app(polled, speed, paused=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: every in status_bar(app), what=every)  # noqa: B023
+
+
+async def test_at_10x_what_is_shown_keeps_up_with_the_replay(polled: Path) -> None:
+    """50 real seconds at 10x are 500 recorded ones: the viewer shows the run list as it was
+    then, at its next poll, not the 250 answers in between one poll at a time (that would
+    take the viewer minutes, and the wait below would fail)."""
+    app, advance = driven(polled, 10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, shows_runs(app, 1), what="the first answer")
+        advance(50.0)
+        await wait_for(pilot, shows_runs(app, expected_runs(500.0)), what="500s in")
+        advance(4.0)
+        await wait_for(pilot, shows_runs(app, expected_runs(540.0)), what="540s in")
+        assert "REPLAY 10x" in status_bar(app)
+
+
+async def test_jumping_to_the_end_shows_the_end(polled: Path) -> None:
+    app, _ = driven(polled, 1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, shows_runs(app, 1), what="the first answer")
+        await pilot.press("greater_than_sign")
+        await wait_for(pilot, shows_runs(app, expected_runs(ANSWERS * GAP)), what="the last answer")
+
+
+async def test_stepping_shows_each_recorded_moment(polled: Path) -> None:
+    """Paused, ``.`` moves to the next recorded answer: the viewer shows that one, the
+    replay stays paused."""
+    app, _ = driven(polled, 1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        await wait_for(pilot, shows_runs(app, 1), what="the first answer")
+        for _ in range(10):  # the 11th answer holds the second run
+            await pilot.press("full_stop")
+        await wait_for(pilot, shows_runs(app, 2), what="ten steps on")
+        assert "REPLAY 1x PAUSED" in status_bar(app)
+
+
+async def test_a_retry_after_date_is_waited_out_in_the_replays_seconds(tmp_path: Path) -> None:
+    """Retry-After as an HTTP date counts from when the 429 was recorded (not from the
+    machine's clock at replay, long after it), at the replay's speed."""
+    path = tmp_path / "limited.rwrec"
+    recorded_at = 1_790_000_000.0
+    date = formatdate(recorded_at + 30, usegmt=True)
+    with (
+        HostileServer({("GET", "/v1/runs"): rate_limited(date)}) as server,
+        Recorder(path, provider="bctrl", base_url=server.url, clock=lambda: recorded_at) as rec,
+    ):
+        source = PROVIDERS["bctrl"].make_source(
+            "k", server.url, clock=time.time, retry=RetryPolicy(max_retries=0), recorder=rec
+        )
+        with pytest.raises(RateLimited):
+            await source.groups()
+        await source.aclose()
+    for speed, seconds in ((1.0, 30.0), (10.0, 3.0)):
+        replayed, _, _ = open_replay(path, speed, retry=RetryPolicy(max_retries=0))
+        with pytest.raises(RateLimited) as limited:
+            await replayed.groups()
+        assert limited.value.retry_after == pytest.approx(seconds)
+        await replayed.aclose()
