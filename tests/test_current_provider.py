@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -408,3 +409,24 @@ def test_the_command_line_picks_the_api_by_flag_reference_or_asking(
     code = main(["watch", "--base-url", still.url, run, "--once", "--exit-status"])
     assert code == 1 and "browser.crashed" in out.getvalue()
     assert main(["watch", "--base-url", still.url, "--api", "invocations", run]) == 2
+
+
+async def test_watch_follows_one_tool_call_by_its_tc_id(still: GatewayServer) -> None:
+    world = _world(still)
+    source = _source(still.url)
+    try:
+        run = world.runs[RUN_FAILED].id
+        failed = next(r for r in await _rows(source, run) if r.status.raw == "failed")
+        out, err = io.StringIO(), io.StringIO()
+        code = await watch(
+            source, WatchOptions(ref=failed.key, mode="jsonl", exit_status=True), out=out, err=err
+        )
+    finally:
+        await source.aclose()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code == 1, err.getvalue()
+    assert [line["id"] for line in lines if line["type"] == "row"] == [failed.key]
+    row = next(line for line in lines if line["type"] == "row")
+    assert failed.problem is not None
+    assert row["to"] == "failed" and row["error"]["code"] == failed.problem.code
+    assert any("path:" in why for why in row["why"])
