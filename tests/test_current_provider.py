@@ -408,6 +408,8 @@ def test_the_command_line_picks_the_api_by_flag_reference_or_asking(
     monkeypatch.setattr("sys.stdout", out)
     code = main(["watch", "--base-url", still.url, run, "--once", "--exit-status"])
     assert code == 1 and "browser.crashed" in out.getvalue()
+    # The short id the viewer shows in its run list (run_ and eight more) will do.
+    assert main(["watch", "--base-url", still.url, run[:12], "--once", "--exit-status"]) == 1
     assert main(["watch", "--base-url", still.url, "--api", "invocations", run]) == 2
 
 

@@ -49,6 +49,10 @@ class Vocabulary:
     """Whether the server lists rows newest first (the viewer shows every provider's rows
     in the same order, whatever the server's)."""
 
+    def named(self, title: str) -> str:
+        """A group as a title says it: ``run 4d6cc587``, but ``run_uKbwr6Ay`` as it is."""
+        return title if title.startswith(self.group + "_") else f"{self.group} {title}"
+
     @property
     def a_row(self) -> str:
         """One row with its article: ``an invocation``, ``a tool call``."""

@@ -128,3 +128,8 @@ def short_id(identifier: str, length: int = 8) -> str:
     if sep and head.isalpha() and len(head) <= 5 and rest:
         return f"{head}_{rest[:length]}"
     return text[:length]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 tool call``, ``3 tool calls``."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

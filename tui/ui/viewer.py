@@ -38,7 +38,7 @@ from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, short_id
+from tui.core.text import clean, plural, short_id
 from tui.core.timefmt import age, clock_time
 from tui.ui import actions
 from tui.ui.details import DetailBody
@@ -702,7 +702,7 @@ class ViewerScreen(Screen[None]):
             text.append(f" {glyph} {word} ", self.table.style_for(component) + Style(reverse=True))
             text.append(" ")
         name = group.title or short_id(group.key)
-        text.append(f"{words.group} {clean(name, limit=30)}", "bold")
+        text.append(words.named(clean(name, limit=30)), "bold")
         total = sum(self._counts.values())  # first: what a narrow card must still show
         failing = sum(n for raw, n in self._counts.items() if raw in self._failure_words())
         if total:
@@ -817,7 +817,7 @@ class ViewerScreen(Screen[None]):
             name = group.title if group and group.title else short_id(self.selected_group)
             if group is not None and group.subtitle and words.kind_in_name:
                 name += f" {group.subtitle}"
-            title += f" · {words.group} {clean(name, limit=30)}"
+            title += f" · {words.named(clean(name, limit=30))}"
         if self.filters.status:
             failures = set(self.filters.status) == set(words.failures)
             title += " · status: " + ("failures" if failures else ",".join(self.filters.status))
@@ -1224,8 +1224,8 @@ class ViewerScreen(Screen[None]):
                 self._cause_keys[key] = (None, group.key)
         self._render_table(None)
         name = self.store.groups.get(self.selected_group or "")
-        title = f"Failures in {self.words.group} {clean(name.title if name else '', limit=30)}: "
-        title += f"{len(failed)} {self.words.row}s, {len(groups)} causes"
+        title = f"Failures in {self.words.named(clean(name.title if name else '', limit=30))}: "
+        title += f"{plural(len(failed), self.words.row)}, {plural(len(groups), 'cause')}"
         note = "enter: the first of them · j/k move · esc closes"
         if len(failed) == MAX_CAUSES:
             note = f"the first {MAX_CAUSES} failures · " + note

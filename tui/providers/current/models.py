@@ -99,7 +99,7 @@ def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
         observed=observed,
         rank=rank,
         raw=run,
-        title=short_id(key.removeprefix("run_"), 8),
+        title=short_id(key),  # run_uKbwr6Ay: a prefix watch and : accept as it is
         subtitle=f.text(run, "resourceType"),
     )
 
@@ -254,6 +254,8 @@ class Body:
     result_read: bool = False
     trace: tuple[Span, ...] | None = None
     """The run's spans; None until read."""
+    trace_at: Stamp = None
+    """When the trace was read (a finished call's is not read again, while its run goes on)."""
     events: tuple[Event, ...] | None = None
     """The run's events; None until read (read for failed calls)."""
 

@@ -171,7 +171,7 @@ class CurrentSource(HttpSource[CurrentClient]):
         return Group(
             key=ref,
             status=Status(Kind.UNKNOWN, ""),
-            title=short_id(ref.removeprefix("run_")),
+            title=short_id(ref),
             pinned_only=True,
         )
 
@@ -257,7 +257,7 @@ class CurrentSource(HttpSource[CurrentClient]):
             return body
         try:
             spans = await self._pages(self.client.trace, run, TRACE_PAGES, "trace")
-            body = replace(body, trace=spans_from(spans))
+            body = replace(body, trace=spans_from(spans), trace_at=self.clock())
             if row.status.failure and body.events is None:
                 events = await self._pages(self.client.run_events, run, EVENT_PAGES, "events")
                 body = replace(body, events=events_from(events))
@@ -291,7 +291,7 @@ class CurrentSource(HttpSource[CurrentClient]):
                     if stream.version > version and not waiting.done():
                         version = stream.version
                         trace = merge_spans(body.trace or (), stream.spans.values())
-                        body = replace(body, trace=trace)
+                        body = replace(body, trace=trace, trace_at=self.clock())
                         yield Detail(key, body, False, ONE, self.clock(), reply.body)
                 answer = await waiting
             finally:

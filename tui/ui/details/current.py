@@ -9,7 +9,7 @@ from collections.abc import Callable
 from rich.text import Text
 
 from tui.core.model import Detail, Row
-from tui.core.text import clean
+from tui.core.text import clean, plural
 from tui.core.timefmt import clock_time, duration, full_time
 from tui.providers.current.models import Body, Event, Span, subtree
 from tui.ui.details import DetailBody, Fact, facts_block, problem_block, section
@@ -81,7 +81,7 @@ class CurrentBody(DetailBody):
         ascii_only = self.ascii_only
 
         def build(style: Styler, expanded: bool) -> Text:
-            text = Text("Why it failed\n", style("doc--heading"))
+            text = Text("Why it failed\n", style("doc--heading"), no_wrap=True, overflow="ellipsis")
             if not path:
                 text.append("  (the call's span is not in the run's trace)\n", style("doc--muted"))
             for depth, span in enumerate(path):
@@ -130,7 +130,9 @@ class CurrentBody(DetailBody):
                 )
             return failed_under[span.id]
 
-        title = f"Trace ({len(spans)} spans)" if spans else "Trace: no spans"
+        title = f"Trace ({plural(len(spans), 'span')})" if spans else "Trace: no spans"
+        if any(not s.status.terminal for s in spans) and body.trace_at is not None:
+            title += f", as of {clock_time(body.trace_at)}"  # the run went on after this read
         blocks = [Block("trace", lambda style, _: Text(title, style("doc--heading")), height=1)]
         for root in children.get(None, []):
             blocks.append(
