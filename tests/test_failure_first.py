@@ -136,6 +136,10 @@ async def test_one_key_from_launch_to_why_a_failed_run_failed(
         card = region_text(app, "#group-card")
         assert "✘ failed" in card and "18 invocations, 5 failed" in card
         assert "✘ failed" in row_line(app, selected_short(app))
+        # The landing scrolled the newer rows out of sight: the pane says so.
+        await wait_for(pilot, lambda: re.search(r"↑\d+ above · 18 shown", pane(app, "rows")))
+        await pilot.press("tab", "g")
+        await wait_for(pilot, lambda: "above" not in pane(app, "rows"), what="no rows above")
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])

@@ -838,6 +838,9 @@ class ViewerScreen(Screen[None]):
         _set_title(rows_pane, title)
         shown, total = self.table.row_count, len(self.store.rows)
         sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
+        above = round(self.table.scroll_y)
+        if above > 0:  # rows that arrived (or were scrolled) above the screen: said, not hidden
+            sub = f"{'^' if self.ascii_only else '↑'}{above} above · {sub}"
         if self.store.note:
             sub += f" · {self.store.note}"
         _set_subtitle(rows_pane, sub + " · " + self.poller.describe("rows"))
