@@ -432,3 +432,18 @@ async def test_watch_follows_one_tool_call_by_its_tc_id(still: GatewayServer) ->
     assert failed.problem is not None
     assert row["to"] == "failed" and row["error"]["code"] == failed.problem.code
     assert any("path:" in why for why in row["why"])
+
+
+def test_a_queued_calls_duration_is_not_called_running() -> None:
+    from rich.style import Style
+
+    from tui.core.model import Status
+    from tui.ui.details import facts_block
+
+    def said(kind: Kind) -> str:
+        row = Row(key="tc_x", status=Status(kind, kind.value), created=T0 - 2)
+        return facts_block(row, T0, []).build(lambda _: Style(), False).plain  # type: ignore[union-attr]
+
+    assert "2.0s (so far)" in said(Kind.QUEUED)
+    assert "2.0s (running)" in said(Kind.RUNNING)
+    assert "(running)" not in said(Kind.SUCCEEDED) and "(so far)" not in said(Kind.SUCCEEDED)

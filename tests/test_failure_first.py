@@ -263,9 +263,13 @@ async def test_zoom_jump_flip_and_follow_keys(frozen_gateway: GatewayServer) -> 
         zoomed = screen_text(app)
         assert "Runs (5)" not in zoomed and "▾ ✘ #" not in zoomed, "the table alone"
         assert zoomed.count("│") > 70, "the table has the screen's height"
+        await pilot.press("tab")  # the focus moves on: the zoom goes with it
+        await wait_for(pilot, lambda: "shown ·" not in screen_text(app), what="the detail zoomed")
+        zoomed = screen_text(app)
+        assert "▾ ✘ #" in zoomed and "Runs (5)" not in zoomed
         await pilot.press("z")
-        await pilot.pause(0.1)
-        assert "Runs (5)" in screen_text(app) and "▾ ✘ #" in screen_text(app)
+        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="all three panes")
+        assert "▾ ✘ #" in screen_text(app)
 
         await pilot.press("colon", *"run 121a", "enter")
         await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
@@ -336,3 +340,32 @@ async def test_the_timeline_of_a_live_run_has_a_now_line_and_works_in_ascii(
         table = region_text(app, "#rows-pane")
         assert table.isascii(), sorted({c for c in table if not c.isascii()})
         assert "#" in table and "|" in table
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+async def test_failures_stay_the_brightest_text_under_no_color(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """NO_COLOR makes colours greys by brightness, and red is among the darkest: failures
+    are then drawn in the text's own colour, bold, never dimmer than plain text."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        table = app.viewer.table
+
+        def brightness(component: str | None) -> float:
+            style = table.rich_style if component is None else table.style_for(component)
+            assert style.color is not None
+            r, g, b = style.color.get_truecolor()
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+        text = brightness(None)
+        for component in ("badge--failed", "badge--timed_out", "keyed-table--error"):
+            bright = brightness(component) >= text - 1
+            assert bright == no_color, f"{component}: {brightness(component):.0f} vs {text:.0f}"
+            if no_color:
+                assert table.style_for(component).bold

@@ -152,7 +152,10 @@ async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None
         assert keys and all(re.search(FAILURES, cell(app, k, "status")) for k in keys)
         await pilot.press("F", "s")  # the status picker: space toggles, enter applies
         await until_text(pilot, app, "Show statuses")
-        await pilot.press("space", "enter")
+        await until_text(pilot, app, r"now: every status \(none ticked\)")
+        await pilot.press("space")  # what applying would show, in words
+        await until_text(pilot, app, "now: only queued")
+        await pilot.press("enter")
         assert "status: queued" in pane(app, "rows")
         await pilot.press("s")
         await until_text(pilot, app, "Show statuses")

@@ -58,7 +58,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "colon",
         ":",
-        "jump: :run 121a, :inv 5e4d, :failed, or an id's first characters",
+        "jump: :run 121a, :inv 5e4d (:tc on tool calls), :failed, or an id's first characters",
         "start_jump",
         None,
         "Jump to…",

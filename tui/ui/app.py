@@ -89,6 +89,9 @@ class RunwatchApp(App[None]):
         return filters
 
     def on_mount(self) -> None:
+        # NO_COLOR turns colours into greys by brightness: red error text would be the
+        # dimmest text on screen. Failures are drawn bright and bold instead (styles/app.tcss).
+        self.set_class(bool(os.environ.get("NO_COLOR")), "-no-color")
         self.push_screen(ViewerScreen(self.source, self.body, self.options, clock=self.clock))
         self.call_after_refresh(compat.app_started)
         self._watch_terminal()

@@ -38,6 +38,7 @@ class StatusPicker(ModalScreen[Statuses | None]):
         with Vertical(id="picker-body"):
             how = "space toggles" if self.several else "space picks one"
             yield Static(Text(f"Show statuses ({how} · enter applies · c clears · esc)"))
+            yield Static(self._showing(self.chosen), id="picker-showing")
             yield SelectionList[str](
                 *[
                     Selection(word.replace("_", " "), word, word in self.chosen)
@@ -59,6 +60,15 @@ class StatusPicker(ModalScreen[Statuses | None]):
             for word in keep:
                 selections.select(word)
         self.chosen = tuple(selections.selected)
+        self.query_one("#picker-showing", Static).update(self._showing(self.chosen))
+
+    def _showing(self, chosen: Statuses) -> Text:
+        """What applying would show, in words: a tick's look differs from terminal to terminal
+        (under NO_COLOR a ticked box and an empty one can look the same)."""
+        if not chosen:
+            return Text("now: every status (none ticked)", "italic")
+        words = [w.replace("_", " ") for w in self.words if w in chosen]
+        return Text("now: only " + ", ".join(words), "bold")
 
     def action_down(self) -> None:
         self.query_one(SelectionList).action_cursor_down()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -1036,6 +1036,17 @@ class ViewerScreen(Screen[None]):
         for other in ("groups", "rows", "detail"):
             self.set_class(False, f"-zoom-{other}")
         self.set_class(not zoomed, f"-zoom-{name}")
+
+    @on(events.DescendantFocus)
+    def _zoom_follows_focus(self) -> None:
+        """While a pane is zoomed, the zoom goes where the focus goes (``h``, ``tab``): the
+        focused pane is never one the zoom hides."""
+        names = ("groups", "rows", "detail")
+        zoomed = next((name for name in names if self.has_class(f"-zoom-{name}")), None)
+        focused = names[min(self._current_pane(), 2)]  # the detail's own panes (a log) too
+        if zoomed is not None and zoomed != focused:
+            self.set_class(False, f"-zoom-{zoomed}")
+            self.set_class(True, f"-zoom-{focused}")
 
     def _newest_key(self) -> str | None:
         keys = self.table.row_keys_in_order

@@ -57,15 +57,6 @@ SPAN_WORDS: dict[str, Kind] = {
     "error": Kind.FAILED,
     "suspended": Kind.WAITING,
 }
-TOOLS = (
-    "browser.navigate",
-    "browser.click",
-    "browser.type",
-    "browser.extract",
-    "browser.screenshot",
-    "agent.act",
-)
-"""Tool names known in advance (more are learned from the rows seen)."""
 LIST, ONE = 0, 1
 """Ranks: a list row, and a call read on its own (the same record, read later)."""
 EVIDENCE = 12

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from tui.core.model import Detail, Row
+from tui.core.model import Detail, Kind, Row
 from tui.core.store import Log, elapsed, running
 from tui.core.text import clean
 from tui.core.timefmt import duration, full_time
@@ -108,7 +108,7 @@ def facts_block(row: Row, now: float, extra: list[Fact]) -> Block:
     """Times and the duration (the table's number, from the one clock), then ``extra``."""
     took = duration(elapsed(row, now))
     if running(row) and elapsed(row, now) is not None:
-        took += " (running)"
+        took += " (running)" if row.status.kind is Kind.RUNNING else " (so far)"
     facts: list[Fact] = [
         *([("created", full_time(row.created))] if row.created is not None else []),
         ("started", full_time(row.started)),

@@ -199,7 +199,18 @@ class DocView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
-        self.call_after_refresh(self._scroll_wanted)
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        """A pending scroll, else keep the cursor's line in view (a zoomed pane that shrinks
+        back must still show where the user was)."""
+        self._scroll_wanted()
+        if self._wanted is not None:
+            return
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_y)
+        if not top <= self.cursor < top + height:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
 
     def on_focus(self) -> None:
         self._refresh_line(self.cursor)
