@@ -209,11 +209,17 @@ async def select_row(pilot: Pilot[Any], app: RunwatchApp, key: str) -> None:
     screen = app.viewer
     screen.table.focus()
     assert screen.table.select_key(key), f"{key!r} is not in the table"
-    await wait_for(
-        pilot,
-        lambda: screen.selected_row == key and f"Invocation {key[:8]}" in pane(app, "detail"),
-        what=f"detail of {key}",
-    )
+
+    def shown() -> bool:
+        if screen.table.selected_key != key:
+            # The viewer's own landing on a failure (it waits for the rows, which a loaded
+            # machine delays) came after this selection: select again, as a user would.
+            screen.table.focus()
+            screen.table.select_key(key)
+            return False
+        return screen.selected_row == key and f"Invocation {key[:8]}" in pane(app, "detail")
+
+    await wait_for(pilot, shown, what=f"detail of {key}")
     await pilot.pause()  # the detail is drawn after the selection
 
 
