@@ -33,6 +33,14 @@ class NaiveRowTable(DataTable[Text | str]):
         super().__init__(cursor_type="row", id=id)
         self.ascii_only = ascii_only
         self._order: list[str] = []
+        # What the viewer sets on its table (the baseline has no stall marks, no failure
+        # counts and no timeline: the obvious table).
+        self.stall_of: Callable[[str], str | None] = lambda key: None
+        self.seen_of: Callable[[str], int | None] = lambda key: None
+        self.timeline: Any = None
+
+    def fit_columns(self, hidden: set[str], widths: dict[str, int]) -> None:
+        """The obvious table keeps its columns as they are."""
 
     style_for = KeyedTable.style_for
     badge = KeyedTable.badge
@@ -73,7 +81,7 @@ class NaiveRowTable(DataTable[Text | str]):
     def shows(self, key: str) -> bool:
         return key in self._order
 
-    def select_key(self, key: str) -> bool:
+    def select_key(self, key: str, *, top: bool = False) -> bool:
         if key not in self._order:
             return False
         self.move_cursor(row=self._order.index(key), animate=False)

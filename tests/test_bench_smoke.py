@@ -4,6 +4,8 @@ run of it in `make bench-quick`)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.run import TARGETS, Sizes, markdown, report
 
 
@@ -44,3 +46,24 @@ def test_the_baseline_and_the_screenshot_views_import() -> None:
 
     assert naive.NaiveViewer.row_table is not None
     assert set(screenshots.VIEWS) >= {"main", "failed-diagnostics", "help", "kernel"}
+
+
+async def test_the_naive_baseline_viewer_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``make bench`` measures the viewer beside its naive baseline: the baseline must keep
+    up with the viewer's interface (it broke once when the viewer's table grew a timeline)."""
+    import tui.ui.app
+    from bench.run import make_app
+    from bench.screenshots import frozen_gateway
+    from tests.viewer_helpers import screen_text, wait_for
+
+    # The baseline is installed by swapping the app's screen class: put it back after.
+    monkeypatch.setattr(tui.ui.app, "ViewerScreen", tui.ui.app.ViewerScreen)
+    server = frozen_gateway()
+    try:
+        app = make_app(server.url, naive=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: " shown · " in screen_text(app), what="rows")
+            await pilot.press("tab", "j", "j", "k")
+            assert app.is_running
+    finally:
+        server.stop()
