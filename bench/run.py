@@ -110,7 +110,9 @@ def key_latency_and_rss(url: str, sizes: Sizes, naive: bool) -> dict[str, float]
     with pty_app("--base-url", url, "--interval", "2", *extra) as term:
         term.wait_for_rows(sizes.big)
         time.sleep(1.0)
-        os.write(term.master, b"\t")
+        # Into the table whatever has focus at start (the viewer may have landed on a
+        # failure): the jump prompt leaves the cursor in the table.
+        os.write(term.master, b":failed\rg")  # and to the top: j has rows to go down to
         time.sleep(1.0)
         latencies = []
         for _ in range(sizes.key_presses):
@@ -316,18 +318,22 @@ def huge_record(naive: bool) -> dict[str, float]:
     the key to the first byte of the new frame); the viewer's memory."""
     extra = NAIVE if naive else []
     with gateway("--scenario", "huge") as url:
-        _warm(url)  # the gateway builds a 9 MB body once: that is its cost, not the viewer's
+        # The gateway builds a 9 MB body once: that is its cost, not the viewer's.
+        ids = _warm(url)
         with pty_app("--base-url", url, "--interval", "2", *extra) as term:
             term.wait_for(r"\d+ shown")
             time.sleep(1.0)
-            os.write(term.master, b"\t")
-            time.sleep(0.5)
-            os.write(term.master, b"j")
+            # The viewer may land on the big record by itself (it is the first failure):
+            # go to another row first, by the jump prompt, whatever the table's order.
+            os.write(term.master, f":inv {ids[0][:8]}\r".encode())
+            time.sleep(1.5)
+            os.write(term.master, f":inv {ids[2][:8]}".encode())  # invocation 3: 5,000 steps
             time.sleep(0.5)
             offset = term.size()
             sent = time.monotonic()
-            os.write(term.master, b"j")  # onto invocation 3: failed, 5,000 steps
-            term.wait_for(r"steps\s+5000", timeout=60, since=offset)
+            os.write(term.master, b"\r")
+            # Its steps on screen: the viewer opens the record on its first failed step.
+            term.wait_for(r"▾ ✘ #\d+ \S+ +[A-Z_]+", timeout=60, since=offset)
             show = time.monotonic() - sent
             time.sleep(1.0)
             os.write(term.master, b"\t")  # into the detail
@@ -344,7 +350,7 @@ def huge_record(naive: bool) -> dict[str, float]:
             }
 
 
-def _warm(url: str) -> None:
+def _warm(url: str) -> list[str]:
     import urllib.request
 
     def call(path: str, body: bytes | None = None) -> Any:
@@ -357,8 +363,11 @@ def _warm(url: str) -> None:
             return json.loads(response.read())
 
     run = call("/v1/runs")["data"][0]["id"]
+    ids: list[str] = []
     for invocation in call(f"/v1/runs/{run}/invocations")["data"][:12]:
+        ids.append(invocation["id"])
         call(f"/v1/invocations/{invocation['id']}/wait", b'{"timeoutMs": 0}')
+    return ids
 
 
 def _key_to_frame(term: Pty, key: bytes) -> float:

@@ -64,6 +64,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
+PAGE_RENDER_GAP = 0.25
+"""Seconds between two redraws of the table while a big run's pages arrive."""
 MAX_CAUSES = 100
 """Failed rows read for the failure groups at most (each costs a request or two)."""
 YIELD_AFTER = 0.01
@@ -118,6 +120,11 @@ class ViewerScreen(Screen[None]):
         self.newest_first = True
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
+        self._page_rendered_at = 0.0
+        self._render_skipped = False
+        self._failed_count = 0
+        self._counted: dict[str, str] = {}
+        self._newest_problem: str | None = None
         self._chosen_in = -1  # the view in which the user last chose a row (enter)
         """The view whose first full load has put the cursor (on its first failure)."""
 
@@ -411,7 +418,19 @@ class ViewerScreen(Screen[None]):
             self._rows_problem = None
             self.poller.ok("rows")
         structural = bool(changes.removed) or changes.reordered
-        self._render_table(None if structural else changes.changed)
+        if not message.final:
+            # A big run arrives as hundreds of pages: redrawing the table (its order, counts
+            # and column widths are O(rows)) for each made the load quadratic. The first page
+            # is drawn at once, then at most every PAGE_RENDER_GAP; the final delta always.
+            now = time.monotonic()
+            if now - self._page_rendered_at < PAGE_RENDER_GAP:
+                self._render_skipped = True
+                return
+            self._page_rendered_at = now
+        else:
+            self._page_rendered_at = 0.0
+        skipped, self._render_skipped = self._render_skipped, False
+        self._render_table(None if structural or skipped else changes.changed)
         if message.final and self._landed != self.view:
             self._landed = self.view
             # After the refresh: the table must know its new height before it can scroll.
@@ -641,7 +660,10 @@ class ViewerScreen(Screen[None]):
     def _render_table(self, dirty: set[str] | None = None) -> None:
         rows = self._visible_rows()
         newest = self._newest_key()
-        if self._size_failures():
+        # Counts, failure sizes and the card are passes over every row: only when a status
+        # may have moved (a followed row's progress, key after key, must not cost them).
+        moved = dirty is None or self._statuses_moved(dirty)
+        if moved and self._size_failures():
             dirty = None  # a failed row's count (x4) changed: every row's cells are rebuilt lazily
         if self.table.timeline is not None and self._place_timeline():
             dirty = None  # the axis moved: every bar is redrawn (lazily: those on screen)
@@ -655,8 +677,17 @@ class ViewerScreen(Screen[None]):
         if selected is not None and self.table.row_count and not self.table.shows(selected):
             self._select_row(self.table.selected_key)  # a filter hid it: follow the cursor
         self._render_empty()
-        self._count_rows()
+        if moved:
+            self._count_rows()
         self._render_titles()
+
+    def _statuses_moved(self, keys: set[str]) -> bool:
+        """Whether any of ``keys`` is new, gone, or has another status than last counted."""
+        for key in keys:
+            row = self.store.rows.get(key)
+            if self._counted.get(key) != (row.status.raw if row is not None else None):
+                return True
+        return False
 
     def _size_failures(self) -> bool:
         """How many of the view's failed rows share each one's cause (the table shows
@@ -681,11 +712,27 @@ class ViewerScreen(Screen[None]):
         return changed
 
     def _count_rows(self) -> None:
-        """The view's rows counted by status, for the card (once per change, not per tick)."""
+        """The view's rows counted by status, its failures and its newest failure's reason,
+        for the card: once per change, not per key or tick (a 10,000-row run made each key
+        cost a pass over every row)."""
         counts: dict[str, int] = {}
-        for row in self.store.rows.values():
+        failing = 0
+        newest: Row | None = None
+        counted: dict[str, str] = {}
+        for key, row in self.store.rows.items():
             counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
+            counted[key] = row.status.raw
+            if row.status.failure:
+                failing += 1
+                if newest is None or not self.words.newest_first:
+                    newest = row  # the server's order: the newest is first, or last
         self._counts = counts
+        self._counted = counted
+        self._failed_count = failing
+        why = None
+        if newest is not None:
+            why = newest.problem.text() if newest.problem else newest.note
+        self._newest_problem = f"last failure: {why}" if why else None
 
     def _render_card(self) -> None:
         """The selected group at a glance: its status and failure, when it started and
@@ -704,7 +751,7 @@ class ViewerScreen(Screen[None]):
         name = group.title or short_id(group.key)
         text.append(words.named(clean(name, limit=30)), "bold")
         total = sum(self._counts.values())  # first: what a narrow card must still show
-        failing = sum(n for raw, n in self._counts.items() if raw in self._failure_words())
+        failing = self._failed_count
         if total:
             shown = f"{total} {words.row}s" + (" shown" if self.filters or self.text_filter else "")
             text.append(f" · {shown}")
@@ -721,7 +768,7 @@ class ViewerScreen(Screen[None]):
         short = self.has_class("-short")
         problem = group.problem.text() if group.problem else None
         if problem is None and not short:
-            problem = self._newest_failure()
+            problem = self._newest_problem
         fault = self.poller.freshness("rows").error
         if fault is not None and self.table.row_count:
             lines.append(Text("! " + fault.describe(limit=300), "bold"))
@@ -743,18 +790,6 @@ class ViewerScreen(Screen[None]):
         if joined.plain != getattr(card, "_shown", None):
             card._shown = joined.plain  # type: ignore[attr-defined]
             card.update(joined)
-
-    def _failure_words(self) -> set[str]:
-        return {row.status.raw for row in self.store.rows.values() if row.status.failure}
-
-    def _newest_failure(self) -> str | None:
-        """The newest failed row's reason (a group without a failure of its own)."""
-        rows = list(self.store.rows.values())
-        for row in rows if self.words.newest_first else reversed(rows):
-            if row.status.failure:
-                why = row.problem.text() if row.problem else row.note
-                return f"last failure: {why}" if why else None
-        return None
 
     def _render_empty(self) -> None:
         """What the table's body says when it has no rows (never an invented error)."""
