@@ -5,8 +5,6 @@ checked (see tests/test_serve.py for the server's rules in full)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import subprocess
 import sys
 import time
@@ -24,15 +22,7 @@ from tui.sim.server import GatewayServer
 from tui.sim.world import World
 
 from .conftest import FROZEN_NOW
-from .test_serve import Served, _free_port, _listeners
-
-
-def _env(config: Path) -> dict[str, str]:
-    """No key, no profile: a replay needs neither."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "KERNEL_"))}
-    env = {k: v for k, v in env.items() if not k.startswith("RUNWATCH_")}
-    env["RUNWATCH_CONFIG_DIR"] = str(config)
-    return env
+from .test_serve import Served, _free_port, _listeners, serve_env, serving
 
 
 @pytest.fixture(scope="module")
@@ -64,32 +54,9 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def served(recording: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     port = _free_port()
     replay = ["replay", recording.name, "--speed", "10", "--serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui", *replay],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_env(tmp_path_factory.mktemp("config")),
-        cwd=recording.parent,  # a relative path, with a space in the name
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("runwatch replay: "), first
-        match = re.search(rf"http://127\.0\.0\.1:{port}\S*", first)
-        assert match, f"no URL in {first!r}"
-        served = Served(port, match.group(0), process)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(served.origin, timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield served
-    finally:
-        process.terminate()
-        process.wait(10)
+    env = serve_env(tmp_path_factory.mktemp("config"))
+    # A relative path, with a space in the name.
+    yield from serving(replay, port, env, cwd=recording.parent, banner="runwatch replay: ")
 
 
 def test_a_served_replay_binds_loopback_only(served: Served) -> None:

@@ -64,21 +64,32 @@ class Served:
         return self.url.removeprefix(self.origin).strip("/")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "RUNWATCH_"))}
-    env["RUNWATCH_CONFIG_DIR"] = str(tmp_path_factory.mktemp("config"))
+def serve_env(config: Path) -> dict[str, str]:
+    """No key, no profile of the user's: the served app gets its own config directory."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BCTRL_", "KERNEL_", "RUNWATCH_"))
+    }
+    env["RUNWATCH_CONFIG_DIR"] = str(config)
+    return env
+
+
+def serving(
+    args: list[str], port: int, env: dict[str, str], *, cwd: Path | None = None, banner: str = ""
+) -> Iterator[Served]:
+    """``python -m tui ARGS`` serving on ``port``: its printed URL (its first line, starting
+    with ``banner``), once the server answers; stopped after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "tui", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        cwd=cwd,
     )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
+        assert first.startswith(banner), first
         match = re.search(rf"http://127\.0\.0\.1:{port}\S*", first)
         assert match, f"no URL in {first!r}"
         served = Served(port, match.group(0), process)
@@ -93,6 +104,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = _free_port()
+    env = serve_env(tmp_path_factory.mktemp("config"))
+    yield from serving(["serve", "--demo", "--port", str(port)], port, env)
 
 
 def test_serve_binds_loopback_only(served: Served) -> None:

@@ -255,12 +255,11 @@ def _check_common(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _bctrl_api(
-    args: argparse.Namespace, provider: Provider, settings: Settings, refs: Sequence[str]
-) -> Provider:
-    """Which of bctrl's APIs to speak: the one ``--api`` (or a profile's provider) pins,
-    the one the references are written in (``run_…``, ``tc_…``), else the one the server
-    answers for (``GET /v1/tool-calls``)."""
+def _api_by_words(
+    args: argparse.Namespace, provider: Provider, refs: Sequence[str]
+) -> Provider | None:
+    """Which of bctrl's APIs, when it is known without asking the server: pinned by
+    ``--api`` (or a profile's provider), or by the references' form; None to ask."""
     if provider.name != DEFAULT or args.api == "invocations":
         return provider
     current = PROVIDERS["bctrl-current"]
@@ -268,6 +267,18 @@ def _bctrl_api(
         return current
     if refs and all(provider.valid_ref(ref) for ref in refs):
         return provider  # UUIDs: the invocation API's ids (the current API's are prefixed)
+    return None
+
+
+def _bctrl_api(
+    args: argparse.Namespace, provider: Provider, settings: Settings, refs: Sequence[str]
+) -> Provider:
+    """Which of bctrl's APIs to speak: the one ``--api`` (or a profile's provider) pins,
+    the one the references are written in (``run_…``, ``tc_…``), else the one the server
+    answers for (``GET /v1/tool-calls``)."""
+    decided = _api_by_words(args, provider, refs)
+    if decided is not None:
+        return decided
     from tui.providers.current.client import CurrentClient, speaks_current
     from tui.providers.http import RetryPolicy
 
@@ -292,7 +303,7 @@ def _bctrl_api(
             "invocation API (pin it with --api current or --api invocations)",
             file=sys.stderr,
         )
-    return current if speaks else provider
+    return PROVIDERS["bctrl-current"] if speaks else provider
 
 
 def _check_refs(provider: Provider, refs: Sequence[str]) -> str | None:
@@ -338,11 +349,7 @@ def _connect(
     except ConfigError as exc:
         return _fail(EXIT_USAGE, exc.message)
     provider = PROVIDERS[settings.provider]
-    if provider.name == DEFAULT and args.api == "current":
-        provider = PROVIDERS["bctrl-current"]
-    problem = _check_refs(provider, refs)
-    if problem and provider.name == DEFAULT and args.api == "auto":
-        problem = _check_refs(PROVIDERS["bctrl-current"], refs) and problem
+    problem = _check_refs(_api_by_words(args, provider, refs) or provider, refs)
     if problem:
         return _fail(EXIT_USAGE, problem)
     gateway: Gateway | None = early
@@ -598,19 +605,14 @@ def run_serve(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
-    from tui.serve import GuardedServer
+    from tui.serve import serve_runwatch
 
-    command = [sys.executable, "-m", "tui"]
-    if args.demo:
-        command.append("--demo")
+    command: list[str] = ["--demo"] if args.demo else []
     if args.profile:
         command += ["--profile", args.profile]
     if args.provider:
         command += ["--provider", args.provider]
-    server = GuardedServer(shlex.join(command), port=args.port)
-    # Printed once: the secret in this URL is what lets a browser in (and no other website).
-    print(f"runwatch serve: {server.url} (loopback only; open this URL)", flush=True)
-    server.serve()
+    serve_runwatch(command, port=args.port, prog="runwatch serve")
     return EXIT_OK
 
 

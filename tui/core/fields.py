@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.core.model import Kind, Raw, Stamp, Status
+from tui.core.model import Kind, Problem, Raw, Stamp, Status
 
 JsonObject = Mapping[str, Any]
 _EMPTY: JsonObject = {}
@@ -111,6 +111,15 @@ def status(value: Any, words: Mapping[str, Kind]) -> Status:
     if value is None:
         return Status(Kind.UNKNOWN, "")
     return Status(Kind.UNKNOWN, compact(value))
+
+
+def problem(value: Any) -> Problem | None:
+    """An error object ``{code, message}`` (``error`` for the message also read); None when
+    there is none."""
+    error = obj(value)
+    if not error:
+        return None
+    return Problem(text(error, "code"), text(error, "message") or text(error, "error"))
 
 
 def compact(value: Any) -> str:

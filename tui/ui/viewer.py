@@ -64,6 +64,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
+PANE_NAMES = ("groups", "rows", "detail")
 PAGE_RENDER_GAP = 0.25
 """Seconds between two redraws of the table while a big run's pages arrive."""
 MAX_CAUSES = 100
@@ -936,6 +937,11 @@ class ViewerScreen(Screen[None]):
                 return index
         return 1 if focused is self.filter_input else 0
 
+    def _pane_name(self) -> str:
+        """The focused pane as the layout names it (the detail's own panes, a log, are the
+        detail's)."""
+        return PANE_NAMES[min(self._current_pane(), len(PANE_NAMES) - 1)]
+
     def _focus(self, widget: Widget) -> None:
         """Focus ``widget`` now, not once the queued messages are handled (Textual's
         ``focus()``): keys typed ahead, in one burst over SSH or while the app is busy,
@@ -1065,10 +1071,9 @@ class ViewerScreen(Screen[None]):
 
     def action_zoom(self) -> None:
         """Zoom the focused pane to the full screen, and back."""
-        pane = self._current_pane()
-        name = "groups" if pane == 0 else "rows" if pane == 1 else "detail"
+        name = self._pane_name()
         zoomed = self.has_class(f"-zoom-{name}")
-        for other in ("groups", "rows", "detail"):
+        for other in PANE_NAMES:
             self.set_class(False, f"-zoom-{other}")
         self.set_class(not zoomed, f"-zoom-{name}")
 
@@ -1076,9 +1081,8 @@ class ViewerScreen(Screen[None]):
     def _zoom_follows_focus(self) -> None:
         """While a pane is zoomed, the zoom goes where the focus goes (``h``, ``tab``): the
         focused pane is never one the zoom hides."""
-        names = ("groups", "rows", "detail")
-        zoomed = next((name for name in names if self.has_class(f"-zoom-{name}")), None)
-        focused = names[min(self._current_pane(), 2)]  # the detail's own panes (a log) too
+        zoomed = next((name for name in PANE_NAMES if self.has_class(f"-zoom-{name}")), None)
+        focused = self._pane_name()
         if zoomed is not None and zoomed != focused:
             self.set_class(False, f"-zoom-{zoomed}")
             self.set_class(True, f"-zoom-{focused}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from tui.core import fields as f
 from tui.core.failures import Cause
-from tui.core.model import Group, Kind, Problem, Progress, Row, Stamp
+from tui.core.model import Group, Kind, Progress, Row, Stamp
 from tui.core.text import clean, short_id
 
 STATUS_WORDS: dict[str, Kind] = {
@@ -37,13 +37,6 @@ SUMMARY, V2, FULL = 0, 1, 2
 """Ranks: how complete a row's view is."""
 
 
-def problem(value: Any) -> Problem | None:
-    error = f.obj(value)
-    if not error:
-        return None
-    return Problem(f.text(error, "code"), f.text(error, "message") or f.text(error, "error"))
-
-
 def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
     """A run (``RunSummary`` or ``GET /v1/runs/{id}``); None without an id."""
     run = f.obj(data)
@@ -58,7 +51,7 @@ def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
         started=f.stamp(run, "startedAt"),
         finished=f.stamp(run, "finishedAt"),
         duration=f.number(run, "durationSeconds"),
-        problem=problem(run.get("failure")),
+        problem=f.problem(run.get("failure")),
         observed=observed,
         rank=rank,
         raw=run,
@@ -99,7 +92,7 @@ def invocation_row(
         started=f.stamp(inv, "startedAt"),
         finished=f.stamp(inv, "finishedAt"),
         duration=f.number(inv, "durationMs", 0.001),
-        problem=problem(inv.get("error")),
+        problem=f.problem(inv.get("error")),
         observed=observed,
         rank=rank,
         raw=inv if rank == SUMMARY else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from tui.core import fields as f
@@ -33,7 +33,8 @@ from tui.providers.bctrl.models import (
 from tui.providers.http import HttpSource, Reply, curl_command, pretty_json, seg
 
 RUN_PAGES = 5
-"""Pages of runs the run list reads (500 runs, newest first)."""
+RUN_LIMIT = 100
+"""Pages of runs the run list reads, and runs a page (500 runs, newest first)."""
 REFRESH_AT_MOST = 20
 MIN_WAIT_SPACING = 1.0
 """Seconds between the starts of two long-polls of one invocation, at least."""
@@ -50,13 +51,62 @@ VOCABULARY = Vocabulary(
 )
 
 
-def _data(reply: Reply, path: str) -> list[Any]:
+def page_data(reply: Reply, path: str) -> list[Any]:
     """A page's ``data``: the whole answer depends on it, so without it the page is
     malformed (a list with odd rows is fine: each row costs only itself)."""
     value = f.obj(reply.data).get("data")
     if not isinstance(value, list):
         raise MalformedResponse("the page has no data list", path=path)
     return value
+
+
+def next_cursor(reply: Reply) -> str | None:
+    """Where the next page starts: ``nextCursor``, unless ``hasMore`` says there is none."""
+    body = f.obj(reply.data)
+    return f.text(body, "nextCursor") if body.get("hasMore") is not False else None
+
+
+RunMapper = Callable[[Any, float, int], Group | None]
+"""A run record (with when it was read, and how complete a view it is) as a group."""
+
+
+async def read_runs(
+    client: BctrlClient, clock: Callable[[], float], mapper: RunMapper, limit: int
+) -> list[Group]:
+    """The run list (``GET /v1/runs``), newest first, :data:`RUN_PAGES` pages at most."""
+    runs: list[Group] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    try:
+        for _ in range(RUN_PAGES):
+            reply = await client.runs(cursor, limit)
+            now = clock()
+            found = (mapper(item, now, 0) for item in page_data(reply, "/v1/runs"))
+            runs += [group for group in found if group is not None]
+            cursor = next_cursor(reply)
+            if not cursor or cursor in seen:
+                break
+            seen.add(cursor)
+    except NotFound:
+        raise Unsupported("this server has no run list (GET /v1/runs)") from None
+    return runs
+
+
+async def read_run(
+    client: BctrlClient, key: str, clock: Callable[[], float], mapper: RunMapper
+) -> Group:
+    """One run (``GET /v1/runs/{id}``); ``Unsupported`` when the server has no such
+    endpoint (a 404 that is not the run's own)."""
+    try:
+        reply = await client.run(key)
+    except NotFound as error:
+        if error.code == "run.not_found":
+            raise
+        raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
+    group = mapper(reply.data, clock(), 1)
+    if group is None:
+        raise MalformedResponse("the run has no id", path="/v1/runs/{id}")
+    return group
 
 
 class BctrlSource(HttpSource[BctrlClient]):
@@ -68,34 +118,10 @@ class BctrlSource(HttpSource[BctrlClient]):
     # -- groups --------------------------------------------------------------------------
 
     async def groups(self) -> list[Group]:
-        runs: list[Group] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        try:
-            for _ in range(RUN_PAGES):
-                reply = await self.client.runs(cursor)
-                now = self.clock()
-                found = (run_group(item, now) for item in _data(reply, "/v1/runs"))
-                runs += [group for group in found if group is not None]
-                cursor = f.text(f.obj(reply.data), "nextCursor")
-                if not cursor or cursor in seen:
-                    break
-                seen.add(cursor)
-        except NotFound:
-            raise Unsupported("this server has no run list (GET /v1/runs)") from None
-        return runs
+        return await read_runs(self.client, self.clock, run_group, RUN_LIMIT)
 
     async def group(self, key: str) -> Group:
-        try:
-            reply = await self.client.run(key)
-        except NotFound as error:
-            if error.code == "run.not_found":
-                raise
-            raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
-        group = run_group(reply.data, self.clock(), rank=1)
-        if group is None:
-            raise MalformedResponse("the run has no id", path="/v1/runs/{id}")
-        return group
+        return await read_run(self.client, key, self.clock, run_group)
 
     async def locate(self, ref: str) -> Group | Row:
         return Group(
@@ -108,9 +134,9 @@ class BctrlSource(HttpSource[BctrlClient]):
         async def fetch(cursor: str | None) -> Page:
             reply = await self.client.invocations(group, query, cursor)
             now = self.clock()
-            items = _data(reply, self.client.invocations_path(group))
+            items = page_data(reply, self.client.invocations_path(group))
             rows = (invocation_row(item, now, SUMMARY, group) for item in items)
-            return Page([r for r in rows if r], f.text(f.obj(reply.data), "nextCursor"))
+            return Page([r for r in rows if r], next_cursor(reply))
 
         return AppendPager(fetch)
 

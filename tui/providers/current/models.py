@@ -64,13 +64,6 @@ EVIDENCE = 12
 BAD_OUTCOMES = frozenset({"failed", "error", "denied", "blocked", "timeout", "timed_out"})
 
 
-def problem(value: Any) -> Problem | None:
-    error = f.obj(value)
-    if not error:
-        return None
-    return Problem(f.text(error, "code"), f.text(error, "message") or f.text(error, "error"))
-
-
 def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
     """A ``Run``; None without an id. A failed run's ``endReason`` is its problem."""
     run = f.obj(data)
@@ -113,7 +106,7 @@ def call_row(
         created=f.stamp(call, "createdAt"),
         started=f.stamp(call, "startedAt"),
         finished=f.stamp(call, "finishedAt"),
-        problem=problem(call.get("error")),
+        problem=f.problem(call.get("error")),
         observed=observed,
         rank=rank,
         raw=call,

@@ -9,18 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from tui.core import fields as f
-from tui.core.errors import ApiError, BadRequest, MalformedResponse, NotFound, Unsupported
+from tui.core.errors import ApiError, BadRequest, MalformedResponse, NotFound
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import short_id
-from tui.providers.current.client import RESULT_WAIT, CurrentClient
+from tui.providers.bctrl.source import next_cursor, page_data, read_run, read_runs
+from tui.providers.current.client import PAGE, RESULT_WAIT, CurrentClient
 from tui.providers.current.models import (
     FILTER_WORDS,
     LIST,
@@ -38,7 +38,6 @@ from tui.providers.current.models import (
 from tui.providers.current.stream import RunStream
 from tui.providers.http import HttpSource, Reply, curl_command, pretty_json
 
-RUN_PAGES = 5
 TRACE_PAGES = 10
 EVENT_PAGES = 10
 REFRESH_AT_MOST = 20
@@ -47,6 +46,8 @@ STREAMS = 3
 AUGUST = {"awaiting_input": "requires_input", "canceled": "cancelled", "unknown": "failed"}
 OCTOBER = {"requires_input": "awaiting_input", "cancelled": "canceled", "timed_out": None}
 """A filter word in the other dialect's spelling (None: that dialect has no such status)."""
+ReadPage = Callable[[str, str | None], Awaitable[Reply]]
+"""One page of a run's trace or events, from a cursor."""
 VOCABULARY = Vocabulary(
     group="run",
     groups="Runs",
@@ -61,18 +62,6 @@ VOCABULARY = Vocabulary(
 )
 
 
-def _data(reply: Reply, path: str) -> list[Any]:
-    value = f.obj(reply.data).get("data")
-    if not isinstance(value, list):
-        raise MalformedResponse("the page has no data list", path=path)
-    return value
-
-
-def _next(reply: Reply) -> str | None:
-    body = f.obj(reply.data)
-    return f.text(body, "nextCursor") if body.get("hasMore") is not False else None
-
-
 class StreamPager:
     """A run's tool calls: the list read in pages, then read again only when the run's
     stream says something changed, or every poll while there is no stream."""
@@ -81,10 +70,6 @@ class StreamPager:
         self._listing = listing
         self._stream = stream
         self._listed = False
-
-    def on_change(self, wake: Callable[[], None]) -> None:
-        """``wake`` is called when the stream brings a change (the poll loop asks at once)."""
-        self._stream.listen(wake)
 
     async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:
         self._stream.start()
@@ -131,34 +116,10 @@ class CurrentSource(HttpSource[CurrentClient]):
     # -- groups --------------------------------------------------------------------------
 
     async def groups(self) -> list[Group]:
-        runs: list[Group] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        try:
-            for _ in range(RUN_PAGES):
-                reply = await self.client.runs(cursor, limit=200)
-                now = self.clock()
-                found = (run_group(item, now) for item in _data(reply, "/v1/runs"))
-                runs += [group for group in found if group is not None]
-                cursor = _next(reply)
-                if not cursor or cursor in seen:
-                    break
-                seen.add(cursor)
-        except NotFound:
-            raise Unsupported("this server has no run list (GET /v1/runs)") from None
-        return runs
+        return await read_runs(self.client, self.clock, run_group, PAGE)
 
     async def group(self, key: str) -> Group:
-        try:
-            reply = await self.client.run(key)
-        except NotFound as error:
-            if error.code == "run.not_found":
-                raise
-            raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
-        group = run_group(reply.data, self.clock(), rank=1)
-        if group is None:
-            raise MalformedResponse("the run has no id", path="/v1/runs/{id}")
-        return group
+        return await read_run(self.client, key, self.clock, run_group)
 
     async def locate(self, ref: str) -> Group | Row:
         if ref.startswith("tc_"):
@@ -207,11 +168,11 @@ class CurrentSource(HttpSource[CurrentClient]):
             now = self.clock()
             rows = [
                 row
-                for item in _data(reply, "/v1/tool-calls")
+                for item in page_data(reply, "/v1/tool-calls")
                 if (row := call_row(item, now, LIST, group)) is not None
             ]
             self._learn(rows)
-            return Page(rows, _next(reply))
+            return Page(rows, next_cursor(reply))
 
         listing = AppendPager(fetch)
         return StreamPager(listing, self.stream(group))
@@ -221,7 +182,8 @@ class CurrentSource(HttpSource[CurrentClient]):
         live = [
             row
             for row in rows
-            if not row.status.terminal and not (row.group and self.stream(row.group).live)
+            if not row.status.terminal
+            and not ((stream := self._streams.get(row.group)) is not None and stream.live)
         ][:REFRESH_AT_MOST]
         semaphore = asyncio.Semaphore(4)
 
@@ -236,13 +198,13 @@ class CurrentSource(HttpSource[CurrentClient]):
         found = await asyncio.gather(*(one(row) for row in live))
         return [row for row in found if row is not None]
 
-    async def _pages(self, read: Any, run: str, pages: int, path: str) -> list[Any]:
+    async def _pages(self, read: ReadPage, run: str, pages: int, path: str) -> list[Any]:
         items: list[Any] = []
         cursor: str | None = None
         for _ in range(pages):
             reply = await read(run, cursor)
-            items += _data(reply, path)
-            cursor = _next(reply)
+            items += page_data(reply, path)
+            cursor = next_cursor(reply)
             if not cursor:
                 break
         return items
@@ -273,7 +235,8 @@ class CurrentSource(HttpSource[CurrentClient]):
         if row is None:
             raise MalformedResponse("the answer has no tool call", path="/v1/tool-calls/{id}")
         body = body_from_call(reply.data, known.body if known is not None else None)
-        stream = self.stream(body.run) if body.run else None
+        # The run's stream, when its table opened one (a call watched alone is not worth one).
+        stream = self._streams.get(body.run or "")
         body = await self._context(body, row)
         yield row
         yield Detail(key, body, False, ONE, self.clock(), reply.body)

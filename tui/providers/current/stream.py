@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from typing import Any
 
 from tui.core import fields as f
@@ -42,13 +41,11 @@ class RunStream:
         self.ended = False
         self.absent = False
         self.connections = 0
-        self.error: ApiError | None = None
         self._seen: set[str] = set()
         self._touched: set[str] = set()
         self._grew = False
         self._version = 0
         self._changed = asyncio.Event()
-        self._listeners: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
 
     # -- what readers use ------------------------------------------------------------------
@@ -65,9 +62,6 @@ class RunStream:
     def start(self) -> None:
         if self._task is None and not self.ended:
             self._task = asyncio.get_running_loop().create_task(self._read())
-
-    def listen(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
 
     def take_touched(self) -> tuple[set[str], bool]:
         """The tool calls changed since the last look, and whether calls may have appeared
@@ -111,18 +105,16 @@ class RunStream:
                         return
             except NotFound:
                 self.absent = True
-            except BadRequest as error:  # the server refuses to resume there: start over
-                self.error = error
+            except BadRequest:  # the server refuses to resume there: start over
                 self.last_id = None
-            except ApiError as error:
-                self.error = error
-            if self.absent:
-                self.connected = False
-                self._notify()
-                return
-            # The connection ended or broke before run.ended: readers poll until it is back.
+            except ApiError:
+                pass  # a drop, a refusal, a silence: readers poll until it is back
+            # The connection ended or broke before run.ended: readers poll until it is back
+            # (for good when the server has no stream).
             self.connected = False
             self._notify()
+            if self.absent:
+                return
             await asyncio.sleep(delay)
             delay = min(RETRY_MOST, delay * 2)
 
@@ -170,5 +162,3 @@ class RunStream:
         self._version += 1
         self._changed.set()
         self._changed = asyncio.Event()
-        for callback in self._listeners:
-            callback()

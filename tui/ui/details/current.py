@@ -161,7 +161,7 @@ class CurrentBody(DetailBody):
                     if kids and not expanded:
                         text.append(f"  (+{_count(top.id, children)})", style("doc--muted"))
                     if expanded:
-                        for line in _branch(top.id, children, 2, style, ascii_only, body.span):
+                        for line in _branch(top.id, children, 2, style, ascii_only):
                             text.append("\n")
                             text.append_text(line)
                     return text
@@ -205,7 +205,6 @@ def _branch(
     depth: int,
     style: Styler,
     ascii_only: bool,
-    mine: str | None,
     seen: set[str] | None = None,
 ) -> list[Text]:
     seen = seen if seen is not None else {span_id}
@@ -218,7 +217,7 @@ def _branch(
         text.append("  " * depth + "  ")
         text.append_text(_span_line(kid, style, ascii_only))
         lines.append(text)
-        lines += _branch(kid.id, children, depth + 1, style, ascii_only, mine, seen)
+        lines += _branch(kid.id, children, depth + 1, style, ascii_only, seen)
     return lines
 
 
