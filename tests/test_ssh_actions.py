@@ -9,12 +9,14 @@ import time
 
 import pytest
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 import tui.core.text as text_module
 from bench.harness import pty_app
 from tui.providers.http import curl_command
 from tui.sim.server import GatewayServer
+from tui.ui.app import RunwatchApp
 from tui.ui.ascii_filter import to_ascii
 from tui.ui.copy import CopyScreen
 from tui.ui.links import browser_available
@@ -38,6 +40,22 @@ def _menu(app: object) -> CopyScreen:
     screen = app.screen  # type: ignore[attr-defined]
     assert isinstance(screen, CopyScreen)
     return screen
+
+
+async def to_a_failure_with_docs(pilot: Pilot[None], app: RunwatchApp) -> None:
+    """n until the detail shows a failed invocation whose step has a docs link.
+
+    Not every failure has one (a runtime that was not found has no details), and the live
+    world decides which failure comes next.
+    """
+    for _ in range(20):
+        await pilot.press("n")
+        try:
+            await until_text(pilot, app, r"docs +https://", timeout=2)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError("no failed invocation with a docs link among 20")
 
 
 async def test_copy_menu_copies_and_shows_text(gateway: GatewayServer) -> None:
@@ -113,8 +131,8 @@ async def test_open_docs_without_browser_shows_and_copies(
     copied = record_copies(app)
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("tab", "n")  # the first failed invocation
-        await wait_for(pilot, lambda: "final · never refetched" in pane(app, "detail"))
+        await pilot.press("tab")
+        await to_a_failure_with_docs(pilot, app)
         await pilot.press("enter")  # into the detail, on the failed step
         url = (await until_text(pilot, app, r"docs +(https://docs\.bctrl\.ai/errors/\S+)"))[1]
         await pilot.press("o")
@@ -236,17 +254,7 @@ async def test_copy_key_typed_right_after_quit_does_not_crash(
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot, app)
         await pilot.press("tab")
-        # A failed invocation whose step has a docs link: y and o both open menus. Not every
-        # failure has one, and the live world decides which comes next: n until one does.
-        for _ in range(20):
-            await pilot.press("n")
-            try:
-                await until_text(pilot, app, r"docs +https://", timeout=2)
-                break
-            except AssertionError:
-                continue
-        else:
-            raise AssertionError("no failed invocation with a docs link among 20")
+        await to_a_failure_with_docs(pilot, app)  # y and o both open menus there
         await pilot.press("enter")
         await until_text(pilot, app, r"docs +https://")
         for key in burst:  # queued together, as the driver does with one read
