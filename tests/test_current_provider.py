@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from tests.test_current_gateway import CONTRACT, RUN_ACTIVE, RUN_FAILED, T0
 from tests.viewer_helpers import make_app, pane, screen_text, status_bar, wait_for
 from tui.core.model import Detail, Kind, Query, Row
 from tui.core.pages import PageDelta
+from tui.core.text import short_id
 from tui.providers import PROVIDERS
 from tui.providers.current.client import CurrentClient, speaks_current
 from tui.providers.current.models import Body, call_row
@@ -335,6 +337,34 @@ async def test_viewer_opens_the_failed_run_on_its_failure_with_path_and_events(
         assert "✘ network  GET https://" in text  # three deep: tool, browser, network
 
 
+async def test_the_run_list_counts_a_visited_runs_calls_but_not_under_a_filter(
+    still: GatewayServer,
+) -> None:
+    """Runs carry no counts here: the run list counts a run's calls and failures once they
+    were all read; a filter's rows are a part, and leave the counts as they were."""
+    failed_run = _world(still).runs[RUN_FAILED].id
+    source = _source(still.url)
+    try:
+        calls = await _rows(source, failed_run)
+    finally:
+        await source.aclose()
+    failing = sum(1 for call in calls if call.status.failure)
+    assert 0 < failing < len(calls)
+    counted = rf"{re.escape(short_id(failed_run))} .* {len(calls)} +{failing} *│"
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+        assert not re.search(counted, screen_text(app))
+        await pilot.press("G")  # the failed run is the oldest
+        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await wait_for(pilot, lambda: re.search(counted, screen_text(app)), what="its counts")
+        await pilot.press("tab", "F")
+        await wait_for(pilot, lambda: "status: failures" in pane(app, "rows"))
+        await wait_for(pilot, lambda: "up to date" in pane(app, "rows"), what="the failures")
+        await pilot.pause(0.3)
+        assert re.search(counted, screen_text(app))
+
+
 async def test_viewer_follows_a_live_tool_call_to_its_end() -> None:
     with GatewayServer(GatewayOptions(scenario="current", speed=10.0)) as server:
         app = make_app(server, provider="bctrl-current", interval=0.5)
@@ -432,6 +462,34 @@ async def test_watch_follows_one_tool_call_by_its_tc_id(still: GatewayServer) ->
     assert failed.problem is not None
     assert row["to"] == "failed" and row["error"]["code"] == failed.problem.code
     assert any("path:" in why for why in row["why"])
+
+
+def test_watch_finds_a_tool_call_by_the_short_id_the_viewer_shows(
+    still: GatewayServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tc_`` and eight more, as the table shows it, names one call; a shorter start that
+    several calls share, or one none has, is a usage error that says which."""
+    from tui.cli import main
+
+    async def first_failed() -> Row:
+        source = _source(still.url)
+        try:
+            run = _world(still).runs[RUN_FAILED].id
+            return next(r for r in await _rows(source, run) if r.status.raw == "failed")
+        finally:
+            await source.aclose()
+
+    failed = asyncio.run(first_failed())
+    monkeypatch.setenv("BCTRL_API_KEY", "k-cli")
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent-runwatch-config")
+    short = short_id(failed.key)
+    assert short != failed.key
+    assert main(["watch", "--base-url", still.url, short, "--once", "--exit-status"]) == 1
+    assert failed.key in capsys.readouterr().out
+    assert main(["watch", "--base-url", still.url, "tc_u", "--once"]) == 2
+    assert re.search(r"tc_u is ambiguous: \d+ tool calls start with it", capsys.readouterr().err)
+    assert main(["watch", "--base-url", still.url, "tc_zzzz", "--once"]) == 2
+    assert "no tool call has the id tc_zzzz" in capsys.readouterr().err
 
 
 def test_a_queued_calls_duration_is_not_called_running() -> None:

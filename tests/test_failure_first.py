@@ -29,6 +29,7 @@ from .viewer_helpers import (
     make_app,
     pane,
     region_text,
+    rows_loaded,
     screen_text,
     select_row,
     status_bar,
@@ -140,6 +141,25 @@ async def test_one_key_from_launch_to_why_a_failed_run_failed(
         await wait_for(pilot, lambda: re.search(r"↑\d+ above · 18 shown", pane(app, "rows")))
         await pilot.press("tab", "g")
         await wait_for(pilot, lambda: "above" not in pane(app, "rows"), what="no rows above")
+
+
+async def test_the_run_list_counts_each_visited_runs_rows_and_failures(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """No server here counts a run's failures (the current API counts nothing): the run
+    list fills its rows and fail columns from each run's rows, once they were all read, and
+    keeps them when the cursor moves on."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        failed = r"│✘ failed +121a2084 +spreadsheet +\S+ +18 +5 *│"
+        assert not re.search(failed, region_text(app, "#groups-pane"))
+        await pilot.press("n")  # the failed run
+        await until_text(pilot, app, failed)
+        await pilot.press("k")  # another run: the failed one keeps its counts
+        await wait_for(pilot, lambda: "run 121a2084" not in pane(app, "rows"))
+        await rows_loaded(pilot, app)
+        assert re.search(failed, region_text(app, "#groups-pane"))
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])

@@ -12,6 +12,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
@@ -124,6 +125,9 @@ class ViewerScreen(Screen[None]):
         self._page_rendered_at = 0.0
         self._render_skipped = False
         self._failed_count = 0
+        self._tallies: dict[str, tuple[int, int]] = {}
+        """Each visited group's rows and failures as last counted, for the group list's
+        columns when its server does not count them."""
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
         self._chosen_in = -1  # the view in which the user last chose a row (enter)
@@ -203,6 +207,9 @@ class ViewerScreen(Screen[None]):
         self.jump_input.display = False
         self.table.stall_of = self._stall_mark
         self.table.seen_of = lambda key: self._failure_sizes.get(key)
+        # `↑N above` is the table's scroll: said again when the layout clamps it, or a wheel
+        # or a key moves it (the landing asks for a row at the top the layout may not allow).
+        self.watch(self.table, "scroll_y", lambda _: self._render_titles(), init=False)
         self.body.show_message(f"Select {self.words.a_row} to see its detail.")
         for ref in self.pinned:
             self.store.merge_group(self._placeholder(ref))
@@ -432,6 +439,8 @@ class ViewerScreen(Screen[None]):
             self._page_rendered_at = 0.0
         skipped, self._render_skipped = self._render_skipped, False
         self._render_table(None if structural or skipped else changes.changed)
+        if message.final:
+            self._tally()
         if message.final and self._landed != self.view:
             self._landed = self.view
             # After the refresh: the table must know its new height before it can scroll.
@@ -630,7 +639,18 @@ class ViewerScreen(Screen[None]):
         return pinned + [g for key, g in groups.items() if key not in set(self.pinned)]
 
     def _render_groups(self) -> None:
-        self.groups.show(self._ordered_groups(), set(self.pinned), self.clock())
+        groups = [self._tallied(group) for group in self._ordered_groups()]
+        self.groups.show(groups, set(self.pinned), self.clock())
+
+    def _tallied(self, group: Group) -> Group:
+        """A group with the counts its server left out filled in from its rows as last
+        seen (no server here counts a run's failures; the current API counts nothing)."""
+        tally = self._tallies.get(group.key)
+        if tally is None or (group.total is not None and group.failed is not None):
+            return group
+        total = tally[0] if group.total is None else group.total
+        failed = tally[1] if group.failed is None else group.failed
+        return replace(group, total=total, failed=failed)
 
     def _visible_rows(self) -> dict[str, Row]:
         """The rows the table shows, in display order: every provider's newest first (or
@@ -734,6 +754,18 @@ class ViewerScreen(Screen[None]):
         if newest is not None:
             why = newest.problem.text() if newest.problem else newest.note
         self._newest_problem = f"last failure: {why}" if why else None
+        self._tally()
+
+    def _tally(self) -> None:
+        """The selected group's counts for the group list, once all its rows were read
+        (not under a filter: that counts a part)."""
+        group = self.selected_group
+        if group is None or self.filters or self.poller.freshness("rows").updated_at is None:
+            return
+        tally = (len(self._counted), self._failed_count)
+        if self._tallies.get(group) != tally:
+            self._tallies[group] = tally
+            self._render_groups()
 
     def _render_card(self) -> None:
         """The selected group at a glance: its status and failure, when it started and
