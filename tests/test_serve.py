@@ -209,3 +209,17 @@ def test_serve_rejects_bad_port() -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "--port" in result.stderr
+
+
+def test_serve_passes_the_api_and_provider_to_each_viewer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each browser's viewer is started with the flags ``serve`` was given."""
+    import tui.serve
+    from tui.cli import run_serve
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(tui.serve, "serve_runwatch", lambda args, **_: started.append(list(args)))
+    assert run_serve(["--demo", "--api", "current", "--port", "8123"]) == 0
+    assert run_serve(["--provider", "kernel", "--profile", "ci"]) == 0
+    assert started == [["--demo", "--api", "current"], ["--profile", "ci", "--provider", "kernel"]]

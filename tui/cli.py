@@ -602,6 +602,11 @@ def run_serve(argv: Sequence[str]) -> int:
     parser.add_argument("--demo", action="store_true", help="serve the demo")
     parser.add_argument("--profile", metavar="NAME", help="config profile")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
+    parser.add_argument(
+        "--api",
+        choices=["auto", "invocations", "current"],
+        help="which of bctrl's APIs, as for the viewer (--demo --api current: its demo)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
@@ -612,6 +617,8 @@ def run_serve(argv: Sequence[str]) -> int:
         command += ["--profile", args.profile]
     if args.provider:
         command += ["--provider", args.provider]
+    if args.api:
+        command += ["--api", args.api]
     serve_runwatch(command, port=args.port, prog="runwatch serve")
     return EXIT_OK
 

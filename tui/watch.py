@@ -27,7 +27,7 @@ from rich.console import Group as RichGroup
 from rich.table import Table
 from rich.text import Text
 
-from tui.core.errors import Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
 from tui.core.model import Detail, Group, Kind, Query, Record, Row
 from tui.core.poll import Poller
@@ -498,6 +498,9 @@ async def watch(
         return await _watch_group(state, target)
     except Stop as stop:
         return stop.code
+    except NoMatch as error:
+        state.note(clean(error.message, limit=600))  # it names the ref, and what it looked at
+        return EXIT_USAGE
     except NotFound as error:
         state.note(f"{options.ref} not found: {error.describe()}")
         return EXIT_USAGE
@@ -518,6 +521,8 @@ async def _target(state: _Watch) -> Group | Row:
                 # Asked for by REF, known by REF (whatever id the record itself holds).
                 target = replace(described, key=ref)
         return target
+    except NoMatch:
+        raise  # the source looked for it as a prefix already
     except NotFound as error:
         if not looks_like_id(ref):
             raise

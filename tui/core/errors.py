@@ -104,6 +104,11 @@ class NotFound(HttpStatusError, kind="not_found", headline="not found"):
     """404: the resource (or the endpoint) does not exist here."""
 
 
+class NoMatch(NotFound, kind="not_found", headline="not found"):
+    """No record has this id, and the source also looked for it as the start of one (none,
+    or several, matched): nothing further to look up."""
+
+
 class RateLimited(HttpStatusError, kind="rate_limited", headline="rate limited", retryable=True):
     """429: wait ``retry_after`` seconds before asking again."""
 

@@ -41,6 +41,13 @@ class CurrentClient(BctrlClient):
             params.append(("cursor", cursor))
         return await self.request("GET", "/v1/tool-calls", params=params)
 
+    async def recent_tool_calls(self, cursor: str | None = None) -> Reply:
+        """``GET /v1/tool-calls``: every run's tool calls, newest first, one page."""
+        params: Params = [("order", "desc"), ("limit", str(PAGE))]
+        if cursor:
+            params.append(("cursor", cursor))
+        return await self.request("GET", "/v1/tool-calls", params=params)
+
     @staticmethod
     def call_path(call_id: str) -> str:
         return f"/v1/tool-calls/{seg(call_id)}"

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from tui.core.errors import ApiError, BadRequest, MalformedResponse, NotFound
+from tui.core.errors import ApiError, BadRequest, MalformedResponse, NoMatch, NotFound
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
@@ -42,6 +42,8 @@ TRACE_PAGES = 10
 EVENT_PAGES = 10
 REFRESH_AT_MOST = 20
 STREAMS = 3
+PREFIX_PAGES = 5
+"""Pages of the newest tool calls searched for the one a short ``tc_`` id names."""
 """Run streams kept open at once (the selected run's, and the last few looked at)."""
 AUGUST = {"awaiting_input": "requires_input", "canceled": "cancelled", "unknown": "failed"}
 OCTOBER = {"requires_input": "awaiting_input", "cancelled": "canceled", "timed_out": None}
@@ -123,7 +125,10 @@ class CurrentSource(HttpSource[CurrentClient]):
 
     async def locate(self, ref: str) -> Group | Row:
         if ref.startswith("tc_"):
-            reply = await self.client.tool_call(ref)
+            try:
+                reply = await self.client.tool_call(ref)
+            except NotFound:
+                return await self._call_by_prefix(ref)
             row = call_row(reply.data, self.clock(), ONE, key=ref)
             if row is not None:
                 return row
@@ -132,6 +137,34 @@ class CurrentSource(HttpSource[CurrentClient]):
             status=Status(Kind.UNKNOWN, ""),
             title=short_id(ref),
             pinned_only=True,
+        )
+
+    async def _call_by_prefix(self, ref: str) -> Row:
+        """The one recent tool call whose id starts with ``ref`` (the viewer shows ``tc_``
+        and eight more); :class:`NoMatch` when none or several do."""
+        matches: dict[str, Row] = {}
+        cursor: str | None = None
+        read = 0
+        for _ in range(PREFIX_PAGES):
+            reply = await self.client.recent_tool_calls(cursor)
+            for item in page_data(reply, "/v1/tool-calls"):
+                read += 1
+                row = call_row(item, self.clock(), LIST)
+                if row is not None and row.key.startswith(ref):
+                    matches[row.key] = row
+            cursor = next_cursor(reply)
+            if cursor is None:
+                break
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if matches:
+            some = ", ".join(sorted(matches)[:5]) + (", …" if len(matches) > 5 else "")
+            raise NoMatch(
+                f"{ref} is ambiguous: {len(matches)} tool calls start with it ({some}); "
+                "give more of the id"
+            )
+        raise NoMatch(
+            f"no tool call has the id {ref}, and none of the {read:,} most recent starts with it"
         )
 
     # -- rows ----------------------------------------------------------------------------
