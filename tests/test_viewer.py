@@ -198,6 +198,23 @@ async def test_pause_stops_polling_and_shows_mark(gateway: GatewayServer) -> Non
         await wait_for(pilot, lambda: polls() > before + 2, what="polling again")
 
 
+@pytest.mark.parametrize("width", [80, 100, 160])
+async def test_the_status_bar_never_cuts_off_the_freshness_state(
+    gateway: GatewayServer, width: int
+) -> None:
+    """It says which API (the invocation API here) and the server; a long address is
+    shortened, and the hints dropped, before the state is cut."""
+    where = "staging gateway https://bctrl-gateway.internal.staging.example.com:8443/base"
+    app = make_app(gateway, source_label=where)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await loaded(pilot, app)
+        bar = status_bar(app).rstrip()
+        assert bar.endswith(("● LIVE", "? help")) and "● LIVE" in bar, bar
+        assert "bctrl · invocation API · staging gateway" in bar
+        assert ("? help" in bar) == (width >= 160)
+        assert (where in bar) == (width >= 160)
+
+
 async def test_interval_changes_at_run_time(
     gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -193,6 +193,7 @@ class ViewerScreen(Screen[None]):
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height < SHORT_HEIGHT, "-short")
+        self._render_status_bar()
 
     def _placeholder(self, ref: str) -> Group:
         """A pinned group before its record arrives: named by its key (whole when keys are
@@ -935,16 +936,23 @@ class ViewerScreen(Screen[None]):
             bar.append(" ")
             bar.append(" PRODUCTION ", "bold reverse red")
         profile = f"{clean(options.profile, limit=24)} · " if options.profile else ""
-        where = clean(options.source_label or self.source.base_url, limit=60)
         api = self.source.vocabulary.label or self.source.name
-        bar.append(f"  {profile}{api} · {where}  ")
         state = self.poller.connection()
         calm = state == "LIVE"
         if options.playback is not None:
             state, calm = _replay_state(options.playback, state)
         dot = "*" if self.ascii_only else "●"
-        bar.append(f" {dot} {state} ", "bold" if calm else "bold reverse")
-        bar.append(f"  every {self.poller.interval:g}s   ? help")
+        shown = f" {dot} {state} "
+        tail = f"  every {self.poller.interval:g}s   ? help"
+        # The freshness state is never cut off: on a narrow screen the hints go first, then
+        # the server's address is shortened.
+        room = (self.size.width or 200) - bar.cell_len - len(f"  {profile}{api} ·   ") - len(shown)
+        where = clean(options.source_label or self.source.base_url)
+        if len(where) > room - len(tail):
+            tail = ""
+        bar.append(f"  {profile}{api} · {clean(where, limit=max(12, room))}  ")
+        bar.append(shown, "bold" if calm else "bold reverse")
+        bar.append(tail)
         status_bar = self.query_one("#status-bar", Static)
         if bar.plain != getattr(status_bar, "_shown", None):
             status_bar._shown = bar.plain  # type: ignore[attr-defined]

@@ -48,6 +48,7 @@ VOCABULARY = Vocabulary(
     failures=("failed", "timed_out", "cancelled"),
     actions=ACTIONS,
     group_kind="runtime",
+    label="bctrl · invocation API",
 )
 
 
