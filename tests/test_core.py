@@ -297,6 +297,12 @@ def test_announcements_are_coalesced_and_rate_limited() -> None:
     assert batch is not None and batch.message == "50 invocations finished: 50 failed"
     assert not batch.bell
     assert announcer.due() is None
+    # The followed row is named first, whatever finished in the same window.
+    clock.now += 5.0
+    announcer.finished([row("x1", FAILED), row("me", SUCCEEDED), row("x2", FAILED)], "me")
+    told = announcer.due()
+    assert told is not None and told.bell and told.title == "Invocation finished"
+    assert told.message == "Invocation me succeeded; 2 more finished: 2 failed"
 
 
 def test_duration_formats() -> None:

@@ -51,12 +51,24 @@ class Announcer:
         self._pending.clear()
         failed = any(row.status.failure for row, _ in pending)
         bell = any(followed for _, followed in pending)
-        if len(pending) == 1:
-            row = pending[0][0]
-            word = clean(row.status.raw, limit=30).replace("_", " ")
-            message = f"{self.noun.capitalize()} {short_id(row.key)} {word}"
-            return Announcement(f"{self.noun.capitalize()} finished", message, failed, bell)
-        counts = Counter(clean(row.status.raw, limit=30).replace("_", " ") for row, _ in pending)
-        parts = ", ".join(f"{n} {word}" for word, n in counts.most_common())
-        message = f"{len(pending)} {self.noun}s finished: {parts}"
-        return Announcement(f"{self.noun.capitalize()}s finished", message, failed, bell)
+        noun = self.noun.capitalize()
+        # The row the user follows is named first, whatever finished with it.
+        watched = [row for row, followed in pending if followed]
+        others = [row for row, followed in pending if not followed]
+        if watched or len(pending) == 1:
+            row = (watched or others)[0]
+            message = f"{noun} {short_id(row.key)} {_word(row)}"
+            if rest := [other for other in others if other is not row]:
+                message += f"; {len(rest)} more finished: {_tally(rest)}"
+            return Announcement(f"{noun} finished", message, failed, bell)
+        message = f"{len(pending)} {self.noun}s finished: {_tally(others)}"
+        return Announcement(f"{noun}s finished", message, failed, bell)
+
+
+def _word(row: Row) -> str:
+    return clean(row.status.raw, limit=30).replace("_", " ")
+
+
+def _tally(rows: list[Row]) -> str:
+    counts = Counter(_word(row) for row in rows)
+    return ", ".join(f"{n} {word}" for word, n in counts.most_common())
