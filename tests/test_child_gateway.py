@@ -28,9 +28,13 @@ def test_child_gateway_serves_and_stops() -> None:
     child = spawn(GatewayOptions(scenario="ci"))
     try:
         # The socket listens before the child has even imported its HTTP stack.
-        response = httpx.get(child.url + "/v1/runs", headers={"Authorization": "Bearer x"})
+        response = httpx.get(
+            child.url + "/v1/runs", headers={"Authorization": "Bearer x"}, timeout=60
+        )
         assert response.status_code == 200 and len(response.json()["data"]) == 2
-        kernel = httpx.get(child.url + "/invocations", headers={"Authorization": "Bearer x"})
+        kernel = httpx.get(
+            child.url + "/invocations", headers={"Authorization": "Bearer x"}, timeout=60
+        )
         assert kernel.status_code == 200 and kernel.headers["x-has-more"] in ("true", "false")
     finally:
         child.stop()

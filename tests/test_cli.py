@@ -118,10 +118,12 @@ def test_gateway_command_serves_live_data() -> None:
         line = proc.stdout.readline()
         assert "listening on http://127.0.0.1:" in line
         url = line.split("listening on ")[1].split()[0]
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(url + "/v1/runs", headers={"Authorization": "Bearer tok"})
+                response = httpx.get(
+                    url + "/v1/runs", headers={"Authorization": "Bearer tok"}, timeout=30
+                )
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:

@@ -136,6 +136,10 @@ async def test_long_poll_returns_as_soon_as_terminal(fast_gateway: GatewayServer
     api = bctrl(fast_gateway.url)
     try:
         started = time.monotonic()
+        world = fast_gateway.world
+        plan = world.invocation(key)
+        assert plan is not None
+        left = world.real_seconds(plan.terminal_at - world.advance())  # as the wait starts
         reply = await api.client.wait(key, timeout_ms=60_000)
         waited = time.monotonic() - started
     finally:
@@ -166,13 +170,13 @@ async def test_terminal_wait_returns_at_once(source: BctrlSource, gateway: Gatew
     )
     started = time.monotonic()
     reply = await source.client.wait(done.key, timeout_ms=10_000)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0, "not a long-poll"
     row = invocation_row(reply.data["invocation"], time.time(), FULL)
     assert row is not None and row.status.kind is Kind.SUCCEEDED
 
 
 async def test_follow_goes_from_live_to_final(fast_gateway: GatewayServer) -> None:
-    key, _ = _live(fast_gateway, 0.3)
+    key, _ = _live(fast_gateway, 1.0)
     api = bctrl(fast_gateway.url)
     try:
         updates = [update async for update in api.follow(key, None)]

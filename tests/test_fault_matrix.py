@@ -56,13 +56,13 @@ async def test_fault_matrix(case: Case) -> None:
         app = _app(server.url, interval=0.3)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await loaded(pilot, app)
-            rows = screen.table.row_count
+            rows = set(screen.table.row_keys_in_order)  # a poll in flight may add one
             run_id = screen.groups.selected_key
             path = f"/v1/runs/{run_id}/invocations"
             faults.force(case.fault, 1000, path)
             await wait_for(pilot, lambda: case.status_says in status_bar(app), what="the state")
             await wait_for(pilot, lambda: case.pane_says in _rows(app), what=case.pane_says)
-            assert screen.table.row_count == rows, "last good data stays on screen"
+            assert rows <= set(screen.table.row_keys_in_order), "last good data stays"
             assert re.search(r"updated \S+ ago", _rows(app)), "with its age"
             assert TOKEN not in screen_text(app)
             if case.fault == "429":
@@ -139,11 +139,11 @@ async def test_server_dies_mid_session_and_returns() -> None:
     app = _app(server.url, interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        rows = screen.table.row_count
+        rows = set(screen.table.row_keys_in_order)
         server.stop()
         await wait_for(pilot, lambda: "OFFLINE" in status_bar(app), timeout=30)
         assert re.search(r"OFFLINE \(showing data from \d\d:\d\d:\d\d\)", status_bar(app))
-        assert screen.table.row_count == rows
+        assert rows <= set(screen.table.row_keys_in_order)
         started = time.monotonic()
         with GatewayServer(GatewayOptions(port=port)):
             await wait_for(pilot, lambda: "LIVE" in status_bar(app), timeout=40)

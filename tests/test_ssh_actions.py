@@ -50,8 +50,17 @@ async def to_a_failure_with_docs(pilot: Pilot[None], app: RunwatchApp) -> None:
     """
     for _ in range(20):
         await pilot.press("n")
+        key = app.viewer.table.selected_key or ""
+        await wait_for(
+            pilot,
+            lambda: (
+                f"Invocation {key[:8]}" in pane(app, "detail")  # noqa: B023
+                and "final · never refetched" in pane(app, "detail")
+            ),
+            what="the failure's full record",
+        )
         try:
-            await until_text(pilot, app, r"docs +https://", timeout=2)
+            await until_text(pilot, app, r"docs +https://", timeout=1)
             return
         except AssertionError:
             continue
@@ -153,9 +162,9 @@ def test_curl_command_never_holds_the_key() -> None:
 
 
 async def test_pin_toggle_is_remembered(
-    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(gateway)
+    app = make_app(frozen_gateway)
     toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
@@ -175,8 +184,8 @@ async def test_pin_toggle_is_remembered(
     assert app.final_memory == memory
 
 
-async def test_unpin(gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(gateway)
+async def test_unpin(frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(frozen_gateway)
     toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)

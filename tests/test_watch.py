@@ -403,13 +403,13 @@ def _kernel_list(gateway: GatewayServer, **params: str) -> list[dict[str, Any]]:
 
 
 def _running(gateway: GatewayServer) -> dict[str, Any]:
-    """A running invocation with at least a second of its run still to come."""
+    """A running invocation with at least a second and a half of its run still to come."""
     world = gateway.kernel
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         now = world.advance()
         for plan in world.visible(now):
-            if plan.status(now) == "running" and world.real_seconds(plan.terminal_at - now) > 1:
+            if plan.status(now) == "running" and world.real_seconds(plan.terminal_at - now) > 1.5:
                 return world.invocation_json(plan, now)
         time.sleep(0.05)
     raise AssertionError("no running invocation in the Kernel world")
