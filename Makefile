@@ -29,8 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy tui
 
+# Two workers, a file each at a time (a file's servers are started once): the tests spend
+# most of their time waiting on loopback servers and the app's clock, so two halve it.
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## gateway: run the embedded gateway alone on port 8787
 gateway: $(STAMP)

@@ -5,6 +5,7 @@ Also what a terminal's capabilities change: NO_COLOR (Textual's monochrome filte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -95,8 +96,18 @@ def test_kernel_demo_streams_a_log_in_a_real_terminal() -> None:
     with pty_app("--demo", "--provider", "kernel") as term:
         term.wait_for(r"Apps \(5\)")
         term.wait_for("web-scraper")
+        term.wait_for("up to date")
+        # The viewer opens on a failure (its log is complete): the newest rows are the live
+        # ones, at the top; down them until one is followed.
+        os.write(term.master, b"\tg")
+        for _ in range(20):
+            with contextlib.suppress(TimeoutError):
+                term.wait_for(r"log · \d+ lines · following", timeout=3)
+                break
+            os.write(term.master, b"j")
+        else:
+            raise AssertionError("no live invocation's log followed among 20 rows")
         term.wait_for(r"following \(event stream\)")
-        term.wait_for(r"log · \d+ lines · following")
 
 
 # -- NO_COLOR ---------------------------------------------------------------------------
