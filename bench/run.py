@@ -267,13 +267,14 @@ async def requests_discipline(n: int) -> dict[str, float]:
     original = client.request
 
     async def counted(method: str, path: str, **kwargs: Any) -> Reply:
+        # A resource is one endpoint of one record (a run's record and its invocations are
+        # two; an invocation's v2 record, full record and wait are three): a record read
+        # twice at once, or read again after it said terminal, is what is counted.
         nonlocal worst, refetches, calls
+        resource = f"{method} {path.split('?')[0]}"
         parts = path.strip("/").split("/")
-        resource = "/".join(parts[:3])
-        if parts[-1] == "wait":
-            resource = f"wait/{parts[2]}"
-        ident = parts[2] if parts[1] == "invocations" and len(parts) > 2 else None
-        if ident is not None and ident in terminal_seen and method == "GET":
+        ident = parts[2] if parts[1:2] == ["invocations"] and len(parts) > 2 else None
+        if ident is not None and resource in terminal_seen:
             refetches += 1
         in_flight[resource] = in_flight.get(resource, 0) + 1
         worst = max(worst, in_flight[resource])
@@ -286,7 +287,7 @@ async def requests_discipline(n: int) -> dict[str, float]:
         record = data.get("invocation") or data.get("data") or {}
         terminal = ("succeeded", "failed", "cancelled", "timed_out")
         if ident is not None and isinstance(record, dict) and record.get("status") in terminal:
-            terminal_seen.add(ident)
+            terminal_seen.add(resource)
         return reply
 
     client.request = counted  # type: ignore[method-assign]
