@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayServer
+from tui.sim.world import World
 
 from .conftest import FROZEN_NOW
 from .hostile_server import (
@@ -141,6 +143,27 @@ async def test_one_key_from_launch_to_why_a_failed_run_failed(
         await wait_for(pilot, lambda: re.search(r"↑\d+ above · 18 shown", pane(app, "rows")))
         await pilot.press("tab", "g")
         await wait_for(pilot, lambda: "above" not in pane(app, "rows"), what="no rows above")
+
+
+async def test_the_landing_never_overrides_a_move_the_user_made_first() -> None:
+    """g in the table before a run's rows arrive: the cursor stays on the top row (the
+    landing on the first failure is for a user who has not moved yet)."""
+    faults = FaultConfig(rate=0.0, slow_seconds=1.5)
+    world = World("demo", seed=7, clock=lambda: FROZEN_NOW)
+    with GatewayServer(world=world, faults=faults) as server:
+        app = frozen(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot, app)
+            failed = next(run.id for run in world.runs if run.id.startswith("121a2084"))
+            faults.force("slow", 1, f"/v1/runs/{failed}/invocations")
+            await pilot.press("n")  # the failed run, whose rows are slow to come
+            await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
+            await pilot.press("tab", "g")
+            await rows_loaded(pilot, app)
+            await wait_for(pilot, lambda: "final" in pane(app, "detail"), what="a row's record")
+            await pilot.pause(0.3)
+            top = app.viewer.table.row_keys_in_order[0]
+            assert selected_short(app) == top[:8], "the cursor stayed where the user put it"
 
 
 async def test_the_run_list_counts_each_visited_runs_rows_and_failures(

@@ -131,6 +131,7 @@ class ViewerScreen(Screen[None]):
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
         self._chosen_in = -1  # the view in which the user last chose a row (enter)
+        self._moves_before_view = 0  # the table's user moves when this view began
         """The view whose first full load has put the cursor (on its first failure)."""
 
     # -- layout --------------------------------------------------------------------------
@@ -469,8 +470,8 @@ class ViewerScreen(Screen[None]):
         (the earliest: usually the cause), unless the user has moved it already."""
         if self._chosen_in == self.view or self.body.has_focus_within:
             return
-        if self.focused is self.table and self.table.cursor_row != 0:
-            return
+        if self.table.user_moves != self._moves_before_view:
+            return  # the user moved the cursor in this view (even to the top): it stays
         failed = [key for key, row in self.store.rows.items() if row.status.failure]
         first = failed[-1 if self.words.newest_first else 0] if failed else None
         if first is not None and self.table.select_key(first, top=True):
@@ -592,6 +593,7 @@ class ViewerScreen(Screen[None]):
         self.selected_group = key
         self.selected_row = None
         self.view += 1
+        self._moves_before_view = self.table.user_moves
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
         self.poller.reset("rows")

@@ -106,6 +106,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[str, int], tuple[Cells, Strip]] = {}
         self._last_highlight: str | None = None
         self.cursor_row = 0
+        self.user_moves = 0
+        """Cursor moves the user made (keys, clicks): the viewer's landing never overrides one."""
         self.ascii_only = ascii_only
 
     # -- styling from CSS ----------------------------------------------------------------
@@ -298,23 +300,27 @@ class KeyedTable(ScrollView, can_focus=True):
         elif row >= top + body:
             self.scroll_to(y=row - body + 1, animate=False, immediate=True)
 
+    def _moved_by_user(self, row: int) -> None:
+        self.user_moves += 1
+        self._move(row)
+
     def action_cursor_down(self) -> None:
-        self._move(self.cursor_row + 1)
+        self._moved_by_user(self.cursor_row + 1)
 
     def action_cursor_up(self) -> None:
-        self._move(self.cursor_row - 1)
+        self._moved_by_user(self.cursor_row - 1)
 
     def action_page_down(self) -> None:
-        self._move(self.cursor_row + max(1, self.scrollable_content_region.height - 2))
+        self._moved_by_user(self.cursor_row + max(1, self.scrollable_content_region.height - 2))
 
     def action_page_up(self) -> None:
-        self._move(self.cursor_row - max(1, self.scrollable_content_region.height - 2))
+        self._moved_by_user(self.cursor_row - max(1, self.scrollable_content_region.height - 2))
 
     def action_scroll_top(self) -> None:
-        self._move(0)
+        self._moved_by_user(0)
 
     def action_scroll_bottom(self) -> None:
-        self._move(len(self._order) - 1)
+        self._moved_by_user(len(self._order) - 1)
 
     def action_select_cursor(self) -> None:
         self.post_message(self.RowSelected(self, self.selected_key))
@@ -326,7 +332,7 @@ class KeyedTable(ScrollView, can_focus=True):
                 self.focus()
                 if row == self.cursor_row and event.chain >= 2:
                     self.action_select_cursor()
-                self._move(row)
+                self._moved_by_user(row)
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
