@@ -143,8 +143,13 @@ def pty_app(
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     # The caller's terminal must not leak in: colour and glyph choices depend on these.
+    # COLUMNS and LINES would override the pty's size (pytest-xdist's workers set 80x24).
     inherited = ("BCTRL_", "RUNWATCH_", "NO_COLOR", "COLORTERM", "FORCE_COLOR", "TEXTUAL_")
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(inherited) and k not in ("COLUMNS", "LINES")
+    }
     child_env.update(TERM=term, BCTRL_API_KEY="bench")
     for name, value in (env or {}).items():
         if value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from tui.providers.http import RetryPolicy
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
 from tui.sim.world import World
+
+# pytest-xdist's workers say COLUMNS=80 and LINES=24: every process the tests start would
+# inherit a size the serial run does not have (a pty's own size, a pipe's width).
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_API = REPO.parent / "shared" / "api"

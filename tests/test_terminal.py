@@ -106,7 +106,9 @@ def test_kernel_demo_streams_a_log_in_a_real_terminal() -> None:
                 break
             os.write(term.master, b"j")
         else:
-            raise AssertionError("no live invocation's log followed among 20 rows")
+            raise AssertionError(
+                "no live invocation's log followed among 20 rows:\n" + term.screen_text()[-4000:]
+            )
         term.wait_for(r"following \(event stream\)")
 
 
