@@ -14,7 +14,15 @@ from tui.core.model import Detail, Kind, Problem, Progress, Raw, Row, Status
 from tui.core.notify import Announcer
 from tui.core.pages import AppendPager, HeadPager, Page
 from tui.core.poll import Poller
-from tui.core.store import MAX_LOG_LINES, Store, elapsed, merge, prefer
+from tui.core.store import (
+    DETAIL_BYTES,
+    KEPT_DETAILS,
+    MAX_LOG_LINES,
+    Store,
+    elapsed,
+    merge,
+    prefer,
+)
 from tui.core.text import add_secret, clean, mask, sanitize, short_id
 from tui.core.timefmt import clock_time, duration, full_time
 
@@ -62,6 +70,25 @@ def test_details_prefer_terminal_then_fuller_then_newer() -> None:
     final = Detail("a", "final", True, 1, 1.0)
     assert prefer(final, live) is final and prefer(live, final) is final
     assert prefer(Detail("a", "v2", False, 1, 1.0), live) is live
+
+
+def test_store_keeps_read_records_by_weight_so_walking_back_reads_nothing_again() -> None:
+    """Ordinary records (a few KB) are kept for hundreds of rows, so j/k back over rows
+    already read fetch nothing; huge ones are dropped oldest first past the byte budget,
+    but the last twelve looked at are always kept."""
+    store = Store()
+    for i in range(300):
+        store.merge_detail(Detail(f"r{i}", i, True, 1, 1.0, b"x" * 4_000))
+    assert len(store.details) == 300 and all(store.final(f"r{i}") for i in range(300))
+    for i in range(20):  # 3 MB each: the budget (8 MB) holds two beside the small ones
+        store.merge_detail(Detail(f"huge{i}", i, True, 1, 1.0, b"x" * 3_000_000))
+    kept = list(store.details)
+    assert len(kept) == KEPT_DETAILS and kept == [f"huge{i}" for i in range(8, 20)]
+    for i in range(200):
+        store.merge_detail(Detail(f"s{i}", i, True, 1, 1.0, b"x" * 1_000))
+    # The two newest huge ones still fit beside 200 small ones; the older ones went.
+    assert list(store.details)[:2] == ["huge18", "huge19"] and len(store.details) == 202
+    assert sum(len(d.raw or b"") for d in store.details.values()) <= DETAIL_BYTES
 
 
 def test_store_reports_each_finish_once_even_when_a_status_flaps() -> None:

@@ -25,7 +25,12 @@ R = TypeVar("R", bound=Record)
 MAX_LOG_LINES = 10_000
 """Lines kept per row's log (older ones are dropped, and the title says so)."""
 KEPT_DETAILS = 12
-"""Full records kept for rows the user looked at (huge records cost megabytes each)."""
+"""Full records always kept for the rows the user looked at last, whatever their size."""
+DETAIL_BYTES = 8 * 1024 * 1024
+MAX_DETAILS = 500
+"""Beyond those, older records are kept while their bodies total at most DETAIL_BYTES
+(a huge record costs megabytes; an ordinary one a few KB): walking back over rows already
+read does not read them again."""
 
 
 def merge(old: R | None, new: R) -> R:
@@ -76,6 +81,11 @@ def elapsed(record: Record, now: float) -> float | None:
     return max(0.0, now - start) if start is not None else None
 
 
+def _size(detail: Detail | None) -> int:
+    """What a full record weighs, by the body it was read from."""
+    return len(detail.raw) if detail is not None and detail.raw is not None else 0
+
+
 @dataclass
 class Log:
     """One row's log lines, newest last, capped."""
@@ -112,6 +122,7 @@ class Store:
         self.complete = False
         self.note: str | None = None
         self.details: OrderedDict[str, Detail] = OrderedDict()
+        self._detail_bytes = 0
         self.logs: OrderedDict[str, Log] = OrderedDict()
         self.activity: dict[str, Activity] = {}
         """What each live row was last seen doing (for stalls)."""
@@ -199,8 +210,12 @@ class Store:
         best = prefer(old, detail)
         self.details[detail.key] = best
         self.details.move_to_end(detail.key)
-        while len(self.details) > KEPT_DETAILS:
-            self.details.popitem(last=False)
+        self._detail_bytes += _size(best) - _size(old)
+        while len(self.details) > KEPT_DETAILS and (
+            len(self.details) > MAX_DETAILS or self._detail_bytes > DETAIL_BYTES
+        ):
+            _, dropped = self.details.popitem(last=False)
+            self._detail_bytes -= _size(dropped)
         if best is old or old is None:
             return best is not old
         return best.terminal != old.terminal or best.body != old.body
