@@ -38,7 +38,7 @@ class NaiveRowTable(DataTable[Text | str]):
         self.stall_of: Callable[[str], str | None] = lambda key: None
         self.seen_of: Callable[[str], int | None] = lambda key: None
         self.timeline: Any = None
-        self.user_moves = 0  # not counted: the landing may move the baseline's cursor
+        self.user_acts = 0  # not counted: the landing may move the baseline's cursor
 
     def fit_columns(self, hidden: set[str], widths: dict[str, int]) -> None:
         """The obvious table keeps its columns as they are."""

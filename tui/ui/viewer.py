@@ -39,7 +39,7 @@ from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, plural, short_id
+from tui.core.text import clean, plural, short_id, truncate
 from tui.core.timefmt import age, clock_time
 from tui.ui import actions
 from tui.ui.details import DetailBody
@@ -122,6 +122,7 @@ class ViewerScreen(Screen[None]):
         self.newest_first = True
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
+        """The view whose first full load has put the cursor (on its first failure)."""
         self._page_rendered_at = 0.0
         self._render_skipped = False
         self._failed_count = 0
@@ -130,9 +131,7 @@ class ViewerScreen(Screen[None]):
         columns when its server does not count them."""
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
-        self._chosen_in = -1  # the view in which the user last chose a row (enter)
-        self._moves_before_view = 0  # the table's user moves when this view began
-        """The view whose first full load has put the cursor (on its first failure)."""
+        self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
 
     # -- layout --------------------------------------------------------------------------
 
@@ -468,10 +467,8 @@ class ViewerScreen(Screen[None]):
     def _land_on_failure(self) -> None:
         """A view's first full load puts the cursor on its first failed or timed-out row
         (the earliest: usually the cause), unless the user has moved it already."""
-        if self._chosen_in == self.view or self.body.has_focus_within:
-            return
-        if self.table.user_moves != self._moves_before_view:
-            return  # the user moved the cursor in this view (even to the top): it stays
+        if self.table.user_acts != self._acts_before_view or self.body.has_focus_within:
+            return  # the user moved the cursor (even to the top) or chose a row: it stays
         failed = [key for key, row in self.store.rows.items() if row.status.failure]
         first = failed[-1 if self.words.newest_first else 0] if failed else None
         if first is not None and self.table.select_key(first, top=True):
@@ -593,7 +590,7 @@ class ViewerScreen(Screen[None]):
         self.selected_group = key
         self.selected_row = None
         self.view += 1
-        self._moves_before_view = self.table.user_moves
+        self._acts_before_view = self.table.user_acts
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
         self.poller.reset("rows")
@@ -630,7 +627,6 @@ class ViewerScreen(Screen[None]):
 
     @on(KeyedTable.RowSelected, "#row-table")
     def _row_chosen(self, event: KeyedTable.RowSelected) -> None:
-        self._chosen_in = self.view
         self._select_row(event.row_key)
         self.body.enter()
 
@@ -946,13 +942,14 @@ class ViewerScreen(Screen[None]):
         dot = "*" if self.ascii_only else "●"
         shown = f" {dot} {state} "
         tail = f"  every {self.poller.interval:g}s   ? help"
+        label = f"  {profile}{api} · "
         # The freshness state is never cut off: on a narrow screen the hints go first, then
         # the server's address is shortened.
-        room = (self.size.width or 200) - bar.cell_len - len(f"  {profile}{api} ·   ") - len(shown)
+        room = (self.size.width or 200) - bar.cell_len - len(label) - len(shown) - 2
         where = clean(options.source_label or self.source.base_url)
         if len(where) > room - len(tail):
             tail = ""
-        bar.append(f"  {profile}{api} · {clean(where, limit=max(12, room))}  ")
+        bar.append(f"{label}{truncate(where, max(12, room))}  ")
         bar.append(shown, "bold" if calm else "bold reverse")
         bar.append(tail)
         status_bar = self.query_one("#status-bar", Static)

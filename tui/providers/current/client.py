@@ -31,19 +31,19 @@ class CurrentClient(BctrlClient):
         self._http.headers["BCTRL-Version"] = VERSION
 
     async def tool_calls(
-        self, run_id: str, query: Query, cursor: str | None = None, limit: int = PAGE
+        self,
+        run_id: str | None,
+        query: Query,
+        cursor: str | None = None,
+        *,
+        newest_first: bool = False,
     ) -> Reply:
-        """``GET /v1/tool-calls?runId=``: one page, oldest first."""
-        params: Params = [("runId", run_id), ("order", "asc"), ("limit", str(limit))]
+        """``GET /v1/tool-calls``: one page of a run's calls (``runId``), or of every run's;
+        oldest first, or newest first."""
+        params: Params = [("runId", run_id)] if run_id is not None else []
+        params += [("order", "desc" if newest_first else "asc"), ("limit", str(PAGE))]
         params += [("status", s) for s in query.status]
         params += [("tool", t) for t in query.action]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", "/v1/tool-calls", params=params)
-
-    async def recent_tool_calls(self, cursor: str | None = None) -> Reply:
-        """``GET /v1/tool-calls``: every run's tool calls, newest first, one page."""
-        params: Params = [("order", "desc"), ("limit", str(PAGE))]
         if cursor:
             params.append(("cursor", cursor))
         return await self.request("GET", "/v1/tool-calls", params=params)

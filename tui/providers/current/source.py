@@ -146,7 +146,7 @@ class CurrentSource(HttpSource[CurrentClient]):
         cursor: str | None = None
         read = 0
         for _ in range(PREFIX_PAGES):
-            reply = await self.client.recent_tool_calls(cursor)
+            reply = await self.client.tool_calls(None, Query(), cursor, newest_first=True)
             for item in page_data(reply, "/v1/tool-calls"):
                 read += 1
                 row = call_row(item, self.clock(), LIST)

@@ -106,8 +106,9 @@ class KeyedTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[str, int], tuple[Cells, Strip]] = {}
         self._last_highlight: str | None = None
         self.cursor_row = 0
-        self.user_moves = 0
-        """Cursor moves the user made (keys, clicks): the viewer's landing never overrides one."""
+        self.user_acts = 0
+        """Cursor moves and choices the user made (keys, clicks): the viewer's landing on a
+        failure never overrides one."""
         self.ascii_only = ascii_only
 
     # -- styling from CSS ----------------------------------------------------------------
@@ -301,7 +302,7 @@ class KeyedTable(ScrollView, can_focus=True):
             self.scroll_to(y=row - body + 1, animate=False, immediate=True)
 
     def _moved_by_user(self, row: int) -> None:
-        self.user_moves += 1
+        self.user_acts += 1
         self._move(row)
 
     def action_cursor_down(self) -> None:
@@ -323,6 +324,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._moved_by_user(len(self._order) - 1)
 
     def action_select_cursor(self) -> None:
+        self.user_acts += 1
         self.post_message(self.RowSelected(self, self.selected_key))
 
     def on_click(self, event: events.Click) -> None:
