@@ -26,7 +26,7 @@ from tui.core.source import Source
 from tui.core.text import ascii_ellipsis, clean
 from tui.paths import stylesheets
 from tui.ui.actions import palette
-from tui.ui.ascii_filter import AsciiFilter, GlyphFilter, LinuxConsoleFilter, is_linux_console
+from tui.ui.ascii_filter import GlyphFilter, is_linux_console, to_ascii, to_linux_console
 from tui.ui.details import DetailBody
 from tui.ui.help import HelpScreen
 from tui.ui.options import ViewerOptions
@@ -69,11 +69,11 @@ class RunwatchApp(App[None]):
         self._glyph_filter: GlyphFilter | None = None
         self._ellipsis = core_text.ELLIPSIS[0]
         if self.options.ascii_only:
-            self._glyph_filter = AsciiFilter()
+            self._glyph_filter = GlyphFilter(to_ascii)
             ascii_ellipsis()  # cut text ends in "..." (the filter can only swap one glyph)
         elif is_linux_console(os.environ):
             # The console's font lacks most symbols: transliterate, the user need not ask.
-            self._glyph_filter = LinuxConsoleFilter()
+            self._glyph_filter = GlyphFilter(to_linux_console)
         self._leaving = False
         self._exiting = False
         if self.options.theme:

@@ -174,17 +174,3 @@ class GlyphFilter(LineFilter):
             else Segment(text, style, control)
             for text, style, control in segments
         ]
-
-
-class AsciiFilter(GlyphFilter):
-    """``--ascii``: every non-ASCII glyph becomes ASCII."""
-
-    def __init__(self, enabled: bool = True) -> None:
-        super().__init__(to_ascii, enabled=enabled)
-
-
-class LinuxConsoleFilter(GlyphFilter):
-    """``TERM=linux``: every glyph the console's font lacks becomes one it has."""
-
-    def __init__(self, enabled: bool = True) -> None:
-        super().__init__(to_linux_console, enabled=enabled)

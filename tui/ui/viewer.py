@@ -874,9 +874,8 @@ class ViewerScreen(Screen[None]):
     def _render_titles(self) -> None:
         self._render_card()
         words = self.words
-        groups_pane = self.query_one("#groups-pane")
-        _set_title(groups_pane, f"{words.groups} ({len(self.store.groups)})")
-        _set_subtitle(groups_pane, self.poller.describe("groups"))
+        groups = f"{words.groups} ({len(self.store.groups)})"
+        _set_border(self.query_one("#groups-pane"), groups, self.poller.describe("groups"))
 
         title = words.rows
         if self.selected_group:
@@ -901,8 +900,6 @@ class ViewerScreen(Screen[None]):
             mark = "*" if self.ascii_only else "◆"
             title += f" · timeline {span}" + (" → now" if scale.live else "")
             title += f" · {mark} critical path"
-        rows_pane = self.query_one("#rows-pane")
-        _set_title(rows_pane, title)
         shown, total = self.table.row_count, len(self.store.rows)
         sub = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
         above = round(self.table.scroll_y)
@@ -910,20 +907,16 @@ class ViewerScreen(Screen[None]):
             sub = f"{'^' if self.ascii_only else '↑'}{above} above · {sub}"
         if self.store.note:
             sub += f" · {self.store.note}"
-        _set_subtitle(rows_pane, sub + " · " + self.poller.describe("rows"))
+        _set_border(self.query_one("#rows-pane"), title, f"{sub} · {self.poller.describe('rows')}")
 
-        detail_pane = self.query_one("#detail-pane")
         key = self.selected_row
-        if key is None:
-            _set_title(detail_pane, "Detail")
-            _set_subtitle(detail_pane, "")
-        else:
-            _set_title(detail_pane, f"{words.row.capitalize()} {short_id(key)}")
+        title, sub = "Detail", ""
+        if key is not None:
+            title = f"{words.row.capitalize()} {short_id(key)}"
+            sub = f"following ({words.follows_with}) · " + self.poller.describe("detail")
             if self.store.final(key):
-                _set_subtitle(detail_pane, "final · never refetched")
-            else:
-                how = f"following ({words.follows_with}) · " + self.poller.describe("detail")
-                _set_subtitle(detail_pane, how)
+                sub = "final · never refetched"
+        _set_border(self.query_one("#detail-pane"), title, sub)
         self._render_status_bar()
 
     def _render_status_bar(self) -> None:
@@ -1166,11 +1159,15 @@ class ViewerScreen(Screen[None]):
 
     def action_bundle(self) -> None:
         """Write the selected group's incident bundle (Markdown) and say where."""
-        if self.selected_group is None:
-            self.notify(f"Select a {self.words.group} first.", markup=False)
+        if self._no_group_selected():
             return
         self.notify(f"Writing the incident bundle of this {self.words.group}…", timeout=3)
         self.write_bundle(self.selected_group)
+
+    def _no_group_selected(self) -> bool:
+        if self.selected_group is None:
+            self.notify(f"Select a {self.words.group} first.", markup=False)
+        return self.selected_group is None
 
     @work(group="bundle", exclusive=True, exit_on_error=False)
     async def write_bundle(self, key: str) -> None:
@@ -1189,8 +1186,7 @@ class ViewerScreen(Screen[None]):
     def action_keep(self) -> None:
         """Keep the selected group: a recording of it with every record read for it (its
         rows, their full records, logs), for ``runwatch replay`` anywhere, offline."""
-        if self.selected_group is None:
-            self.notify(f"Select a {self.words.group} first.", markup=False)
+        if self._no_group_selected():
             return
         if not callable(getattr(self.source, "record_to", None)):
             self.notify("This view cannot be recorded (a replay is one already).", markup=False)
@@ -1458,12 +1454,10 @@ def _replay_state(playback: Playback, state: str) -> tuple[str, bool]:
     return f"{replay} · {state}", False
 
 
-def _set_title(widget: Widget, title: str) -> None:
-    """Change a border title only when its text changes: any assignment repaints the pane."""
+def _set_border(widget: Widget, title: str, subtitle: str) -> None:
+    """Change a border's title and subtitle only when their text changes: any assignment
+    repaints the pane."""
     if str(widget.border_title) != title:
         widget.border_title = Text(title)
-
-
-def _set_subtitle(widget: Widget, subtitle: str) -> None:
     if str(widget.border_subtitle) != subtitle:
         widget.border_subtitle = Text(subtitle)

@@ -74,10 +74,6 @@ class Timeline:
     critical: frozenset[str]
 
 
-def timeline_glyphs(ascii_only: bool) -> dict[str, str]:
-    return tl.ASCII if ascii_only else tl.GLYPHS
-
-
 class RowTable(KeyedTable):
     """A group's rows; live rows tick and show progress."""
 
@@ -149,7 +145,7 @@ class RowTable(KeyedTable):
         text = Text(mark, self.style_for("keyed-table--count"), no_wrap=True)
         if span is None:
             return text
-        glyphs = timeline_glyphs(self.ascii_only)
+        glyphs = tl.ASCII if self.ascii_only else tl.GLYPHS
         _, _, component = badge_parts(row.status)
         styles = {
             tl.QUEUE: self.style_for("keyed-table--dim"),
@@ -163,11 +159,8 @@ class RowTable(KeyedTable):
     def tick(self, rows: Mapping[str, Row], now: float) -> None:
         """Redraw the live rows on screen (their durations tick; on a live timeline every
         bar moves)."""
-        if self.timeline is not None and self.timeline.axis.live:
-            shown = [(key, rows[key]) for key in self.visible_keys() if key in rows]
-            self.sync_rows([(key, self.cells(row, now)) for key, row in shown])
-            return
-        live = [(key, rows[key]) for key in self.visible_keys() if key in rows]
+        every = self.timeline is not None and self.timeline.axis.live
+        on_screen = [(key, rows[key]) for key in self.visible_keys() if key in rows]
         self.sync_rows(
-            [(key, self.cells(row, now)) for key, row in live if not row.status.terminal]
+            [(k, self.cells(row, now)) for k, row in on_screen if every or not row.status.terminal]
         )
