@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest gateway bench bench-quick soak matrix screenshots snapshots-update clean
+.PHONY: demo test lint typecheck pytest gateway bench bench-quick soak matrix screenshots snapshots-update clean loc
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(STAMP)
 ## bench-quick: a quick run of every benchmark figure (small sizes, no baseline)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick --no-baseline --out /tmp/runwatch-bench
+
+## loc: the product code's size by layer and per provider (REVS="f725229" adds revisions)
+loc: $(STAMP)
+	$(BIN)/python -m bench.loc $(REVS)
 
 ## soak: ten minutes against a faulty gateway, checking memory growth stays under 10 %
 soak: $(STAMP)

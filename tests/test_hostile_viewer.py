@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -603,3 +604,46 @@ async def test_a_kernel_log_flood_stays_capped_and_the_keys_still_act() -> None:
             send_keys(app, "G")
             await wait_for(pilot, lambda: "following" in str(log.border_title), timeout=10)
             assert len(server.requests("GET", "/invocations/{id}/events")) == 1
+
+
+# -- a status word that comes and goes ------------------------------------------------------
+
+
+async def test_the_status_column_keeps_its_width_when_a_long_word_goes() -> None:
+    """A status word wider than the column widens it; once no row says it any more, the
+    column stays as wide: the columns to its right do not jump back and forth each time a
+    word like ``dispatching`` comes and goes."""
+    long_word = "dispatching_now"
+    phase = {"long": True}
+
+    def restatus(body: Any) -> Any:
+        if isinstance(body, list):
+            return [restatus(item) for item in body]
+        if not isinstance(body, dict):
+            return body
+        if body.get("id") in INVOCATION_IDS and "status" in body:
+            body["status"] = long_word if phase["long"] else "running"
+        return {key: restatus(value) for key, value in body.items()}
+
+    def header_at() -> int:
+        """Where the row table's ``action`` column starts on screen."""
+        line = next(line for line in screen_text(app).splitlines() if "took" in line)
+        return line.index("action")
+
+    routes = dataset_routes(plausible_dataset(), transform=lambda body, _: restatus(body))
+    with HostileServer(routes) as server:
+        app = make_app(server, interval=0.2)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await loaded(pilot, app)
+            shown = long_word.replace("_", " ")  # as the badge says it
+            await wait_for(pilot, lambda: shown in screen_text(app), what="the long word")
+            wide = header_at()
+            phase["long"] = False
+            await wait_for(
+                pilot,
+                lambda: shown not in screen_text(app) and "running" in screen_text(app),
+                what="the long word gone",
+            )
+            await pilot.press("O", "O")  # the table laid out again (the order flipped and back)
+            await pilot.pause(0.5)
+            assert header_at() == wide

@@ -132,6 +132,7 @@ class ViewerScreen(Screen[None]):
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
+        self._status_width = 13
 
     # -- layout --------------------------------------------------------------------------
 
@@ -591,6 +592,7 @@ class ViewerScreen(Screen[None]):
         self.selected_row = None
         self.view += 1
         self._acts_before_view = self.table.user_acts
+        self._status_width = 13
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
         self.poller.reset("rows")
@@ -667,7 +669,10 @@ class ViewerScreen(Screen[None]):
         is live, no time column in a narrow table; the error column takes what is left."""
         words = {row.status.raw for row in rows.values()}
         live = any(not row.status.terminal and row.progress for row in rows.values())
-        status = max([13, *(len(word) + 3 for word in words)])
+        # As wide as the widest status seen in this view: a word that comes and goes
+        # ("dispatching") does not make every column jump each time.
+        status = max([self._status_width, *(len(word) + 3 for word in words)])
+        self._status_width = status
         hidden = set() if live else {"progress"}
         if self.table.size.width and self.table.size.width < 90:
             hidden.add("time")
