@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("question_mark", "?", "this help"),
     Action("q", "q", "quit"),
 )
+
+
+MOTION_KEYS = ("down,j", "up,k", "pagedown,ctrl+d", "pageup,ctrl+u", "home,g", "end,G")
+
+
+def motions(*actions: str) -> list[BindingType]:
+    """The one key model of every pane (down, up, a page down, a page up, top, bottom: j/k,
+    ctrl+d/ctrl+u, g/G and the named keys), bound to a widget's ``actions`` in that order."""
+    return [Binding(k, a, show=False) for k, a in zip(MOTION_KEYS, actions, strict=True)]
 
 
 def bindings() -> list[Binding]:

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.ui.actions import help_rows
+from tui.ui.actions import help_rows, motions
 from tui.ui.render import legend
 
 
@@ -21,12 +21,9 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
-        Binding("j,down", "scroll(1)", show=False),
-        Binding("k,up", "scroll(-1)", show=False),
-        Binding("ctrl+d,pagedown", "scroll(10)", show=False),
-        Binding("ctrl+u,pageup", "scroll(-10)", show=False),
-        Binding("G,end", "scroll(1000)", show=False),
-        Binding("g,home", "scroll(-1000)", show=False),
+        *motions(
+            "scroll(1)", "scroll(-1)", "scroll(10)", "scroll(-10)", "scroll(-1000)", "scroll(1000)"
+        ),
     ]
 
     def __init__(self, *, ascii_only: bool = False) -> None:

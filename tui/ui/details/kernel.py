@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Log as LogWidget
 
@@ -13,6 +12,7 @@ from tui.core.model import Detail, Row
 from tui.core.store import MAX_LOG_LINES, Log
 from tui.core.text import clean
 from tui.providers.kernel.models import Body, Decoded
+from tui.ui.actions import motions
 from tui.ui.details import DetailBody, Fact, facts_block, problem_block
 from tui.ui.render import json_text
 from tui.ui.widgets.doc_view import Block, DocView, Styler
@@ -22,14 +22,7 @@ class LogView(LogWidget):
     """A row's log: sticks to the bottom while you are there, keeps the scrollback when you
     scroll up (``G`` follows again)."""
 
-    BINDINGS = [
-        Binding("j,down", "scroll_down", show=False),
-        Binding("k,up", "scroll_up", show=False),
-        Binding("g,home", "scroll_home", show=False),
-        Binding("G,end", "follow", show=False),
-        Binding("ctrl+d,pagedown", "page_down", show=False),
-        Binding("ctrl+u,pageup", "page_up", show=False),
-    ]
+    BINDINGS = motions("scroll_down", "scroll_up", "page_down", "page_up", "scroll_home", "follow")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(max_lines=MAX_LOG_LINES, auto_scroll=True, id=id)

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.ui.actions import motions
 from tui.ui.render import BADGE_CLASSES
 
 Styler = Callable[[str], Style]
@@ -72,13 +73,8 @@ class DocView(ScrollView, can_focus=True):
         "doc--ok",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
-        Binding("home,g", "top", "Top", show=False),
-        Binding("end,G", "bottom", "Bottom", show=False),
-        Binding("enter,l", "toggle_block", "Expand", show=False),
+        *motions("cursor_down", "cursor_up", "page_down", "page_up", "top", "bottom"),
+        Binding("enter,l", "toggle_block", show=False),
     ]
 
     class Toggled(Message):

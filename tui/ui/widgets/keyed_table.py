@@ -29,6 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.model import Status
+from tui.ui.actions import motions
 from tui.ui.render import BADGE_CLASSES, badge_parts
 
 Cells = tuple[Text | str, ...]
@@ -55,13 +56,8 @@ class KeyedTable(ScrollView, can_focus=True):
         "keyed-table--now",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
-        Binding("home,g", "scroll_top", "Top", show=False),
-        Binding("end,G", "scroll_bottom", "Bottom", show=False),
-        Binding("enter", "select_cursor", "Select", show=False),
+        *motions("cursor_down", "cursor_up", "page_down", "page_up", "scroll_top", "scroll_bottom"),
+        Binding("enter", "select_cursor", show=False),
     ]
 
     @dataclass

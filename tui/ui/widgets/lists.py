@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import OptionList
+
+from tui.ui.actions import motions
 
 
 class KeyedOptionList(OptionList):
     """Textual's OptionList with the one key model of every pane."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
-        Binding("g", "first", show=False),
-        Binding("G", "last", show=False),
-        Binding("ctrl+d", "page_down", show=False),
-        Binding("ctrl+u", "page_up", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = motions(
+        "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"
+    )
