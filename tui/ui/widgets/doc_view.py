@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -30,30 +31,20 @@ from tui.ui.render import BADGE_CLASSES
 Styler = Callable[[str], Style]
 
 
+@dataclass(slots=True, eq=False)
 class Block:
     """One piece of a document; ``build(style, expanded)`` makes its text.
 
     ``height`` is how many lines it takes when that is known without rendering (text that
     does not wrap, with a known number of lines); None means render to find out."""
 
-    __slots__ = ("build", "expandable", "expanded", "failed", "height", "key")
-
-    def __init__(
-        self,
-        key: str,
-        build: Callable[[Styler, bool], RenderableType],
-        *,
-        height: int | None = None,
-        expandable: bool = False,
-        expanded: bool = False,
-        failed: bool = False,
-    ) -> None:
-        self.key = key
-        self.build = build
-        self.height = height
-        self.expandable = expandable
-        self.expanded = expanded
-        self.failed = failed
+    key: str
+    build: Callable[[Styler, bool], RenderableType]
+    _: KW_ONLY
+    height: int | None = None
+    expandable: bool = False
+    expanded: bool = False
+    failed: bool = False
 
 
 class DocView(ScrollView, can_focus=True):
