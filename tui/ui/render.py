@@ -44,6 +44,11 @@ def badge_parts(status: Status, *, ascii_only: bool = False) -> tuple[str, str, 
     return glyph, word, f"badge--{status.kind.value}"
 
 
+def fold_arrow(expanded: bool, *, ascii_only: bool = False) -> str:
+    """What an expandable block starts with: open (``▾``) or folded (``▸``)."""
+    return ("v " if expanded else "> ") if ascii_only else ("▾ " if expanded else "▸ ")
+
+
 def legend(*, ascii_only: bool = False) -> str:
     """What each badge glyph means (the help shows the glyphs the table uses)."""
     glyphs = ASCII_GLYPHS if ascii_only else GLYPHS

@@ -13,7 +13,7 @@ from tui.core.text import clean
 from tui.core.timefmt import ago, full_time
 from tui.providers.bctrl.models import Body, Step
 from tui.ui.details import DetailBody, Fact, facts_block, problem_block, section
-from tui.ui.render import bar, json_text
+from tui.ui.render import bar, fold_arrow, json_text
 from tui.ui.widgets.doc_view import Block, Styler
 
 FOLD_REQUESTED = 20
@@ -95,7 +95,7 @@ class BctrlBody(DetailBody):
         def build(style: Styler, expanded: bool) -> Text:
             text = Text(no_wrap=True, overflow="ellipsis")
             folded = len(steps) > FOLD_REQUESTED and not expanded
-            arrow = ("> " if folded else "v ") if self.ascii_only else ("▸ " if folded else "▾ ")
+            arrow = fold_arrow(not folded, ascii_only=self.ascii_only)
             text.append(arrow if len(steps) > FOLD_REQUESTED else "")
             text.append(f"Requested steps ({len(steps)})", style("doc--heading"))
             if folded:
@@ -188,8 +188,7 @@ def step_text(
             out.append("  " + clean(step.message, limit=200), style("doc--muted"))
         return out
     head = Text(no_wrap=True, overflow="ellipsis")
-    arrow = ("v " if expanded else "> ") if ascii_only else ("▾ " if expanded else "▸ ")
-    head.append(arrow, style("doc--muted"))
+    head.append(fold_arrow(expanded, ascii_only=ascii_only), style("doc--muted"))
     head.append("XX " if ascii_only else "✘ ", style("doc--error"))
     head.append(index, style("doc--muted"))
     head.append(clean(step.call, limit=80))

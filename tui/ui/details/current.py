@@ -13,7 +13,7 @@ from tui.core.text import clean, plural
 from tui.core.timefmt import clock_time, duration, full_time
 from tui.providers.current.models import Body, Event, Span, subtree
 from tui.ui.details import DetailBody, Fact, facts_block, problem_block, section
-from tui.ui.render import badge_parts, json_text
+from tui.ui.render import badge_parts, fold_arrow, json_text
 from tui.ui.widgets.doc_view import Block, Styler
 
 MAX_TOP = 500
@@ -151,9 +151,7 @@ class CurrentBody(DetailBody):
                     style: Styler, expanded: bool, top: Span = top, kids: list[Span] = kids
                 ) -> Text:
                     text = Text(no_wrap=True, overflow="ellipsis")
-                    arrow = (
-                        ("v " if expanded else "> ") if ascii_only else ("▾ " if expanded else "▸ ")
-                    )
+                    arrow = fold_arrow(expanded, ascii_only=ascii_only)
                     text.append("  " + (arrow if kids else "  "), style("doc--muted"))
                     text.append_text(_span_line(top, style, ascii_only))
                     if top.id == body.span:
