@@ -266,20 +266,14 @@ class ViewerScreen(Screen[None]):
 
         async def fetch() -> None:
             async with self._failing("groups"):
-                await fetch_groups()
-
-        async def fetch_groups() -> None:
-            if self.store.listed:
-                try:
-                    self.post_message(GroupsFetched(await self.source.groups()))
-                except Unsupported as error:
-                    self.post_message(GroupsFetched(None, error.message))
-            if not self.describes_groups:
-                return
-            wanted = [k for k in (self.selected_group, *self.pinned) if k]
-            for key in dict.fromkeys(wanted):
-                if not await self._describe(key):
-                    return
+                if self.store.listed:
+                    try:
+                        self.post_message(GroupsFetched(await self.source.groups()))
+                    except Unsupported as error:
+                        self.post_message(GroupsFetched(None, error.message))
+                for key in dict.fromkeys(k for k in (self.selected_group, *self.pinned) if k):
+                    if not await self._describe(key):
+                        return
 
         await self.poller.loop("groups", fetch)
 
@@ -823,10 +817,7 @@ class ViewerScreen(Screen[None]):
                 )
             )
         card.display = True
-        joined = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
-        if joined.plain != getattr(card, "_shown", None):
-            card._shown = joined.plain  # type: ignore[attr-defined]
-            card.update(joined)
+        _update(card, Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
 
     def _render_empty(self) -> None:
         """What the table's body says when it has no rows (never an invented error)."""
@@ -950,10 +941,7 @@ class ViewerScreen(Screen[None]):
         bar.append(f"{label}{truncate(where, max(12, room))}  ")
         bar.append(shown, "bold" if calm else "bold reverse")
         bar.append(tail)
-        status_bar = self.query_one("#status-bar", Static)
-        if bar.plain != getattr(status_bar, "_shown", None):
-            status_bar._shown = bar.plain  # type: ignore[attr-defined]
-            status_bar.update(bar)
+        _update(self.query_one("#status-bar", Static), bar)
         self.set_class(self.poller.paused, "-paused")
 
     def refresh_status(self) -> None:
@@ -1457,6 +1445,12 @@ def _replay_state(playback: Playback, state: str) -> tuple[str, bool]:
     if state in ("LIVE", "PAUSED"):
         return replay, not paused
     return f"{replay} · {state}", False
+
+
+def _update(widget: Static, text: Text) -> None:
+    """Change a line of text only when it reads differently: any update repaints it."""
+    if not isinstance(widget.content, Text) or widget.content.plain != text.plain:
+        widget.update(text)
 
 
 def _set_border(widget: Widget, title: str, subtitle: str) -> None:
