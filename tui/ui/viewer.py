@@ -1235,10 +1235,11 @@ class ViewerScreen(Screen[None]):
         word, _, rest = where.strip().lstrip(":").partition(" ")
         word, rest = word.lower(), rest.strip()
         if word in ("failed", "fail", "failure", "f"):
-            failed = [k for k in self.table.row_keys_in_order if k in self.store.failed_keys()]
-            if failed:
+            failed = self.store.failed_keys()  # once: not once per row (10,000 rows froze it)
+            first = next((k for k in self.table.row_keys_in_order if k in failed), None)
+            if first is not None:
                 self._focus(self.table)
-                self.table.select_key(failed[0])
+                self.table.select_key(first)
                 return True
             self.notify(f"No failed {self.words.row} shown.", markup=False)
             return False
