@@ -629,9 +629,9 @@ class ViewerScreen(Screen[None]):
     # -- rendering from the store --------------------------------------------------------
 
     def _ordered_groups(self) -> list[Group]:
-        groups = self.store.groups
+        groups, pins = self.store.groups, set(self.pinned)
         pinned = [groups[key] for key in self.pinned if key in groups]
-        return pinned + [g for key, g in groups.items() if key not in set(self.pinned)]
+        return pinned + [g for key, g in groups.items() if key not in pins]
 
     def _render_groups(self) -> None:
         groups = [self._tallied(group) for group in self._ordered_groups()]
