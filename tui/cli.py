@@ -100,26 +100,23 @@ def _viewer_parser() -> argparse.ArgumentParser:
     )
     _connection_options(parser)
     parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
-    parser.add_argument(
-        "--ascii",
-        action="store_true",
-        help="ASCII badges and bars only (no box-drawing or symbols)",
-    )
-    parser.add_argument(
-        "--no-mouse",
-        action="store_true",
-        help="do not capture the mouse (native text selection works)",
-    )
-    parser.add_argument(
-        "--no-remember",
-        action="store_true",
-        help="do not restore or save pinned runs, filters and interval",
+    flags(
+        parser,
+        ascii="ASCII badges and bars only (no box-drawing or symbols)",
+        no_mouse="do not capture the mouse (native text selection works)",
+        no_remember="do not restore or save pinned runs, filters and interval",
     )
     return parser
 
 
+def flags(parser: argparse._ActionsContainer, **helps: str) -> None:
+    """On/off options, in order: ``no_mouse="..."`` adds ``--no-mouse`` with that help."""
+    for name, help in helps.items():
+        parser.add_argument("--" + name.replace("_", "-"), action="store_true", help=help)
+
+
 def _connection_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by the viewer, ``watch`` and ``serve``."""
+    """Options shared by the viewer, ``watch`` and ``bundle``."""
     parser.add_argument("--profile", metavar="NAME", help="config profile (or RUNWATCH_PROFILE)")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     parser.add_argument(
@@ -129,11 +126,7 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         help="which bctrl API: invocations, current (tool calls, traces), or auto: ask the "
         "server (default auto; --demo --api current starts the current API's demo)",
     )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start the embedded gateway on a free loopback port and use it",
-    )
+    flags(parser, demo="start the embedded gateway on a free loopback port and use it")
     parser.add_argument(
         "--scenario",
         default="demo",
@@ -146,7 +139,6 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval",
         type=float,
-        default=None,
         metavar="SECONDS",
         help="refresh interval (default: profile, remembered, or 2)",
     )
@@ -175,13 +167,10 @@ def _gateway_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     parser.add_argument("--speed", type=float, default=1.0, help="world clock speed factor")
-    parser.add_argument(
-        "--frozen", action="store_true", help="stop the world clock: nothing ever changes"
-    )
-    parser.add_argument(
-        "--faults",
-        action="store_true",
-        help="inject 5xx, 429, slow, malformed and dropped responses",
+    flags(
+        parser,
+        frozen="stop the world clock: nothing ever changes",
+        faults="inject 5xx, 429, slow, malformed and dropped responses",
     )
     parser.add_argument(
         "--fault-rate",
@@ -467,20 +456,17 @@ examples:
         "a Kernel APP, APP@VERSION or invocation id. With --demo and no REF: list the demo's "
         "runs",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="print one frame and exit")
-    mode.add_argument("--json", action="store_true", help="print everything as one JSON document")
-    mode.add_argument(
-        "--jsonl", action="store_true", help="one JSON line per status transition until done"
+    flags(
+        parser.add_mutually_exclusive_group(),
+        once="print one frame and exit",
+        json="print everything as one JSON document",
+        jsonl="one JSON line per status transition until done",
     )
-    parser.add_argument(
-        "--exit-status", action="store_true", help="exit 1 when anything did not succeed"
-    )
-    parser.add_argument(
-        "--fail-fast",
-        action="store_true",
-        help="exit 1 at the first failed or timed-out invocation (or the run's own failure), "
-        "once it and why it failed are printed",
+    flags(
+        parser,
+        exit_status="exit 1 when anything did not succeed",
+        fail_fast="exit 1 at the first failed or timed-out invocation (or the run's own "
+        "failure), once it and why it failed are printed",
     )
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up (exit 3)")
     parser.add_argument(
@@ -591,7 +577,7 @@ def run_serve(argv: Sequence[str]) -> int:
         ),
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--demo", action="store_true", help="serve the demo")
+    flags(parser, demo="serve the demo")
     parser.add_argument("--profile", metavar="NAME", help="config profile")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     parser.add_argument(
