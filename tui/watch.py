@@ -121,9 +121,6 @@ class Why:
     cause: Cause
     lines: list[str]
 
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self.cause), "lines": self.lines}
-
 
 @dataclass
 class _Watch:
@@ -467,7 +464,7 @@ def _document(
         "rows": [
             dict(row.raw) if row.raw else {"id": row.key, "status": row.status.raw} for row in rows
         ],
-        "why": {key: why.as_json() for key, why in whys.items()},
+        "why": {key: {**asdict(why.cause), "lines": why.lines} for key, why in whys.items()},
         "fetchedAt": iso(state.clock()),
     }
 
@@ -511,11 +508,9 @@ async def _target(state: _Watch) -> Group | Row:
                 # Asked for by REF, known by REF (whatever id the record itself holds).
                 target = replace(described, key=ref)
         return target
-    except NoMatch:
-        raise  # the source looked for it as a prefix already
     except NotFound as error:
-        if not looks_like_id(ref):
-            raise
+        if isinstance(error, NoMatch) or not looks_like_id(ref):
+            raise  # NoMatch: the source looked for it as a prefix already
         found = await _by_prefix(state, ref, error)
         if found is None:
             raise
