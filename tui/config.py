@@ -288,19 +288,17 @@ def load_memory(profile: str | None, base_url: str, path: Path | None = None) ->
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entry = data.get(_state_key(profile, base_url), {})
-        memory = ViewerMemory(
+        interval = float(entry.get("interval") or 0)
+        return ViewerMemory(
             # Kernel pins were "app<US>version" before they were "app@version".
             pinned=[str(x).replace("\x1f", "@") for x in entry.get("pinned", [])][:50],
             status=[str(x) for x in entry.get("status", [])],
             action=[str(x) for x in entry.get("action", [])],
             text_filter=str(entry.get("text_filter", ""))[:200],
-            interval=float(entry["interval"]) if entry.get("interval") else None,
+            interval=interval if 0.2 <= interval <= 3600 else None,
         )
     except (OSError, ValueError, TypeError, AttributeError):
         return ViewerMemory()
-    if memory.interval is not None and not 0.2 <= memory.interval <= 3600:
-        memory.interval = None
-    return memory
 
 
 def save_memory(
