@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,9 +139,7 @@ def render(evidence: Evidence) -> str:
     out += [f"- **{label}**: {value}" for label, value in facts if value]
     if group.problem is not None:
         out += ["", f"**Failure:** `{clean(group.problem.text(), limit=500)}`"]
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
+    counts = Counter(row.status.raw for row in rows)
     out += ["", f"## {len(rows)} {row_word}s", ""]
     out += [f"- {clean(raw) or 'unknown'}: {n}" for raw, n in sorted(counts.items())]
     groups = group_failures(evidence.causes)

@@ -11,6 +11,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from tui.config import (
@@ -31,8 +32,6 @@ APIS = ("auto", "invocations", "current")
 """bctrl's APIs: ``--api``."""
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tui.core.source import Source
     from tui.providers.record import Recorder
     from tui.sim.child import ChildGateway
@@ -101,26 +100,23 @@ def _viewer_parser() -> argparse.ArgumentParser:
     )
     _connection_options(parser)
     parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
-    parser.add_argument(
-        "--ascii",
-        action="store_true",
-        help="ASCII badges and bars only (no box-drawing or symbols)",
-    )
-    parser.add_argument(
-        "--no-mouse",
-        action="store_true",
-        help="do not capture the mouse (native text selection works)",
-    )
-    parser.add_argument(
-        "--no-remember",
-        action="store_true",
-        help="do not restore or save pinned runs, filters and interval",
+    flags(
+        parser,
+        ascii="ASCII badges and bars only (no box-drawing or symbols)",
+        no_mouse="do not capture the mouse (native text selection works)",
+        no_remember="do not restore or save pinned runs, filters and interval",
     )
     return parser
 
 
+def flags(parser: argparse._ActionsContainer, **helps: str) -> None:
+    """On/off options, in order: ``no_mouse="..."`` adds ``--no-mouse`` with that help."""
+    for name, help in helps.items():
+        parser.add_argument("--" + name.replace("_", "-"), action="store_true", help=help)
+
+
 def _connection_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by the viewer, ``watch`` and ``serve``."""
+    """Options shared by the viewer, ``watch`` and ``bundle``."""
     parser.add_argument("--profile", metavar="NAME", help="config profile (or RUNWATCH_PROFILE)")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     parser.add_argument(
@@ -130,11 +126,7 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         help="which bctrl API: invocations, current (tool calls, traces), or auto: ask the "
         "server (default auto; --demo --api current starts the current API's demo)",
     )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start the embedded gateway on a free loopback port and use it",
-    )
+    flags(parser, demo="start the embedded gateway on a free loopback port and use it")
     parser.add_argument(
         "--scenario",
         default="demo",
@@ -147,7 +139,6 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval",
         type=float,
-        default=None,
         metavar="SECONDS",
         help="refresh interval (default: profile, remembered, or 2)",
     )
@@ -176,13 +167,10 @@ def _gateway_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     parser.add_argument("--speed", type=float, default=1.0, help="world clock speed factor")
-    parser.add_argument(
-        "--frozen", action="store_true", help="stop the world clock: nothing ever changes"
-    )
-    parser.add_argument(
-        "--faults",
-        action="store_true",
-        help="inject 5xx, 429, slow, malformed and dropped responses",
+    flags(
+        parser,
+        frozen="stop the world clock: nothing ever changes",
+        faults="inject 5xx, 429, slow, malformed and dropped responses",
     )
     parser.add_argument(
         "--fault-rate",
@@ -194,9 +182,17 @@ def _gateway_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(code: int, message: str) -> int:
+class _Exit(Exception):
+    """Ends a command with ``code``, its message already printed (:func:`main` returns it)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _fail(code: int, message: str) -> NoReturn:
     print(f"runwatch: {message}", file=sys.stderr)
-    return code
+    raise _Exit(code)
 
 
 def run_gateway(argv: Sequence[str]) -> int:
@@ -209,7 +205,7 @@ def run_gateway(argv: Sequence[str]) -> int:
     try:
         server = GatewayServer(GatewayOptions(**vars(args)))  # one flag per option
     except OSError as exc:
-        return _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+        _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
     print(
         f"runwatch gateway: scenario {args.scenario}, listening on {server.url}"
         f"{' with faults' if args.faults else ''}",
@@ -240,19 +236,19 @@ class Connection:
             self.gateway.stop()
 
 
-def _check_common(args: argparse.Namespace) -> str | None:
-    """A usage error in the shared options, or None."""
+def _check_common(args: argparse.Namespace) -> None:
+    """Fails on a usage error in the shared options."""
     if args.api_key is not None:
         keys = " or ".join(p.key_env for p in PROVIDERS.values())
-        return (
+        _fail(
+            EXIT_USAGE,
             "refusing --api-key: a key on the command line leaks into shell history "
-            f"and ps; set {keys} (or a profile's api_key_env) instead"
+            f"and ps; set {keys} (or a profile's api_key_env) instead",
         )
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
-        return "--interval must be between 0.2 and 3600 seconds"
+        _fail(EXIT_USAGE, "--interval must be between 0.2 and 3600 seconds")
     if args.api == "current" and args.scenario == "demo":
         args.scenario = "current"  # --demo --api current: the current API's demo
-    return None
 
 
 def _api_by_words(
@@ -306,14 +302,6 @@ def _bctrl_api(
     return PROVIDERS["bctrl-current"] if speaks else provider
 
 
-def _check_refs(provider: Provider, refs: Sequence[str]) -> str | None:
-    bad = [ref for ref in refs if not provider.valid_ref(ref)]
-    if bad:
-        shown = bad[0][:60].encode("unicode_escape").decode()
-        return f"not a {provider.name} reference (want {provider.ref_help}): {shown!r}"
-    return None
-
-
 def spawn_demo_gateway(scenario: str) -> ChildGateway:
     """The demo gateway in its own process (see :mod:`tui.sim.child`)."""
     from tui.sim.child import spawn
@@ -324,69 +312,72 @@ def spawn_demo_gateway(scenario: str) -> ChildGateway:
 
 def _connect(
     args: argparse.Namespace, refs: Sequence[str] = (), early: Gateway | None = None
-) -> Connection | int:
-    """Resolve flags > env > profile > defaults into a source; an int is an exit code.
+) -> Connection:
+    """Resolve flags > env > profile > defaults into a source.
 
     ``refs`` are checked against the provider first (a malformed reference is a usage error
     whatever the key). ``early`` is a demo gateway already started (the viewer starts it
-    before importing Textual, so the two start up side by side)."""
+    before importing Textual, so the two start up side by side); it is stopped on a failure."""
     import time
 
     from tui.providers.http import cleartext
 
-    try:
-        config = load_config()
-        for warning in config.warnings:
-            print(f"runwatch: {warning}", file=sys.stderr)
-        settings = resolve(
-            config,
-            profile=args.profile,
-            provider=args.provider,
-            base_url=args.base_url,
-            interval=args.interval,
-            theme=getattr(args, "theme", None),
-        )
-    except ConfigError as exc:
-        return _fail(EXIT_USAGE, exc.message)
-    provider = PROVIDERS[settings.provider]
-    problem = _check_refs(_api_by_words(args, provider, refs) or provider, refs)
-    if problem:
-        return _fail(EXIT_USAGE, problem)
     gateway: Gateway | None = early
-    if args.demo:
-        if gateway is None:
-            gateway = spawn_demo_gateway(args.scenario)
-        settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
-        label = f"demo gateway {gateway.url}"
-    else:
-        if not settings.key:
+    try:
+        try:
+            config = load_config()
+            for warning in config.warnings:
+                print(f"runwatch: {warning}", file=sys.stderr)
+            settings = resolve(
+                config,
+                profile=args.profile,
+                provider=args.provider,
+                base_url=args.base_url,
+                interval=args.interval,
+                theme=getattr(args, "theme", None),
+            )
+        except ConfigError as exc:
+            _fail(EXIT_USAGE, exc.message)
+        provider = PROVIDERS[settings.provider]
+        pinned = _api_by_words(args, provider, refs) or provider
+        bad = [ref for ref in refs if not pinned.valid_ref(ref)]
+        if bad:
+            shown = bad[0][:60].encode("unicode_escape").decode()
+            _fail(EXIT_USAGE, f"not a {pinned.name} reference (want {pinned.ref_help}): {shown!r}")
+        if args.demo:
+            gateway = gateway or spawn_demo_gateway(args.scenario)
+            settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
+            label = f"demo gateway {gateway.url}"
+        elif not settings.key:
             where = f" (profile {settings.profile})" if settings.profile else ""
-            return _fail(
+            _fail(
                 EXIT_AUTH,
                 f"no API key{where}: set {settings.key_env}, name a variable with api_key_env "
                 "in the profile, or try runwatch --demo"
                 + (f" --provider {provider.name}" if provider.name != DEFAULT else ""),
             )
-        label = settings.base_url
-    provider = _bctrl_api(args, provider, settings, refs)
-    recorder = None
-    try:
-        record = getattr(args, "record", None)
-        if record:
-            from tui.providers.record import recorder_for
+        else:
+            label = settings.base_url
+        provider = _bctrl_api(args, provider, settings, refs)
+        recorder = None
+        try:
+            if getattr(args, "record", None):
+                from tui.providers.record import recorder_for
 
-            recorder = recorder_for(record, provider.name, settings.base_url, settings.key)
-        source = provider.make_source(
-            settings.key,
-            settings.base_url,
-            clock=time.time,
-            key_env=settings.key_env,
-            recorder=recorder,
-        )
-    except (ConfigError, OSError) as exc:
+                recorder = recorder_for(args.record, provider.name, settings.base_url, settings.key)
+            source = provider.make_source(
+                settings.key,
+                settings.base_url,
+                clock=time.time,
+                key_env=settings.key_env,
+                recorder=recorder,
+            )
+        except (ConfigError, OSError) as exc:
+            _fail(EXIT_USAGE, exc.message if isinstance(exc, ConfigError) else str(exc))
+    except _Exit:
         if gateway is not None:
             gateway.stop()
-        return _fail(EXIT_USAGE, exc.message if isinstance(exc, ConfigError) else str(exc))
+        raise
     if cleartext(source.base_url):
         print(
             f"runwatch: warning: {source.base_url} is plain http to another machine: "
@@ -399,15 +390,9 @@ def _connect(
 def run_viewer(argv: Sequence[str]) -> int:
     """``runwatch [REF ...]``: the live viewer."""
     args = _viewer_parser().parse_args(argv)
-    problem = _check_common(args)
-    if problem:
-        return _fail(EXIT_USAGE, problem)
+    _check_common(args)
     early = spawn_demo_gateway(args.scenario) if args.demo else None
     connection = _connect(args, args.refs, early)
-    if isinstance(connection, int):
-        if early is not None:
-            early.stop()
-        return connection
     settings = connection.settings
 
     from tui.ui.app import RunwatchApp
@@ -432,7 +417,7 @@ def run_viewer(argv: Sequence[str]) -> int:
         app = RunwatchApp(connection.source, load(connection.provider.detail_body), options)
     except ValueError as exc:  # an unknown theme
         connection.close_gateway()
-        return _fail(EXIT_USAGE, str(exc))
+        _fail(EXIT_USAGE, str(exc))
     try:
         app.run(mouse=not args.no_mouse)
     finally:
@@ -471,20 +456,17 @@ examples:
         "a Kernel APP, APP@VERSION or invocation id. With --demo and no REF: list the demo's "
         "runs",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="print one frame and exit")
-    mode.add_argument("--json", action="store_true", help="print everything as one JSON document")
-    mode.add_argument(
-        "--jsonl", action="store_true", help="one JSON line per status transition until done"
+    flags(
+        parser.add_mutually_exclusive_group(),
+        once="print one frame and exit",
+        json="print everything as one JSON document",
+        jsonl="one JSON line per status transition until done",
     )
-    parser.add_argument(
-        "--exit-status", action="store_true", help="exit 1 when anything did not succeed"
-    )
-    parser.add_argument(
-        "--fail-fast",
-        action="store_true",
-        help="exit 1 at the first failed or timed-out invocation (or the run's own failure), "
-        "once it and why it failed are printed",
+    flags(
+        parser,
+        exit_status="exit 1 when anything did not succeed",
+        fail_fast="exit 1 at the first failed or timed-out invocation (or the run's own "
+        "failure), once it and why it failed are printed",
     )
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up (exit 3)")
     parser.add_argument(
@@ -522,20 +504,16 @@ def run_watch(argv: Sequence[str]) -> int:
     from tui.watch import EXIT_PIPE, WatchOptions, list_groups, looks_like_id, watch
 
     args = _watch_parser().parse_args(argv)
-    problem = _check_common(args)
-    if problem:
-        return _fail(EXIT_USAGE, problem)
+    _check_common(args)
     if args.ref is None and not args.demo:
-        return _fail(EXIT_USAGE, "REF is required (or --demo alone, to list the demo's runs)")
+        _fail(EXIT_USAGE, "REF is required (or --demo alone, to list the demo's runs)")
     if args.timeout is not None and not 0 < args.timeout < math.inf:
-        return _fail(EXIT_USAGE, "--timeout must be a positive number of seconds")
+        _fail(EXIT_USAGE, "--timeout must be a positive number of seconds")
     if not args.give_up > 0:  # also NaN; inf (never give up) is allowed
-        return _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
+        _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
     # A short id (the start of a run id, as the viewer shows it) is looked up by the watch.
     refs = [] if args.ref is None or looks_like_id(args.ref) else [args.ref]
     connection = _connect(args, refs)
-    if isinstance(connection, int):
-        return connection
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
         ref=args.ref or "",
@@ -582,9 +560,9 @@ def run_config(argv: Sequence[str]) -> int:
     try:
         init_config(path, force=args.force)
     except FileExistsError:
-        return _fail(EXIT_USAGE, f"{path} exists (use --force to overwrite)")
+        _fail(EXIT_USAGE, f"{path} exists (use --force to overwrite)")
     except OSError as exc:
-        return _fail(EXIT_USAGE, f"cannot write {path}: {exc.strerror}")
+        _fail(EXIT_USAGE, f"cannot write {path}: {exc.strerror}")
     print(f"wrote {path} (mode 0600)")
     return EXIT_OK
 
@@ -599,26 +577,23 @@ def run_serve(argv: Sequence[str]) -> int:
         ),
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--demo", action="store_true", help="serve the demo")
+    flags(parser, demo="serve the demo")
     parser.add_argument("--profile", metavar="NAME", help="config profile")
     parser.add_argument("--provider", choices=list(PROVIDERS), help=f"the API (default {DEFAULT})")
     parser.add_argument(
         "--api",
-        choices=["auto", "invocations", "current"],
+        choices=APIS,
         help="which of bctrl's APIs, as for the viewer (--demo --api current: its demo)",
     )
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
-        return _fail(EXIT_USAGE, "--port must be between 1 and 65535")
+        _fail(EXIT_USAGE, "--port must be between 1 and 65535")
     from tui.serve import serve_runwatch
 
     command: list[str] = ["--demo"] if args.demo else []
-    if args.profile:
-        command += ["--profile", args.profile]
-    if args.provider:
-        command += ["--provider", args.provider]
-    if args.api:
-        command += ["--api", args.api]
+    for flag in ("profile", "provider", "api"):
+        if getattr(args, flag):
+            command += [f"--{flag}", getattr(args, flag)]
     serve_runwatch(command, port=args.port, prog="runwatch serve")
     return EXIT_OK
 
@@ -636,15 +611,11 @@ def run_bundle(argv: Sequence[str]) -> int:
     parser.add_argument("--out", metavar="DIR", help="where to write it (default: here)")
     _connection_options(parser)
     args = parser.parse_args(argv)
-    problem = _check_common(args)
-    if problem:
-        return _fail(EXIT_USAGE, problem)
+    _check_common(args)
     from tui.watch import looks_like_id
 
     short = looks_like_id(args.ref) and not PROVIDERS[args.provider or DEFAULT].valid_ref(args.ref)
     connection = _connect(args, [] if short else [args.ref])
-    if isinstance(connection, int):
-        return connection
 
     from tui import bundle
     from tui.core.errors import ApiError, NotFound
@@ -661,25 +632,20 @@ def run_bundle(argv: Sequence[str]) -> int:
             evidence = await bundle.collect(connection.source, ref)
         finally:
             await connection.source.aclose()
-        return bundle.write(bundle.render(evidence), evidence.group.key, _out_dir(args.out))
+        directory = Path(args.out) if args.out else None
+        return bundle.write(bundle.render(evidence), evidence.group.key, directory)
 
     try:
         path = asyncio.run(go())
     except ApiError as exc:
         auth = exc.kind in ("unauthorized", "forbidden")
-        return _fail(EXIT_AUTH if auth else EXIT_USAGE if exc.kind == "not_found" else 5, str(exc))
+        _fail(EXIT_AUTH if auth else EXIT_USAGE if exc.kind == "not_found" else 5, str(exc))
     except OSError as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        _fail(EXIT_USAGE, str(exc))
     finally:
         connection.close_gateway()
     print(path)
     return EXIT_OK
-
-
-def _out_dir(out: str | None) -> Path | None:
-    from pathlib import Path as FsPath
-
-    return FsPath(out) if out else None
 
 
 def run_replay(argv: Sequence[str]) -> int:
@@ -700,9 +666,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bundle": run_bundle,
         "replay": run_replay,
     }
-    if args[:1] and args[0] in commands:
-        return commands[args[0]](args[1:])
-    return run_viewer(args)
+    try:
+        if args[:1] and args[0] in commands:
+            return commands[args[0]](args[1:])
+        return run_viewer(args)
+    except _Exit as failed:
+        return failed.code
 
 
 if __name__ == "__main__":

@@ -87,8 +87,7 @@ def _profile(name: str, table: Mapping[str, Any], where: str) -> Profile:
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}")
-    provider = table.get("provider", DEFAULT)
-    if provider not in PROVIDERS:
+    if table.get("provider", DEFAULT) not in PROVIDERS:
         raise ConfigError(f"{where}: provider must be one of {', '.join(PROVIDERS)}")
     interval = table.get("interval")
     if interval is not None and (
@@ -101,19 +100,13 @@ def _profile(name: str, table: Mapping[str, Any], where: str) -> Profile:
     for key in ("keyring", "production"):
         if key in table and not isinstance(table[key], bool):
             raise ConfigError(f"{where}: {key} must be true or false")
-    return Profile(
-        name=name,
-        provider=provider,
-        base_url=table.get("base_url"),
-        api_key_env=table.get("api_key_env"),
-        api_key=table.get("api_key"),
-        keyring=bool(table.get("keyring", False)),
-        interval=float(interval) if interval is not None else None,
-        status=_strings(table.get("status"), f"{where}.status"),
-        action=_strings(table.get("action"), f"{where}.action"),
-        production=bool(table.get("production", False)),
-        theme=table.get("theme"),
-    )
+    values = {
+        **table,
+        "interval": float(interval) if interval is not None else None,
+        "status": _strings(table.get("status"), f"{where}.status"),
+        "action": _strings(table.get("action"), f"{where}.action"),
+    }
+    return Profile(name=name, **values)
 
 
 def readable_by_others(path: Path) -> bool:
@@ -295,19 +288,17 @@ def load_memory(profile: str | None, base_url: str, path: Path | None = None) ->
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entry = data.get(_state_key(profile, base_url), {})
-        memory = ViewerMemory(
+        interval = float(entry.get("interval") or 0)
+        return ViewerMemory(
             # Kernel pins were "app<US>version" before they were "app@version".
             pinned=[str(x).replace("\x1f", "@") for x in entry.get("pinned", [])][:50],
             status=[str(x) for x in entry.get("status", [])],
             action=[str(x) for x in entry.get("action", [])],
             text_filter=str(entry.get("text_filter", ""))[:200],
-            interval=float(entry["interval"]) if entry.get("interval") else None,
+            interval=interval if 0.2 <= interval <= 3600 else None,
         )
     except (OSError, ValueError, TypeError, AttributeError):
         return ViewerMemory()
-    if memory.interval is not None and not 0.2 <= memory.interval <= 3600:
-        memory.interval = None
-    return memory
 
 
 def save_memory(

@@ -18,5 +18,4 @@ def styles_dir() -> Path:
 
 def stylesheets() -> list[Path]:
     """Every stylesheet, in load order."""
-    folder = styles_dir()
-    return sorted(folder.glob("*.tcss"), key=lambda p: (p.name != "app.tcss", p.name))
+    return sorted(styles_dir().glob("*.tcss"), key=lambda p: (p.name != "app.tcss", p.name))

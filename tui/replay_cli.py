@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from tui.cli import flags
 from tui.core.source import Source
 from tui.providers import load
 from tui.providers.record import ReplayControls, ReplayError, open_replay, replayable
@@ -57,13 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="replay speed: 10 is ten times faster, inf as fast as possible (default 1)",
     )
-    parser.add_argument("--paused", action="store_true", help="start paused (. steps)")
-    parser.add_argument("--ascii", action="store_true", help="draw with ASCII only")
-    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
-    parser.add_argument(
-        "--serve",
-        action="store_true",
-        help="serve the replay to a browser, on 127.0.0.1 only (as runwatch serve does)",
+    flags(
+        parser,
+        paused="start paused (. steps)",
+        ascii="draw with ASCII only",
+        no_mouse="leave the mouse to the terminal",
+        serve="serve the replay to a browser, on 127.0.0.1 only (as runwatch serve does)",
     )
     parser.add_argument(
         "--port", type=int, help=f"port for --serve (default {DEFAULT_PORT}, as runwatch serve)"
@@ -182,8 +182,7 @@ def run_replay(argv: Sequence[str]) -> int:
     try:
         app = replay_app(args.file, args.speed, paused=args.paused, ascii_only=args.ascii)
     except ReplayError as exc:
-        print(f"runwatch replay: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(exc))
     app.run(mouse=not args.no_mouse)
     return app.return_code or EXIT_OK
 

@@ -18,8 +18,9 @@ import errno
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TextIO, TypeVar
 
 from rich.console import Console
@@ -120,16 +121,6 @@ class Why:
     cause: Cause
     lines: list[str]
 
-    def as_json(self) -> dict[str, Any]:
-        cause = self.cause
-        return {
-            "code": cause.code,
-            "message": cause.message,
-            "where": cause.where,
-            "fix": cause.fix,
-            "lines": self.lines,
-        }
-
 
 @dataclass
 class _Watch:
@@ -227,7 +218,7 @@ class _Watch:
     def fail_fast(self, record: Record, noun: str) -> None:
         """With ``--fail-fast``, end the watch at a failed or timed-out ``record`` (already
         printed, with its why)."""
-        if self.options.fail_fast and record.status.terminal and record.status.failure:
+        if self.options.fail_fast and _failed(record):
             self.out.flush()
             self.note(
                 f"--fail-fast: {noun} {short_id(record.key)} {clean(record.status.raw, limit=30)}"
@@ -276,7 +267,7 @@ def _record(
         line["error"] = _problem(record)
     if why is not None:
         line["why"] = why.lines
-        line["cause"] = {k: v for k, v in why.as_json().items() if k != "lines"}
+        line["cause"] = asdict(why.cause)
     return line
 
 
@@ -304,9 +295,7 @@ def _more(lines: list[str] | tuple[str, ...], error: dict[str, Any] | None) -> l
 
 
 def _summary(rows: list[Row], noun: str) -> str:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
+    counts = Counter(row.status.raw for row in rows)
     parts = [f"{n} {clean(word, limit=30)}" for word, n in sorted(counts.items())]
     nouns = noun if len(rows) == 1 else f"{noun}s"
     return f"{len(rows)} {nouns}: " + (", ".join(parts) if parts else "none")
@@ -390,8 +379,8 @@ async def _why(state: _Watch, row: Row) -> Why:
     return _known_why(state, row)
 
 
-def _failed(row: Row) -> bool:
-    return row.status.terminal and row.status.failure
+def _failed(record: Record) -> bool:
+    return record.status.terminal and record.status.failure
 
 
 async def _all(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
@@ -475,7 +464,7 @@ def _document(
         "rows": [
             dict(row.raw) if row.raw else {"id": row.key, "status": row.status.raw} for row in rows
         ],
-        "why": {key: why.as_json() for key, why in whys.items()},
+        "why": {key: {**asdict(why.cause), "lines": why.lines} for key, why in whys.items()},
         "fetchedAt": iso(state.clock()),
     }
 
@@ -500,13 +489,11 @@ async def watch(
         return stop.code
     except NoMatch as error:
         state.note(clean(error.message, limit=600))  # it names the ref, and what it looked at
-        return EXIT_USAGE
     except NotFound as error:
         state.note(f"{options.ref} not found: {error.describe()}")
-        return EXIT_USAGE
     except Unsupported as error:
         state.note(f"cannot watch {options.ref}: {error.describe()}")
-        return EXIT_USAGE
+    return EXIT_USAGE
 
 
 async def _target(state: _Watch) -> Group | Row:
@@ -521,11 +508,9 @@ async def _target(state: _Watch) -> Group | Row:
                 # Asked for by REF, known by REF (whatever id the record itself holds).
                 target = replace(described, key=ref)
         return target
-    except NoMatch:
-        raise  # the source looked for it as a prefix already
     except NotFound as error:
-        if not looks_like_id(ref):
-            raise
+        if isinstance(error, NoMatch) or not looks_like_id(ref):
+            raise  # NoMatch: the source looked for it as a prefix already
         found = await _by_prefix(state, ref, error)
         if found is None:
             raise
@@ -570,7 +555,6 @@ def _group_line(group: Group) -> str:
 
 async def _watch_row(state: _Watch, row: Row) -> int:
     """One row: followed until it is terminal (plain, jsonl), or as it is now (once, json)."""
-    noun = state.source.vocabulary.row
     state.store.merge_rows([row])
     streaming = state.options.mode in ("plain", "jsonl")
 
@@ -593,13 +577,12 @@ async def _watch_row(state: _Watch, row: Row) -> int:
         await report()
         if not state.store.rows[row.key].status.terminal:
             await state.fetch(f"following {row.key}", follow)
-    return await _finish(state, None, row.key, [state.store.rows[row.key]], noun)
+    return await _finish(state, None, row.key, [state.store.rows[row.key]])
 
 
 async def _watch_group(state: _Watch, group: Group) -> int:
     """A group's rows, polled until none is live and the group has ended."""
     source, options = state.source, state.options
-    noun = source.vocabulary.row
     key = group.key
     pager = source.pager(key, Query())
     describes = not group.pinned_only
@@ -618,21 +601,21 @@ async def _watch_group(state: _Watch, group: Group) -> int:
                 describes = False
         rows = list(state.store.rows.values())
         if options.mode in ("once", "json"):
-            return await _finish(state, group, key, rows, noun)
+            return await _finish(state, group, key, rows)
         _report_group(state, group)
         await _report(state, rows)
         state.fail_fast(group, source.vocabulary.group)
         live = [row for row in rows if not row.status.terminal]
         if not live and (group.status.terminal or not describes):
-            return await _finish(state, group, key, rows, noun)
+            return await _finish(state, group, key, rows)
         left = state.remaining()
         if left <= 0:
             state.stop_at_deadline("watching")
         await asyncio.sleep(min(options.interval, left))
 
 
-async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row], noun: str) -> int:
-    options = state.options
+async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row]) -> int:
+    options, noun = state.options, state.source.vocabulary.row
     if options.mode == "once":
         whys = await _whys(state, rows)
         for part in frame(group, key, rows, state.clock(), noun, whys).renderables:
@@ -644,13 +627,12 @@ async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row],
     elif options.mode == "plain":
         state.console.print(Text(f"{iso(state.clock())}  done: {_summary(rows, noun)}"))
     state.out.flush()
-    if options.fail_fast and group is not None:
+    if group is not None:
         state.fail_fast(group, state.source.vocabulary.group)
-    if options.fail_fast:
-        for row in rows:
-            state.fail_fast(row, noun)
+    for row in rows:
+        state.fail_fast(row, noun)
     failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
-    failed = failed or (group is not None and group.status.terminal and group.status.failure)
+    failed = failed or (group is not None and _failed(group))
     return EXIT_FAILED if options.exit_status and failed else EXIT_OK
 
 
