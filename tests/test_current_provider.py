@@ -249,6 +249,10 @@ async def test_the_source_reads_any_answer_the_contract_allows() -> None:
         source = _source(mock.url)
         try:
             groups = await source.groups()
+            for _ in range(5):  # an empty list is valid too: each request draws another body
+                if groups:
+                    break
+                groups = await source.groups()
             assert groups and all(g.key for g in groups)
             rows = [r for g in groups[:4] for r in await _rows(source, g.key)]
             assert all(r.key for r in rows)
