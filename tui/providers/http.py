@@ -329,6 +329,14 @@ class HttpApi:
             await self.backoff(result, attempt)
             attempt += 1
 
+    async def page(
+        self, path: str, params: Params, cursor: str | int | None, name: str = "cursor"
+    ) -> Reply:
+        """``GET path``: one page of a list, from ``cursor`` (sent as ``name``) when given."""
+        if cursor:
+            params = [*params, (name, str(cursor))]
+        return await self.request("GET", path, params=params)
+
     async def _gate(self) -> None:
         """Before any request: wait out a server's Retry-After."""
         wait = self.rate_limited_for()
@@ -361,18 +369,16 @@ class HttpApi:
                     method, path, params=list(params or []), json=json_body, timeout=timeout
                 ) as response:
                     body = await _read_body(response, method, path)
-        except TimeoutError as exc:
+        except (TimeoutError, ApiError, httpx.HTTPError) as exc:
             if exchange is not None:
                 exchange.failed(exc)
-            return ApiTimeout(f"no complete answer within {deadline:g}s", method=method, path=path)
-        except ApiError as error:
-            if exchange is not None:
-                exchange.failed(error)
-            return error
-        except httpx.HTTPError as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            return self.transport_error(exc, method, path)
+            if isinstance(exc, TimeoutError):
+                return ApiTimeout(
+                    f"no complete answer within {deadline:g}s", method=method, path=path
+                )
+            if isinstance(exc, httpx.HTTPError):
+                return self.transport_error(exc, method, path)
+            return exc
         if exchange is not None:
             exchange.answered(response, body)
         if response.status_code >= 400:
@@ -495,16 +501,14 @@ class HttpApi:
                     chunks = exchange.stream(response, chunks)
                 async for event in _parse_events(chunks, path):
                     yield event
-        except TimeoutError as exc:
+        except (TimeoutError, httpx.HTTPError) as exc:
             if exchange is not None:
                 exchange.failed(exc)
+            if isinstance(exc, httpx.HTTPError):
+                raise self.transport_error(exc, "GET", path) from None
             raise ApiTimeout(
                 "the stream's error body never ended", method="GET", path=path
             ) from None
-        except httpx.HTTPError as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            raise self.transport_error(exc, "GET", path) from None
 
 
 ClientT = TypeVar("ClientT", bound=HttpApi)

@@ -49,10 +49,7 @@ class BctrlClient(HttpApi):
 
     async def runs(self, cursor: str | None = None, limit: int = 100) -> Reply:
         """``GET /v1/runs``: a page of runs, newest first (beyond the contract)."""
-        params: Params = [("limit", str(limit))]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", "/v1/runs", params=params)
+        return await self.page("/v1/runs", [("limit", str(limit))], cursor)
 
     async def run(self, run_id: str) -> Reply:
         """``GET /v1/runs/{runId}`` (beyond the contract)."""
@@ -64,10 +61,9 @@ class BctrlClient(HttpApi):
         """``GET /v1/runs/{runId}/invocations``: one page, oldest first."""
         params: Params = [("status", s) for s in query.status]
         params += [("action", a) for a in query.action]
-        params.append(("limit", str(limit)))
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", self.invocations_path(run_id), params=params)
+        return await self.page(
+            self.invocations_path(run_id), [*params, ("limit", str(limit))], cursor
+        )
 
     @staticmethod
     def invocations_path(run_id: str) -> str:

@@ -41,9 +41,7 @@ class KernelClient(HttpApi):
     ) -> Reply:
         """``GET /invocations``: one page, newest first (paging in X-Has-More/X-Next-Offset)."""
         params = [*filters, ("limit", str(max(1, min(MAX_PAGE, limit))))]
-        if offset:
-            params.append(("offset", str(offset)))
-        return await self.request("GET", "/invocations", params=params)
+        return await self.page("/invocations", params, offset, "offset")
 
     @staticmethod
     def invocation_path(invocation_id: str) -> str:
