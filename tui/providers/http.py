@@ -108,9 +108,12 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth(********)"
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), clamped to
-    :data:`MAX_RETRY_AFTER`; None when absent, negative or not a finite number."""
+def parse_retry_after(
+    value: str | None, *, now: float | None = None, cap: float = MAX_RETRY_AFTER
+) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds, or an HTTP date counted from ``now``,
+    by default the time it is), clamped to ``cap``; None when absent, negative or not a
+    finite number."""
     if not value:
         return None
     value = value.strip()
@@ -118,12 +121,13 @@ def parse_retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            date = parsedate_to_datetime(value).timestamp()
         except (TypeError, ValueError, OverflowError):
             return None
+        seconds = date - (time.time() if now is None else now)
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return min(seconds, MAX_RETRY_AFTER)
+    return min(seconds, cap)
 
 
 def normalize_base_url(base_url: str) -> str:

@@ -47,7 +47,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -58,6 +57,7 @@ import zstandard
 
 from tui.core import errors as core_errors
 from tui.core.text import MASK, MIN_SECRET, add_secret, mask, mask_bytes
+from tui.providers.http import parse_retry_after
 
 if TYPE_CHECKING:
     from tui.core.source import Source
@@ -178,7 +178,6 @@ class Recorder:
         key: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
-        level: int = 3,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -194,7 +193,7 @@ class Recorder:
         self._pending: dict[int, tuple[float, str, str]] = {}
         self._start = monotonic()
         self._file: IO[bytes] | None = self.path.open("wb")
-        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(
+        self._writer: Any = zstandard.ZstdCompressor(level=3).stream_writer(
             self._file, closefd=False
         )
         started = clock()
@@ -220,10 +219,6 @@ class Recorder:
     def __repr__(self) -> str:
         return f"Recorder({str(self.path)!r})"
 
-    @property
-    def closed(self) -> bool:
-        return self._file is None
-
     def now(self) -> float:
         """Seconds since the recording started."""
         return round(self.monotonic() - self._start, 6)
@@ -234,18 +229,15 @@ class Recorder:
             text = text.replace(form, MASK)
         return text
 
-    def mask_data(self, data: bytes) -> bytes:
-        data = mask_bytes(data)
-        for form in self._extra:
-            data = data.replace(form.encode(), MASK.encode())
-        return data
-
     def payload(self, data: bytes, name: str) -> dict[str, str]:
         """``data`` as ``{name: text}``, or ``{name_b64: ...}`` when it is not UTF-8."""
         try:
             return {name: self.mask_text(data.decode("utf-8"))}
         except UnicodeDecodeError:
-            return {f"{name}_b64": base64.b64encode(self.mask_data(data)).decode()}
+            data = mask_bytes(data)
+        for form in self._extra:
+            data = data.replace(form.encode(), MASK.encode())
+        return {f"{name}_b64": base64.b64encode(data).decode()}
 
     def begin(self, method: str, url: httpx.URL) -> Exchange:
         """A request about to be sent; its :class:`Exchange` records what comes back."""
@@ -287,7 +279,7 @@ class Recorder:
             self._write(
                 {"kind": "pending", "id": ident, "t0": t0, "method": method, "target": target}
             )
-        self._write({"kind": "close", "t": self.now(), "wall": self.clock()})
+        self.write({"kind": "close"})
         with self._lock:
             if self._file is not None:
                 try:
@@ -303,16 +295,16 @@ class Recorder:
             self._file = None
 
 
+@dataclass
 class Exchange:
     """One request's answer as it is recorded: a response, a fault, or a stream."""
 
-    def __init__(self, recorder: Recorder, ident: int, method: str, target: str, t0: float):
-        self.recorder = recorder
-        self.id = ident
-        self.method = method
-        self.target = target
-        self.t0 = t0
-        self.done = False
+    recorder: Recorder
+    id: int
+    method: str
+    target: str
+    t0: float
+    done: bool = False
 
     def _base(self, kind: str) -> dict[str, Any]:
         self.done = True
@@ -337,7 +329,7 @@ class Exchange:
         entry.update(self.recorder.payload(body, "body"))
         self.recorder.write(entry)
 
-    def failed(self, error: BaseException, response: httpx.Response | None = None) -> None:
+    def failed(self, error: BaseException) -> None:
         """No usable answer: a timeout, a transport failure, or a body that could not be
         read (too large, corrupt)."""
         if self.done:
@@ -347,9 +339,6 @@ class Exchange:
         if isinstance(error, core_errors.ApiError):
             entry["status"] = error.status
             entry["path"] = self.recorder.mask_text(error.path or "")
-        if response is not None:
-            entry["status"] = response.status_code
-            entry["headers"] = _kept_headers(response.headers)
         self.recorder.write(entry)
 
     async def stream(
@@ -363,6 +352,7 @@ class Exchange:
         entry["headers"] = _kept_headers(response.headers)
         recorder.write(entry)
         pending = b""
+        end: dict[str, Any] | None = None  # None: the app stopped reading, the stream stays open
 
         def frame(data: bytes) -> None:
             recorder.write({"kind": "frame", "id": self.id, **recorder.payload(data, "data")})
@@ -377,30 +367,22 @@ class Exchange:
                     frame(pending[:cut])
                     pending = pending[cut:]
                 yield chunk
+            end = {}
         except (TimeoutError, core_errors.ApiError, httpx.HTTPError) as exc:
-            if pending:
-                frame(pending)
-            recorder.write({"kind": "end", "id": self.id, **_describe(exc, recorder)})
+            end = _describe(exc, recorder)
             raise
-        except BaseException:
+        finally:
             if pending:
                 frame(pending)
-            raise  # the app stopped reading: the stream stays open in replay
-        if pending:
-            frame(pending)
-        recorder.write({"kind": "end", "id": self.id})
+            if end is not None:
+                recorder.write({"kind": "end", "id": self.id, **end})
 
 
 def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:
+    name = f"httpx:{type(error).__name__}" if isinstance(error, httpx.HTTPError) else "timeout"
+    message = str(error)
     if isinstance(error, core_errors.ApiError):
-        name = f"api:{type(error).__name__}"
-        message = error.message
-    elif isinstance(error, httpx.HTTPError):
-        name = f"httpx:{type(error).__name__}"
-        message = str(error)
-    else:
-        name = "timeout"
-        message = str(error)
+        name, message = f"api:{type(error).__name__}", error.message
     return {"error": name, "message": recorder.mask_text(message)}
 
 
@@ -455,10 +437,6 @@ class Recording:
     def base_url(self) -> str:
         return str(self.header.get("base_url", ""))
 
-    @property
-    def started_at(self) -> float:
-        return float(self.header.get("started_at", 0.0))
-
 
 def _lines(path: Path) -> Iterator[bytes]:
     """Decompressed lines; a file cut short (a crash mid-write) yields what was whole."""
@@ -492,7 +470,7 @@ def load_recording(path: str | Path) -> Recording:
     path = Path(path)
     header: dict[str, Any] | None = None
     by_id: dict[int, Recorded] = {}
-    order: list[tuple[tuple[str, str], Recorded]] = []
+    exchanges: dict[tuple[str, str], list[Recorded]] = {}
     walls: list[tuple[float, float]] = []
     end = 0.0
     for line in _lines(path):
@@ -519,20 +497,19 @@ def load_recording(path: str | Path) -> Recording:
         if kind in ("response", "fault", "stream", "pending"):
             recorded = Recorded(kind, float(entry.get("t0", t)), t, entry)
             by_id[ident] = recorded
-            order.append(((str(entry.get("method")), str(entry.get("target"))), recorded))
+            key = (str(entry.get("method")), str(entry.get("target")))
+            exchanges.setdefault(key, []).append(recorded)
         elif kind == "frame" and ident in by_id:
             by_id[ident].frames.append(entry)
         elif kind == "end" and ident in by_id:
             by_id[ident].end = entry
     if header is None:
         raise ReplayError(f"{path} is empty")
-    exchanges: dict[tuple[str, str], list[Recorded]] = {}
-    for key, recorded in order:
-        exchanges.setdefault(key, []).append(recorded)
     for queue in exchanges.values():
         queue.sort(key=lambda r: r.t0)  # matched in the order the requests were sent
     times = sorted(
-        {r.t for _, r in order} | {float(f["t"]) for r in by_id.values() for f in r.frames}
+        {r.t for queue in exchanges.values() for r in queue}
+        | {float(f["t"]) for r in by_id.values() for f in r.frames}
     )
     walls.sort()
     return Recording(header, exchanges, times, walls, end)
@@ -587,8 +564,8 @@ class ReplayControls:
     def finished(self) -> bool:
         return self.position() >= self.end
 
-    def _rebase(self) -> None:
-        self._base_pos = self.position()
+    def _seek(self, position: float) -> None:
+        self._base_pos = position
         self._base_mono = self._monotonic()
 
     def _notify(self) -> None:
@@ -597,12 +574,12 @@ class ReplayControls:
             self._changed = None
 
     def pause(self) -> None:
-        self._rebase()
+        self._seek(self.position())
         self.paused = True
         self._notify()
 
     def resume(self) -> None:
-        self._rebase()
+        self._seek(self.position())
         self.paused = False
         self._notify()
 
@@ -616,26 +593,16 @@ class ReplayControls:
 
     def step(self) -> float:
         """Move to the next recorded moment (releasing what arrived then); the position."""
-        pos = self.position()
         times = self.recording.times
-        i = bisect.bisect_right(times, pos)
+        i = bisect.bisect_right(times, self.position())
         if i < len(times):
-            self._base_pos = times[i]
-            self._base_mono = self._monotonic()
+            self._seek(times[i])
         self._notify()
         return self.position()
 
     def jump_to_end(self) -> None:
         """Release everything recorded at once."""
-        self._base_pos = max(self.position(), self.end)
-        self._base_mono = self._monotonic()
-        self._notify()
-
-    def set_speed(self, speed: float) -> None:
-        if not speed > 0:
-            raise ValueError("speed must be positive")
-        self._rebase()
-        self.speed = speed
+        self._seek(max(self.position(), self.end))
         self._notify()
 
     def real_seconds(self, recorded: float) -> float:
@@ -752,15 +719,12 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         self.recording = recording
         self.controls = controls
         self._next: dict[tuple[str, str], int] = {}
-        self.unrecorded: list[str] = []
-        """Requests the recording had no answer for (``METHOD target``)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = masked_target(request.url.raw_path.decode("ascii", "replace"))
         key = (request.method, target)
         queue = self.recording.exchanges.get(key)
         if not queue:
-            self.unrecorded.append(f"{request.method} {target}")
             return _not_recorded(request, target)
         index = self._caught_up(queue, self._next.get(key, 0))
         self._next[key] = index + 1
@@ -800,16 +764,11 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         ``--speed 10``, none at max speed): the app waits it out in real time. An HTTP date
         counts from when the answer was recorded."""
         value = headers.get("retry-after")
-        if not isinstance(value, str):
-            return headers
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                seconds = parsedate_to_datetime(value).timestamp() - float(entry.get("wall", 0))
-            except (TypeError, ValueError, OverflowError):
-                return headers
-        if not math.isfinite(seconds) or seconds < 0:
+        wall = float(entry.get("wall", 0))
+        seconds = (
+            parse_retry_after(value, now=wall, cap=math.inf) if isinstance(value, str) else None
+        )
+        if seconds is None:
             return headers  # read by the app as it was live
         return {**headers, "retry-after": f"{self.controls.real_seconds(seconds):.3f}"}
 
