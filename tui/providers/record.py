@@ -542,10 +542,6 @@ class ReplayControls:
         self._floor = 0.0
         self._changed: asyncio.Event | None = None
 
-    @property
-    def end(self) -> float:
-        return self.recording.end
-
     def position(self) -> float:
         pos = self._base_pos
         if not self.paused and math.isfinite(self.speed):
@@ -562,7 +558,7 @@ class ReplayControls:
 
     @property
     def finished(self) -> bool:
-        return self.position() >= self.end
+        return self.position() >= self.recording.end
 
     def _seek(self, position: float) -> None:
         self._base_pos = position
@@ -602,7 +598,7 @@ class ReplayControls:
 
     def jump_to_end(self) -> None:
         """Release everything recorded at once."""
-        self._seek(max(self.position(), self.end))
+        self._seek(max(self.position(), self.recording.end))
         self._notify()
 
     def real_seconds(self, recorded: float) -> float:
@@ -618,7 +614,7 @@ class ReplayControls:
     def describe(self) -> str:
         state = "paused" if self.paused else "playing"
         speed = "max" if math.isinf(self.speed) else f"{self.speed:g}x"
-        return f"replay {state} at {speed}: {self.position():.1f}s of {self.end:.1f}s"
+        return f"replay {state} at {speed}: {self.position():.1f}s of {self.recording.end:.1f}s"
 
     async def until(self, t: float) -> None:
         """Wait until the replay reaches ``t`` (seconds since the recording started)."""
