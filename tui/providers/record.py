@@ -638,44 +638,36 @@ class ReplayControls:
             await asyncio.sleep(0)
 
 
-async def _forever() -> None:
-    await asyncio.Event().wait()
+class _Body(httpx.AsyncByteStream):
+    """A replayed body, read as ``chunks`` (an async generator) gives it."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self.chunks = chunks
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.chunks
 
 
-class _Frames(httpx.AsyncByteStream):
-    """A recorded stream's body: each frame at its moment, then its end (or its break)."""
-
-    def __init__(
-        self, recorded: Recorded | None, controls: ReplayControls, request: httpx.Request
-    ) -> None:
-        self.recorded = recorded
-        self.controls = controls
-        self.request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        recorded = self.recorded
-        if recorded is None:  # past the recording: a stream with nothing new
-            await _forever()
-            return
-        for frame in recorded.frames:
-            await self.controls.until(float(frame.get("t", 0.0)))
-            yield _payload(frame, "data")
-        end = recorded.end
-        if end is None:
-            await _forever()  # still open when the recording stopped
-            return
-        await self.controls.until(float(end.get("t", 0.0)))
-        if end.get("error"):
-            raise _error(end, self.request)
+async def _frames(
+    recorded: Recorded | None, controls: ReplayControls, request: httpx.Request
+) -> AsyncIterator[bytes]:
+    """A recorded stream's body: each frame at its moment, then its end (or its break). Past
+    the recording (None) or still open when it stopped, the stream stays open, silent."""
+    frames, end = (recorded.frames, recorded.end) if recorded is not None else ([], None)
+    for frame in frames:
+        await controls.until(float(frame.get("t", 0.0)))
+        yield _payload(frame, "data")
+    if end is None:
+        await asyncio.Event().wait()
+        return
+    await controls.until(float(end.get("t", 0.0)))
+    if end.get("error"):
+        raise _error(end, request)
 
 
-class _Raising(httpx.AsyncByteStream):
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        raise self.error
-        yield b""  # pragma: no cover  (an async generator)
+async def _raising(error: BaseException) -> AsyncIterator[bytes]:
+    raise error
+    yield b""  # pragma: no cover  (an async generator)
 
 
 def _payload(entry: dict[str, Any], name: str) -> bytes:
@@ -770,20 +762,20 @@ class ReplayTransport(httpx.AsyncBaseTransport):
 
     def _answer(self, recorded: Recorded, request: httpx.Request, *, again: bool) -> httpx.Response:
         entry = recorded.entry
+        stream: httpx.AsyncByteStream
+        if recorded.kind == "pending":
+            return httpx.Response(200, stream=_Body(_frames(None, self.controls, request)))
+        if recorded.kind == "response":
+            stream = httpx.ByteStream(_payload(entry, "body"))
+        elif recorded.kind == "stream":
+            stream = _Body(_frames(None if again else recorded, self.controls, request))
+        elif isinstance(error := _error(entry, request), core_errors.ApiError):
+            stream = _Body(_raising(error))
+        else:
+            raise error
         headers = self._paced(dict(entry.get("headers") or {}), entry)
         status = int(entry.get("status") or 200)
-        if recorded.kind == "pending":
-            return httpx.Response(200, stream=_Frames(None, self.controls, request))
-        if recorded.kind == "response":
-            body = httpx.ByteStream(_payload(entry, "body"))
-            return httpx.Response(status, headers=headers, stream=body, request=request)
-        if recorded.kind == "stream":
-            frames = _Frames(None if again else recorded, self.controls, request)
-            return httpx.Response(status, headers=headers, stream=frames, request=request)
-        error = _error(entry, request)
-        if isinstance(error, core_errors.ApiError):
-            return httpx.Response(status, headers=headers, stream=_Raising(error), request=request)
-        raise error
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
 
 def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
