@@ -306,10 +306,10 @@ class Exchange:
     t0: float
     done: bool = False
 
-    def _base(self, kind: str) -> dict[str, Any]:
+    def _base(self, kind: str, response: httpx.Response | None = None) -> dict[str, Any]:
         self.done = True
         self.recorder.settle(self.id)
-        return {
+        entry = {
             "kind": kind,
             "id": self.id,
             "t0": self.t0,
@@ -318,15 +318,15 @@ class Exchange:
             "method": self.method,
             "target": self.target,
         }
+        if response is not None:
+            entry |= {"status": response.status_code, "headers": _kept_headers(response.headers)}
+        return entry
 
     def answered(self, response: httpx.Response, body: bytes) -> None:
         """A whole answer (any status) and its decoded body."""
         if self.done:
             return
-        entry = self._base("response")
-        entry["status"] = response.status_code
-        entry["headers"] = _kept_headers(response.headers)
-        entry.update(self.recorder.payload(body, "body"))
+        entry = self._base("response", response) | self.recorder.payload(body, "body")
         self.recorder.write(entry)
 
     def failed(self, error: BaseException) -> None:
@@ -347,10 +347,7 @@ class Exchange:
         """``chunks`` passed on unchanged while each complete line is recorded (masked) as
         a frame, with its arrival time; the stream's end, or how it broke, too."""
         recorder = self.recorder
-        entry = self._base("stream")
-        entry["status"] = response.status_code
-        entry["headers"] = _kept_headers(response.headers)
-        recorder.write(entry)
+        recorder.write(self._base("stream", response))
         pending = b""
         end: dict[str, Any] | None = None  # None: the app stopped reading, the stream stays open
 
