@@ -324,13 +324,32 @@ class HttpApi:
     ) -> Reply:
         """Send an idempotent request with retries; the parsed reply. ``wait`` is how long
         the server may hold it (a long-poll), added to the read timeout and the deadline."""
+        timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
+        deadline = self._deadline + wait
         attempt = 0
         while True:
             await self._gate()
-            result = await self._attempt(method, path, params, json_body, wait)
-            if isinstance(result, Reply):
-                return result
-            await self.backoff(result, attempt)
+            exchange = self._exchange(method, path, params)
+            error: ApiError
+            try:
+                async with asyncio.timeout(deadline):
+                    async with self._http.stream(
+                        method, path, params=list(params or []), json=json_body, timeout=timeout
+                    ) as response:
+                        body = await _read_body(response, method, path)
+            except (TimeoutError, ApiError, httpx.HTTPError) as exc:
+                if exchange is not None:
+                    exchange.failed(exc)
+                late = f"no complete answer within {deadline:g}s"
+                error = self.transport_error(exc, method, path, late)
+            else:
+                if exchange is not None:
+                    exchange.answered(response, body)
+                if response.status_code < 400:
+                    data = self._parse(body, response, method, path)
+                    return Reply(data, body, response.headers, response.status_code)
+                error = self._status_error(response, body, method, path)
+            await self.backoff(error, attempt)
             attempt += 1
 
     async def page(
@@ -354,45 +373,6 @@ class HttpApi:
         if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
             raise error
         await self._sleep(self.retry.delay(attempt, error.retry_after))
-
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        params: Params | None,
-        json_body: dict[str, Any] | None,
-        wait: float,
-    ) -> Reply | ApiError:
-        """One exchange: the reply, or the error it amounts to (never raised here)."""
-        timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
-        deadline = self._deadline + wait
-        exchange = self._exchange(method, path, params)
-        try:
-            async with asyncio.timeout(deadline):
-                async with self._http.stream(
-                    method, path, params=list(params or []), json=json_body, timeout=timeout
-                ) as response:
-                    body = await _read_body(response, method, path)
-        except (TimeoutError, ApiError, httpx.HTTPError) as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            if isinstance(exc, TimeoutError):
-                return ApiTimeout(
-                    f"no complete answer within {deadline:g}s", method=method, path=path
-                )
-            if isinstance(exc, httpx.HTTPError):
-                return self.transport_error(exc, method, path)
-            return exc
-        if exchange is not None:
-            exchange.answered(response, body)
-        if response.status_code >= 400:
-            return self._status_error(response, body, method, path)
-        return Reply(
-            self._parse(body, response, method, path),
-            body,
-            response.headers,
-            response.status_code,
-        )
 
     def _exchange(self, method: str, path: str, params: Params | None) -> Exchange | None:
         """The recorder's record of a request about to go out (None when not recording)."""
@@ -422,9 +402,14 @@ class HttpApi:
                 path=path,
             ) from None
 
-    def transport_error(self, exc: httpx.HTTPError, method: str, path: str) -> ApiError:
-        """The :class:`ApiError` an httpx failure amounts to, with the key masked."""
+    def transport_error(self, exc: Exception, method: str, path: str, late: str) -> ApiError:
+        """The :class:`ApiError` a failure amounts to, with the key masked (``late``: what
+        running out of time meant)."""
         where: dict[str, Any] = {"method": method, "path": path}
+        if isinstance(exc, ApiError):
+            return exc
+        if isinstance(exc, TimeoutError):
+            return ApiTimeout(late, **where)
         if isinstance(exc, httpx.TimeoutException):
             return ApiTimeout(f"request timed out ({type(exc).__name__})", **where)
         if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -508,11 +493,8 @@ class HttpApi:
         except (TimeoutError, httpx.HTTPError) as exc:
             if exchange is not None:
                 exchange.failed(exc)
-            if isinstance(exc, httpx.HTTPError):
-                raise self.transport_error(exc, "GET", path) from None
-            raise ApiTimeout(
-                "the stream's error body never ended", method="GET", path=path
-            ) from None
+            late = "the stream's error body never ended"
+            raise self.transport_error(exc, "GET", path, late) from None
 
 
 ClientT = TypeVar("ClientT", bound=HttpApi)

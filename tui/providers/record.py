@@ -566,22 +566,17 @@ class ReplayControls:
             self._changed.set()
             self._changed = None
 
-    def pause(self) -> None:
+    def pause(self, paused: bool = True) -> None:
         self._seek(self.position())
-        self.paused = True
+        self.paused = paused
         self._notify()
 
     def resume(self) -> None:
-        self._seek(self.position())
-        self.paused = False
-        self._notify()
+        self.pause(False)
 
     def toggle_pause(self) -> bool:
         """Pause or resume; whether it is now paused."""
-        if self.paused:
-            self.resume()
-        else:
-            self.pause()
+        self.pause(not self.paused)
         return self.paused
 
     def step(self) -> float:
@@ -629,10 +624,7 @@ class ReplayControls:
 
     async def sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` of recorded time (a retry's backoff), scaled by the speed."""
-        if math.isfinite(self.speed) and seconds > 0:
-            await asyncio.sleep(seconds / self.speed)
-        else:
-            await asyncio.sleep(0)
+        await asyncio.sleep(max(0.0, self.real_seconds(seconds)))
 
 
 class _Body(httpx.AsyncByteStream):
