@@ -471,12 +471,10 @@ def load_recording(path: str | Path) -> Recording:
     walls: list[tuple[float, float]] = []
     end = 0.0
     for line in _lines(path):
-        if not line.strip():
-            continue
         try:
             entry = orjson.loads(line)
         except orjson.JSONDecodeError:
-            continue  # a line cut short
+            continue  # a line cut short, or empty
         if not isinstance(entry, dict):
             continue
         kind = entry.get("kind")
