@@ -264,10 +264,9 @@ class HttpApi:
         self._deadline = deadline
         # A plain-http origin (the demo gateway) never uses TLS: skip building a verifying
         # SSL context, which loads the CA bundle and costs ~40 ms of start-up.
-        plain = self.base_url.startswith("http://")
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            verify=not plain,
+            verify=not self.base_url.startswith("http://"),
             auth=BearerAuth(self._key),
             headers={
                 "User-Agent": USER_AGENT,

@@ -708,9 +708,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             if recorded.kind != "pending":
                 await self.controls.until(recorded.t)
                 later = self._caught_up(queue, index)  # the replay jumped while it waited
-                if later != index:
-                    self._next[key] = max(self._next[key], later + 1)
-                    recorded = queue[later]
+                self._next[key] = max(self._next[key], later + 1)
+                recorded = queue[later]
             return self._answer(recorded, request, again=False)
         # Past what was recorded for this request: the last answer again (a stream with
         # nothing new), never faster than one a tick so a follow loop cannot spin.
