@@ -139,14 +139,6 @@ def public_base_url(base_url: str) -> str:
     return mask(urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
-def _kept_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {
-        name: mask(value)
-        for name, value in headers.items()
-        if name in KEPT_HEADERS or name.startswith(KEPT_PREFIXES)
-    }
-
-
 def _base64_forms(secret: str) -> list[str]:
     """The parts of ``secret``'s base64 (standard and URL-safe) that do not depend on
     what surrounds it, at each of the three alignments."""
@@ -319,7 +311,12 @@ class Exchange:
             "target": self.target,
         }
         if response is not None:
-            entry |= {"status": response.status_code, "headers": _kept_headers(response.headers)}
+            headers = {
+                name: mask(value)
+                for name, value in response.headers.items()
+                if name in KEPT_HEADERS or name.startswith(KEPT_PREFIXES)
+            }
+            entry |= {"status": response.status_code, "headers": headers}
         return entry
 
     def answered(self, response: httpx.Response, body: bytes) -> None:
