@@ -183,17 +183,6 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
-class ErrorFields:
-    """What a provider's error body says, in the shared vocabulary of :class:`ApiError`."""
-
-    message: str
-    code: str | None = None
-    hint: str | None = None
-    reason_class: str | None = None
-    request_id: str | None = None
-
-
-@dataclass(frozen=True)
 class Reply:
     """A successful exchange: the parsed JSON, the body as received (key masked), headers."""
 
@@ -306,8 +295,9 @@ class HttpApi:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def error_fields(self, payload: Any) -> ErrorFields | None:
-        """Read an error body; None when it is not this provider's error shape."""
+    def error_fields(self, payload: Any) -> ApiError | None:
+        """Read an error body (its message, code, hint, reason class and request id, the rest
+        filled in from the answer); None when it is not this provider's error shape."""
         return None
 
     # -- requests ------------------------------------------------------------------------
@@ -424,7 +414,7 @@ class HttpApi:
         self, response: httpx.Response, body: bytes, method: str, path: str
     ) -> ApiError:
         status = response.status_code
-        fields: ErrorFields | None
+        fields: ApiError | None
         try:
             fields = self.error_fields(json.loads(body))
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -433,7 +423,7 @@ class HttpApi:
             message = response.reason_phrase or f"HTTP {status}"
             if looks_html(response, body):
                 message += " (the server sent an HTML error page)"
-            fields = ErrorFields(message)
+            fields = ApiError(message)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else HttpStatusError)
         if cls is RateLimited:

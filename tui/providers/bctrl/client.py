@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from tui.core import fields as f
+from tui.core.errors import ApiError
 from tui.core.model import Query
 from tui.providers import PROVIDERS
-from tui.providers.http import ErrorFields, HttpApi, Params, Reply, seg
+from tui.providers.http import HttpApi, Params, Reply, seg
 
 WAIT_MS = 5_000
 
@@ -33,14 +34,14 @@ class BctrlClient(HttpApi):
         headers = {"BCTRL-Subaccount-Id": subaccount_id} if subaccount_id else None
         super().__init__(api_key, base_url, headers=headers, **options)
 
-    def error_fields(self, payload: Any) -> ErrorFields | None:
+    def error_fields(self, payload: Any) -> ApiError | None:
         """bctrl's ``ErrorResponse {code, error, hint?, reasonClass?, requestId?}``."""
         body = f.obj(payload)
         message = f.text(body, "error") or f.text(body, "message")
         if message is None:
             return None
-        return ErrorFields(
-            message=message,
+        return ApiError(
+            message,
             code=f.text(body, "code"),
             hint=f.text(body, "hint"),
             reason_class=f.text(body, "reasonClass"),
