@@ -251,13 +251,14 @@ class Recorder:
         entry.setdefault("wall", self.clock())
         self._write(entry)
 
-    def _write(self, entry: dict[str, Any]) -> None:
+    def _write(self, entry: dict[str, Any] | None, flush: int = zstandard.FLUSH_BLOCK) -> None:
         with self._lock:
             if self._file is None:
                 return
             try:
-                self._writer.write(orjson.dumps(entry) + b"\n")
-                self._writer.flush(zstandard.FLUSH_BLOCK)
+                if entry is not None:
+                    self._writer.write(orjson.dumps(entry) + b"\n")
+                self._writer.flush(flush)
             except (OSError, zstandard.ZstdError) as exc:
                 self.error = mask(str(exc))
                 self._shut()
@@ -272,13 +273,9 @@ class Recorder:
                 {"kind": "pending", "id": ident, "t0": t0, "method": method, "target": target}
             )
         self.write({"kind": "close"})
+        self._write(None, zstandard.FLUSH_FRAME)
         with self._lock:
-            if self._file is not None:
-                try:
-                    self._writer.flush(zstandard.FLUSH_FRAME)
-                except (OSError, zstandard.ZstdError) as exc:
-                    self.error = mask(str(exc))
-                self._shut()
+            self._shut()
 
     def _shut(self) -> None:
         if self._file is not None:
@@ -697,7 +694,9 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         key = (request.method, target)
         queue = self.recording.exchanges.get(key)
         if not queue:
-            return _not_recorded(request, target)
+            message = f"not in the recording: {request.method} {target}"
+            body = {"error": message, "message": message, "code": "not_recorded"}
+            return httpx.Response(404, json=body, request=request)
         index = self._caught_up(queue, self._next.get(key, 0))
         self._next[key] = index + 1
         if index < len(queue):
@@ -759,17 +758,6 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         headers = self._paced(dict(entry.get("headers") or {}), entry)
         status = int(entry.get("status") or 200)
         return httpx.Response(status, headers=headers, stream=stream, request=request)
-
-
-def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
-    message = f"not in the recording: {request.method} {target}"
-    body = {"error": message, "message": message, "code": "not_recorded"}
-    return httpx.Response(
-        404,
-        headers={"content-type": "application/json"},
-        stream=httpx.ByteStream(orjson.dumps(body)),
-        request=request,
-    )
 
 
 def replayable(path: str | Path) -> Recording:
