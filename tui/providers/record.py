@@ -696,7 +696,12 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         if not queue:
             message = f"not in the recording: {request.method} {target}"
             body = {"error": message, "message": message, "code": "not_recorded"}
-            return httpx.Response(404, json=body, request=request)
+            return httpx.Response(
+                404,
+                headers={"content-type": "application/json"},
+                stream=httpx.ByteStream(orjson.dumps(body)),
+                request=request,
+            )
         index = self._caught_up(queue, self._next.get(key, 0))
         self._next[key] = index + 1
         if index < len(queue):
