@@ -20,7 +20,7 @@ import re
 import shlex
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -91,21 +91,6 @@ class ApiKey:
 
     def __reduce__(self) -> tuple[type[ApiKey], tuple[str]]:
         raise TypeError("ApiKey cannot be pickled")
-
-
-class BearerAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer <key>`` at send time; the key stays inside :class:`ApiKey`."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._key:
-            request.headers["Authorization"] = "Bearer " + self._key.reveal()
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(********)"
 
 
 def parse_retry_after(
@@ -256,7 +241,7 @@ class HttpApi:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             verify=not self.base_url.startswith("http://"),
-            auth=BearerAuth(self._key),
+            auth=self._authorize,
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
@@ -270,6 +255,12 @@ class HttpApi:
             follow_redirects=False,
         )
         self._not_before = 0.0
+
+    def _authorize(self, request: httpx.Request) -> httpx.Request:
+        """``Authorization: Bearer <key>``, added at send time: the key stays in its ApiKey."""
+        if self._key:
+            request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        return request
 
     async def __aenter__(self) -> Self:
         return self
