@@ -108,10 +108,10 @@ class AppendPager:
 class HeadPager:
     """Newest-first pages whose offsets shift: the first ``pages`` pages, read each poll."""
 
-    def __init__(self, fetch: FetchPage, pages: int, max_rows: int | None = None) -> None:
+    def __init__(self, fetch: FetchPage, pages: int) -> None:
         self._fetch = fetch
         self._pages = pages
-        self._max_rows = MAX_ROWS if max_rows is None else max_rows
+        self._max_rows = MAX_ROWS
         self._order: list[str] = []
 
     async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:
