@@ -328,11 +328,9 @@ class Exchange:
         read (too large, corrupt)."""
         if self.done:
             return
-        entry = self._base("fault")
-        entry.update(_describe(error, self.recorder))
+        entry = self._base("fault") | _describe(error, self.recorder)
         if isinstance(error, core_errors.ApiError):
-            entry["status"] = error.status
-            entry["path"] = self.recorder.mask_text(error.path or "")
+            entry |= {"status": error.status, "path": self.recorder.mask_text(error.path or "")}
         self.recorder.write(entry)
 
     async def stream(
