@@ -53,14 +53,10 @@ class ApiError(Exception):
         self.path = path
 
     def __str__(self) -> str:
-        parts = [self.message]
-        if self.status is not None:
-            parts.insert(0, f"HTTP {self.status}")
-        if self.code:
-            parts.append(f"[{self.code}]")
-        if self.request_id:
-            parts.append(f"(request {self.request_id})")
-        return " ".join(parts)
+        status = f"HTTP {self.status}" if self.status is not None else None
+        code = f"[{self.code}]" if self.code else None
+        request = f"(request {self.request_id})" if self.request_id else None
+        return " ".join(p for p in (status, self.message, code, request) if p is not None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
@@ -70,18 +66,12 @@ class ApiError(Exception):
 
         The viewer's panes and ``runwatch watch`` both say errors this way.
         """
-        parts = [self.headline or self.kind.replace("_", " ")]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.code:
-            parts.append(self.code)
-        if not short:
-            parts.append(self.message)
-            if self.hint:
-                parts.append(f"hint: {self.hint}")
-        if self.request_id:
-            parts.append(f"request {self.request_id}")
-        return clean(" · ".join(parts), limit=limit)
+        status = f"HTTP {self.status}" if self.status is not None else None
+        said = [] if short else [self.message, f"hint: {self.hint}" if self.hint else None]
+        request = f"request {self.request_id}" if self.request_id else None
+        parts = [self.headline or self.kind.replace("_", " "), status, self.code or None]
+        parts += [*said, request]
+        return clean(" · ".join(p for p in parts if p is not None), limit=limit)
 
 
 class HttpStatusError(ApiError, kind="http"):

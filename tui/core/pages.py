@@ -13,7 +13,7 @@ Both stop when a server repeats a cursor or when a view passes :data:`MAX_ROWS`,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -74,14 +74,10 @@ class AppendPager:
         self._max_rows = MAX_ROWS if max_rows is None else max_rows
         self._pages: list[_Seen] = []
 
-    def _resume(self) -> int:
-        for index, page in enumerate(self._pages):
-            if page.live:
-                return index
-        return max(0, len(self._pages) - 1)
-
     async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:
-        start = 0 if full or not self._pages else self._resume()
+        # From the first page that still holds a live row (else the last page) to the end.
+        live = (i for i, page in enumerate(self._pages) if page.live)
+        start = 0 if full or not self._pages else next(live, len(self._pages) - 1)
         cursor = self._pages[start].cursor if start < len(self._pages) else None
         kept = self._pages[:start]
         old_tail = [key for page in self._pages[start:] for key in page.keys]
@@ -90,27 +86,15 @@ class AppendPager:
         delta = PageDelta()
         cursors: set[str | None] = {p.cursor for p in kept} | {cursor}
         seen_keys: set[str] = {key for page in kept for key in page.keys}
-        while True:
-            page = await self._fetch(cursor)
-            rows = _fresh(page.rows, seen_keys)
-            rows = rows[: max(0, self._max_rows - count)]
+        async for at, page in _walk(self._fetch, cursor, cursors, delta, "cursor"):
+            rows = _fresh(page.rows, seen_keys)[: max(0, self._max_rows - count)]
             count += len(rows)
             if count >= self._max_rows and (page.next or len(rows) < len(page.rows)):
                 delta.note = f"showing the first {self._max_rows:,} rows; the list goes on"
-            new.append(
-                _Seen(cursor, [r.key for r in rows], any(not r.status.terminal for r in rows))
-            )
+            new.append(_Seen(at, [r.key for r in rows], any(not r.status.terminal for r in rows)))
             delta.rows += rows
-            delta.pages_read += 1
             if on_page is not None and rows:
                 on_page(PageDelta(rows=rows, pages_read=1))
-            if delta.note or not page.next:
-                break
-            if page.next in cursors:
-                delta.note = "the server repeated a page cursor; the list stops there"
-                break
-            cursors.add(page.next)
-            cursor = page.next
         self._pages = kept + new
         new_tail = [key for page in new for key in page.keys]
         gone = set(old_tail) - set(new_tail)
@@ -124,31 +108,22 @@ class AppendPager:
 class HeadPager:
     """Newest-first pages whose offsets shift: the first ``pages`` pages, read each poll."""
 
-    def __init__(self, fetch: FetchPage, pages: int, max_rows: int | None = None) -> None:
+    def __init__(self, fetch: FetchPage, pages: int) -> None:
         self._fetch = fetch
         self._pages = pages
-        self._max_rows = MAX_ROWS if max_rows is None else max_rows
+        self._max_rows = MAX_ROWS
         self._order: list[str] = []
 
     async def poll(self, *, full: bool = False, on_page: OnPage | None = None) -> PageDelta:
         delta = PageDelta()
         order: list[str] = []
         seen: set[str] = set()
-        cursor: str | None = None
-        cursors: set[str | None] = {None}
-        while delta.pages_read < self._pages:
-            page = await self._fetch(cursor)
-            delta.pages_read += 1
+        async for _, page in _walk(self._fetch, None, {None}, delta, "offset"):
             rows = _fresh(page.rows, seen)[: max(0, self._max_rows - len(order))]
             order += [row.key for row in rows]
             delta.rows += rows
-            if not page.next:
+            if delta.pages_read >= self._pages:
                 break
-            if page.next in cursors:
-                delta.note = "the server repeated a page offset; the list stops there"
-                break
-            cursors.add(page.next)
-            cursor = page.next
         if on_page is not None and delta.rows:
             on_page(PageDelta(rows=delta.rows, pages_read=delta.pages_read))
         delta.removed = [key for key in self._order if key not in seen]
@@ -156,6 +131,24 @@ class HeadPager:
             delta.order = order
         self._order = order
         return delta
+
+
+async def _walk(
+    fetch: FetchPage, cursor: str | None, cursors: set[str | None], delta: PageDelta, what: str
+) -> AsyncIterator[tuple[str | None, Page]]:
+    """Each page from ``cursor`` on, with the cursor it was read at, until the last one, a
+    :attr:`PageDelta.note` set by the reader, or a cursor the server repeats (noted)."""
+    while True:
+        page = await fetch(cursor)
+        delta.pages_read += 1
+        yield cursor, page
+        if delta.note or not page.next:
+            return
+        if page.next in cursors:
+            delta.note = f"the server repeated a page {what}; the list stops there"
+            return
+        cursors.add(page.next)
+        cursor = page.next
 
 
 def _fresh(rows: list[Row], seen: set[str]) -> list[Row]:

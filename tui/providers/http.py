@@ -20,7 +20,7 @@ import re
 import shlex
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -93,24 +93,12 @@ class ApiKey:
         raise TypeError("ApiKey cannot be pickled")
 
 
-class BearerAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer <key>`` at send time; the key stays inside :class:`ApiKey`."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._key:
-            request.headers["Authorization"] = "Bearer " + self._key.reveal()
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(********)"
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), clamped to
-    :data:`MAX_RETRY_AFTER`; None when absent, negative or not a finite number."""
+def parse_retry_after(
+    value: str | None, *, now: float | None = None, cap: float = MAX_RETRY_AFTER
+) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds, or an HTTP date counted from ``now``,
+    by default the time it is), clamped to ``cap``; None when absent, negative or not a
+    finite number."""
     if not value:
         return None
     value = value.strip()
@@ -118,12 +106,13 @@ def parse_retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            date = parsedate_to_datetime(value).timestamp()
         except (TypeError, ValueError, OverflowError):
             return None
+        seconds = date - (time.time() if now is None else now)
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return min(seconds, MAX_RETRY_AFTER)
+    return min(seconds, cap)
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -176,17 +165,6 @@ class RetryPolicy:
         backoff: float = min(self.cap, self.base * 2.0**attempt)
         jittered: float = backoff * (0.5 + self.rng.random() / 2)
         return max(retry_after, jittered) if retry_after is not None else jittered
-
-
-@dataclass(frozen=True)
-class ErrorFields:
-    """What a provider's error body says, in the shared vocabulary of :class:`ApiError`."""
-
-    message: str
-    code: str | None = None
-    hint: str | None = None
-    reason_class: str | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,11 +238,10 @@ class HttpApi:
         self._deadline = deadline
         # A plain-http origin (the demo gateway) never uses TLS: skip building a verifying
         # SSL context, which loads the CA bundle and costs ~40 ms of start-up.
-        plain = self.base_url.startswith("http://")
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            verify=not plain,
-            auth=BearerAuth(self._key),
+            verify=not self.base_url.startswith("http://"),
+            auth=self._authorize,
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
@@ -278,6 +255,12 @@ class HttpApi:
             follow_redirects=False,
         )
         self._not_before = 0.0
+
+    def _authorize(self, request: httpx.Request) -> httpx.Request:
+        """``Authorization: Bearer <key>``, added at send time: the key stays in its ApiKey."""
+        if self._key:
+            request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        return request
 
     async def __aenter__(self) -> Self:
         return self
@@ -303,8 +286,9 @@ class HttpApi:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def error_fields(self, payload: Any) -> ErrorFields | None:
-        """Read an error body; None when it is not this provider's error shape."""
+    def error_fields(self, payload: Any) -> ApiError | None:
+        """Read an error body (its message, code, hint, reason class and request id, the rest
+        filled in from the answer); None when it is not this provider's error shape."""
         return None
 
     # -- requests ------------------------------------------------------------------------
@@ -320,14 +304,41 @@ class HttpApi:
     ) -> Reply:
         """Send an idempotent request with retries; the parsed reply. ``wait`` is how long
         the server may hold it (a long-poll), added to the read timeout and the deadline."""
+        timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
+        deadline = self._deadline + wait
         attempt = 0
         while True:
             await self._gate()
-            result = await self._attempt(method, path, params, json_body, wait)
-            if isinstance(result, Reply):
-                return result
-            await self.backoff(result, attempt)
+            exchange = self._exchange(method, path, params)
+            error: ApiError
+            try:
+                async with asyncio.timeout(deadline):
+                    async with self._http.stream(
+                        method, path, params=list(params or []), json=json_body, timeout=timeout
+                    ) as response:
+                        body = await _read_body(response, method, path)
+            except (TimeoutError, ApiError, httpx.HTTPError) as exc:
+                if exchange is not None:
+                    exchange.failed(exc)
+                late = f"no complete answer within {deadline:g}s"
+                error = self.transport_error(exc, method, path, late)
+            else:
+                if exchange is not None:
+                    exchange.answered(response, body)
+                if response.status_code < 400:
+                    data = self._parse(body, response, method, path)
+                    return Reply(data, body, response.headers, response.status_code)
+                error = self._status_error(response, body, method, path)
+            await self.backoff(error, attempt)
             attempt += 1
+
+    async def page(
+        self, path: str, params: Params, cursor: str | int | None, name: str = "cursor"
+    ) -> Reply:
+        """``GET path``: one page of a list, from ``cursor`` (sent as ``name``) when given."""
+        if cursor:
+            params = [*params, (name, str(cursor))]
+        return await self.request("GET", path, params=params)
 
     async def _gate(self) -> None:
         """Before any request: wait out a server's Retry-After."""
@@ -342,47 +353,6 @@ class HttpApi:
         if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
             raise error
         await self._sleep(self.retry.delay(attempt, error.retry_after))
-
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        params: Params | None,
-        json_body: dict[str, Any] | None,
-        wait: float,
-    ) -> Reply | ApiError:
-        """One exchange: the reply, or the error it amounts to (never raised here)."""
-        timeout = httpx.Timeout(self._read_timeout + wait, connect=self._http.timeout.connect)
-        deadline = self._deadline + wait
-        exchange = self._exchange(method, path, params)
-        try:
-            async with asyncio.timeout(deadline):
-                async with self._http.stream(
-                    method, path, params=list(params or []), json=json_body, timeout=timeout
-                ) as response:
-                    body = await _read_body(response, method, path)
-        except TimeoutError as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            return ApiTimeout(f"no complete answer within {deadline:g}s", method=method, path=path)
-        except ApiError as error:
-            if exchange is not None:
-                exchange.failed(error)
-            return error
-        except httpx.HTTPError as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            return self.transport_error(exc, method, path)
-        if exchange is not None:
-            exchange.answered(response, body)
-        if response.status_code >= 400:
-            return self._status_error(response, body, method, path)
-        return Reply(
-            self._parse(body, response, method, path),
-            body,
-            response.headers,
-            response.status_code,
-        )
 
     def _exchange(self, method: str, path: str, params: Params | None) -> Exchange | None:
         """The recorder's record of a request about to go out (None when not recording)."""
@@ -412,9 +382,14 @@ class HttpApi:
                 path=path,
             ) from None
 
-    def transport_error(self, exc: httpx.HTTPError, method: str, path: str) -> ApiError:
-        """The :class:`ApiError` an httpx failure amounts to, with the key masked."""
+    def transport_error(self, exc: Exception, method: str, path: str, late: str) -> ApiError:
+        """The :class:`ApiError` a failure amounts to, with the key masked (``late``: what
+        running out of time meant)."""
         where: dict[str, Any] = {"method": method, "path": path}
+        if isinstance(exc, ApiError):
+            return exc
+        if isinstance(exc, TimeoutError):
+            return ApiTimeout(late, **where)
         if isinstance(exc, httpx.TimeoutException):
             return ApiTimeout(f"request timed out ({type(exc).__name__})", **where)
         if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -430,7 +405,7 @@ class HttpApi:
         self, response: httpx.Response, body: bytes, method: str, path: str
     ) -> ApiError:
         status = response.status_code
-        fields: ErrorFields | None
+        fields: ApiError | None
         try:
             fields = self.error_fields(json.loads(body))
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -439,7 +414,7 @@ class HttpApi:
             message = response.reason_phrase or f"HTTP {status}"
             if looks_html(response, body):
                 message += " (the server sent an HTML error page)"
-            fields = ErrorFields(message)
+            fields = ApiError(message)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else HttpStatusError)
         if cls is RateLimited:
@@ -495,16 +470,11 @@ class HttpApi:
                     chunks = exchange.stream(response, chunks)
                 async for event in _parse_events(chunks, path):
                     yield event
-        except TimeoutError as exc:
+        except (TimeoutError, httpx.HTTPError) as exc:
             if exchange is not None:
                 exchange.failed(exc)
-            raise ApiTimeout(
-                "the stream's error body never ended", method="GET", path=path
-            ) from None
-        except httpx.HTTPError as exc:
-            if exchange is not None:
-                exchange.failed(exc)
-            raise self.transport_error(exc, "GET", path) from None
+            late = "the stream's error body never ended"
+            raise self.transport_error(exc, "GET", path, late) from None
 
 
 ClientT = TypeVar("ClientT", bound=HttpApi)

@@ -47,7 +47,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -58,6 +57,7 @@ import zstandard
 
 from tui.core import errors as core_errors
 from tui.core.text import MASK, MIN_SECRET, add_secret, mask, mask_bytes
+from tui.providers.http import parse_retry_after
 
 if TYPE_CHECKING:
     from tui.core.source import Source
@@ -139,14 +139,6 @@ def public_base_url(base_url: str) -> str:
     return mask(urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
-def _kept_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {
-        name: mask(value)
-        for name, value in headers.items()
-        if name in KEPT_HEADERS or name.startswith(KEPT_PREFIXES)
-    }
-
-
 def _base64_forms(secret: str) -> list[str]:
     """The parts of ``secret``'s base64 (standard and URL-safe) that do not depend on
     what surrounds it, at each of the three alignments."""
@@ -178,7 +170,6 @@ class Recorder:
         key: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
-        level: int = 3,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -194,7 +185,7 @@ class Recorder:
         self._pending: dict[int, tuple[float, str, str]] = {}
         self._start = monotonic()
         self._file: IO[bytes] | None = self.path.open("wb")
-        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(
+        self._writer: Any = zstandard.ZstdCompressor(level=3).stream_writer(
             self._file, closefd=False
         )
         started = clock()
@@ -220,10 +211,6 @@ class Recorder:
     def __repr__(self) -> str:
         return f"Recorder({str(self.path)!r})"
 
-    @property
-    def closed(self) -> bool:
-        return self._file is None
-
     def now(self) -> float:
         """Seconds since the recording started."""
         return round(self.monotonic() - self._start, 6)
@@ -234,18 +221,15 @@ class Recorder:
             text = text.replace(form, MASK)
         return text
 
-    def mask_data(self, data: bytes) -> bytes:
-        data = mask_bytes(data)
-        for form in self._extra:
-            data = data.replace(form.encode(), MASK.encode())
-        return data
-
     def payload(self, data: bytes, name: str) -> dict[str, str]:
         """``data`` as ``{name: text}``, or ``{name_b64: ...}`` when it is not UTF-8."""
         try:
             return {name: self.mask_text(data.decode("utf-8"))}
         except UnicodeDecodeError:
-            return {f"{name}_b64": base64.b64encode(self.mask_data(data)).decode()}
+            data = mask_bytes(data)
+        for form in self._extra:
+            data = data.replace(form.encode(), MASK.encode())
+        return {f"{name}_b64": base64.b64encode(data).decode()}
 
     def begin(self, method: str, url: httpx.URL) -> Exchange:
         """A request about to be sent; its :class:`Exchange` records what comes back."""
@@ -267,13 +251,14 @@ class Recorder:
         entry.setdefault("wall", self.clock())
         self._write(entry)
 
-    def _write(self, entry: dict[str, Any]) -> None:
+    def _write(self, entry: dict[str, Any] | None, flush: int = zstandard.FLUSH_BLOCK) -> None:
         with self._lock:
             if self._file is None:
                 return
             try:
-                self._writer.write(orjson.dumps(entry) + b"\n")
-                self._writer.flush(zstandard.FLUSH_BLOCK)
+                if entry is not None:
+                    self._writer.write(orjson.dumps(entry) + b"\n")
+                self._writer.flush(flush)
             except (OSError, zstandard.ZstdError) as exc:
                 self.error = mask(str(exc))
                 self._shut()
@@ -287,14 +272,10 @@ class Recorder:
             self._write(
                 {"kind": "pending", "id": ident, "t0": t0, "method": method, "target": target}
             )
-        self._write({"kind": "close", "t": self.now(), "wall": self.clock()})
+        self.write({"kind": "close"})
+        self._write(None, zstandard.FLUSH_FRAME)
         with self._lock:
-            if self._file is not None:
-                try:
-                    self._writer.flush(zstandard.FLUSH_FRAME)
-                except (OSError, zstandard.ZstdError) as exc:
-                    self.error = mask(str(exc))
-                self._shut()
+            self._shut()
 
     def _shut(self) -> None:
         if self._file is not None:
@@ -303,21 +284,21 @@ class Recorder:
             self._file = None
 
 
+@dataclass
 class Exchange:
     """One request's answer as it is recorded: a response, a fault, or a stream."""
 
-    def __init__(self, recorder: Recorder, ident: int, method: str, target: str, t0: float):
-        self.recorder = recorder
-        self.id = ident
-        self.method = method
-        self.target = target
-        self.t0 = t0
-        self.done = False
+    recorder: Recorder
+    id: int
+    method: str
+    target: str
+    t0: float
+    done: bool = False
 
-    def _base(self, kind: str) -> dict[str, Any]:
+    def _base(self, kind: str, response: httpx.Response | None = None) -> dict[str, Any]:
         self.done = True
         self.recorder.settle(self.id)
-        return {
+        entry = {
             "kind": kind,
             "id": self.id,
             "t0": self.t0,
@@ -326,30 +307,30 @@ class Exchange:
             "method": self.method,
             "target": self.target,
         }
+        if response is not None:
+            headers = {
+                name: mask(value)
+                for name, value in response.headers.items()
+                if name in KEPT_HEADERS or name.startswith(KEPT_PREFIXES)
+            }
+            entry |= {"status": response.status_code, "headers": headers}
+        return entry
 
     def answered(self, response: httpx.Response, body: bytes) -> None:
         """A whole answer (any status) and its decoded body."""
         if self.done:
             return
-        entry = self._base("response")
-        entry["status"] = response.status_code
-        entry["headers"] = _kept_headers(response.headers)
-        entry.update(self.recorder.payload(body, "body"))
+        entry = self._base("response", response) | self.recorder.payload(body, "body")
         self.recorder.write(entry)
 
-    def failed(self, error: BaseException, response: httpx.Response | None = None) -> None:
+    def failed(self, error: BaseException) -> None:
         """No usable answer: a timeout, a transport failure, or a body that could not be
         read (too large, corrupt)."""
         if self.done:
             return
-        entry = self._base("fault")
-        entry.update(_describe(error, self.recorder))
+        entry = self._base("fault") | _describe(error, self.recorder)
         if isinstance(error, core_errors.ApiError):
-            entry["status"] = error.status
-            entry["path"] = self.recorder.mask_text(error.path or "")
-        if response is not None:
-            entry["status"] = response.status_code
-            entry["headers"] = _kept_headers(response.headers)
+            entry |= {"status": error.status, "path": self.recorder.mask_text(error.path or "")}
         self.recorder.write(entry)
 
     async def stream(
@@ -358,11 +339,9 @@ class Exchange:
         """``chunks`` passed on unchanged while each complete line is recorded (masked) as
         a frame, with its arrival time; the stream's end, or how it broke, too."""
         recorder = self.recorder
-        entry = self._base("stream")
-        entry["status"] = response.status_code
-        entry["headers"] = _kept_headers(response.headers)
-        recorder.write(entry)
+        recorder.write(self._base("stream", response))
         pending = b""
+        end: dict[str, Any] | None = None  # None: the app stopped reading, the stream stays open
 
         def frame(data: bytes) -> None:
             recorder.write({"kind": "frame", "id": self.id, **recorder.payload(data, "data")})
@@ -377,30 +356,22 @@ class Exchange:
                     frame(pending[:cut])
                     pending = pending[cut:]
                 yield chunk
+            end = {}
         except (TimeoutError, core_errors.ApiError, httpx.HTTPError) as exc:
-            if pending:
-                frame(pending)
-            recorder.write({"kind": "end", "id": self.id, **_describe(exc, recorder)})
+            end = _describe(exc, recorder)
             raise
-        except BaseException:
+        finally:
             if pending:
                 frame(pending)
-            raise  # the app stopped reading: the stream stays open in replay
-        if pending:
-            frame(pending)
-        recorder.write({"kind": "end", "id": self.id})
+            if end is not None:
+                recorder.write({"kind": "end", "id": self.id, **end})
 
 
 def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:
+    name = f"httpx:{type(error).__name__}" if isinstance(error, httpx.HTTPError) else "timeout"
+    message = str(error)
     if isinstance(error, core_errors.ApiError):
-        name = f"api:{type(error).__name__}"
-        message = error.message
-    elif isinstance(error, httpx.HTTPError):
-        name = f"httpx:{type(error).__name__}"
-        message = str(error)
-    else:
-        name = "timeout"
-        message = str(error)
+        name, message = f"api:{type(error).__name__}", error.message
     return {"error": name, "message": recorder.mask_text(message)}
 
 
@@ -455,10 +426,6 @@ class Recording:
     def base_url(self) -> str:
         return str(self.header.get("base_url", ""))
 
-    @property
-    def started_at(self) -> float:
-        return float(self.header.get("started_at", 0.0))
-
 
 def _lines(path: Path) -> Iterator[bytes]:
     """Decompressed lines; a file cut short (a crash mid-write) yields what was whole."""
@@ -492,16 +459,14 @@ def load_recording(path: str | Path) -> Recording:
     path = Path(path)
     header: dict[str, Any] | None = None
     by_id: dict[int, Recorded] = {}
-    order: list[tuple[tuple[str, str], Recorded]] = []
+    exchanges: dict[tuple[str, str], list[Recorded]] = {}
     walls: list[tuple[float, float]] = []
     end = 0.0
     for line in _lines(path):
-        if not line.strip():
-            continue
         try:
             entry = orjson.loads(line)
         except orjson.JSONDecodeError:
-            continue  # a line cut short
+            continue  # a line cut short, or empty
         if not isinstance(entry, dict):
             continue
         kind = entry.get("kind")
@@ -519,20 +484,19 @@ def load_recording(path: str | Path) -> Recording:
         if kind in ("response", "fault", "stream", "pending"):
             recorded = Recorded(kind, float(entry.get("t0", t)), t, entry)
             by_id[ident] = recorded
-            order.append(((str(entry.get("method")), str(entry.get("target"))), recorded))
+            key = (str(entry.get("method")), str(entry.get("target")))
+            exchanges.setdefault(key, []).append(recorded)
         elif kind == "frame" and ident in by_id:
             by_id[ident].frames.append(entry)
         elif kind == "end" and ident in by_id:
             by_id[ident].end = entry
     if header is None:
         raise ReplayError(f"{path} is empty")
-    exchanges: dict[tuple[str, str], list[Recorded]] = {}
-    for key, recorded in order:
-        exchanges.setdefault(key, []).append(recorded)
     for queue in exchanges.values():
         queue.sort(key=lambda r: r.t0)  # matched in the order the requests were sent
     times = sorted(
-        {r.t for _, r in order} | {float(f["t"]) for r in by_id.values() for f in r.frames}
+        {r.t for queue in exchanges.values() for r in queue}
+        | {float(f["t"]) for r in by_id.values() for f in r.frames}
     )
     walls.sort()
     return Recording(header, exchanges, times, walls, end)
@@ -565,10 +529,6 @@ class ReplayControls:
         self._floor = 0.0
         self._changed: asyncio.Event | None = None
 
-    @property
-    def end(self) -> float:
-        return self.recording.end
-
     def position(self) -> float:
         pos = self._base_pos
         if not self.paused and math.isfinite(self.speed):
@@ -585,10 +545,10 @@ class ReplayControls:
 
     @property
     def finished(self) -> bool:
-        return self.position() >= self.end
+        return self.position() >= self.recording.end
 
-    def _rebase(self) -> None:
-        self._base_pos = self.position()
+    def _seek(self, position: float) -> None:
+        self._base_pos = position
         self._base_mono = self._monotonic()
 
     def _notify(self) -> None:
@@ -596,46 +556,31 @@ class ReplayControls:
             self._changed.set()
             self._changed = None
 
-    def pause(self) -> None:
-        self._rebase()
-        self.paused = True
+    def pause(self, paused: bool = True) -> None:
+        self._seek(self.position())
+        self.paused = paused
         self._notify()
 
     def resume(self) -> None:
-        self._rebase()
-        self.paused = False
-        self._notify()
+        self.pause(False)
 
     def toggle_pause(self) -> bool:
         """Pause or resume; whether it is now paused."""
-        if self.paused:
-            self.resume()
-        else:
-            self.pause()
+        self.pause(not self.paused)
         return self.paused
 
     def step(self) -> float:
         """Move to the next recorded moment (releasing what arrived then); the position."""
-        pos = self.position()
         times = self.recording.times
-        i = bisect.bisect_right(times, pos)
+        i = bisect.bisect_right(times, self.position())
         if i < len(times):
-            self._base_pos = times[i]
-            self._base_mono = self._monotonic()
+            self._seek(times[i])
         self._notify()
         return self.position()
 
     def jump_to_end(self) -> None:
         """Release everything recorded at once."""
-        self._base_pos = max(self.position(), self.end)
-        self._base_mono = self._monotonic()
-        self._notify()
-
-    def set_speed(self, speed: float) -> None:
-        if not speed > 0:
-            raise ValueError("speed must be positive")
-        self._rebase()
-        self.speed = speed
+        self._seek(max(self.position(), self.recording.end))
         self._notify()
 
     def real_seconds(self, recorded: float) -> float:
@@ -651,7 +596,7 @@ class ReplayControls:
     def describe(self) -> str:
         state = "paused" if self.paused else "playing"
         speed = "max" if math.isinf(self.speed) else f"{self.speed:g}x"
-        return f"replay {state} at {speed}: {self.position():.1f}s of {self.end:.1f}s"
+        return f"replay {state} at {speed}: {self.position():.1f}s of {self.recording.end:.1f}s"
 
     async def until(self, t: float) -> None:
         """Wait until the replay reaches ``t`` (seconds since the recording started)."""
@@ -669,50 +614,39 @@ class ReplayControls:
 
     async def sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` of recorded time (a retry's backoff), scaled by the speed."""
-        if math.isfinite(self.speed) and seconds > 0:
-            await asyncio.sleep(seconds / self.speed)
-        else:
-            await asyncio.sleep(0)
+        await asyncio.sleep(max(0.0, self.real_seconds(seconds)))
 
 
-async def _forever() -> None:
-    await asyncio.Event().wait()
+class _Body(httpx.AsyncByteStream):
+    """A replayed body, read as ``chunks`` (an async generator) gives it."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self.chunks = chunks
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.chunks
 
 
-class _Frames(httpx.AsyncByteStream):
-    """A recorded stream's body: each frame at its moment, then its end (or its break)."""
-
-    def __init__(
-        self, recorded: Recorded | None, controls: ReplayControls, request: httpx.Request
-    ) -> None:
-        self.recorded = recorded
-        self.controls = controls
-        self.request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        recorded = self.recorded
-        if recorded is None:  # past the recording: a stream with nothing new
-            await _forever()
-            return
-        for frame in recorded.frames:
-            await self.controls.until(float(frame.get("t", 0.0)))
-            yield _payload(frame, "data")
-        end = recorded.end
-        if end is None:
-            await _forever()  # still open when the recording stopped
-            return
-        await self.controls.until(float(end.get("t", 0.0)))
-        if end.get("error"):
-            raise _error(end, self.request)
+async def _frames(
+    recorded: Recorded | None, controls: ReplayControls, request: httpx.Request
+) -> AsyncIterator[bytes]:
+    """A recorded stream's body: each frame at its moment, then its end (or its break). Past
+    the recording (None) or still open when it stopped, the stream stays open, silent."""
+    frames, end = (recorded.frames, recorded.end) if recorded is not None else ([], None)
+    for frame in frames:
+        await controls.until(float(frame.get("t", 0.0)))
+        yield _payload(frame, "data")
+    if end is None:
+        await asyncio.Event().wait()
+        return
+    await controls.until(float(end.get("t", 0.0)))
+    if end.get("error"):
+        raise _error(end, request)
 
 
-class _Raising(httpx.AsyncByteStream):
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        raise self.error
-        yield b""  # pragma: no cover  (an async generator)
+async def _raising(error: BaseException) -> AsyncIterator[bytes]:
+    raise error
+    yield b""  # pragma: no cover  (an async generator)
 
 
 def _payload(entry: dict[str, Any], name: str) -> bytes:
@@ -752,16 +686,20 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         self.recording = recording
         self.controls = controls
         self._next: dict[tuple[str, str], int] = {}
-        self.unrecorded: list[str] = []
-        """Requests the recording had no answer for (``METHOD target``)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = masked_target(request.url.raw_path.decode("ascii", "replace"))
         key = (request.method, target)
         queue = self.recording.exchanges.get(key)
         if not queue:
-            self.unrecorded.append(f"{request.method} {target}")
-            return _not_recorded(request, target)
+            message = f"not in the recording: {request.method} {target}"
+            body = {"error": message, "message": message, "code": "not_recorded"}
+            return httpx.Response(
+                404,
+                headers={"content-type": "application/json"},
+                stream=httpx.ByteStream(orjson.dumps(body)),
+                request=request,
+            )
         index = self._caught_up(queue, self._next.get(key, 0))
         self._next[key] = index + 1
         if index < len(queue):
@@ -769,9 +707,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             if recorded.kind != "pending":
                 await self.controls.until(recorded.t)
                 later = self._caught_up(queue, index)  # the replay jumped while it waited
-                if later != index:
-                    self._next[key] = max(self._next[key], later + 1)
-                    recorded = queue[later]
+                self._next[key] = max(self._next[key], later + 1)
+                recorded = queue[later]
             return self._answer(recorded, request, again=False)
         # Past what was recorded for this request: the last answer again (a stream with
         # nothing new), never faster than one a tick so a follow loop cannot spin.
@@ -800,46 +737,30 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         ``--speed 10``, none at max speed): the app waits it out in real time. An HTTP date
         counts from when the answer was recorded."""
         value = headers.get("retry-after")
-        if not isinstance(value, str):
-            return headers
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                seconds = parsedate_to_datetime(value).timestamp() - float(entry.get("wall", 0))
-            except (TypeError, ValueError, OverflowError):
-                return headers
-        if not math.isfinite(seconds) or seconds < 0:
+        wall = float(entry.get("wall", 0))
+        seconds = (
+            parse_retry_after(value, now=wall, cap=math.inf) if isinstance(value, str) else None
+        )
+        if seconds is None:
             return headers  # read by the app as it was live
         return {**headers, "retry-after": f"{self.controls.real_seconds(seconds):.3f}"}
 
     def _answer(self, recorded: Recorded, request: httpx.Request, *, again: bool) -> httpx.Response:
         entry = recorded.entry
+        stream: httpx.AsyncByteStream
+        if recorded.kind == "pending":
+            return httpx.Response(200, stream=_Body(_frames(None, self.controls, request)))
+        if recorded.kind == "response":
+            stream = httpx.ByteStream(_payload(entry, "body"))
+        elif recorded.kind == "stream":
+            stream = _Body(_frames(None if again else recorded, self.controls, request))
+        elif isinstance(error := _error(entry, request), core_errors.ApiError):
+            stream = _Body(_raising(error))
+        else:
+            raise error
         headers = self._paced(dict(entry.get("headers") or {}), entry)
         status = int(entry.get("status") or 200)
-        if recorded.kind == "pending":
-            return httpx.Response(200, stream=_Frames(None, self.controls, request))
-        if recorded.kind == "response":
-            body = httpx.ByteStream(_payload(entry, "body"))
-            return httpx.Response(status, headers=headers, stream=body, request=request)
-        if recorded.kind == "stream":
-            frames = _Frames(None if again else recorded, self.controls, request)
-            return httpx.Response(status, headers=headers, stream=frames, request=request)
-        error = _error(entry, request)
-        if isinstance(error, core_errors.ApiError):
-            return httpx.Response(status, headers=headers, stream=_Raising(error), request=request)
-        raise error
-
-
-def _not_recorded(request: httpx.Request, target: str) -> httpx.Response:
-    message = f"not in the recording: {request.method} {target}"
-    body = {"error": message, "message": message, "code": "not_recorded"}
-    return httpx.Response(
-        404,
-        headers={"content-type": "application/json"},
-        stream=httpx.ByteStream(orjson.dumps(body)),
-        request=request,
-    )
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
 
 def replayable(path: str | Path) -> Recording:

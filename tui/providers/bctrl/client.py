@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from tui.core import fields as f
+from tui.core.errors import ApiError
 from tui.core.model import Query
 from tui.providers import PROVIDERS
-from tui.providers.http import ErrorFields, HttpApi, Params, Reply, seg
+from tui.providers.http import HttpApi, Params, Reply, seg
 
 WAIT_MS = 5_000
 
@@ -33,14 +34,14 @@ class BctrlClient(HttpApi):
         headers = {"BCTRL-Subaccount-Id": subaccount_id} if subaccount_id else None
         super().__init__(api_key, base_url, headers=headers, **options)
 
-    def error_fields(self, payload: Any) -> ErrorFields | None:
+    def error_fields(self, payload: Any) -> ApiError | None:
         """bctrl's ``ErrorResponse {code, error, hint?, reasonClass?, requestId?}``."""
         body = f.obj(payload)
         message = f.text(body, "error") or f.text(body, "message")
         if message is None:
             return None
-        return ErrorFields(
-            message=message,
+        return ApiError(
+            message,
             code=f.text(body, "code"),
             hint=f.text(body, "hint"),
             reason_class=f.text(body, "reasonClass"),
@@ -49,10 +50,7 @@ class BctrlClient(HttpApi):
 
     async def runs(self, cursor: str | None = None, limit: int = 100) -> Reply:
         """``GET /v1/runs``: a page of runs, newest first (beyond the contract)."""
-        params: Params = [("limit", str(limit))]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", "/v1/runs", params=params)
+        return await self.page("/v1/runs", [("limit", str(limit))], cursor)
 
     async def run(self, run_id: str) -> Reply:
         """``GET /v1/runs/{runId}`` (beyond the contract)."""
@@ -64,10 +62,9 @@ class BctrlClient(HttpApi):
         """``GET /v1/runs/{runId}/invocations``: one page, oldest first."""
         params: Params = [("status", s) for s in query.status]
         params += [("action", a) for a in query.action]
-        params.append(("limit", str(limit)))
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", self.invocations_path(run_id), params=params)
+        return await self.page(
+            self.invocations_path(run_id), [*params, ("limit", str(limit))], cursor
+        )
 
     @staticmethod
     def invocations_path(run_id: str) -> str:

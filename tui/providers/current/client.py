@@ -17,6 +17,7 @@ VERSION = "2026-10-03"
 RESULT_WAIT = 25
 """Seconds the result long-poll may wait (the server allows up to 60)."""
 PAGE = 200
+OLDEST_FIRST: Params = [("order", "asc"), ("limit", str(PAGE))]
 
 
 class CurrentClient(BctrlClient):
@@ -44,9 +45,7 @@ class CurrentClient(BctrlClient):
         params += [("order", "desc" if newest_first else "asc"), ("limit", str(PAGE))]
         params += [("status", s) for s in query.status]
         params += [("tool", t) for t in query.action]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", "/v1/tool-calls", params=params)
+        return await self.page("/v1/tool-calls", params, cursor)
 
     @staticmethod
     def call_path(call_id: str) -> str:
@@ -64,18 +63,12 @@ class CurrentClient(BctrlClient):
         )
 
     async def trace(self, run_id: str, cursor: str | None = None) -> Reply:
-        """``GET /v1/runs/{id}/trace``: one page of the run's spans."""
-        params: Params = [("order", "asc"), ("limit", str(PAGE))]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", f"/v1/runs/{seg(run_id)}/trace", params=params)
+        """``GET /v1/runs/{id}/trace``: one page of the run's spans, oldest first."""
+        return await self.page(f"/v1/runs/{seg(run_id)}/trace", OLDEST_FIRST, cursor)
 
     async def run_events(self, run_id: str, cursor: str | None = None) -> Reply:
         """``GET /v1/runs/{id}/events``: one page of the run's events, oldest first."""
-        params: Params = [("order", "asc"), ("limit", str(PAGE))]
-        if cursor:
-            params.append(("cursor", cursor))
-        return await self.request("GET", f"/v1/runs/{seg(run_id)}/events", params=params)
+        return await self.page(f"/v1/runs/{seg(run_id)}/events", OLDEST_FIRST, cursor)
 
     def stream(self, run_id: str, last_event_id: str | None) -> AsyncIterator[SseEvent]:
         """One connection to ``GET /v1/runs/{id}/stream``, resumed after ``last_event_id``."""

@@ -44,7 +44,8 @@ class RunStream:
         self._seen: set[str] = set()
         self._touched: set[str] = set()
         self._grew = False
-        self._version = 0
+        self.version = 0
+        """Bumped by every change a reader may want (see :meth:`changed`)."""
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -54,10 +55,6 @@ class RunStream:
     def live(self) -> bool:
         """Whether the stream is what keeps the run current (else its readers poll)."""
         return self.connected and not self.absent
-
-    @property
-    def version(self) -> int:
-        return self._version
 
     def start(self) -> None:
         if self._task is None and not self.ended:
@@ -72,11 +69,11 @@ class RunStream:
 
     async def changed(self, since: int, timeout: float) -> bool:
         """Wait until the stream brings anything after ``since`` (a :attr:`version`)."""
-        if self._version > since:
+        if self.version > since:
             return True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
-        return self._version > since
+        return self.version > since
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
@@ -159,6 +156,6 @@ class RunStream:
         self._notify()
 
     def _notify(self) -> None:
-        self._version += 1
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()

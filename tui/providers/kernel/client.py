@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.core import fields as f
+from tui.core.errors import ApiError
 from tui.providers import PROVIDERS
-from tui.providers.http import ErrorFields, HttpApi, Params, Reply, SseEvent, seg
+from tui.providers.http import HttpApi, Params, Reply, SseEvent, seg
 
 MAX_PAGE = 100
 
@@ -19,7 +20,7 @@ class KernelClient(HttpApi):
     url_env = PROVIDERS["kernel"].url_env
     default_base_url = PROVIDERS["kernel"].default_url
 
-    def error_fields(self, payload: Any) -> ErrorFields | None:
+    def error_fields(self, payload: Any) -> ApiError | None:
         """Kernel's ``Error {code, message, details?, inner_error?}``."""
         body = f.obj(payload)
         message = f.text(body, "message")
@@ -29,8 +30,8 @@ class KernelClient(HttpApi):
         hint = "; ".join(
             " ".join(p for p in (f.text(d, "code"), f.text(d, "message")) if p) for d in extra if d
         )
-        return ErrorFields(
-            message=message,
+        return ApiError(
+            message,
             code=f.text(body, "code"),
             hint=hint or None,
             request_id=f.text(body, "request_id"),
@@ -41,9 +42,7 @@ class KernelClient(HttpApi):
     ) -> Reply:
         """``GET /invocations``: one page, newest first (paging in X-Has-More/X-Next-Offset)."""
         params = [*filters, ("limit", str(max(1, min(MAX_PAGE, limit))))]
-        if offset:
-            params.append(("offset", str(offset)))
-        return await self.request("GET", "/invocations", params=params)
+        return await self.page("/invocations", params, offset, "offset")
 
     @staticmethod
     def invocation_path(invocation_id: str) -> str:
