@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import json
 import os
@@ -38,7 +39,7 @@ import socket
 import threading
 import types
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -305,8 +306,34 @@ def _pool(spec: str, path: str, method: str, status: int, seed: int, size: int) 
     def draw(body: Json) -> None:
         out.append(body)
 
-    draw()
+    with _no_local_constants():
+        draw()
     return tuple(out)
+
+
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Draw without the constants hypothesis finds in the modules loaded so far.
+
+    Hypothesis (6.131+) mixes literals from every local module already imported into what it
+    draws, so the same seed gave other bodies depending on which tests had run first in the
+    process (under xdist, on which files a worker was given): a test could pass or fail by
+    the order. This uses hypothesis internals; if they move, the pools are only less stable.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if original is None or cache is None:
+        yield
+        return
+    providers._get_local_constants = lambda: providers.Constants()
+    cache.cache.clear()  # values cached with other modules' constants in them
+    try:
+        yield
+    finally:
+        cache.cache.clear()
+        providers._get_local_constants = original
 
 
 def generate(endpoint: Endpoint, status: int = 200, *, seed: int = 0, size: int = 24) -> list[Json]:
