@@ -29,11 +29,11 @@ from tui.providers.current.models import (
     body_from_call,
     call_row,
     cause,
-    events_from,
+    event,
     explain,
     merge_spans,
     run_group,
-    spans_from,
+    span,
 )
 from tui.providers.current.stream import RunStream
 from tui.providers.http import HttpSource, Reply, curl_command, pretty_json
@@ -250,10 +250,10 @@ class CurrentSource(HttpSource[CurrentClient]):
             return body
         try:
             spans = await self._pages(self.client.trace, run, TRACE_PAGES, "trace")
-            body = replace(body, trace=spans_from(spans), trace_at=self.clock())
+            body = replace(body, trace=tuple(filter(None, map(span, spans))), trace_at=self.clock())
             if row.status.failure and body.events is None:
                 events = await self._pages(self.client.run_events, run, EVENT_PAGES, "events")
-                body = replace(body, events=events_from(events))
+                body = replace(body, events=tuple(filter(None, map(event, events))))
         except NotFound:  # a server without traces or events: the call alone is shown
             body = replace(body, trace=body.trace or (), events=body.events or ())
         return body

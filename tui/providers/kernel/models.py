@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tui.core import fields as f
@@ -70,16 +69,12 @@ class Body:
 def invocation_row(
     data: Any, observed: float, *, key: str | None = None
 ) -> tuple[Row, Body] | None:
-    """A row and its body from an ``Invocation``; None without an id (or not an object).
-
-    ``key`` is the id the record was asked for: it names the row whatever the record's own
-    ``id`` holds, so an odd id costs that field only."""
-    if not isinstance(data, Mapping):
+    """A row and its body from an ``Invocation``; None without an id (or not an object;
+    ``key``: see :func:`~tui.core.fields.keyed`)."""
+    found = f.keyed(data, key)
+    if found is None:
         return None
-    inv = f.obj(data)
-    key = key or f.text(inv, "id")
-    if not key:
-        return None
+    inv, key = found
     status = f.status(inv.get("status"), STATUS_WORDS)
     app, version = f.text(inv, "app_name") or "", f.text(inv, "version") or ""
     reason = f.text(inv, "status_reason")
@@ -116,7 +111,6 @@ class _Tally:
     live: int = 0
     failed: int = 0
     newest: float = 0.0
-    statuses: Counter[Kind] = field(default_factory=Counter)
 
 
 def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
