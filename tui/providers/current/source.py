@@ -11,15 +11,22 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from tui.core.errors import ApiError, BadRequest, MalformedResponse, NoMatch, NotFound
-from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import short_id
-from tui.providers.bctrl.source import next_cursor, page_data, read_run, read_runs
+from tui.providers.bctrl.source import (
+    next_cursor,
+    page_data,
+    paged,
+    read_run,
+    read_runs,
+    run_copies,
+)
 from tui.providers.current.client import PAGE, RESULT_WAIT, CurrentClient
 from tui.providers.current.models import (
     FILTER_WORDS,
@@ -36,15 +43,16 @@ from tui.providers.current.models import (
     span,
 )
 from tui.providers.current.stream import RunStream
-from tui.providers.http import HttpSource, Reply, curl_command, pretty_json
+from tui.providers.http import Reply
+from tui.providers.shared import ModelSource
 
 TRACE_PAGES = 10
 EVENT_PAGES = 10
 REFRESH_AT_MOST = 20
 STREAMS = 3
+"""Run streams kept open at once (the selected run's, and the last few looked at)."""
 PREFIX_PAGES = 5
 """Pages of the newest tool calls searched for the one a short ``tc_`` id names."""
-"""Run streams kept open at once (the selected run's, and the last few looked at)."""
 AUGUST = {"awaiting_input": "requires_input", "canceled": "cancelled", "unknown": "failed"}
 OCTOBER = {"requires_input": "awaiting_input", "cancelled": "canceled", "timed_out": None}
 """A filter word in the other dialect's spelling (None: that dialect has no such status)."""
@@ -83,12 +91,15 @@ class StreamPager:
         return delta
 
 
-class CurrentSource(HttpSource[CurrentClient]):
+class CurrentSource(ModelSource[CurrentClient]):
     """Runs and their tool calls; the call, its span path and the events beside it in the
     detail."""
 
     name = "bctrl-current"
     vocabulary = VOCABULARY
+    noun = "Tool call"
+    causes = cause
+    explains = explain
 
     def __init__(
         self, client: CurrentClient, *, clock: Callable[[], float], key_env: str | None = None
@@ -143,18 +154,12 @@ class CurrentSource(HttpSource[CurrentClient]):
         """The one recent tool call whose id starts with ``ref`` (the viewer shows ``tc_``
         and eight more); :class:`NoMatch` when none or several do."""
         matches: dict[str, Row] = {}
-        cursor: str | None = None
         read = 0
-        for _ in range(PREFIX_PAGES):
-            reply = await self.client.tool_calls(None, Query(), cursor, newest_first=True)
-            for item in page_data(reply, "/v1/tool-calls"):
-                read += 1
-                row = call_row(item, self.clock(), LIST)
-                if row is not None and row.key.startswith(ref):
-                    matches[row.key] = row
-            cursor = next_cursor(reply)
-            if cursor is None:
-                break
+        newest = partial(self.client.tool_calls, None, Query(), newest_first=True)
+        async for items in paged(newest, "/v1/tool-calls", PREFIX_PAGES):
+            read += len(items)
+            rows = filter(None, (call_row(item, self.clock(), LIST) for item in items))
+            matches |= {row.key: row for row in rows if row.key.startswith(ref)}
         if len(matches) == 1:
             return next(iter(matches.values()))
         if matches:
@@ -232,15 +237,7 @@ class CurrentSource(HttpSource[CurrentClient]):
         return [row for row in found if row is not None]
 
     async def _pages(self, read: ReadPage, run: str, pages: int, path: str) -> list[Any]:
-        items: list[Any] = []
-        cursor: str | None = None
-        for _ in range(pages):
-            reply = await read(run, cursor)
-            items += page_data(reply, path)
-            cursor = next_cursor(reply)
-            if not cursor:
-                break
-        return items
+        return [item async for items in paged(partial(read, run), path, pages) for item in items]
 
     async def _context(self, body: Body, row: Row) -> Body:
         """The run's trace, and its events when the call failed: what the detail joins on
@@ -313,40 +310,18 @@ class CurrentSource(HttpSource[CurrentClient]):
 
     # -- words ---------------------------------------------------------------------------
 
-    def cause(self, row: Row, detail: Detail | None) -> Cause:
-        return cause(row, detail.body if detail is not None else None)
-
-    def explain(self, row: Row, detail: Detail | None) -> list[str]:
-        return explain(row, detail.body if detail is not None else None)
-
     def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
-        base = self.base_url
-        if row is None:
-            if group is None:
-                return []
+        if row is not None:
+            path = self.client.call_path(row.key)
             return [
-                Copy("Run id", group.key),
-                Copy("Run as JSON", pretty_json(None, group.raw or {"id": group.key})),
-                Copy(
-                    "curl for this run's tool calls",
-                    curl_command(f"{base}/v1/tool-calls?runId={group.key}", self.key_env),
-                ),
-                Copy(
-                    "curl for this run's trace",
-                    curl_command(f"{base}/v1/runs/{group.key}/trace", self.key_env),
-                ),
+                *self.row_copies(row, detail, path),
+                self.curl("curl to wait for its result", path + "/result?wait=25"),
             ]
-        copies = [Copy("Tool call id", row.key)]
-        why = self.explain(row, detail)
-        if why:
-            copies.append(Copy("Error text", "\n".join(why)))
-        raw = detail.raw if detail is not None else None
-        copies.append(Copy("Tool call as JSON", pretty_json(raw, row.raw or {"id": row.key})))
-        path = base + self.client.call_path(row.key)
-        copies.append(Copy("curl for this tool call", curl_command(path, self.key_env)))
-        copies.append(
-            Copy(
-                "curl to wait for its result", curl_command(path + "/result?wait=25", self.key_env)
-            )
+        if group is None:
+            return []
+        return run_copies(
+            self,
+            group,
+            self.curl("curl for this run's tool calls", f"/v1/tool-calls?runId={group.key}"),
+            self.curl("curl for this run's trace", f"/v1/runs/{group.key}/trace"),
         )
-        return copies

@@ -17,7 +17,7 @@ from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Ro
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
-from tui.providers.http import HttpSource, Params, Reply, curl_command, pretty_json
+from tui.providers.http import Params, Reply
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
@@ -29,6 +29,7 @@ from tui.providers.kernel.models import (
     summarise,
     timestamp_ns,
 )
+from tui.providers.shared import ModelSource
 
 GROUP_PAGES = 3
 """The newest 300 invocations name the apps and their versions."""
@@ -56,11 +57,13 @@ def _filters(group: str) -> Params:
     return [("app_name", app), *([("version", version)] if version else [])]
 
 
-class KernelSource(HttpSource[KernelClient]):
+class KernelSource(ModelSource[KernelClient]):
     """Apps by version, their invocations, payload, output and live logs."""
 
     name = "kernel"
     vocabulary = VOCABULARY
+    reason = "Status reason"
+    explains = explain
 
     def __init__(
         self, client: KernelClient, *, clock: Callable[[], float], key_env: str | None = None
@@ -222,27 +225,16 @@ class KernelSource(HttpSource[KernelClient]):
         problem = row.problem.message if row.problem is not None else None
         return Cause(None, reason or problem or row.status.raw, row.name)
 
-    def explain(self, row: Row, detail: Detail | None) -> list[str]:
-        return explain(row, detail.body if detail is not None else None)
-
     def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
-        if row is None:
-            if group is None:
-                return []
-            url = f"{self.base_url}/invocations?{urlencode(_filters(group.key))}"
+        if row is not None:
+            path = self.client.invocation_path(row.key)
             return [
-                Copy("App and version", group.key),
-                Copy("curl for its invocations", curl_command(url, self.key_env)),
+                *self.row_copies(row, detail, path),
+                self.curl("curl for its event stream", path + "/events"),
             ]
-        url = self.base_url + self.client.invocation_path(row.key)
-        copies = [Copy("Invocation id", row.key)]
-        why = self.explain(row, detail)
-        if why:
-            copies.append(Copy("Status reason", "\n".join(why)))
-        raw = detail.raw if detail is not None else None
-        copies.append(Copy("Invocation as JSON", pretty_json(raw, row.raw or {"id": row.key})))
-        copies.append(Copy("curl for this invocation", curl_command(url, self.key_env)))
-        copies.append(
-            Copy("curl for its event stream", curl_command(url + "/events", self.key_env))
-        )
-        return copies
+        if group is None:
+            return []
+        return [
+            Copy("App and version", group.key),
+            self.curl("curl for its invocations", f"/invocations?{urlencode(_filters(group.key))}"),
+        ]
