@@ -3,12 +3,13 @@ the provider's models read it from the row and its detail's body, and what ``y``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Row
-from tui.providers.http import ClientT, HttpSource, curl_command, pretty_json
+from tui.providers.http import ClientT, HttpSource, Reply, curl_command, pretty_json
 
 
 class ModelSource(HttpSource[ClientT]):
@@ -26,6 +27,26 @@ class ModelSource(HttpSource[ClientT]):
 
     def explain(self, row: Row, detail: Detail | None) -> list[str]:
         return type(self).explains(row, detail.body if detail is not None else None)
+
+    async def reread(
+        self,
+        rows: list[Row],
+        read: Callable[[str], Awaitable[Reply]],
+        row_of: Callable[[Row, Reply], Row | None],
+    ) -> list[Row]:
+        """``rows`` read again by key, four at a time; a row whose request fails is left out
+        (it is already shown: a fresher view is a nicety)."""
+        semaphore = asyncio.Semaphore(4)
+
+        async def one(row: Row) -> Row | None:
+            async with semaphore:
+                try:
+                    reply = await read(row.key)
+                except Exception:
+                    return None
+            return row_of(row, reply)
+
+        return [row for row in await asyncio.gather(*map(one, rows)) if row is not None]
 
     def curl(self, label: str, path: str, **options: str) -> Copy:
         """A curl command for ``path`` below the base URL (the key named, never valued)."""

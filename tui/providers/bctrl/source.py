@@ -142,9 +142,7 @@ class BctrlSource(ModelSource[BctrlClient]):
         return await read_run(self.client, key, self.clock, run_group)
 
     async def locate(self, ref: str) -> Group | Row:
-        return Group(
-            key=ref, status=Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True
-        )
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -159,22 +157,14 @@ class BctrlSource(ModelSource[BctrlClient]):
         return AppendPager(fetch)
 
     async def refresh(self, rows: list[Row]) -> list[Row]:
-        """Progress of live rows on screen, from their v2 records (errors skip a row)."""
-        semaphore = asyncio.Semaphore(4)
+        """Progress of live rows on screen, from their v2 records."""
 
-        async def one(row: Row) -> Row | None:
-            async with semaphore:
-                try:
-                    reply = await self.client.invocation(row.key)
-                except Exception:  # progress is a nicety: the row itself is already shown
-                    return None
-            return invocation_row(
-                f.obj(reply.data).get("data"), self.clock(), V2, row.group, key=row.key
-            )
+        def row_of(row: Row, reply: Reply) -> Row | None:
+            data = f.obj(reply.data).get("data")
+            return invocation_row(data, self.clock(), V2, row.group, key=row.key)
 
-        live = [row for row in rows if not row.status.terminal][:REFRESH_AT_MOST]
-        found = await asyncio.gather(*(one(row) for row in live))
-        return [row for row in found if row is not None]
+        live = [row for row in rows if not row.status.terminal]
+        return await self.reread(live[:REFRESH_AT_MOST], self.client.invocation, row_of)
 
     async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
         """The v2 record, then the long-poll until terminal, then the final v2 (its result)."""

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from tui.core.errors import ApiError, BadRequest, MalformedResponse, NoMatch, NotFound
+from tui.core.errors import BadRequest, MalformedResponse, NoMatch, NotFound
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
 from tui.core.source import Vocabulary
@@ -143,12 +143,7 @@ class CurrentSource(ModelSource[CurrentClient]):
             row = call_row(reply.data, self.clock(), ONE, key=ref)
             if row is not None:
                 return row
-        return Group(
-            key=ref,
-            status=Status(Kind.UNKNOWN, ""),
-            title=short_id(ref),
-            pinned_only=True,
-        )
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True)
 
     async def _call_by_prefix(self, ref: str) -> Row:
         """The one recent tool call whose id starts with ``ref`` (the viewer shows ``tc_``
@@ -222,19 +217,12 @@ class CurrentSource(ModelSource[CurrentClient]):
             for row in rows
             if not row.status.terminal
             and not ((stream := self._streams.get(row.group)) is not None and stream.live)
-        ][:REFRESH_AT_MOST]
-        semaphore = asyncio.Semaphore(4)
+        ]
 
-        async def one(row: Row) -> Row | None:
-            async with semaphore:
-                try:
-                    reply = await self.client.tool_call(row.key)
-                except ApiError:  # the row itself is already shown
-                    return None
+        def row_of(row: Row, reply: Reply) -> Row | None:
             return call_row(reply.data, self.clock(), ONE, row.group, key=row.key)
 
-        found = await asyncio.gather(*(one(row) for row in live))
-        return [row for row in found if row is not None]
+        return await self.reread(live[:REFRESH_AT_MOST], self.client.tool_call, row_of)
 
     async def _pages(self, read: ReadPage, run: str, pages: int, path: str) -> list[Any]:
         return [item async for items in paged(partial(read, run), path, pages) for item in items]

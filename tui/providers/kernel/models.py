@@ -103,43 +103,36 @@ def invocation_row(
     return row, body
 
 
-@dataclass
-class _Tally:
-    app: str
-    version: str
-    total: int = 0
-    live: int = 0
-    failed: int = 0
-    newest: float = 0.0
-
-
 def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
     """App versions summarised from invocations: counts, live and failed, newest first."""
-    tallies: dict[str, _Tally] = {}
+    versions: dict[str, list[Row]] = {}
     for row in rows:
-        app, version = split_group(row.group)
-        tally = tallies.setdefault(row.group, _Tally(app, version or ""))
-        tally.total += 1
-        tally.live += not row.status.terminal
-        tally.failed += row.status.failure
-        tally.newest = max(tally.newest, seconds(row.started) or 0.0)
+        versions.setdefault(row.group, []).append(row)
     groups = []
-    for key, tally in sorted(tallies.items(), key=lambda kv: (kv[1].app, kv[1].version)):
-        kind = Kind.RUNNING if tally.live else Kind.FAILED if tally.failed else Kind.SUCCEEDED
+    for key, members in sorted(versions.items(), key=lambda kv: _app_version(kv[0])):
+        live = sum(not row.status.terminal for row in members)
+        failed = sum(row.status.failure for row in members)
+        kind = Kind.RUNNING if live else Kind.FAILED if failed else Kind.SUCCEEDED
+        app, version = _app_version(key)
         groups.append(
             Group(
                 key=key,
                 status=Status(kind, kind.value),
-                created=tally.newest or None,
+                created=max(seconds(row.started) or 0.0 for row in members) or None,
                 observed=observed,
-                title=tally.app,
-                subtitle=tally.version,
-                total=tally.total,
-                failed=tally.failed,
-                live=tally.live,
+                title=app,
+                subtitle=version,
+                total=len(members),
+                failed=failed,
+                live=live,
             )
         )
     return groups
+
+
+def _app_version(key: str) -> tuple[str, str]:
+    app, version = split_group(key)
+    return app, version or ""
 
 
 _NANOS = re.compile(r"^(?P<head>[^.]+)(?:\.(?P<frac>\d+))?(?P<zone>Z|[+-]\d\d:\d\d)?$")

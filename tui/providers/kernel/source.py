@@ -121,13 +121,8 @@ class KernelSource(ModelSource[KernelClient]):
                     path="/invocations",
                 )
         app, version = split_group(ref)
-        return Group(
-            key=ref,
-            status=Status(Kind.UNKNOWN, ""),
-            title=app,
-            subtitle=version or "every version",
-            pinned_only=True,
-        )
+        every = version or "every version"
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=app, subtitle=every, pinned_only=True)
 
     def pager(self, group: str, query: Query) -> Pager:
         filters = _filters(group)
