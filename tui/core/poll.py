@@ -67,11 +67,7 @@ class Poller:
     # -- results -------------------------------------------------------------------------
 
     def ok(self, resource: str) -> None:
-        fresh = self.freshness(resource)
-        fresh.updated_at = self.clock()
-        fresh.error = None
-        fresh.failures = fresh.streak = 0
-        fresh.failing_since = fresh.next_retry_at = None
+        self.fresh[resource] = Freshness(updated_at=self.clock())
 
     def failed(self, resource: str, error: BaseException) -> ApiError:
         """Record a failure (any exception becomes an :class:`ApiError`); returns it."""

@@ -173,7 +173,8 @@ class BctrlSource(ModelSource[BctrlClient]):
             return
         v2_final = False
 
-        def from_v2(reply: Reply) -> list[Update]:
+        def from_v2(reply: Reply, last: bool = False) -> list[Update]:
+            """The v2 record's row and detail (``last``: the final one, with the result)."""
             nonlocal body, v2_final
             data = f.obj(reply.data).get("data")
             row = invocation_row(data, self.clock(), V2, key=key)
@@ -183,7 +184,7 @@ class BctrlSource(ModelSource[BctrlClient]):
                 )
             body = body_from_v2(data, body)
             v2_final = row.status.terminal
-            return [row, Detail(key, body, False, V2, self.clock(), reply.body)]
+            return [row, Detail(key, body, last, FULL if last else V2, self.clock(), reply.body)]
 
         # The first long-poll goes out with the v2 request: a finished invocation's full
         # record (megabytes, for a big one) is then on its way while the v2 one arrives.
@@ -217,9 +218,7 @@ class BctrlSource(ModelSource[BctrlClient]):
             if waiting is not None:
                 waiting.cancel()
         if not v2_final:  # the result arrives with the final v2 record
-            for update in from_v2(await self.client.invocation(key)):
-                if isinstance(update, Detail):
-                    update = Detail(key, update.body, True, FULL, update.observed, update.raw)
+            for update in from_v2(await self.client.invocation(key), last=True):
                 yield update
 
     # -- words ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Ro
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
-from tui.providers.http import Params, Reply
+from tui.providers.http import Params
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
@@ -71,31 +71,28 @@ class KernelSource(ModelSource[KernelClient]):
         super().__init__(client, clock=clock, key_env=key_env)
         self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
 
-    def _page(self, reply: Reply) -> list[Row]:
-        """The rows of one page of the invocation list."""
+    async def _page(self, filters: Params, offset: int | None) -> tuple[list[Row], int | None]:
+        """The rows of one page of the invocation list, and where the next one starts."""
+        try:
+            reply = await self.client.invocations(filters, offset)
+        except NotFound:
+            raise Unsupported("this server has no invocation list (GET /invocations)") from None
         if not isinstance(reply.data, list):
             raise MalformedResponse("the invocation list is not a JSON array", path="/invocations")
         now = self.clock()
-        return [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
-
-    async def _rows(self, filters: Params, pages: int) -> list[Row]:
-        rows: dict[str, Row] = {}
-        offset: int | None = None
-        for _ in range(pages):
-            reply = await self.client.invocations(filters, offset)
-            for row in self._page(reply):
-                rows.setdefault(row.key, row)
-            offset = next_offset(reply)
-            if offset is None:
-                break
-        return list(rows.values())
+        rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
+        return rows, next_offset(reply)
 
     async def groups(self) -> list[Group]:
-        try:
-            rows = await self._rows([], GROUP_PAGES)
-        except NotFound:
-            raise Unsupported("this server has no invocation list (GET /invocations)") from None
-        return summarise(rows, self.clock())
+        rows: dict[str, Row] = {}
+        offset: int | None = None
+        for _ in range(GROUP_PAGES):
+            page, offset = await self._page([], offset)
+            for row in page:
+                rows.setdefault(row.key, row)
+            if offset is None:
+                break
+        return summarise(rows.values(), self.clock())
 
     async def group(self, key: str) -> Group:
         raise Unsupported("Kernel has no endpoint for one app version")
@@ -130,13 +127,8 @@ class KernelSource(ModelSource[KernelClient]):
         filters += [("action_name", a) for a in query.action[:1]]
 
         async def fetch(cursor: str | None) -> Page:
-            offset = int(cursor) if cursor else None
-            try:
-                reply = await self.client.invocations(filters, offset)
-            except NotFound:
-                raise Unsupported("this server has no invocation list (GET /invocations)") from None
-            nxt = next_offset(reply)
-            return Page(self._page(reply), str(nxt) if nxt is not None else None)
+            rows, offset = await self._page(filters, int(cursor) if cursor else None)
+            return Page(rows, str(offset) if offset is not None else None)
 
         return HeadPager(fetch, TABLE_PAGES)
 
