@@ -185,25 +185,21 @@ class CurrentSource(ModelSource[CurrentClient]):
 
     def pager(self, group: str, query: Query) -> Pager:
         async def fetch(cursor: str | None) -> Page:
-            statuses = self._statuses(query.status)
-            if statuses is None:
-                return Page([], None)
-            try:
-                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
-            except BadRequest:
-                if not query.status:
-                    raise
-                self.august = not self.august  # the other dialect, then: ask in its words
+            for again in (False, True):
                 statuses = self._statuses(query.status)
                 if statuses is None:
                     return Page([], None)
-                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
+                try:
+                    asked = replace(query, status=statuses)
+                    reply = await self.client.tool_calls(group, asked, cursor)
+                    break
+                except BadRequest:
+                    if again or not query.status:
+                        raise
+                    self.august = not self.august  # the other dialect, then: ask in its words
             now = self.clock()
-            rows = [
-                row
-                for item in page_data(reply, "/v1/tool-calls")
-                if (row := call_row(item, now, LIST, group)) is not None
-            ]
+            items = page_data(reply, "/v1/tool-calls")
+            rows = list(filter(None, (call_row(item, now, LIST, group) for item in items)))
             self._learn(rows)
             return Page(rows, next_cursor(reply))
 
@@ -248,10 +244,15 @@ class CurrentSource(ModelSource[CurrentClient]):
         once terminal, its result, trace and events, then nothing more."""
         if known is not None and known.terminal:
             return
+
+        def row_of(reply: Reply, path: str) -> Row:
+            row = call_row(reply.data, self.clock(), ONE, key=key)
+            if row is None:
+                raise MalformedResponse("the answer has no tool call", path=path)
+            return row
+
         reply = await self.client.tool_call(key)
-        row = call_row(reply.data, self.clock(), ONE, key=key)
-        if row is None:
-            raise MalformedResponse("the answer has no tool call", path="/v1/tool-calls/{id}")
+        row = row_of(reply, "/v1/tool-calls/{id}")
         body = body_from_call(reply.data, known.body if known is not None else None)
         # The run's stream, when its table opened one (a call watched alone is not worth one).
         stream = self._streams.get(body.run or "")
@@ -280,10 +281,7 @@ class CurrentSource(ModelSource[CurrentClient]):
                 reply = await self.client.tool_call(key)
             else:
                 reply = answer
-            found = call_row(reply.data, self.clock(), ONE, key=key)
-            if found is None:
-                raise MalformedResponse("the answer has no tool call", path="result")
-            row = found
+            row = row_of(reply, "result")
             body = body_from_call(reply.data, body)
             yield row
             if not row.status.terminal:
