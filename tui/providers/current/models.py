@@ -128,7 +128,6 @@ def span(data: Any) -> Span | None:
     key = f.text(item, "id")
     if not key:
         return None
-    took = f.number(item, "durationMs", 0.001)
     return Span(
         id=key,
         parent=f.text(item, "parentId"),
@@ -137,7 +136,7 @@ def span(data: Any) -> Span | None:
         status=f.status(item.get("status"), SPAN_WORDS),
         started=f.stamp(item, "startedAt"),
         finished=f.stamp(item, "finishedAt"),
-        duration=took if isinstance(took, float) else None,
+        duration=seconds(f.number(item, "durationMs", 0.001)),
         resource=f.text(item, "resourceId")
         if f.text(item, "resourceType") == "tool_call"
         else f.text(f.obj(item.get("data")), "toolCallId"),
@@ -308,11 +307,9 @@ def evidence(spans: tuple[Span, ...], events: Iterable[Event], span_id: str | No
     def newest(e: Event) -> float:
         return seconds(e.time) or 0.0
 
-    near = sorted((e for e in events if e.span in inside), key=newest, reverse=True)
-    near.sort(key=lambda e: not e.bad)
+    near = sorted((e for e in events if e.span in inside), key=lambda e: (not e.bad, -newest(e)))
     own = next((s for s in spans if s.id == span_id), None)
-    began = seconds(own.started) if own is not None else None
-    ended = seconds(own.finished) if own is not None else None
+    began, ended = (seconds(own.started), seconds(own.finished)) if own else (None, None)
 
     def during(e: Event) -> bool:
         """Within the call's time (a second either side): a crash after it explains nothing."""
