@@ -90,8 +90,6 @@ class Poller:
         """Run ``fetch`` once and record how it went; the error, or None on success."""
         try:
             await fetch()
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # every failure is a fault state, never the end of polling
             return self.failed(resource, exc)
         self.ok(resource)

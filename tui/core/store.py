@@ -161,8 +161,8 @@ class Store:
             old = into.get(row.key)
             if not row.status.terminal:
                 self.activity[row.key] = observe(self.activity.get(row.key), row)
-            elif row.key in self.activity:
-                del self.activity[row.key]
+            else:
+                self.activity.pop(row.key, None)
             merged = merge(old, row)
             if merged is not old:
                 into[row.key] = merged  # the newer observation, even when nothing else moved

@@ -119,7 +119,7 @@ async def read_run(
     return group
 
 
-def run_copies(source: ModelSource[Any], group: Group, *curls: Copy) -> list[Copy]:
+def run_copies(group: Group, *curls: Copy) -> list[Copy]:
     """What ``y`` offers for a run of either bctrl API: its id, its JSON, curl commands."""
     as_json = pretty_json(None, group.raw or {"id": group.key})
     return [Copy("Run id", group.key), Copy("Run as JSON", as_json), *curls]
@@ -234,4 +234,4 @@ class BctrlSource(ModelSource[BctrlClient]):
         if group is None:
             return []
         path = self.client.invocations_path(group.key)
-        return run_copies(self, group, self.curl("curl for this run's invocations", path))
+        return run_copies(group, self.curl("curl for this run's invocations", path))

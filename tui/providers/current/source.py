@@ -306,7 +306,6 @@ class CurrentSource(ModelSource[CurrentClient]):
         if group is None:
             return []
         return run_copies(
-            self,
             group,
             self.curl("curl for this run's tool calls", f"/v1/tool-calls?runId={group.key}"),
             self.curl("curl for this run's trace", f"/v1/runs/{group.key}/trace"),
