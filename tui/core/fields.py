@@ -76,18 +76,14 @@ def text(record: JsonObject, key: str) -> str | None:
 def integer(record: JsonObject, key: str) -> int | None:
     """A whole number (a numeric string is accepted); anything else is None."""
     value = record.get(key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        return int(value)  # a string's surrounding whitespace is allowed, as ever
+    except ValueError:
+        return None
 
 
 def number(record: JsonObject, key: str, scale: float = 1.0) -> float | Raw | None:
