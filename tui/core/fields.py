@@ -31,6 +31,38 @@ def items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def keyed(data: Any, key: str | None = None) -> tuple[JsonObject, str] | None:
+    """An object and the id that names it; None when it is not an object or has no id.
+
+    ``key`` is the id it was asked for: it names the record whatever its own ``id`` holds, so
+    an odd id costs that field only."""
+    if not isinstance(data, Mapping):
+        return None
+    key = key or text(data, "id")
+    return (data, key) if key else None
+
+
+def common(
+    data: JsonObject,
+    key: str,
+    words: Mapping[str, Kind],
+    observed: float,
+    rank: int,
+    finished: str = "finishedAt",
+) -> dict[str, Any]:
+    """What a group or a row says of itself: its key, its status in ``words``, its
+    camelCase times and how fresh and complete the view is."""
+    return {
+        "key": key,
+        "status": status(data.get("status"), words),
+        "created": stamp(data, "createdAt"),
+        "started": stamp(data, "startedAt"),
+        "finished": stamp(data, finished),
+        "observed": observed,
+        "rank": rank,
+    }
+
+
 def text(record: JsonObject, key: str) -> str | None:
     """A string field; numbers and booleans are shown as written, other shapes as JSON."""
     value = record.get(key)
@@ -44,18 +76,14 @@ def text(record: JsonObject, key: str) -> str | None:
 def integer(record: JsonObject, key: str) -> int | None:
     """A whole number (a numeric string is accepted); anything else is None."""
     value = record.get(key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        return int(value)  # a string's surrounding whitespace is allowed, as ever
+    except ValueError:
+        return None
 
 
 def number(record: JsonObject, key: str, scale: float = 1.0) -> float | Raw | None:

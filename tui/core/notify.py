@@ -50,11 +50,11 @@ class Announcer:
         pending = list(self._pending.values())
         self._pending.clear()
         failed = any(row.status.failure for row, _ in pending)
-        bell = any(followed for _, followed in pending)
         noun = self.noun.capitalize()
         # The row the user follows is named first, whatever finished with it.
         watched = [row for row, followed in pending if followed]
         others = [row for row, followed in pending if not followed]
+        bell = bool(watched)
         if watched or len(pending) == 1:
             row = (watched or others)[0]
             message = f"{noun} {short_id(row.key)} {_word(row)}"

@@ -67,11 +67,7 @@ class Poller:
     # -- results -------------------------------------------------------------------------
 
     def ok(self, resource: str) -> None:
-        fresh = self.freshness(resource)
-        fresh.updated_at = self.clock()
-        fresh.error = None
-        fresh.failures = fresh.streak = 0
-        fresh.failing_since = fresh.next_retry_at = None
+        self.fresh[resource] = Freshness(updated_at=self.clock())
 
     def failed(self, resource: str, error: BaseException) -> ApiError:
         """Record a failure (any exception becomes an :class:`ApiError`); returns it."""
@@ -94,8 +90,6 @@ class Poller:
         """Run ``fetch`` once and record how it went; the error, or None on success."""
         try:
             await fetch()
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # every failure is a fault state, never the end of polling
             return self.failed(resource, exc)
         self.ok(resource)

@@ -33,32 +33,30 @@ MAX_DETAILS = 500
 read does not read them again."""
 
 
+def _wins(
+    new: Record | Detail, new_terminal: bool, old: Record | Detail, old_terminal: bool
+) -> bool:
+    """Whether ``new`` is the better view: a terminal one, else between terminal ones the
+    fuller (then the newer), between live ones the newer (then the fuller)."""
+    if old_terminal != new_terminal:
+        return new_terminal
+    if old_terminal:
+        return (new.rank, new.observed) >= (old.rank, old.observed)
+    return (new.observed, new.rank) >= (old.observed, old.rank)
+
+
 def merge(old: R | None, new: R) -> R:
     """The one merge rule (see the module docstring)."""
     if old is None:
         return new
-    if old.status.terminal != new.status.terminal:
-        first, second = (old, new) if old.status.terminal else (new, old)
-    elif old.status.terminal:
-        first, second = (
-            (new, old) if (new.rank, new.observed) >= (old.rank, old.observed) else (old, new)
-        )
-    else:
-        first, second = (
-            (new, old) if (new.observed, new.rank) >= (old.observed, old.rank) else (old, new)
-        )
-    return first.filled_from(second)
+    if _wins(new, new.status.terminal, old, old.status.terminal):
+        return new.filled_from(old)
+    return old.filled_from(new)
 
 
 def prefer(old: Detail | None, new: Detail) -> Detail:
-    """The same rule for full records, which are opaque: terminal, then fuller, then newer."""
-    if old is None:
-        return new
-    if old.terminal != new.terminal:
-        return old if old.terminal else new
-    if old.terminal:
-        return new if (new.rank, new.observed) >= (old.rank, old.observed) else old
-    return new if (new.observed, new.rank) >= (old.observed, old.rank) else old
+    """The same rule for full records, which are opaque (nothing is filled in)."""
+    return new if old is None or _wins(new, new.terminal, old, old.terminal) else old
 
 
 def running(record: Record) -> bool:
@@ -163,8 +161,8 @@ class Store:
             old = into.get(row.key)
             if not row.status.terminal:
                 self.activity[row.key] = observe(self.activity.get(row.key), row)
-            elif row.key in self.activity:
-                del self.activity[row.key]
+            else:
+                self.activity.pop(row.key, None)
             merged = merge(old, row)
             if merged is not old:
                 into[row.key] = merged  # the newer observation, even when nothing else moved
@@ -173,9 +171,8 @@ class Store:
                     changes.changed.add(row.key)
                 if old is not None and not old.status.terminal and merged.status.terminal:
                     changes.finished.append(merged)
-        if len(self.loose) > KEPT_DETAILS:
-            for key in list(self.loose)[: len(self.loose) - KEPT_DETAILS]:
-                del self.loose[key]
+        for key in list(self.loose)[:-KEPT_DETAILS]:
+            del self.loose[key]
         return changes
 
     def apply_page(self, delta: PageDelta, *, final: bool) -> RowChanges:

@@ -15,12 +15,9 @@ from urllib.parse import quote, quote_plus
 
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi/format
 # controls that can reorder what the user sees (Trojan Source style).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
-)
-_UNSAFE_SINGLE_LINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufff9-\ufffb]"
-)
+_FORMAT = "\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_FORMAT}]")
+_UNSAFE_SINGLE_LINE = re.compile(f"[\x00-\x1f\u2028\u2029{_FORMAT}]")
 # A whole escape sequence goes, not only its ESC byte: "\x1b]2;title\x07" must not leave
 # "]2;title" behind.
 _ESCAPES = re.compile(

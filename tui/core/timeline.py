@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from tui.core.model import Row, seconds
 from tui.core.store import elapsed, running
@@ -107,29 +108,16 @@ QUEUE, RUN, NOW, EMPTY = "queue", "run", "now", "empty"
 def bar(span: Span, scale: Axis, width: int) -> list[tuple[str, int]]:
     """``span`` as runs of ``(part, length)`` filling ``width`` columns: empty, queue, run,
     and the now line (while the axis is live) where nothing else is."""
-    cells = [EMPTY] * width
     begin = scale.column(span.created, width)
-    end_col = max(scale.column(span.end, width), begin)
-    if span.started is None:  # never started: it waited (or waits) the whole time
-        for col in range(begin, end_col + 1):
-            cells[col] = QUEUE
-    else:
-        start_col = min(scale.column(max(span.started, span.created), width), end_col)
-        for col in range(begin, start_col):
-            cells[col] = QUEUE
-        for col in range(start_col, end_col + 1):
-            cells[col] = RUN
-    if scale.live:
-        now_col = scale.column(scale.end, width)
-        if cells[now_col] == EMPTY:
-            cells[now_col] = NOW
-    runs: list[tuple[str, int]] = []
-    for part in cells:
-        if runs and runs[-1][0] == part:
-            runs[-1] = (part, runs[-1][1] + 1)
-        else:
-            runs.append((part, 1))
-    return runs
+    end = max(scale.column(span.end, width), begin) + 1
+    start = end  # never started: it waited (or waits) the whole time
+    if span.started is not None:
+        start = min(scale.column(max(span.started, span.created), width), end - 1)
+    cells = [EMPTY] * begin + [QUEUE] * (start - begin) + [RUN] * (end - start)
+    cells += [EMPTY] * (width - end)
+    if scale.live and cells[now := scale.column(scale.end, width)] == EMPTY:
+        cells[now] = NOW
+    return [(part, len(list(same))) for part, same in groupby(cells)]
 
 
 GLYPHS = {QUEUE: "╌", RUN: "█", NOW: "┊", EMPTY: " "}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,24 +61,23 @@ def load(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+BCTRL = Provider(
+    name="bctrl",
+    key_env="BCTRL_API_KEY",
+    url_env="BCTRL_BASE_URL",
+    default_url="https://api.bctrl.ai",
+    shows="runs, their invocations, steps and diagnostics",
+    client="tui.providers.bctrl.client:BctrlClient",
+    source="tui.providers.bctrl.source:BctrlSource",
+    detail_body="tui.ui.details.bctrl:BctrlBody",
+    ref_help="RUN_ID (a UUID)",
+    ref_pattern=UUID,
+)
 PROVIDERS: dict[str, Provider] = {
-    "bctrl": Provider(
-        name="bctrl",
-        key_env="BCTRL_API_KEY",
-        url_env="BCTRL_BASE_URL",
-        default_url="https://api.bctrl.ai",
-        shows="runs, their invocations, steps and diagnostics",
-        client="tui.providers.bctrl.client:BctrlClient",
-        source="tui.providers.bctrl.source:BctrlSource",
-        detail_body="tui.ui.details.bctrl:BctrlBody",
-        ref_help="RUN_ID (a UUID)",
-        ref_pattern=UUID,
-    ),
-    "bctrl-current": Provider(
+    "bctrl": BCTRL,
+    "bctrl-current": replace(  # the same key, variables and origin
+        BCTRL,
         name="bctrl-current",
-        key_env="BCTRL_API_KEY",
-        url_env="BCTRL_BASE_URL",
-        default_url="https://api.bctrl.ai",
         shows="bctrl's current API: runs, tool calls, trace spans and events, live by stream",
         client="tui.providers.current.client:CurrentClient",
         source="tui.providers.current.source:CurrentSource",

@@ -8,7 +8,6 @@ the detail body: steps with their diagnostics. Every field is read on its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,25 +38,18 @@ SUMMARY, V2, FULL = 0, 1, 2
 
 def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
     """A run (``RunSummary`` or ``GET /v1/runs/{id}``); None without an id."""
-    run = f.obj(data)
-    key = f.text(run, "id")
-    if not key:
+    found = f.keyed(data)
+    if found is None:
         return None
-    counts = f.obj(run.get("counts"))
+    run, key = found
     return Group(
-        key=key,
-        status=f.status(run.get("status"), RUN_WORDS),
-        created=f.stamp(run, "createdAt"),
-        started=f.stamp(run, "startedAt"),
-        finished=f.stamp(run, "finishedAt"),
+        **f.common(run, key, RUN_WORDS, observed, rank),
         duration=f.number(run, "durationSeconds"),
         problem=f.problem(run.get("failure")),
-        observed=observed,
-        rank=rank,
         raw=run,
         title=short_id(key),
         subtitle=f.text(run, "runtimeType"),
-        total=f.integer(counts, "invocations"),
+        total=f.integer(f.obj(run.get("counts")), "invocations"),
     )
 
 
@@ -73,31 +65,20 @@ def _progress(value: Any) -> Progress | None:
 def invocation_row(
     data: Any, observed: float, rank: int, group: str = "", *, key: str | None = None
 ) -> Row | None:
-    """A summary (rank 0), v2 record (1) or full record (2); None without an id.
-
-    ``key`` is the id the record was asked for (a followed invocation): it names the row
-    whatever the record's own ``id`` holds, so an odd id costs that field only."""
-    if not isinstance(data, Mapping):
+    """A summary (rank 0), v2 record (1) or full record (2); None without an id (``key``:
+    see :func:`~tui.core.fields.keyed`)."""
+    found = f.keyed(data, key)
+    if found is None:
         return None
-    inv = f.obj(data)
-    key = key or f.text(inv, "id")
-    if not key:
-        return None
-    # The full record has no action, only its entry call: its name is left to the others.
-    name = f.text(inv, "action") or f.text(inv, "type")
+    inv, key = found
     return Row(
-        key=key,
-        status=f.status(inv.get("status"), STATUS_WORDS),
-        created=f.stamp(inv, "createdAt"),
-        started=f.stamp(inv, "startedAt"),
-        finished=f.stamp(inv, "finishedAt"),
+        **f.common(inv, key, STATUS_WORDS, observed, rank),
         duration=f.number(inv, "durationMs", 0.001),
         problem=f.problem(inv.get("error")),
-        observed=observed,
-        rank=rank,
         raw=inv if rank == SUMMARY else None,
         group=f.text(inv, "runId") or group,
-        name=name,
+        # The full record has no action, only its entry call: its name is left to the others.
+        name=f.text(inv, "action") or f.text(inv, "type"),
         progress=_progress(inv.get("progress")),
         heartbeat=f.stamp(inv, "lastHeartbeatAt"),
     )
@@ -111,6 +92,10 @@ class Fix:
     title: str
     command: str | None = None
     example: str | None = None
+
+    @property
+    def line(self) -> str:
+        return self.title + (f" ($ {self.command})" if self.command else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,14 +185,9 @@ def _diagnostic(value: Any) -> Diagnostic | None:
         if fix
     )
     closest = tuple(c if isinstance(c, str) else f.compact(c) for c in f.items(diag.get("closest")))
+    said = ("id", "category", "code", "call", "driver", "expected", "received")
     return Diagnostic(
-        id=f.text(diag, "id"),
-        category=f.text(diag, "category"),
-        code=f.text(diag, "code"),
-        call=f.text(diag, "call"),
-        driver=f.text(diag, "driver"),
-        expected=f.text(diag, "expected"),
-        received=f.text(diag, "received"),
+        **{name: f.text(diag, name) for name in said},
         closest=closest,
         fixes=fixes,
         docs_url=f.text(diag, "docsUrl"),
@@ -292,11 +272,8 @@ def cause(row: Row, body: Body | None) -> Cause:
     if step is None:
         problem = row.problem
         return Cause(problem.code if problem else None, problem.message if problem else None)
-    fix = None
-    if step.diagnostic is not None and step.diagnostic.fixes:
-        first = step.diagnostic.fixes[0]
-        fix = first.title + (f" ($ {first.command})" if first.command else "")
-    return Cause(step.code, step.message, step.call, fix or step.hint)
+    fixes = step.diagnostic.fixes if step.diagnostic is not None else ()
+    return Cause(step.code, step.message, step.call, fixes[0].line if fixes else step.hint)
 
 
 def explain(row: Row, body: Body | None) -> list[str]:
@@ -318,8 +295,7 @@ def explain(row: Row, body: Body | None) -> list[str]:
         if diag.expected or diag.received:
             lines.append(f"  expected {diag.expected or '—'}, received {diag.received or '—'}")
         if diag.fixes:
-            fix = diag.fixes[0]
-            lines.append(f"  fix: {fix.title}" + (f" ($ {fix.command})" if fix.command else ""))
+            lines.append(f"  fix: {diag.fixes[0].line}")
         if diag.docs_url:
             lines.append(f"  docs: {diag.docs_url}")
     return [clean(line, limit=2000) for line in lines]

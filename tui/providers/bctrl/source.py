@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from tui.core import fields as f
 from tui.core.errors import MalformedResponse, NotFound, Unsupported
-from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, Page, Pager
 from tui.core.source import Vocabulary
@@ -30,12 +29,14 @@ from tui.providers.bctrl.models import (
     invocation_row,
     run_group,
 )
-from tui.providers.http import HttpSource, Reply, curl_command, pretty_json, seg
+from tui.providers.http import Reply, pretty_json, seg
+from tui.providers.shared import ModelSource
 
 RUN_PAGES = 5
 RUN_LIMIT = 100
 """Pages of runs the run list reads, and runs a page (500 runs, newest first)."""
 REFRESH_AT_MOST = 20
+WAIT_BODY = '{"timeoutMs": 25000}'
 MIN_WAIT_SPACING = 1.0
 """Seconds between the starts of two long-polls of one invocation, at least."""
 VOCABULARY = Vocabulary(
@@ -67,6 +68,22 @@ def next_cursor(reply: Reply) -> str | None:
     return f.text(body, "nextCursor") if body.get("hasMore") is not False else None
 
 
+async def paged(
+    read: Callable[[str | None], Awaitable[Reply]], path: str, pages: int
+) -> AsyncIterator[list[Any]]:
+    """The items of each page, ``pages`` at most, from the first on (the end, or a cursor
+    seen before, stops it)."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(pages):
+        reply = await read(cursor)
+        yield page_data(reply, path)
+        cursor = next_cursor(reply)
+        if not cursor or cursor in seen:
+            return
+        seen.add(cursor)
+
+
 RunMapper = Callable[[Any, float, int], Group | None]
 """A run record (with when it was read, and how complete a view it is) as a group."""
 
@@ -76,18 +93,10 @@ async def read_runs(
 ) -> list[Group]:
     """The run list (``GET /v1/runs``), newest first, :data:`RUN_PAGES` pages at most."""
     runs: list[Group] = []
-    cursor: str | None = None
-    seen: set[str] = set()
     try:
-        for _ in range(RUN_PAGES):
-            reply = await client.runs(cursor, limit)
+        async for items in paged(lambda c: client.runs(c, limit), "/v1/runs", RUN_PAGES):
             now = clock()
-            found = (mapper(item, now, 0) for item in page_data(reply, "/v1/runs"))
-            runs += [group for group in found if group is not None]
-            cursor = next_cursor(reply)
-            if not cursor or cursor in seen:
-                break
-            seen.add(cursor)
+            runs += filter(None, (mapper(item, now, 0) for item in items))
     except NotFound:
         raise Unsupported("this server has no run list (GET /v1/runs)") from None
     return runs
@@ -110,11 +119,19 @@ async def read_run(
     return group
 
 
-class BctrlSource(HttpSource[BctrlClient]):
+def run_copies(group: Group, *curls: Copy) -> list[Copy]:
+    """What ``y`` offers for a run of either bctrl API: its id, its JSON, curl commands."""
+    as_json = pretty_json(None, group.raw or {"id": group.key})
+    return [Copy("Run id", group.key), Copy("Run as JSON", as_json), *curls]
+
+
+class BctrlSource(ModelSource[BctrlClient]):
     """Runs and their invocations; steps and diagnostics in the detail."""
 
     name = "bctrl"
     vocabulary = VOCABULARY
+    causes = cause
+    explains = explain
 
     # -- groups --------------------------------------------------------------------------
 
@@ -125,9 +142,7 @@ class BctrlSource(HttpSource[BctrlClient]):
         return await read_run(self.client, key, self.clock, run_group)
 
     async def locate(self, ref: str) -> Group | Row:
-        return Group(
-            key=ref, status=Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True
-        )
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -142,22 +157,14 @@ class BctrlSource(HttpSource[BctrlClient]):
         return AppendPager(fetch)
 
     async def refresh(self, rows: list[Row]) -> list[Row]:
-        """Progress of live rows on screen, from their v2 records (errors skip a row)."""
-        semaphore = asyncio.Semaphore(4)
+        """Progress of live rows on screen, from their v2 records."""
 
-        async def one(row: Row) -> Row | None:
-            async with semaphore:
-                try:
-                    reply = await self.client.invocation(row.key)
-                except Exception:  # progress is a nicety: the row itself is already shown
-                    return None
-            return invocation_row(
-                f.obj(reply.data).get("data"), self.clock(), V2, row.group, key=row.key
-            )
+        def row_of(row: Row, reply: Reply) -> Row | None:
+            data = f.obj(reply.data).get("data")
+            return invocation_row(data, self.clock(), V2, row.group, key=row.key)
 
-        live = [row for row in rows if not row.status.terminal][:REFRESH_AT_MOST]
-        found = await asyncio.gather(*(one(row) for row in live))
-        return [row for row in found if row is not None]
+        live = [row for row in rows if not row.status.terminal]
+        return await self.reread(live[:REFRESH_AT_MOST], self.client.invocation, row_of)
 
     async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
         """The v2 record, then the long-poll until terminal, then the final v2 (its result)."""
@@ -166,7 +173,8 @@ class BctrlSource(HttpSource[BctrlClient]):
             return
         v2_final = False
 
-        def from_v2(reply: Reply) -> list[Update]:
+        def from_v2(reply: Reply, last: bool = False) -> list[Update]:
+            """The v2 record's row and detail (``last``: the final one, with the result)."""
             nonlocal body, v2_final
             data = f.obj(reply.data).get("data")
             row = invocation_row(data, self.clock(), V2, key=key)
@@ -176,7 +184,7 @@ class BctrlSource(HttpSource[BctrlClient]):
                 )
             body = body_from_v2(data, body)
             v2_final = row.status.terminal
-            return [row, Detail(key, body, False, V2, self.clock(), reply.body)]
+            return [row, Detail(key, body, last, FULL if last else V2, self.clock(), reply.body)]
 
         # The first long-poll goes out with the v2 request: a finished invocation's full
         # record (megabytes, for a big one) is then on its way while the v2 one arrives.
@@ -210,51 +218,20 @@ class BctrlSource(HttpSource[BctrlClient]):
             if waiting is not None:
                 waiting.cancel()
         if not v2_final:  # the result arrives with the final v2 record
-            for update in from_v2(await self.client.invocation(key)):
-                if isinstance(update, Detail):
-                    update = Detail(key, update.body, True, FULL, update.observed, update.raw)
+            for update in from_v2(await self.client.invocation(key), last=True):
                 yield update
 
     # -- words ---------------------------------------------------------------------------
 
-    def cause(self, row: Row, detail: Detail | None) -> Cause:
-        return cause(row, detail.body if detail is not None else None)
-
-    def explain(self, row: Row, detail: Detail | None) -> list[str]:
-        return explain(row, detail.body if detail is not None else None)
-
     def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
-        base = self.base_url
-        if row is None:
-            if group is None:
-                return []
-            url = base + self.client.invocations_path(group.key)
+        if row is not None:
+            path = self.client.invocation_path(row.key)
+            wait = f"/v1/invocations/{seg(row.key)}/wait"
             return [
-                Copy("Run id", group.key),
-                Copy("Run as JSON", pretty_json(None, group.raw or {"id": group.key})),
-                Copy("curl for this run's invocations", curl_command(url, self.key_env)),
+                *self.row_copies(row, detail, path),
+                self.curl("curl to wait for it to finish", wait, method="POST", body=WAIT_BODY),
             ]
-        copies = [Copy("Invocation id", row.key)]
-        why = self.explain(row, detail)
-        if why:
-            copies.append(Copy("Error text", "\n".join(why)))
-        raw = detail.raw if detail is not None else None
-        copies.append(Copy("Invocation as JSON", pretty_json(raw, row.raw or {"id": row.key})))
-        copies.append(
-            Copy(
-                "curl for this invocation",
-                curl_command(base + self.client.invocation_path(row.key), self.key_env),
-            )
-        )
-        copies.append(
-            Copy(
-                "curl to wait for it to finish",
-                curl_command(
-                    f"{base}/v1/invocations/{seg(row.key)}/wait",
-                    self.key_env,
-                    method="POST",
-                    body='{"timeoutMs": 25000}',
-                ),
-            )
-        )
-        return copies
+        if group is None:
+            return []
+        path = self.client.invocations_path(group.key)
+        return run_copies(group, self.curl("curl for this run's invocations", path))

@@ -66,22 +66,15 @@ BAD_OUTCOMES = frozenset({"failed", "error", "denied", "blocked", "timeout", "ti
 
 def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
     """A ``Run``; None without an id. A failed run's ``endReason`` is its problem."""
-    run = f.obj(data)
-    key = f.text(run, "id")
-    if not key:
+    found = f.keyed(data)
+    if found is None:
         return None
-    status = f.status(run.get("status"), RUN_WORDS)
+    run, key = found
+    basics = f.common(run, key, RUN_WORDS, observed, rank, finished="endedAt")
     reason = f.text(run, "endReason")
-    failed = status.kind is Kind.FAILED and reason
     return Group(
-        key=key,
-        status=status,
-        created=f.stamp(run, "createdAt"),
-        started=f.stamp(run, "startedAt"),
-        finished=f.stamp(run, "endedAt"),
-        problem=Problem(reason, None) if failed else None,
-        observed=observed,
-        rank=rank,
+        **basics,
+        problem=Problem(reason, None) if basics["status"].kind is Kind.FAILED and reason else None,
         raw=run,
         title=short_id(key),  # run_uKbwr6Ay: a prefix watch and : accept as it is
         subtitle=f.text(run, "resourceType"),
@@ -91,28 +84,18 @@ def run_group(data: Any, observed: float, rank: int = 0) -> Group | None:
 def call_row(
     data: Any, observed: float, rank: int, group: str = "", *, key: str | None = None
 ) -> Row | None:
-    """A ``ToolCall``; None without an id. ``key`` names a followed call whatever its
-    record's own ``id`` holds."""
-    if not isinstance(data, Mapping):
+    """A ``ToolCall``; None without an id (``key``: see :func:`~tui.core.fields.keyed`)."""
+    found = f.keyed(data, key)
+    if found is None:
         return None
-    call = f.obj(data)
-    key = key or f.text(call, "id")
-    if not key:
-        return None
-    request = f.obj(call.get("inputRequest"))
+    call, key = found
     return Row(
-        key=key,
-        status=f.status(call.get("status"), STATUS_WORDS),
-        created=f.stamp(call, "createdAt"),
-        started=f.stamp(call, "startedAt"),
-        finished=f.stamp(call, "finishedAt"),
+        **f.common(call, key, STATUS_WORDS, observed, rank),
         problem=f.problem(call.get("error")),
-        observed=observed,
-        rank=rank,
         raw=call,
         group=f.text(call, "runId") or group,
         name=f.text(call, "tool"),
-        note=f.text(request, "prompt"),
+        note=f.text(f.obj(call.get("inputRequest")), "prompt"),
     )
 
 
@@ -145,7 +128,6 @@ def span(data: Any) -> Span | None:
     key = f.text(item, "id")
     if not key:
         return None
-    took = f.number(item, "durationMs", 0.001)
     return Span(
         id=key,
         parent=f.text(item, "parentId"),
@@ -154,7 +136,7 @@ def span(data: Any) -> Span | None:
         status=f.status(item.get("status"), SPAN_WORDS),
         started=f.stamp(item, "startedAt"),
         finished=f.stamp(item, "finishedAt"),
-        duration=took if isinstance(took, float) else None,
+        duration=seconds(f.number(item, "durationMs", 0.001)),
         resource=f.text(item, "resourceId")
         if f.text(item, "resourceType") == "tool_call"
         else f.text(f.obj(item.get("data")), "toolCallId"),
@@ -166,7 +148,6 @@ class Event:
     """One run event: what happened, in which span, and how it went."""
 
     id: str
-    seq: int | None
     type: str
     category: str
     outcome: str
@@ -197,7 +178,6 @@ def event(data: Any) -> Event | None:
         return None
     return Event(
         id=key,
-        seq=f.integer(item, "seq"),
         type=f.text(item, "type") or "?",
         category=f.text(item, "category") or "",
         outcome=f.text(item, "outcome") or "",
@@ -228,9 +208,7 @@ class Body:
     run: str | None = None
     span: str | None = None
     parent: str | None = None
-    turn: str | None = None
     runtime: str | None = None
-    updated: Stamp = None
     retryable: bool | None = None
     input_request: InputRequest | None = None
     result_available: bool = False
@@ -243,13 +221,16 @@ class Body:
     events: tuple[Event, ...] | None = None
     """The run's events; None until read (read for failed calls)."""
 
+    def failed_inside(self) -> list[Span]:
+        """The failed spans under the call's own, in trace order."""
+        inside = set(subtree(self.trace or (), self.span)) - {self.span}
+        return [s for s in self.trace or () if s.id in inside and s.failed]
+
     def span_path(self) -> list[Span]:
         """From the deepest failed span under the call (the failure itself), else from the
         call's own span, up to the root."""
         spans = self.trace or ()
-        inside = set(subtree(spans, self.span)) - {self.span}
-        failed = [s for s in spans if s.id in inside and s.failed]
-        deepest = max(failed, key=lambda s: len(span_path(spans, s.id)), default=None)
+        deepest = max(self.failed_inside(), key=lambda s: len(span_path(spans, s.id)), default=None)
         return span_path(spans, deepest.id if deepest is not None else self.span)
 
     def evidence(self) -> list[Event]:
@@ -270,9 +251,7 @@ def body_from_call(data: Any, base: Body | None) -> Body:
         run=f.text(call, "runId"),
         span=f.text(call, "spanId"),
         parent=f.text(call, "parentId"),
-        turn=f.text(call, "turnId"),
         runtime=f.text(call, "runtimeId"),
-        updated=f.stamp(call, "updatedAt"),
         retryable=retryable if isinstance(retryable, bool) else None,
         input_request=InputRequest(
             f.text(request, "prompt") or "",
@@ -284,16 +263,6 @@ def body_from_call(data: Any, base: Body | None) -> Body:
         else None,
         result_available=call.get("resultAvailable") is True,
     )
-
-
-def spans_from(items: Iterable[Any]) -> tuple[Span, ...]:
-    found = (span(item) for item in items)
-    return tuple(s for s in found if s is not None)
-
-
-def events_from(items: Iterable[Any]) -> tuple[Event, ...]:
-    found = (event(item) for item in items)
-    return tuple(e for e in found if e is not None)
 
 
 def span_path(spans: Iterable[Span], start: str | None) -> list[Span]:
@@ -338,11 +307,9 @@ def evidence(spans: tuple[Span, ...], events: Iterable[Event], span_id: str | No
     def newest(e: Event) -> float:
         return seconds(e.time) or 0.0
 
-    near = sorted((e for e in events if e.span in inside), key=newest, reverse=True)
-    near.sort(key=lambda e: not e.bad)
+    near = sorted((e for e in events if e.span in inside), key=lambda e: (not e.bad, -newest(e)))
     own = next((s for s in spans if s.id == span_id), None)
-    began = seconds(own.started) if own is not None else None
-    ended = seconds(own.finished) if own is not None else None
+    began, ended = (seconds(own.started), seconds(own.finished)) if own else (None, None)
 
     def during(e: Event) -> bool:
         """Within the call's time (a second either side): a crash after it explains nothing."""
@@ -371,38 +338,23 @@ def merge_spans(known: Iterable[Span], news: Iterable[Span]) -> tuple[Span, ...]
 
 def cause(row: Row, body: Body | None) -> Cause:
     """Why a call failed: its error, where (the deepest failed span under it, else the tool)."""
-    problem = row.problem
-    where = row.name
-    if body is not None and body.trace:
-        inside = set(subtree(body.trace, body.span))
-        failed = [s for s in body.trace if s.id in inside and s.failed and s.id != body.span]
-        if failed:
-            where = failed[-1].name
-    fix = None
-    if body is not None and body.retryable:
-        fix = "retryable: the same call may succeed again"
-    return Cause(
-        problem.code if problem else None, problem.message if problem else None, where, fix
-    )
+    problem = row.problem or Problem()
+    failed = body.failed_inside() if body is not None else []
+    fix = "retryable: the same call may succeed again" if body and body.retryable else None
+    return Cause(problem.code, problem.message, failed[-1].name if failed else row.name, fix)
 
 
 def explain(row: Row, body: Body | None) -> list[str]:
     """Why a call failed, as plain lines: its error, the span path up to the run, and the
     events beside it."""
-    lines: list[str] = []
-    if row.problem is not None and row.problem.text():
-        lines.append(row.problem.text())
-    if body is None:
-        return [clean(line, limit=2000) for line in lines]
-    if body.retryable is not None:
-        lines.append("  retryable" if body.retryable else "  not retryable")
-    path = body.span_path()
-    if path:
-        lines.append(
-            "  path: "
-            + " < ".join(f"{s.kind} {s.name} ({s.status.raw or '?'})" for s in path)
-            + " < run"
-        )
-    for found in body.evidence():
-        lines.append(f"  {found.category or found.type}: {found.type} {found.summary}".rstrip())
+    lines = [row.problem.text()] if row.problem is not None and row.problem.text() else []
+    if body is not None:
+        if body.retryable is not None:
+            lines.append("  retryable" if body.retryable else "  not retryable")
+        if path := body.span_path():
+            shown = " < ".join(f"{s.kind} {s.name} ({s.status.raw or '?'})" for s in path)
+            lines.append(f"  path: {shown} < run")
+        lines += [
+            f"  {e.category or e.type}: {e.type} {e.summary}".rstrip() for e in body.evidence()
+        ]
     return [clean(line, limit=2000) for line in lines]

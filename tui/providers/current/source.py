@@ -11,15 +11,22 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from tui.core.errors import ApiError, BadRequest, MalformedResponse, NoMatch, NotFound
-from tui.core.failures import Cause
+from tui.core.errors import BadRequest, MalformedResponse, NoMatch, NotFound
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import short_id
-from tui.providers.bctrl.source import next_cursor, page_data, read_run, read_runs
+from tui.providers.bctrl.source import (
+    next_cursor,
+    page_data,
+    paged,
+    read_run,
+    read_runs,
+    run_copies,
+)
 from tui.providers.current.client import PAGE, RESULT_WAIT, CurrentClient
 from tui.providers.current.models import (
     FILTER_WORDS,
@@ -29,22 +36,23 @@ from tui.providers.current.models import (
     body_from_call,
     call_row,
     cause,
-    events_from,
+    event,
     explain,
     merge_spans,
     run_group,
-    spans_from,
+    span,
 )
 from tui.providers.current.stream import RunStream
-from tui.providers.http import HttpSource, Reply, curl_command, pretty_json
+from tui.providers.http import Reply
+from tui.providers.shared import ModelSource
 
 TRACE_PAGES = 10
 EVENT_PAGES = 10
 REFRESH_AT_MOST = 20
 STREAMS = 3
+"""Run streams kept open at once (the selected run's, and the last few looked at)."""
 PREFIX_PAGES = 5
 """Pages of the newest tool calls searched for the one a short ``tc_`` id names."""
-"""Run streams kept open at once (the selected run's, and the last few looked at)."""
 AUGUST = {"awaiting_input": "requires_input", "canceled": "cancelled", "unknown": "failed"}
 OCTOBER = {"requires_input": "awaiting_input", "cancelled": "canceled", "timed_out": None}
 """A filter word in the other dialect's spelling (None: that dialect has no such status)."""
@@ -83,12 +91,15 @@ class StreamPager:
         return delta
 
 
-class CurrentSource(HttpSource[CurrentClient]):
+class CurrentSource(ModelSource[CurrentClient]):
     """Runs and their tool calls; the call, its span path and the events beside it in the
     detail."""
 
     name = "bctrl-current"
     vocabulary = VOCABULARY
+    noun = "Tool call"
+    causes = cause
+    explains = explain
 
     def __init__(
         self, client: CurrentClient, *, clock: Callable[[], float], key_env: str | None = None
@@ -132,29 +143,18 @@ class CurrentSource(HttpSource[CurrentClient]):
             row = call_row(reply.data, self.clock(), ONE, key=ref)
             if row is not None:
                 return row
-        return Group(
-            key=ref,
-            status=Status(Kind.UNKNOWN, ""),
-            title=short_id(ref),
-            pinned_only=True,
-        )
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=short_id(ref), pinned_only=True)
 
     async def _call_by_prefix(self, ref: str) -> Row:
         """The one recent tool call whose id starts with ``ref`` (the viewer shows ``tc_``
         and eight more); :class:`NoMatch` when none or several do."""
         matches: dict[str, Row] = {}
-        cursor: str | None = None
         read = 0
-        for _ in range(PREFIX_PAGES):
-            reply = await self.client.tool_calls(None, Query(), cursor, newest_first=True)
-            for item in page_data(reply, "/v1/tool-calls"):
-                read += 1
-                row = call_row(item, self.clock(), LIST)
-                if row is not None and row.key.startswith(ref):
-                    matches[row.key] = row
-            cursor = next_cursor(reply)
-            if cursor is None:
-                break
+        newest = partial(self.client.tool_calls, None, Query(), newest_first=True)
+        async for items in paged(newest, "/v1/tool-calls", PREFIX_PAGES):
+            read += len(items)
+            rows = filter(None, (call_row(item, self.clock(), LIST) for item in items))
+            matches |= {row.key: row for row in rows if row.key.startswith(ref)}
         if len(matches) == 1:
             return next(iter(matches.values()))
         if matches:
@@ -185,25 +185,21 @@ class CurrentSource(HttpSource[CurrentClient]):
 
     def pager(self, group: str, query: Query) -> Pager:
         async def fetch(cursor: str | None) -> Page:
-            statuses = self._statuses(query.status)
-            if statuses is None:
-                return Page([], None)
-            try:
-                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
-            except BadRequest:
-                if not query.status:
-                    raise
-                self.august = not self.august  # the other dialect, then: ask in its words
+            for again in (False, True):
                 statuses = self._statuses(query.status)
                 if statuses is None:
                     return Page([], None)
-                reply = await self.client.tool_calls(group, replace(query, status=statuses), cursor)
+                try:
+                    asked = replace(query, status=statuses)
+                    reply = await self.client.tool_calls(group, asked, cursor)
+                    break
+                except BadRequest:
+                    if again or not query.status:
+                        raise
+                    self.august = not self.august  # the other dialect, then: ask in its words
             now = self.clock()
-            rows = [
-                row
-                for item in page_data(reply, "/v1/tool-calls")
-                if (row := call_row(item, now, LIST, group)) is not None
-            ]
+            items = page_data(reply, "/v1/tool-calls")
+            rows = list(filter(None, (call_row(item, now, LIST, group) for item in items)))
             self._learn(rows)
             return Page(rows, next_cursor(reply))
 
@@ -217,30 +213,15 @@ class CurrentSource(HttpSource[CurrentClient]):
             for row in rows
             if not row.status.terminal
             and not ((stream := self._streams.get(row.group)) is not None and stream.live)
-        ][:REFRESH_AT_MOST]
-        semaphore = asyncio.Semaphore(4)
+        ]
 
-        async def one(row: Row) -> Row | None:
-            async with semaphore:
-                try:
-                    reply = await self.client.tool_call(row.key)
-                except ApiError:  # the row itself is already shown
-                    return None
+        def row_of(row: Row, reply: Reply) -> Row | None:
             return call_row(reply.data, self.clock(), ONE, row.group, key=row.key)
 
-        found = await asyncio.gather(*(one(row) for row in live))
-        return [row for row in found if row is not None]
+        return await self.reread(live[:REFRESH_AT_MOST], self.client.tool_call, row_of)
 
     async def _pages(self, read: ReadPage, run: str, pages: int, path: str) -> list[Any]:
-        items: list[Any] = []
-        cursor: str | None = None
-        for _ in range(pages):
-            reply = await read(run, cursor)
-            items += page_data(reply, path)
-            cursor = next_cursor(reply)
-            if not cursor:
-                break
-        return items
+        return [item async for items in paged(partial(read, run), path, pages) for item in items]
 
     async def _context(self, body: Body, row: Row) -> Body:
         """The run's trace, and its events when the call failed: what the detail joins on
@@ -250,10 +231,10 @@ class CurrentSource(HttpSource[CurrentClient]):
             return body
         try:
             spans = await self._pages(self.client.trace, run, TRACE_PAGES, "trace")
-            body = replace(body, trace=spans_from(spans), trace_at=self.clock())
+            body = replace(body, trace=tuple(filter(None, map(span, spans))), trace_at=self.clock())
             if row.status.failure and body.events is None:
                 events = await self._pages(self.client.run_events, run, EVENT_PAGES, "events")
-                body = replace(body, events=events_from(events))
+                body = replace(body, events=tuple(filter(None, map(event, events))))
         except NotFound:  # a server without traces or events: the call alone is shown
             body = replace(body, trace=body.trace or (), events=body.events or ())
         return body
@@ -263,10 +244,15 @@ class CurrentSource(HttpSource[CurrentClient]):
         once terminal, its result, trace and events, then nothing more."""
         if known is not None and known.terminal:
             return
+
+        def row_of(reply: Reply, path: str) -> Row:
+            row = call_row(reply.data, self.clock(), ONE, key=key)
+            if row is None:
+                raise MalformedResponse("the answer has no tool call", path=path)
+            return row
+
         reply = await self.client.tool_call(key)
-        row = call_row(reply.data, self.clock(), ONE, key=key)
-        if row is None:
-            raise MalformedResponse("the answer has no tool call", path="/v1/tool-calls/{id}")
+        row = row_of(reply, "/v1/tool-calls/{id}")
         body = body_from_call(reply.data, known.body if known is not None else None)
         # The run's stream, when its table opened one (a call watched alone is not worth one).
         stream = self._streams.get(body.run or "")
@@ -295,10 +281,7 @@ class CurrentSource(HttpSource[CurrentClient]):
                 reply = await self.client.tool_call(key)
             else:
                 reply = answer
-            found = call_row(reply.data, self.clock(), ONE, key=key)
-            if found is None:
-                raise MalformedResponse("the answer has no tool call", path="result")
-            row = found
+            row = row_of(reply, "result")
             body = body_from_call(reply.data, body)
             yield row
             if not row.status.terminal:
@@ -313,40 +296,17 @@ class CurrentSource(HttpSource[CurrentClient]):
 
     # -- words ---------------------------------------------------------------------------
 
-    def cause(self, row: Row, detail: Detail | None) -> Cause:
-        return cause(row, detail.body if detail is not None else None)
-
-    def explain(self, row: Row, detail: Detail | None) -> list[str]:
-        return explain(row, detail.body if detail is not None else None)
-
     def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
-        base = self.base_url
-        if row is None:
-            if group is None:
-                return []
+        if row is not None:
+            path = self.client.call_path(row.key)
             return [
-                Copy("Run id", group.key),
-                Copy("Run as JSON", pretty_json(None, group.raw or {"id": group.key})),
-                Copy(
-                    "curl for this run's tool calls",
-                    curl_command(f"{base}/v1/tool-calls?runId={group.key}", self.key_env),
-                ),
-                Copy(
-                    "curl for this run's trace",
-                    curl_command(f"{base}/v1/runs/{group.key}/trace", self.key_env),
-                ),
+                *self.row_copies(row, detail, path),
+                self.curl("curl to wait for its result", path + "/result?wait=25"),
             ]
-        copies = [Copy("Tool call id", row.key)]
-        why = self.explain(row, detail)
-        if why:
-            copies.append(Copy("Error text", "\n".join(why)))
-        raw = detail.raw if detail is not None else None
-        copies.append(Copy("Tool call as JSON", pretty_json(raw, row.raw or {"id": row.key})))
-        path = base + self.client.call_path(row.key)
-        copies.append(Copy("curl for this tool call", curl_command(path, self.key_env)))
-        copies.append(
-            Copy(
-                "curl to wait for its result", curl_command(path + "/result?wait=25", self.key_env)
-            )
+        if group is None:
+            return []
+        return run_copies(
+            group,
+            self.curl("curl for this run's tool calls", f"/v1/tool-calls?runId={group.key}"),
+            self.curl("curl for this run's trace", f"/v1/runs/{group.key}/trace"),
         )
-        return copies

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tui.core import fields as f
@@ -70,16 +69,12 @@ class Body:
 def invocation_row(
     data: Any, observed: float, *, key: str | None = None
 ) -> tuple[Row, Body] | None:
-    """A row and its body from an ``Invocation``; None without an id (or not an object).
-
-    ``key`` is the id the record was asked for: it names the row whatever the record's own
-    ``id`` holds, so an odd id costs that field only."""
-    if not isinstance(data, Mapping):
+    """A row and its body from an ``Invocation``; None without an id (or not an object;
+    ``key``: see :func:`~tui.core.fields.keyed`)."""
+    found = f.keyed(data, key)
+    if found is None:
         return None
-    inv = f.obj(data)
-    key = key or f.text(inv, "id")
-    if not key:
-        return None
+    inv, key = found
     status = f.status(inv.get("status"), STATUS_WORDS)
     app, version = f.text(inv, "app_name") or "", f.text(inv, "version") or ""
     reason = f.text(inv, "status_reason")
@@ -108,44 +103,36 @@ def invocation_row(
     return row, body
 
 
-@dataclass
-class _Tally:
-    app: str
-    version: str
-    total: int = 0
-    live: int = 0
-    failed: int = 0
-    newest: float = 0.0
-    statuses: Counter[Kind] = field(default_factory=Counter)
-
-
 def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
     """App versions summarised from invocations: counts, live and failed, newest first."""
-    tallies: dict[str, _Tally] = {}
+    versions: dict[str, list[Row]] = {}
     for row in rows:
-        app, version = split_group(row.group)
-        tally = tallies.setdefault(row.group, _Tally(app, version or ""))
-        tally.total += 1
-        tally.live += not row.status.terminal
-        tally.failed += row.status.failure
-        tally.newest = max(tally.newest, seconds(row.started) or 0.0)
+        versions.setdefault(row.group, []).append(row)
     groups = []
-    for key, tally in sorted(tallies.items(), key=lambda kv: (kv[1].app, kv[1].version)):
-        kind = Kind.RUNNING if tally.live else Kind.FAILED if tally.failed else Kind.SUCCEEDED
+    for key, members in sorted(versions.items(), key=lambda kv: _app_version(kv[0])):
+        live = sum(not row.status.terminal for row in members)
+        failed = sum(row.status.failure for row in members)
+        kind = Kind.RUNNING if live else Kind.FAILED if failed else Kind.SUCCEEDED
+        app, version = _app_version(key)
         groups.append(
             Group(
                 key=key,
                 status=Status(kind, kind.value),
-                created=tally.newest or None,
+                created=max(seconds(row.started) or 0.0 for row in members) or None,
                 observed=observed,
-                title=tally.app,
-                subtitle=tally.version,
-                total=tally.total,
-                failed=tally.failed,
-                live=tally.live,
+                title=app,
+                subtitle=version,
+                total=len(members),
+                failed=failed,
+                live=live,
             )
         )
     return groups
+
+
+def _app_version(key: str) -> tuple[str, str]:
+    app, version = split_group(key)
+    return app, version or ""
 
 
 _NANOS = re.compile(r"^(?P<head>[^.]+)(?:\.(?P<frac>\d+))?(?P<zone>Z|[+-]\d\d:\d\d)?$")

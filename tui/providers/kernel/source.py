@@ -17,7 +17,7 @@ from tui.core.model import Alive, Copy, Detail, Group, Kind, LogLines, Query, Ro
 from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
-from tui.providers.http import HttpSource, Params, Reply, curl_command, pretty_json
+from tui.providers.http import Params
 from tui.providers.kernel.client import KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
@@ -29,6 +29,7 @@ from tui.providers.kernel.models import (
     summarise,
     timestamp_ns,
 )
+from tui.providers.shared import ModelSource
 
 GROUP_PAGES = 3
 """The newest 300 invocations name the apps and their versions."""
@@ -56,11 +57,13 @@ def _filters(group: str) -> Params:
     return [("app_name", app), *([("version", version)] if version else [])]
 
 
-class KernelSource(HttpSource[KernelClient]):
+class KernelSource(ModelSource[KernelClient]):
     """Apps by version, their invocations, payload, output and live logs."""
 
     name = "kernel"
     vocabulary = VOCABULARY
+    reason = "Status reason"
+    explains = explain
 
     def __init__(
         self, client: KernelClient, *, clock: Callable[[], float], key_env: str | None = None
@@ -68,31 +71,28 @@ class KernelSource(HttpSource[KernelClient]):
         super().__init__(client, clock=clock, key_env=key_env)
         self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
 
-    def _page(self, reply: Reply) -> list[Row]:
-        """The rows of one page of the invocation list."""
+    async def _page(self, filters: Params, offset: int | None) -> tuple[list[Row], int | None]:
+        """The rows of one page of the invocation list, and where the next one starts."""
+        try:
+            reply = await self.client.invocations(filters, offset)
+        except NotFound:
+            raise Unsupported("this server has no invocation list (GET /invocations)") from None
         if not isinstance(reply.data, list):
             raise MalformedResponse("the invocation list is not a JSON array", path="/invocations")
         now = self.clock()
-        return [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
-
-    async def _rows(self, filters: Params, pages: int) -> list[Row]:
-        rows: dict[str, Row] = {}
-        offset: int | None = None
-        for _ in range(pages):
-            reply = await self.client.invocations(filters, offset)
-            for row in self._page(reply):
-                rows.setdefault(row.key, row)
-            offset = next_offset(reply)
-            if offset is None:
-                break
-        return list(rows.values())
+        rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
+        return rows, next_offset(reply)
 
     async def groups(self) -> list[Group]:
-        try:
-            rows = await self._rows([], GROUP_PAGES)
-        except NotFound:
-            raise Unsupported("this server has no invocation list (GET /invocations)") from None
-        return summarise(rows, self.clock())
+        rows: dict[str, Row] = {}
+        offset: int | None = None
+        for _ in range(GROUP_PAGES):
+            page, offset = await self._page([], offset)
+            for row in page:
+                rows.setdefault(row.key, row)
+            if offset is None:
+                break
+        return summarise(rows.values(), self.clock())
 
     async def group(self, key: str) -> Group:
         raise Unsupported("Kernel has no endpoint for one app version")
@@ -118,13 +118,8 @@ class KernelSource(HttpSource[KernelClient]):
                     path="/invocations",
                 )
         app, version = split_group(ref)
-        return Group(
-            key=ref,
-            status=Status(Kind.UNKNOWN, ""),
-            title=app,
-            subtitle=version or "every version",
-            pinned_only=True,
-        )
+        every = version or "every version"
+        return Group(ref, Status(Kind.UNKNOWN, ""), title=app, subtitle=every, pinned_only=True)
 
     def pager(self, group: str, query: Query) -> Pager:
         filters = _filters(group)
@@ -132,13 +127,8 @@ class KernelSource(HttpSource[KernelClient]):
         filters += [("action_name", a) for a in query.action[:1]]
 
         async def fetch(cursor: str | None) -> Page:
-            offset = int(cursor) if cursor else None
-            try:
-                reply = await self.client.invocations(filters, offset)
-            except NotFound:
-                raise Unsupported("this server has no invocation list (GET /invocations)") from None
-            nxt = next_offset(reply)
-            return Page(self._page(reply), str(nxt) if nxt is not None else None)
+            rows, offset = await self._page(filters, int(cursor) if cursor else None)
+            return Page(rows, str(offset) if offset is not None else None)
 
         return HeadPager(fetch, TABLE_PAGES)
 
@@ -222,27 +212,16 @@ class KernelSource(HttpSource[KernelClient]):
         problem = row.problem.message if row.problem is not None else None
         return Cause(None, reason or problem or row.status.raw, row.name)
 
-    def explain(self, row: Row, detail: Detail | None) -> list[str]:
-        return explain(row, detail.body if detail is not None else None)
-
     def copies(self, group: Group | None, row: Row | None, detail: Detail | None) -> list[Copy]:
-        if row is None:
-            if group is None:
-                return []
-            url = f"{self.base_url}/invocations?{urlencode(_filters(group.key))}"
+        if row is not None:
+            path = self.client.invocation_path(row.key)
             return [
-                Copy("App and version", group.key),
-                Copy("curl for its invocations", curl_command(url, self.key_env)),
+                *self.row_copies(row, detail, path),
+                self.curl("curl for its event stream", path + "/events"),
             ]
-        url = self.base_url + self.client.invocation_path(row.key)
-        copies = [Copy("Invocation id", row.key)]
-        why = self.explain(row, detail)
-        if why:
-            copies.append(Copy("Status reason", "\n".join(why)))
-        raw = detail.raw if detail is not None else None
-        copies.append(Copy("Invocation as JSON", pretty_json(raw, row.raw or {"id": row.key})))
-        copies.append(Copy("curl for this invocation", curl_command(url, self.key_env)))
-        copies.append(
-            Copy("curl for its event stream", curl_command(url + "/events", self.key_env))
-        )
-        return copies
+        if group is None:
+            return []
+        return [
+            Copy("App and version", group.key),
+            self.curl("curl for its invocations", f"/invocations?{urlencode(_filters(group.key))}"),
+        ]

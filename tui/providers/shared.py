@@ -1,0 +1,62 @@
+"""What the sources share beyond :class:`~tui.providers.http.HttpSource`: why a row failed, as
+the provider's models read it from the row and its detail's body, and what ``y`` offers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from tui.core.failures import Cause
+from tui.core.model import Copy, Detail, Row
+from tui.providers.http import ClientT, HttpSource, Reply, curl_command, pretty_json
+
+
+class ModelSource(HttpSource[ClientT]):
+    """A source whose models explain its rows (``causes``, ``explains``)."""
+
+    noun: ClassVar[str] = "Invocation"
+    """A row, as the copy menu names it."""
+    reason: ClassVar[str] = "Error text"
+    """What the copy menu calls why a row failed."""
+    causes: ClassVar[Callable[[Row, Any], Cause]]
+    explains: ClassVar[Callable[[Row, Any], list[str]]]
+
+    def cause(self, row: Row, detail: Detail | None) -> Cause:
+        return type(self).causes(row, detail.body if detail is not None else None)
+
+    def explain(self, row: Row, detail: Detail | None) -> list[str]:
+        return type(self).explains(row, detail.body if detail is not None else None)
+
+    async def reread(
+        self,
+        rows: list[Row],
+        read: Callable[[str], Awaitable[Reply]],
+        row_of: Callable[[Row, Reply], Row | None],
+    ) -> list[Row]:
+        """``rows`` read again by key, four at a time; a row whose request fails is left out
+        (it is already shown: a fresher view is a nicety)."""
+        semaphore = asyncio.Semaphore(4)
+
+        async def one(row: Row) -> Row | None:
+            async with semaphore:
+                try:
+                    reply = await read(row.key)
+                except Exception:
+                    return None
+            return row_of(row, reply)
+
+        return [row for row in await asyncio.gather(*map(one, rows)) if row is not None]
+
+    def curl(self, label: str, path: str, **options: str) -> Copy:
+        """A curl command for ``path`` below the base URL (the key named, never valued)."""
+        return Copy(label, curl_command(self.base_url + path, self.key_env, **options))
+
+    def row_copies(self, row: Row, detail: Detail | None, path: str) -> list[Copy]:
+        """A row's id, why it failed, its JSON and a curl command for ``path`` (its own)."""
+        copies = [Copy(f"{self.noun} id", row.key)]
+        if why := self.explain(row, detail):
+            copies.append(Copy(self.reason, "\n".join(why)))
+        raw = detail.raw if detail is not None else None
+        copies.append(Copy(f"{self.noun} as JSON", pretty_json(raw, row.raw or {"id": row.key})))
+        return [*copies, self.curl(f"curl for this {self.noun.lower()}", path)]
