@@ -399,3 +399,43 @@ async def test_keys_typed_in_one_burst_act_on_the_pane_the_keys_before_reached(
         send_keys(app, "l", "k", "l")  # into the table, up one, into the detail
         await wait_for(pilot, lambda: app.focused is screen.body.doc, what="the detail")
         assert screen.table.cursor_row == start - 1
+
+
+async def test_a_prompt_typed_in_one_burst_gets_its_letters_and_the_keys_after_it(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """``:`` and the letters after it arrive together (over SSH, or typed ahead of a busy
+    app) and all go to the pane focused as they arrive: the letters belong to the prompt
+    ``:`` opens, and the keys after enter to the table, in order. Before, the letters were
+    lost and the jump never happened (the benchmark's keys measured nothing for it)."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("tab")
+        order = screen.table.row_keys_in_order
+        target, after = order[10], order[11]
+        send_keys(app, "colon", *target[:6], "enter", "j")
+        await wait_for(
+            pilot,
+            lambda: f"Invocation {after[:8]}" in pane(app, "detail"),
+            what="the row after the one jumped to",
+        )
+        assert "jump: run" not in screen_text(app), "the prompt closed"
+
+        # The same with the filter, the keys sent while the table has focus...
+        send_keys(app, "slash", *"succeeded", "enter", "j")
+        await wait_for(pilot, lambda: "/succeeded" in pane(app, "rows"), what="the filter")
+        await pilot.pause(0.2)
+        assert re.search(r"/succeeded\b", pane(app, "rows")), pane(app, "rows")
+        assert app.focused is screen.table
+        # ...and while the prompt has it: enter closes it at once, g goes to the table.
+        await pilot.press("slash", *"failed")  # opening it selects the text: typing replaces it
+        await wait_for(pilot, lambda: "/failed" in pane(app, "rows"), what="the new filter")
+        assert screen.table.cursor_row > 0
+        send_keys(app, "enter", "g")
+        await wait_for(pilot, lambda: screen.table.cursor_row == 0, what="g in the table")
+        assert re.search(r"/failed\b", pane(app, "rows")), pane(app, "rows")
+        await pilot.press("slash")
+        send_keys(app, "escape", "k")  # esc clears the filter, k moves in the table
+        await wait_for(pilot, lambda: "/failed" not in pane(app, "rows"), what="cleared")
+        assert app.focused is screen.table

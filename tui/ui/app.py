@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Input
 
 from tui import compat
 from tui.core import text as core_text
@@ -135,6 +136,16 @@ class RunwatchApp(App[None]):
     def copy_to_clipboard(self, text: str) -> None:
         """Copy (OSC 52) text that cannot carry an escape sequence or the key."""
         super().copy_to_clipboard(clean(text, multiline=True))
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter that bubbles up to the app while an input has focus was not typed into
+        it (an input keeps its own letters): it was typed in the burst that opened it. ``:``
+        then ``failed`` arrive together and all go to the pane focused then; ``:`` opens the
+        prompt, and the letters after it belong there, in order."""
+        if isinstance(self.focused, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()  # not a binding of the pane it reached
+            self.focused.insert_text_at_cursor(event.character)
 
     # -- help and the palette, from the one table of actions -------------------------------
 

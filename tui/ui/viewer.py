@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -148,11 +148,13 @@ class ViewerScreen(Screen[None]):
                     yield Static(id="group-card")
                     yield self.row_table()
                     yield Static(id="rows-empty")
-                    yield Input(
+                    yield Prompt(
+                        self._prompt_done,
                         placeholder="filter: text in name, id, status or error (esc clears)",
                         id="filter-input",
                     )
-                    yield Input(
+                    yield Prompt(
+                        self._prompt_done,
                         placeholder="jump: run 121a · inv 5e4d · failed · an id's first characters",
                         id="jump-input",
                     )
@@ -182,12 +184,12 @@ class ViewerScreen(Screen[None]):
         return self.query_one("#detail-body", DetailBody)
 
     @property
-    def filter_input(self) -> Input:
-        return self.query_one("#filter-input", Input)
+    def filter_input(self) -> Prompt:
+        return self.query_one("#filter-input", Prompt)
 
     @property
-    def jump_input(self) -> Input:
-        return self.query_one("#jump-input", Input)
+    def jump_input(self) -> Prompt:
+        return self.query_one("#jump-input", Prompt)
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
@@ -997,11 +999,8 @@ class ViewerScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Close the filter, collapse what is open, or go back one pane."""
-        if self.focused is self.jump_input:
-            self.jump_input.display = False
-            self._focus(self.table)
-        elif self.focused is self.filter_input:
-            self._close_filter(clear=True)
+        if isinstance(self.focused, Prompt):
+            self._prompt_done(self.focused, None)
         elif self._in_detail():
             if not self.body.collapse():
                 self._focus(self.table)
@@ -1079,10 +1078,6 @@ class ViewerScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.text_filter = event.value
         self._render_table()
-
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self._close_filter(clear=False)
 
     def _close_filter(self, *, clear: bool) -> None:
         if clear:
@@ -1224,11 +1219,15 @@ class ViewerScreen(Screen[None]):
         self.jump_input.value = ""
         self._focus(self.jump_input)
 
-    @on(Input.Submitted, "#jump-input")
-    def _jump_submitted(self, event: Input.Submitted) -> None:
-        self.jump_input.display = False
+    def _prompt_done(self, prompt: Prompt, value: str | None) -> None:
+        """Enter (``value``) or esc (None) in a prompt: jump, or keep or clear the filter."""
+        if prompt is self.filter_input:
+            self._close_filter(clear=value is None)
+            return
+        prompt.display = False
         self._focus(self.table)
-        self.jump(event.value)
+        if value is not None:
+            self.jump(value)
 
     def jump(self, where: str) -> bool:
         """Go where ``where`` says (k9s style); says so when it finds nothing."""
@@ -1407,6 +1406,32 @@ class ViewerScreen(Screen[None]):
             self.poller.reset("detail")
             self.follow_row(self.selected_row)
         self._render_titles()
+
+
+class Prompt(Input):
+    """The filter and jump prompts. Enter and esc close one at once, so the keys typed after
+    them in the same burst (which the app gave to the prompt, focused as they arrived) go on
+    to the pane it hands the focus to, in order, instead of into the closed prompt."""
+
+    def __init__(self, done: Callable[[Prompt, str | None], None], **options: Any) -> None:
+        super().__init__(**options)
+        self.done = done
+        """Called with the text on enter, None on esc."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen.focused is not self:  # typed after it closed: routed again
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+        elif event.key in ("enter", "escape"):  # here, not when it has bubbled up
+            event.stop()
+            event.prevent_default()
+            self.done(self, self.value if event.key == "enter" else None)
+        else:
+            await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        self.done(self, self.value)
 
 
 class RecordingSource(Protocol):
