@@ -412,3 +412,38 @@ async def test_failures_stay_the_brightest_text_under_no_color(
             assert bright == no_color, f"{component}: {brightness(component):.0f} vs {text:.0f}"
             if no_color:
                 assert table.style_for(component).bold
+
+
+async def test_the_card_counts_what_the_table_shows_while_statuses_move() -> None:
+    """The card's counts are kept row by row as pages and followed rows arrive (a pass over
+    every row per page stalled a 100,000-row load): after a world at 4x speed has moved for
+    a while, they still add up to exactly what the table shows."""
+    from collections import Counter
+
+    from tui.sim.server import GatewayOptions
+
+    from .viewer_helpers import cell, send_keys
+
+    with GatewayServer(GatewayOptions(scenario="demo", speed=4.0)) as server:
+        app = make_app(server, interval=0.3)
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = await loaded(pilot, app)
+            send_keys(app, "tab")
+            for _ in range(12):  # rows arrive, start, finish; the cursor walks over them
+                send_keys(app, "j")
+                await pilot.pause(0.25)
+            await pilot.press("p", "z")  # paused, and the table's pane as wide as the screen
+            await pilot.pause(1.0)
+            keys = screen.table.row_keys_in_order
+            shown = Counter(cell(app, key, "status").split(" ", 1)[1] for key in keys)
+            card = region_text(app, "#group-card")
+            assert f"{len(keys)} invocations" in card, card
+            failed = sum(shown[word] for word in ("failed", "timed out"))
+            assert (f"{failed} failed" in card) == bool(failed), card
+            counted = dict(
+                (word, int(n))
+                for n, word in re.findall(
+                    r"(\d+) ([a-z][a-z ]*?)(?= · |\s*$)", card.splitlines()[-1]
+                )
+            )
+            assert counted == dict(shown), (card, shown)

@@ -115,17 +115,19 @@ class ViewerScreen(Screen[None]):
         self._pending_key: str | None = None
         self._names: set[str] = set()
         self._counts: dict[str, int] = {}
-        self._failure_sizes: dict[str, int] = {}
         self._cause_keys: dict[str, tuple[Row | None, str]] = {}
         """A failed row's cause key, and the row it was read from (None: read by ``E`` from
         the row's full record, kept while the row stays failed)."""
+        self._cause_counts: Counter[str] = Counter()  # failed rows by cause key
         self.newest_first = True
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
         """The view whose first full load has put the cursor (on its first failure)."""
         self._page_rendered_at = 0.0
-        self._render_skipped = False
-        self._failed_count = 0
+        self._unrendered: set[str] | None = set()
+        """Rows changed by pages not drawn yet (None: the order changed, all of them)."""
+        self._failed: set[str] = set()
+        self._progressing: set[str] = set()  # live rows with progress: the progress column
         self._tallies: dict[str, tuple[int, int]] = {}
         """Each visited group's rows and failures as last counted, for the group list's
         columns when its server does not count them."""
@@ -210,7 +212,7 @@ class ViewerScreen(Screen[None]):
         self.filter_input.value = self.text_filter
         self.jump_input.display = False
         self.table.stall_of = self._stall_mark
-        self.table.seen_of = lambda key: self._failure_sizes.get(key)
+        self.table.seen_of = self._seen
         # `↑N above` is the table's scroll: said again when the layout clamps it, or a wheel
         # or a key moves it (the landing asks for a row at the top the layout may not allow).
         self.watch(self.table, "scroll_y", lambda _: self._render_titles(), init=False)
@@ -424,19 +426,19 @@ class ViewerScreen(Screen[None]):
             self._rows_problem = None
             self.poller.ok("rows")
         structural = bool(changes.removed) or changes.reordered
-        if not message.final:
-            # A big run arrives as hundreds of pages: redrawing the table (its order, counts
-            # and column widths are O(rows)) for each made the load quadratic. The first page
-            # is drawn at once, then at most every PAGE_RENDER_GAP; the final delta always.
-            now = time.monotonic()
-            if now - self._page_rendered_at < PAGE_RENDER_GAP:
-                self._render_skipped = True
-                return
-            self._page_rendered_at = now
-        else:
-            self._page_rendered_at = 0.0
-        skipped, self._render_skipped = self._render_skipped, False
-        self._render_table(None if structural or skipped else changes.changed)
+        pending = self._unrendered
+        dirty = None if structural or pending is None else pending | changes.changed
+        # A big run arrives as hundreds of pages: redrawing the table (its order is O(rows))
+        # for each made the load quadratic. The first page is drawn at once, then at most
+        # every PAGE_RENDER_GAP, the final delta always; the rows of the pages not drawn are
+        # kept, so the next draw counts only what changed.
+        now = time.monotonic()
+        if not message.final and now - self._page_rendered_at < PAGE_RENDER_GAP:
+            self._unrendered = dirty
+            return
+        self._page_rendered_at = 0.0 if message.final else now
+        self._unrendered = set()
+        self._render_table(dirty)
         if message.final:
             self._tally()
         if message.final and self._landed != self.view:
@@ -663,8 +665,11 @@ class ViewerScreen(Screen[None]):
     def _fit_columns(self, rows: dict[str, Row]) -> None:
         """Columns that fit: an unknown status shown whole, no progress column when nothing
         is live, no time column in a narrow table; the error column takes what is left."""
-        words = {row.status.raw for row in rows.values()}
-        live = any(not row.status.terminal and row.progress for row in rows.values())
+        words = self._counts.keys()
+        if self.text_filter:  # the rows shown, not all of them
+            live = any(not row.status.terminal and row.progress for row in rows.values())
+        else:
+            live = bool(self._progressing)
         # As wide as the widest status seen in this view: a word that comes and goes
         # ("dispatching") does not make every column jump each time.
         status = max([self._status_width, *(len(word) + 3 for word in words)])
@@ -681,10 +686,10 @@ class ViewerScreen(Screen[None]):
     def _render_table(self, dirty: set[str] | None = None) -> None:
         rows = self._visible_rows()
         newest = self._newest_key()
-        # Counts, failure sizes and the card are passes over every row: only when a status
-        # may have moved (a followed row's progress, key after key, must not cost them).
-        moved = dirty is None or self._statuses_moved(dirty)
-        if moved and self._size_failures():
+        # Counts and failure sizes are kept row by row: a page, or a followed row's progress,
+        # costs its own rows (a pass over 100,000 rows per page stalled a big load).
+        self._count_rows(dirty)
+        if self._size_failures(dirty):
             dirty = None  # a failed row's count (x4) changed: every row's cells are rebuilt lazily
         if self.table.timeline is not None and self._place_timeline():
             dirty = None  # the axis moved: every bar is redrawn (lazily: those on screen)
@@ -698,58 +703,79 @@ class ViewerScreen(Screen[None]):
         if selected is not None and self.table.row_count and not self.table.shows(selected):
             self._select_row(self.table.selected_key)  # a filter hid it: follow the cursor
         self._render_empty()
-        if moved:
-            self._count_rows()
         self._render_titles()
 
-    def _statuses_moved(self, keys: set[str]) -> bool:
-        """Whether any of ``keys`` is new, gone, or has another status than last counted."""
-        for key in keys:
-            row = self.store.rows.get(key)
-            if self._counted.get(key) != (row.status.raw if row is not None else None):
-                return True
-        return False
-
-    def _size_failures(self) -> bool:
+    def _size_failures(self, dirty: set[str] | None) -> bool:
         """How many of the view's failed rows share each one's cause (the table shows
-        ``x4`` beside a failure seen four times); True when that changed. A row's cause is
-        what its row says, or what ``E`` read from its full record; read again only when
-        the row changed."""
-        keys: dict[str, str] = {}
-        for key, row in self.store.rows.items():
-            if not row.status.failure:
-                continue
+        ``x4`` beside a failure seen four times), for the rows in ``dirty`` (every row when
+        None); True when another row's count changed. A row's cause is what its row says, or
+        what ``E`` read from its full record; read again only when the row changed."""
+        rows = self.store.rows
+        changed = False
+        for key in self._failed | self._cause_keys.keys() if dirty is None else dirty:
+            row = rows.get(key)
             known = self._cause_keys.get(key)
-            if known is None or (known[0] is not row and known[0] is not None):
-                known = (row, cause_key(self.source.cause(row, None)))
-                self._cause_keys[key] = known
-            keys[key] = known[1]
-        for gone in self._cause_keys.keys() - keys.keys():
-            del self._cause_keys[gone]
-        counts = Counter(keys.values())
-        sizes = {key: counts[fp] for key, fp in keys.items() if counts[fp] > 1}
-        changed = sizes != self._failure_sizes
-        self._failure_sizes = sizes
+            cause = None
+            if row is not None and row.status.failure:
+                cause = known
+                if known is None or (known[0] is not row and known[0] is not None):
+                    cause = (row, cause_key(self.source.cause(row, None)))
+            changed |= self._set_cause(key, cause)
         return changed
 
-    def _count_rows(self) -> None:
-        """The view's rows counted by status, its failures and its newest failure's reason,
-        for the card: once per change, not per key or tick (a 10,000-row run made each key
-        cost a pass over every row)."""
-        counts: dict[str, int] = {}
-        failing = 0
-        newest: Row | None = None
-        counted: dict[str, str] = {}
-        for key, row in self.store.rows.items():
-            counts[row.status.raw] = counts.get(row.status.raw, 0) + 1
-            counted[key] = row.status.raw
+    def _set_cause(self, key: str, cause: tuple[Row | None, str] | None) -> bool:
+        """Record ``key``'s cause (None: not failed); True when that changes the count shown
+        beside another row (one that reads ``x2`` or more, before or after)."""
+        old = self._cause_keys.pop(key, None)
+        if cause is not None:
+            self._cause_keys[key] = cause
+        if (old and old[1]) == (cause and cause[1]):
+            return False
+        shown = False
+        for fingerprint, step in ((old, -1), (cause, 1)):
+            if fingerprint is not None:
+                count = self._cause_counts[fingerprint[1]]
+                self._cause_counts[fingerprint[1]] = count + step
+                shown |= max(count, count + step) > 1
+                if count + step <= 0:
+                    del self._cause_counts[fingerprint[1]]
+        return shown
+
+    def _seen(self, key: str) -> int | None:
+        """How many failed rows share ``key``'s cause, when more than it."""
+        known = self._cause_keys.get(key)
+        count = self._cause_counts[known[1]] if known is not None else 0
+        return count if count > 1 else None
+
+    def _count_rows(self, dirty: set[str] | None) -> None:
+        """The view's rows counted by status, its failed rows, its live rows with progress,
+        and its newest failure's reason, for the card and the columns: the rows in ``dirty``
+        counted again (every row when None), so a page of a 100,000-row run costs its own
+        rows, not a pass over all of them."""
+        rows = self.store.rows
+        if dirty is None:
+            self._counts, self._counted, self._failed, self._progressing = {}, {}, set(), set()
+        for key in rows if dirty is None else dirty:
+            old = self._counted.pop(key, None)
+            if old is not None:
+                self._counts[old] -= 1
+                if not self._counts[old]:
+                    del self._counts[old]
+            self._failed.discard(key)
+            self._progressing.discard(key)
+            row = rows.get(key)
+            if row is None:
+                continue
+            self._counted[key] = row.status.raw
+            self._counts[row.status.raw] = self._counts.get(row.status.raw, 0) + 1
             if row.status.failure:
-                failing += 1
-                if newest is None or not self.words.newest_first:
-                    newest = row  # the server's order: the newest is first, or last
-        self._counts = counts
-        self._counted = counted
-        self._failed_count = failing
+                self._failed.add(key)
+            if not row.status.terminal and row.progress:
+                self._progressing.add(key)
+        newest = None
+        if self._failed:  # the server's order: the newest failure is first, or last
+            order = rows.values() if self.words.newest_first else reversed(rows.values())
+            newest = next((row for row in order if row.status.failure), None)
         why = None
         if newest is not None:
             why = newest.problem.text() if newest.problem else newest.note
@@ -762,7 +788,7 @@ class ViewerScreen(Screen[None]):
         group = self.selected_group
         if group is None or self.filters or self.poller.freshness("rows").updated_at is None:
             return
-        tally = (len(self._counted), self._failed_count)
+        tally = (len(self._counted), len(self._failed))
         if self._tallies.get(group) != tally:
             self._tallies[group] = tally
             self._render_groups()
@@ -784,7 +810,7 @@ class ViewerScreen(Screen[None]):
         name = group.title or short_id(group.key)
         text.append(words.named(clean(name, limit=30)), "bold")
         total = sum(self._counts.values())  # first: what a narrow card must still show
-        failing = self._failed_count
+        failing = len(self._failed)
         if total:
             shown = f"{total} {words.row}s" + (" shown" if self.filters or self.text_filter else "")
             text.append(f" · {shown}")
@@ -808,7 +834,7 @@ class ViewerScreen(Screen[None]):
         elif problem:
             lines.append(Text(clean(problem, limit=300), "bold"))
         if not short and len(self._counts) > 1:
-            parts = sorted(self._counts.items(), key=lambda kv: -kv[1])
+            parts = sorted(self._counts.items(), key=lambda kv: (-kv[1], kv[0]))  # ties by name
             lines.append(
                 Text(
                     "   "
@@ -1302,7 +1328,7 @@ class ViewerScreen(Screen[None]):
         groups = group_failures(causes)
         for group in groups:  # the table's counts (x4) now count these groups
             for key in group.rows:
-                self._cause_keys[key] = (None, group.key)
+                self._set_cause(key, (None, group.key))
         self._render_table(None)
         name = self.store.groups.get(self.selected_group or "")
         title = f"Failures in {self.words.named(clean(name.title if name else '', limit=30))}: "
