@@ -33,6 +33,8 @@ def test_help_mentions_environment(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "BCTRL_API_KEY" in out and "--demo" in out and "exit codes" in out
     assert "KERNEL_API_KEY" in out and "--provider kernel" in out
+    environment = out[out.index("environment:") :]
+    assert environment.count("BCTRL_API_KEY") == 1, "bctrl's two APIs share one key: said once"
 
 
 def test_unknown_flag_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,6 +49,7 @@ def test_key_on_command_line_is_refused(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["--api-key", "sk-abc"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "BCTRL_API_KEY" in err and "sk-abc" not in err
+    assert err.count("BCTRL_API_KEY") == 1
 
 
 def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

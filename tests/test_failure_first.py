@@ -447,3 +447,17 @@ async def test_the_card_counts_what_the_table_shows_while_statuses_move() -> Non
                 )
             )
             assert counted == dict(shown), (card, shown)
+
+
+async def test_under_a_text_filter_the_card_says_how_many_of_the_rows_it_shows(
+    frozen_gateway: GatewayServer,
+) -> None:
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("tab", "slash", *"timeout", "enter", "z")
+        await wait_for(pilot, lambda: "/timeout" in pane(app, "rows"))
+        counted = re.search(r"(\d+) of (\d+) shown", pane(app, "rows"))
+        assert counted is not None and int(counted[1]) == screen.table.row_count
+        shown, total = counted.groups()
+        assert f"{shown} of {total} invocations shown" in region_text(app, "#group-card")

@@ -49,10 +49,13 @@ def _epilog() -> str:
         f"  --provider {p.name:<7} {p.shows}" + (" (the default)" if p.name == DEFAULT else "")
         for p in PROVIDERS.values()
     )
+    first: dict[str, Provider] = {}  # bctrl's two APIs share one key and origin
+    for provider in PROVIDERS.values():
+        first.setdefault(provider.key_env, provider)
     keys = "\n".join(
         f"  {p.key_env:<17} API key for {p.name} (never pass it on the command line)\n"
         f"  {p.url_env:<17} {p.name} origin (default {p.default_url})"
-        for p in PROVIDERS.values()
+        for p in first.values()
     )
     return f"""\
 environment:
@@ -239,7 +242,7 @@ class Connection:
 def _check_common(args: argparse.Namespace) -> None:
     """Fails on a usage error in the shared options."""
     if args.api_key is not None:
-        keys = " or ".join(p.key_env for p in PROVIDERS.values())
+        keys = " or ".join(dict.fromkeys(p.key_env for p in PROVIDERS.values()))
         _fail(
             EXIT_USAGE,
             "refusing --api-key: a key on the command line leaks into shell history "

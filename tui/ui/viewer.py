@@ -66,6 +66,8 @@ WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
 PANE_NAMES = ("groups", "rows", "detail")
+INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+"""The refresh intervals ``+`` and ``-`` step through, either way: ``-`` undoes ``+``."""
 PAGE_RENDER_GAP = 0.25
 """Seconds between two redraws of the table while a big run's pages arrive."""
 MAX_CAUSES = 100
@@ -812,7 +814,9 @@ class ViewerScreen(Screen[None]):
         total = sum(self._counts.values())  # first: what a narrow card must still show
         failing = len(self._failed)
         if total:
-            shown = f"{total} {words.row}s" + (" shown" if self.filters or self.text_filter else "")
+            shown = f"{total} {words.row}s" + (" shown" if self.filters else "")
+            if self.text_filter:  # the table shows part of what is counted
+                shown = f"{self.table.row_count} of {total} {words.row}s shown"
             text.append(f" · {shown}")
             if failing:
                 text.append(f", {failing} failed", "bold")
@@ -1226,7 +1230,7 @@ class ViewerScreen(Screen[None]):
             self.notify(f"Not kept: {error}", severity="error", markup=False)
             return
         self.notify(
-            f"{path}\nreplay it: runwatch replay {path.name}",
+            f"{path}\nreplay it with:\nrunwatch replay {path.name}",
             title="Run kept",
             markup=False,
             timeout=10,
@@ -1412,11 +1416,12 @@ class ViewerScreen(Screen[None]):
     def action_slower(self) -> None:
         """Refresh less often."""
         interval = self.poller.interval
-        self._set_interval(min(60.0, interval * 2 if interval >= 1 else interval + 0.5))
+        self._set_interval(next((s for s in INTERVALS if s > interval), INTERVALS[-1]))
 
     def action_faster(self) -> None:
         """Refresh more often."""
-        self._set_interval(max(0.5, self.poller.interval / 2))
+        interval = self.poller.interval
+        self._set_interval(next((s for s in INTERVALS[::-1] if s < interval), INTERVALS[0]))
 
     def _set_interval(self, seconds: float) -> None:
         self.poller.interval = seconds
