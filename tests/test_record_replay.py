@@ -31,7 +31,7 @@ from tui.providers.record import (
     public_base_url,
     recorder_for,
 )
-from tui.replay_cli import ReplayApp, run_replay
+from tui.replay_cli import ReplayApp, replay_app, run_replay
 from tui.sim.server import GatewayServer
 from tui.ui.app import RunwatchApp
 from tui.ui.options import ViewerOptions
@@ -50,7 +50,15 @@ from .hostile_server import (
     rate_limited,
     respond,
 )
-from .viewer_helpers import CONTROL, loaded, screen_output, screen_text, select_group, wait_for
+from .viewer_helpers import (
+    CONTROL,
+    loaded,
+    pane,
+    screen_output,
+    screen_text,
+    select_group,
+    wait_for,
+)
 
 FAKE_KEY = "rwk-LEAKCHECK-7f3a9c1e5b2d4680-zz"
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -509,12 +517,12 @@ async def test_w_keeps_a_run_that_replays_offline(
         blocked.setattr(socket.socket, "connect", refuse)
         blocked.setattr(socket, "create_connection", refuse)
         blocked.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
-        replay = replayed_app(kept_file)
+        replay = replay_app(kept_file, math.inf, retry=NO_RETRY)  # as runwatch replay does
         async with replay.run_test(size=(120, 40)) as pilot:
             viewer = replay.viewer
-            await wait_for(pilot, lambda: any(k.startswith("121a") for k in viewer.store.groups))
-            kept_run = next(k for k in viewer.store.groups if k.startswith("121a"))
-            viewer.groups.select_key(kept_run)  # the list is the server's; the run is kept
+            # It opens on the kept run (the list is the server's, and its first run is not
+            # in the recording), pinned at the top of the list.
+            await wait_for(pilot, lambda: "run 121a2084" in pane(replay, "rows"))
             await settled(pilot)
             await landed(pilot, viewer)
             text = screen_text(replay)

@@ -143,7 +143,10 @@ def replay_app(
     # The status bar says REPLAY and the speed after it: the label is the file's name, short
     # enough for both to fit at 80 columns.
     label = _short_name(Path(path).name)
-    options = ViewerOptions(source_label=label, ascii_only=ascii_only)
+    focus = controls.recording.focus  # a kept group (w): opened first, as it was kept
+    options = ViewerOptions(
+        source_label=label, ascii_only=ascii_only, pinned=[focus] if focus else []
+    )
     return ReplayApp(source, load(body_path), options, controls=controls)
 
 

@@ -495,12 +495,14 @@ class HttpSource(Generic[ClientT]):
     def base_url(self) -> str:
         return self.client.base_url
 
-    def record_to(self, path: Path, provider: str) -> Recorder:
-        """Record every answer from now on to ``path`` (``w``: a run kept with all that is
-        read for it); :meth:`stop_recording` ends it. The key never reaches the file."""
+    def record_to(self, path: Path, provider: str, focus: str | None = None) -> Recorder:
+        """Record every answer from now on to ``path`` (``w``: the group ``focus`` kept with
+        all that is read for it); :meth:`stop_recording` ends it. The key never reaches the
+        file."""
         from tui.providers.record import recorder_for
 
-        recorder = recorder_for(path, provider, self.client.base_url, self.client.key_text())
+        key = self.client.key_text()
+        recorder = recorder_for(path, provider, self.client.base_url, key, focus)
         self.client.recorder = recorder
         return recorder
 

@@ -168,6 +168,7 @@ class Recorder:
         provider: str,
         base_url: str,
         key: str | None = None,
+        focus: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -199,6 +200,7 @@ class Recorder:
                 "runwatch": runwatch_version(),
                 "started_at": started,
                 "started_at_iso": datetime.fromtimestamp(started, UTC).isoformat(),
+                **({"focus": focus} if focus else {}),  # the group kept (``w``): replay opens it
             }
         )
 
@@ -375,10 +377,13 @@ def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:
     return {"error": name, "message": recorder.mask_text(message)}
 
 
-def recorder_for(path: str | Path, provider_name: str, base_url: str, key: str) -> Recorder:
+def recorder_for(
+    path: str | Path, provider_name: str, base_url: str, key: str, focus: str | None = None
+) -> Recorder:
     """The recorder the command line's ``--record FILE`` makes: pass it to ``make_source``
-    as ``recorder=``, and :meth:`Recorder.close` it when the app or ``watch`` ends."""
-    return Recorder(path, provider=provider_name, base_url=base_url, key=key)
+    as ``recorder=``, and :meth:`Recorder.close` it when the app or ``watch`` ends. ``focus``
+    names the group it was made for (``w``), which a replay opens on."""
+    return Recorder(path, provider=provider_name, base_url=base_url, key=key, focus=focus)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -425,6 +430,12 @@ class Recording:
     @property
     def base_url(self) -> str:
         return str(self.header.get("base_url", ""))
+
+    @property
+    def focus(self) -> str | None:
+        """The group the recording was kept for (``w``); None for a whole session's."""
+        focus = self.header.get("focus")
+        return focus if isinstance(focus, str) and focus else None
 
 
 def _lines(path: Path) -> Iterator[bytes]:

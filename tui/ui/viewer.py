@@ -1221,7 +1221,7 @@ class ViewerScreen(Screen[None]):
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in short_id(key, 12))
         path = Path.cwd() / f"runwatch-{safe}-{stamp}.rwrec"
         try:
-            source.record_to(path, self.source.name)
+            source.record_to(path, self.source.name, focus=key)
             try:
                 await bundle.collect(self.source, key, clock=self.clock, every_row=True)
             finally:
@@ -1468,7 +1468,7 @@ class Prompt(Input):
 class RecordingSource(Protocol):
     """A source that can record what it reads (an HTTP source; not a replay)."""
 
-    def record_to(self, path: Path, provider: str) -> object: ...
+    def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
 
     def stop_recording(self) -> None: ...
 
