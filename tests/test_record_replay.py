@@ -538,3 +538,45 @@ def the_kept_file(directory: Path) -> Path:
     read = {t for t in targets if "/v2/invocations/" in t or t.endswith("/wait")}
     assert len(read) >= 18, f"every row's record read: {sorted(targets)[:20]}"
     return recordings[0]
+
+
+async def test_w_keeps_the_logs_kernel_already_read(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kernel: the viewer opens on a failed invocation and reads its whole log before w; the
+    kept recording still has that log (a finished log's cursor answered from memory, so the
+    recording had none and its replay said 'not in the recording')."""
+    monkeypatch.chdir(tmp_path)
+    facts = PROVIDERS["kernel"]
+    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
+    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    kept: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        viewer = await settled(pilot)
+        await landed(pilot, viewer)
+        failed = viewer.selected_row
+        assert failed is not None
+        await wait_for(pilot, lambda: "complete" in str(viewer.body.log_view.border_title))
+        said = app.notify
+
+        def notify(message: str, **kw: Any) -> None:
+            kept.append(str(kw.get("title", "")))
+            said(message, **kw)
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("w")
+        await wait_for(pilot, lambda: "Run kept" in kept, timeout=30, what="the kept run")
+    kept_file = only_recording(tmp_path)
+    targets = {entry.get("target", "") for entry in lines(kept_file)}
+    assert any(t.startswith(f"/invocations/{failed}/events") for t in targets), targets
+    replay = replay_app(kept_file, math.inf, retry=NO_RETRY)
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: replay.viewer.selected_row == failed, what="the failure")
+        log = replay.viewer.body.log_view
+        await wait_for(pilot, lambda: "complete" in str(log.border_title), what="its log")
+        assert log.count > 0
+
+
+def only_recording(directory: Path) -> Path:
+    (path,) = directory.glob("runwatch-*.rwrec")
+    return path

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from tui.core import fields as f
@@ -30,6 +31,9 @@ from tui.providers.kernel.models import (
     timestamp_ns,
 )
 from tui.providers.shared import ModelSource
+
+if TYPE_CHECKING:
+    from tui.providers.record import Recorder
 
 GROUP_PAGES = 3
 """The newest 300 invocations name the apps and their versions."""
@@ -134,6 +138,12 @@ class KernelSource(ModelSource[KernelClient]):
 
     async def refresh(self, rows: list[Row]) -> list[Row]:
         return []  # list rows are already complete
+
+    def record_to(self, path: Path, provider: str, focus: str | None = None) -> Recorder:
+        """Record from now on (``w``), the logs already read included: a finished log's
+        cursor would answer from memory, and the recording would have no log for it."""
+        self._cursors.clear()  # a follow running now keeps its own cursor
+        return super().record_to(path, provider, focus)
 
     def _cursor(self, key: str) -> LogCursor:
         cursor = self._cursors.setdefault(key, LogCursor())
