@@ -338,3 +338,25 @@ async def test_old_app_version_pins_are_migrated_and_shown_first(
         # the pin is named by its key until its record arrives
         await wait_for(pilot, lambda: "app version login-bot 2.0.0" in pane(app, "rows"))
         assert screen.table.row_count > 0
+
+
+async def test_a_cycles_the_actions_this_app_version_has_run(kgateway: GatewayServer) -> None:
+    """Kernel's actions belong to an app: ``a`` steps through the ones this version ran (it
+    went through every app's actions seen so far, to filters that could match nothing)."""
+    app = kernel_app(kgateway)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        keys = screen.groups.row_keys_in_order
+        for key in keys:  # every version seen, so every app's actions are known
+            await select_group(pilot, app, key)
+        await select_group(pilot, app, keys[0])
+        ran = {cell(app, row, "name") for row in screen.table.row_keys_in_order}
+        await pilot.press("tab")
+        cycled = []
+        for _ in range(len(ran) + 1):
+            await pilot.press("a")
+            found = re.search(r"action: ([^ ·|]+)", pane(app, "rows"))
+            if found is None:
+                break  # back to every action
+            cycled.append(found[1])
+        assert cycled and set(cycled) == ran, (cycled, ran)

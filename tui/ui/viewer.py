@@ -115,7 +115,8 @@ class ViewerScreen(Screen[None]):
         self._told: set[str] = set()
         self._pending: list[Update] = []
         self._pending_key: str | None = None
-        self._names: set[str] = set()
+        self._names: dict[str, set[str]] = {}
+        """The row names (actions) seen in each group: ``a`` cycles the group's own."""
         self._counts: dict[str, int] = {}
         self._cause_keys: dict[str, tuple[Row | None, str]] = {}
         """A failed row's cause key, and the row it was read from (None: read by ``E`` from
@@ -422,7 +423,8 @@ class ViewerScreen(Screen[None]):
         changes = self.store.apply_page(message.delta, final=message.final)
         if changes.changed:
             GC_POLICY.rows_loaded(len(self.store.rows))
-        self._names.update(self.store.rows[k].name or "" for k in changes.changed)
+        names = self._names.setdefault(self.selected_group or "", set())
+        names.update(name for k in changes.changed if (name := self.store.rows[k].name))
         self._announce(changes.finished)
         if message.final:
             self._rows_problem = None
@@ -1093,7 +1095,8 @@ class ViewerScreen(Screen[None]):
 
     def action_cycle_action(self) -> None:
         """Cycle the server-side action filter through the actions known and seen."""
-        names = sorted(set(self.words.actions) | {n for n in self._names if n}, key=str.lower)
+        seen = self._names.get(self.selected_group or "", set())
+        names = sorted(set(self.words.actions) | seen, key=str.lower)
         cycle = [(), *((name,) for name in names)]
         index = cycle.index(self.filters.action) if self.filters.action in cycle else 0
         self._set_query(Query(self.filters.status, cycle[(index + 1) % len(cycle)]))
