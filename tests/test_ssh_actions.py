@@ -179,7 +179,7 @@ async def test_pin_toggle_is_remembered(
         await pilot.press("F", "plus")
         memory = screen.memory()
         assert memory.pinned == [target]
-        assert memory.status == ["failed", "timed_out", "cancelled"]
+        assert memory.status == ["failed", "timed_out"]  # F: as n/N, not cancelled
         assert memory.interval == 4.0
     assert app.final_memory == memory
 
