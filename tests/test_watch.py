@@ -509,7 +509,9 @@ async def test_kernel_unknown_ref_exits_2(kernel_gateway: GatewayServer) -> None
     """Neither an invocation nor an app with invocations: a typo must not pass a CI gate."""
     for ref in ("no-such-app@0.0.0", "inv_does_not_exist", "web-scraper@9.9.9"):
         code, out, err = await _kwatch(kernel_gateway, ref, exit_status=True)
-        assert code == EXIT_USAGE and "not found" in err and out == "", ref
+        assert code == EXIT_USAGE and out == "", ref
+        # An id-like ref was looked for as a short id too, and says so.
+        assert "not found" in err or "most recent invocations starts with it" in err, err
 
 
 async def test_kernel_app_version_still_live_at_timeout_exits_3(
@@ -651,3 +653,18 @@ def test_cli_watch_usage_errors() -> None:
     assert kernel_key.returncode == 4 and "KERNEL_API_KEY" in kernel_key.stderr
     bad_ref = _cli("watch", "--provider", "kernel", "has space", KERNEL_API_KEY="k")
     assert bad_ref.returncode == 2 and "not a kernel reference" in bad_ref.stderr
+
+
+async def test_kernel_takes_the_short_invocation_id_watch_prints(
+    kernel_gateway: GatewayServer,
+) -> None:
+    """Kernel's table and watch show an invocation's first eight characters: watch takes them
+    back (it said 'no invocation, and no app with invocations, named …')."""
+    failed = next(r for r in _kernel_list(kernel_gateway, status="failed"))
+    code, out, err = await _kwatch(kernel_gateway, failed["id"][:8], exit_status=True)
+    assert code == EXIT_FAILED, err
+    assert failed["id"][:8] in out and "failed" in out
+    code, _, err = await _kwatch(kernel_gateway, "zzzzzzzz")
+    assert code != EXIT_OK
+    assert "no app with invocations, named zzzzzzzz" in err
+    assert "most recent invocations starts with it" in err

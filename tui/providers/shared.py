@@ -4,9 +4,10 @@ the provider's models read it from the row and its detail's body, and what ``y``
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar
 
+from tui.core.errors import NoMatch
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Row
 from tui.providers.http import ClientT, HttpSource, Reply, curl_command, pretty_json
@@ -47,6 +48,26 @@ class ModelSource(HttpSource[ClientT]):
             return row_of(row, reply)
 
         return [row for row in await asyncio.gather(*map(one, rows)) if row is not None]
+
+    async def by_prefix(self, ref: str, pages: AsyncIterator[list[Row]], nothing: str) -> Row:
+        """The one row of ``pages`` (the most recent, newest first) whose id starts with
+        ``ref``, as the table shows ids cut short; :class:`NoMatch` when none or several do
+        (``nothing`` says what else was looked for)."""
+        matches: dict[str, Row] = {}
+        read = 0
+        async for rows in pages:
+            read += len(rows)
+            matches |= {row.key: row for row in rows if row.key.startswith(ref)}
+        noun = f"{self.noun.lower()}s"
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if matches:
+            some = ", ".join(sorted(matches)[:5]) + (", …" if len(matches) > 5 else "")
+            raise NoMatch(
+                f"{ref} is ambiguous: {len(matches)} {noun} start with it ({some}); "
+                "give more of the id"
+            )
+        raise NoMatch(f"{nothing}, and none of the {read:,} most recent {noun} starts with it")
 
     def curl(self, label: str, path: str, **options: str) -> Copy:
         """A curl command for ``path`` below the base URL (the key named, never valued)."""

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from tui.core.errors import BadRequest, MalformedResponse, NoMatch, NotFound
+from tui.core.errors import BadRequest, MalformedResponse, NotFound
 from tui.core.model import Copy, Detail, Group, Kind, Query, Row, Status, Update
 from tui.core.pages import AppendPager, OnPage, Page, PageDelta, Pager
 from tui.core.source import Vocabulary
@@ -148,24 +148,13 @@ class CurrentSource(ModelSource[CurrentClient]):
     async def _call_by_prefix(self, ref: str) -> Row:
         """The one recent tool call whose id starts with ``ref`` (the viewer shows ``tc_``
         and eight more); :class:`NoMatch` when none or several do."""
-        matches: dict[str, Row] = {}
-        read = 0
         newest = partial(self.client.tool_calls, None, Query(), newest_first=True)
-        async for items in paged(newest, "/v1/tool-calls", PREFIX_PAGES):
-            read += len(items)
-            rows = filter(None, (call_row(item, self.clock(), LIST) for item in items))
-            matches |= {row.key: row for row in rows if row.key.startswith(ref)}
-        if len(matches) == 1:
-            return next(iter(matches.values()))
-        if matches:
-            some = ", ".join(sorted(matches)[:5]) + (", …" if len(matches) > 5 else "")
-            raise NoMatch(
-                f"{ref} is ambiguous: {len(matches)} tool calls start with it ({some}); "
-                "give more of the id"
-            )
-        raise NoMatch(
-            f"no tool call has the id {ref}, and none of the {read:,} most recent starts with it"
-        )
+
+        async def pages() -> AsyncIterator[list[Row]]:
+            async for items in paged(newest, "/v1/tool-calls", PREFIX_PAGES):
+                yield list(filter(None, (call_row(item, self.clock(), LIST) for item in items)))
+
+        return await self.by_prefix(ref, pages(), f"no tool call has the id {ref}")
 
     # -- rows ----------------------------------------------------------------------------
 

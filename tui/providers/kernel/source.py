@@ -40,6 +40,8 @@ GROUP_PAGES = 3
 TABLE_PAGES = 5
 """Up to 500 invocations of one app version."""
 KEPT_CURSORS = 64
+MIN_PREFIX = 4
+"""The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
 VOCABULARY = Vocabulary(
     group="app version",
     groups="Apps",
@@ -87,6 +89,15 @@ class KernelSource(ModelSource[KernelClient]):
         rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
         return rows, next_offset(reply)
 
+    async def _recent(self) -> AsyncIterator[list[Row]]:
+        """The most recent invocations, a page at a time, newest first."""
+        offset: int | None = None
+        for _ in range(GROUP_PAGES):
+            page, offset = await self._page([], offset)
+            yield page
+            if offset is None:
+                return
+
     async def groups(self) -> list[Group]:
         rows: dict[str, Row] = {}
         offset: int | None = None
@@ -117,10 +128,11 @@ class KernelSource(ModelSource[KernelClient]):
             pass  # no list on this server: the app cannot be checked, the pager will say so
         else:
             if isinstance(reply.data, list) and not reply.data:
-                raise NotFound(
-                    f"no invocation, and no app with invocations, named {clean(ref, limit=120)}",
-                    path="/invocations",
-                )
+                named = clean(ref, limit=120)
+                nothing = f"no invocation, and no app with invocations, named {named}"
+                if "@" in ref or len(ref) < MIN_PREFIX:
+                    raise NotFound(nothing, path="/invocations")
+                return await self.by_prefix(ref, self._recent(), nothing)  # the table's 8
         app, version = split_group(ref)
         every = version or "every version"
         return Group(ref, Status(Kind.UNKNOWN, ""), title=app, subtitle=every, pinned_only=True)
