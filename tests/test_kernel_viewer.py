@@ -360,3 +360,19 @@ async def test_a_cycles_the_actions_this_app_version_has_run(kgateway: GatewaySe
                 break  # back to every action
             cycled.append(found[1])
         assert cycled and set(cycled) == ran, (cycled, ran)
+
+
+async def test_a_short_invocation_id_on_the_command_line_opens_that_invocation(
+    kgateway: GatewayServer,
+) -> None:
+    """``runwatch --provider kernel 6x1tf0ye``: the first characters the table shows open
+    that invocation in its app version, and the list has no group named by them."""
+    async with KernelClient(KEY, kgateway.url) as api:
+        reply = await api.invocations([], None)
+    invocation = reply.data[0]["id"]
+    short = invocation[:8]
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=[short])
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, lambda: f"Invocation {short}" in pane(app, "detail"))
+        await wait_for(pilot, lambda: app.viewer.groups.row_count > 1, what="the app list")
+        assert short not in app.viewer.groups.row_keys_in_order

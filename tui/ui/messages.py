@@ -31,9 +31,11 @@ class GroupFetched(Message):
 
 @dataclass
 class RowLocated(Message):
-    """A row named on the command line was found: its group is pinned and it is shown."""
+    """A row named on the command line (``ref``: its id, or the start of it) was found: its
+    group is pinned and it is shown."""
 
     row: Row
+    ref: str
 
 
 @dataclass

@@ -265,7 +265,7 @@ class ViewerScreen(Screen[None]):
             except ApiError:
                 continue
             if isinstance(found, Row):
-                self.post_message(RowLocated(found))
+                self.post_message(RowLocated(found, ref))
 
     @work(group="poll-groups", exclusive=True, exit_on_error=False)
     async def poll_groups(self) -> None:
@@ -533,9 +533,9 @@ class ViewerScreen(Screen[None]):
     def _row_located(self, message: RowLocated) -> None:
         """A row named on the command line: pin its group, select it, show the row there."""
         row = message.row
-        if row.key in self.pinned:
-            self.pinned.remove(row.key)
-            self.store.groups.pop(row.key, None)
+        for named in {row.key, message.ref} & set(self.pinned):  # a row, not a group
+            self.pinned.remove(named)
+            self.store.groups.pop(named, None)
         if row.group not in self.pinned:
             self.pinned.insert(0, row.group)
         self._pinned_rows.setdefault(row.group, []).append(row)
