@@ -493,21 +493,12 @@ async def test_w_keeps_a_run_that_replays_offline(
     facts = PROVIDERS["bctrl"]
     source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
     app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
-    kept: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         viewer = await settled(pilot)
         await pilot.press("n")  # the failed run
         await settled(pilot)
         await landed(pilot, viewer)
-        said = app.notify
-
-        def notify(message: str, **kw: Any) -> None:
-            kept.append(str(kw.get("title", "")))
-            said(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
-        await pilot.press("w")
-        await wait_for(pilot, lambda: "Run kept" in kept, timeout=30, what="the kept run")
+        await keep(pilot, app)
     kept_file = the_kept_file(tmp_path)
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
@@ -527,6 +518,20 @@ async def test_w_keeps_a_run_that_replays_offline(
             await landed(pilot, viewer)
             text = screen_text(replay)
             assert "runtime.crashed" in text and "▾ ✘ #1 page.goto" in text
+
+
+async def keep(pilot: Any, app: RunwatchApp) -> None:
+    """Press w and wait for the toast that says the run was kept."""
+    kept: list[str] = []
+    said = app.notify
+
+    def notify(message: str, **kw: Any) -> None:
+        kept.append(str(kw.get("title", "")))
+        said(message, **kw)
+
+    app.notify = notify  # type: ignore[method-assign]
+    await pilot.press("w")
+    await wait_for(pilot, lambda: "Run kept" in kept, timeout=30, what="the kept run")
 
 
 def the_kept_file(directory: Path) -> Path:
@@ -550,22 +555,13 @@ async def test_w_keeps_the_logs_kernel_already_read(
     facts = PROVIDERS["kernel"]
     source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
     app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
-    kept: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         viewer = await settled(pilot)
         await landed(pilot, viewer)
         failed = viewer.selected_row
         assert failed is not None
         await wait_for(pilot, lambda: "complete" in str(viewer.body.log_view.border_title))
-        said = app.notify
-
-        def notify(message: str, **kw: Any) -> None:
-            kept.append(str(kw.get("title", "")))
-            said(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
-        await pilot.press("w")
-        await wait_for(pilot, lambda: "Run kept" in kept, timeout=30, what="the kept run")
+        await keep(pilot, app)
     kept_file = only_recording(tmp_path)
     targets = {entry.get("target", "") for entry in lines(kept_file)}
     assert any(t.startswith(f"/invocations/{failed}/events") for t in targets), targets

@@ -66,6 +66,8 @@ WIDE_WIDTH = 160
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
 PANE_NAMES = ("groups", "rows", "detail")
+STATUS_WIDTH = 13
+"""The status column's width before a longer status word widens it."""
 INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 """The refresh intervals ``+`` and ``-`` step through, either way: ``-`` undoes ``+``."""
 PAGE_RENDER_GAP = 0.25
@@ -137,7 +139,7 @@ class ViewerScreen(Screen[None]):
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
-        self._status_width = 13
+        self._status_width = STATUS_WIDTH
 
     # -- layout --------------------------------------------------------------------------
 
@@ -594,7 +596,7 @@ class ViewerScreen(Screen[None]):
         self.selected_row = None
         self.view += 1
         self._acts_before_view = self.table.user_acts
-        self._status_width = 13
+        self._status_width = STATUS_WIDTH
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
         self.poller.reset("rows")
@@ -757,6 +759,7 @@ class ViewerScreen(Screen[None]):
         counted again (every row when None), so a page of a 100,000-row run costs its own
         rows, not a pass over all of them."""
         rows = self.store.rows
+        failures_moved = dirty is None  # the newest failure is looked for again only then
         if dirty is None:
             self._counts, self._counted, self._failed, self._progressing = {}, {}, set(), set()
         for key in rows if dirty is None else dirty:
@@ -765,6 +768,7 @@ class ViewerScreen(Screen[None]):
                 self._counts[old] -= 1
                 if not self._counts[old]:
                     del self._counts[old]
+            failures_moved |= key in self._failed
             self._failed.discard(key)
             self._progressing.discard(key)
             row = rows.get(key)
@@ -774,16 +778,18 @@ class ViewerScreen(Screen[None]):
             self._counts[row.status.raw] = self._counts.get(row.status.raw, 0) + 1
             if row.status.failure:
                 self._failed.add(key)
+                failures_moved = True
             if not row.status.terminal and row.progress:
                 self._progressing.add(key)
-        newest = None
-        if self._failed:  # the server's order: the newest failure is first, or last
-            order = rows.values() if self.words.newest_first else reversed(rows.values())
-            newest = next((row for row in order if row.status.failure), None)
-        why = None
-        if newest is not None:
-            why = newest.problem.text() if newest.problem else newest.note
-        self._newest_problem = f"last failure: {why}" if why else None
+        if failures_moved:  # not for every followed row's progress: a scan of the rows
+            newest = None
+            if self._failed:  # the server's order: the newest failure is first, or last
+                order = rows.values() if self.words.newest_first else reversed(rows.values())
+                newest = next((row for row in order if row.status.failure), None)
+            why = None
+            if newest is not None:
+                why = newest.problem.text() if newest.problem else newest.note
+            self._newest_problem = f"last failure: {why}" if why else None
         self._tally()
 
     def _tally(self) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -33,6 +32,8 @@ from tui.providers.kernel.models import (
 from tui.providers.shared import ModelSource
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.providers.record import Recorder
 
 GROUP_PAGES = 3
@@ -100,13 +101,9 @@ class KernelSource(ModelSource[KernelClient]):
 
     async def groups(self) -> list[Group]:
         rows: dict[str, Row] = {}
-        offset: int | None = None
-        for _ in range(GROUP_PAGES):
-            page, offset = await self._page([], offset)
+        async for page in self._recent():
             for row in page:
                 rows.setdefault(row.key, row)
-            if offset is None:
-                break
         return summarise(rows.values(), self.clock())
 
     async def group(self, key: str) -> Group:
