@@ -28,6 +28,8 @@ from tui.ui.viewer import ViewerScreen
 
 FROZEN_NOW = 1_790_000_000.0
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+WIDE = {"failed-run": (200, 50), "kernel": (200, 50)}
+"""Views also taken wide: the table and the detail side by side under the runs strip."""
 
 
 def frozen_gateway(faults: FaultConfig | None = None, scenario: str = "demo") -> GatewayServer:
@@ -292,7 +294,7 @@ async def save(view: str, size: tuple[int, int], out: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     """``python -m bench.screenshots OUT_DIR [VIEW ...]``: every view (or those named) at
-    120x40 and 80x24."""
+    120x40 and 80x24, and those in :data:`WIDE` at their wide size."""
     out = Path(argv[0] if argv else "screenshots")
     views = argv[1:] or list(VIEWS)
     unknown = [view for view in views if view not in VIEWS]
@@ -301,7 +303,7 @@ def main(argv: list[str]) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     for view in views:
-        for size in SIZES.values():
+        for size in [*SIZES.values(), *([WIDE[view]] if view in WIDE else [])]:
             print(asyncio.run(save(view, size, out)))
     return 0
 

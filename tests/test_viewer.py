@@ -444,3 +444,24 @@ async def test_a_prompt_typed_in_one_burst_gets_its_letters_and_the_keys_after_i
         send_keys(app, "escape", "k")  # esc clears the filter, k moves in the table
         await wait_for(pilot, lambda: "/failed" not in pane(app, "rows"), what="cleared")
         assert app.focused is screen.table
+
+
+@pytest.mark.parametrize("width", [120, 160, 199, 200, 240])
+async def test_the_table_is_never_narrower_than_at_120_columns(
+    frozen_gateway: GatewayServer, width: int
+) -> None:
+    """The detail moves beside the table only where the table keeps 120 columns; below, the
+    panes are stacked and the table's error column is as wide as the screen allows."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(width, 48)) as pilot:
+        await loaded(pilot, app)
+        table = app.viewer.query_one("#rows-pane").region
+        detail = app.viewer.query_one("#detail-pane").region
+        assert table.width >= 120, (width, table)
+        beside = detail.x >= table.right
+        assert beside == (width >= 200), (width, table, detail)
+        assert beside or table.width == width
+        header = next(
+            line for line in region_text(app, "#rows-pane").splitlines() if "took" in line
+        )
+        assert "error / reason" in header

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from tui.ui.options import Playback, ViewerOptions
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
-WIDE_WIDTH = 160
+WIDE_WIDTH = 200
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
 PANE_NAMES = ("groups", "rows", "detail")
