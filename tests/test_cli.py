@@ -82,7 +82,7 @@ def test_watch_refs_are_checked_per_provider(
     # A malformed reference is a usage error before any key is asked for.
     assert main(["watch", "web-scraper@1.4.2"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "not a bctrl reference" in err and "RUN_ID (a UUID)" in err
+    assert "not a bctrl reference" in err and "RUN_ID (a UUID" in err
     assert main(["watch", "--provider", "kernel", "two words"]) == EXIT_USAGE
     assert "APP, APP@VERSION or INVOCATION_ID" in capsys.readouterr().err
     # Well-formed for Kernel: an app version, an invocation id (even a UUID) or an app.
@@ -96,7 +96,19 @@ def test_malformed_run_id(
 ) -> None:
     monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
     assert main(["not-a-run"]) == EXIT_USAGE
-    assert "not a bctrl reference (want RUN_ID (a UUID))" in capsys.readouterr().err
+    assert "not a bctrl reference (want RUN_ID (a UUID, or its first" in capsys.readouterr().err
+
+
+def test_the_viewer_takes_the_start_of_a_run_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``runwatch 121a``, the short id the tables show, is no usage error: it goes on to the
+    key (and, given one, is looked up among the listed runs)."""
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
+    monkeypatch.delenv("BCTRL_API_KEY", raising=False)
+    for ref in ("121a", "121a2084", "121a2084-57a6"):
+        assert main([ref]) == EXIT_AUTH, ref
+        assert "BCTRL_API_KEY" in capsys.readouterr().err
 
 
 def test_invalid_base_url(

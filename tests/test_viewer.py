@@ -465,3 +465,44 @@ async def test_the_table_is_never_narrower_than_at_120_columns(
             line for line in region_text(app, "#rows-pane").splitlines() if "took" in line
         )
         assert "error / reason" in header
+
+
+def unique_prefix(ids: list[str], full: str) -> str:
+    """The shortest start of ``full`` (four characters at least) no other id starts with."""
+    return next(
+        full[:n] for n in range(4, len(full)) if sum(i.startswith(full[:n]) for i in ids) == 1
+    )
+
+
+async def test_a_run_named_by_the_start_of_its_id_is_that_run(gateway: GatewayServer) -> None:
+    """``runwatch 121a``: the short id the tables show pins and opens the one listed run whose
+    id starts with it; no group named ``121a`` is left in the list."""
+    ids = [run.id for run in gateway.world.runs]
+    full = ids[-2]
+    ref = unique_prefix(ids, full)
+    app = make_app(gateway, pinned=[ref])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: f"run {full[:8]}" in pane(app, "rows"), what="the run")
+        await rows_loaded(pilot, app)
+        groups = region_text(app, "#groups-pane")
+        assert f"Runs ({len(ids)})" in groups
+        pinned = [line for line in groups.splitlines() if "◆" in line]
+        assert len(pinned) == 1 and full[:8] in pinned[0], groups
+        assert not re.search(rf"◆ {ref}\s", groups), groups
+        assert "not found" not in screen_text(app)
+
+
+async def test_a_short_id_that_names_several_runs_or_none_is_said(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [run.id for run in gateway.world.runs]
+    shared = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
+    candidates = [i[:8] for i in ids if i.startswith(shared)]
+    toasts = record_toasts(monkeypatch)
+    app = make_app(gateway, pinned=[shared, "fedcba9"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = lambda: " | ".join(t.message for t in toasts)  # noqa: E731
+        await wait_for(pilot, lambda: "is ambiguous" in said() and "No run id" in said())
+        assert f"{shared} is ambiguous: {len(candidates)} runs start with it" in said()
+        assert all(c in said() for c in candidates)
+        assert f"No run id among the {len(ids)} listed starts with fedcba9" in said()

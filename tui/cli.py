@@ -99,7 +99,8 @@ def _viewer_parser() -> argparse.ArgumentParser:
         "refs",
         nargs="*",
         metavar="REF",
-        help="runs (bctrl), app versions or invocations (Kernel) to pin and show first",
+        help="runs (bctrl: a run id, or its first characters as the tables show it), app "
+        "versions or invocations (Kernel) to pin and show first",
     )
     _connection_options(parser)
     parser.add_argument("--theme", help="Textual theme (also: ctrl+p → Change theme)")
@@ -323,6 +324,7 @@ def _connect(
     before importing Textual, so the two start up side by side); it is stopped on a failure."""
     import time
 
+    from tui.core.text import looks_like_id
     from tui.providers.http import cleartext
 
     gateway: Gateway | None = early
@@ -343,7 +345,8 @@ def _connect(
             _fail(EXIT_USAGE, exc.message)
         provider = PROVIDERS[settings.provider]
         pinned = _api_by_words(args, provider, refs) or provider
-        bad = [ref for ref in refs if not pinned.valid_ref(ref)]
+        # The start of an id, as the tables show it, is looked up among the listed groups.
+        bad = [ref for ref in refs if not (pinned.valid_ref(ref) or looks_like_id(ref))]
         if bad:
             shown = bad[0][:60].encode("unicode_escape").decode()
             _fail(EXIT_USAGE, f"not a {pinned.name} reference (want {pinned.ref_help}): {shown!r}")
@@ -504,7 +507,8 @@ def _quiet_stdout() -> None:
 
 def run_watch(argv: Sequence[str]) -> int:
     """``runwatch watch REF``: headless (``--demo`` alone lists the demo's runs)."""
-    from tui.watch import EXIT_PIPE, WatchOptions, list_groups, looks_like_id, watch
+    from tui.core.text import looks_like_id
+    from tui.watch import EXIT_PIPE, WatchOptions, list_groups, watch
 
     args = _watch_parser().parse_args(argv)
     _check_common(args)
@@ -615,23 +619,23 @@ def run_bundle(argv: Sequence[str]) -> int:
     _connection_options(parser)
     args = parser.parse_args(argv)
     _check_common(args)
-    from tui.watch import looks_like_id
+    from tui.core.text import looks_like_id
 
     short = looks_like_id(args.ref) and not PROVIDERS[args.provider or DEFAULT].valid_ref(args.ref)
     connection = _connect(args, [] if short else [args.ref])
 
     from tui import bundle
     from tui.core.errors import ApiError, NotFound
+    from tui.core.model import starting_with
 
     async def go() -> Path:
         try:
             ref = args.ref
             if short:  # the start of an id, as the viewer shows it
-                keys = [g.key for g in await connection.source.groups()]
-                found = [k for k in keys if k.lower().startswith(ref.lower())]
+                found = starting_with(await connection.source.groups(), ref)
                 if len(found) != 1:
                     raise NotFound(f"{len(found)} listed ids start with {ref!r}")
-                ref = found[0]
+                ref = found[0].key
             evidence = await bundle.collect(connection.source, ref)
         finally:
             await connection.source.aclose()

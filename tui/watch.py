@@ -30,11 +30,11 @@ from rich.text import Text
 
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
-from tui.core.model import Detail, Group, Kind, Query, Record, Row
+from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, short_id
+from tui.core.text import clean, looks_like_id, short_id
 from tui.core.timefmt import clock_time, duration, iso
 
 EXIT_OK = 0
@@ -82,17 +82,7 @@ WHY_AT_ONCE = 4
 """Full records read at the same time for ``--once`` and ``--json``."""
 WHY_WAIT = 15.0
 """Seconds ``--once`` and ``--json`` spend reading full records, at most."""
-SHORT_ID = re.compile(
-    r"^(?:[0-9a-fA-F]{1,8}(?:-[0-9a-fA-F-]{0,27})?|[a-z]{2,5}_[A-Za-z0-9_-]{1,64})$"
-)
-"""An id or the start of one, as the viewer shows them: hex with a UUID's dashes
-(``121a2084``), or a prefixed id (``run_u7Hq``)."""
 T = TypeVar("T")
-
-
-def looks_like_id(ref: str) -> bool:
-    """Whether ``ref`` is an id, or the start of one, that ``watch`` can look up by prefix."""
-    return bool(SHORT_ID.match(ref))
 
 
 class Stop(Exception):
@@ -527,9 +517,7 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         )
     except (Unsupported, NotFound):
         return None
-    matches = [g for g in groups if g.key.startswith(ref)] or [
-        g for g in groups if g.key.casefold().startswith(ref.casefold())
-    ]
+    matches = starting_with(groups, ref)
     if len(matches) == 1:
         return matches[0]
     noun = vocabulary.group

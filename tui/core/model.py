@@ -11,7 +11,7 @@ them as sent, marked, and nothing else about the row is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
@@ -141,6 +141,14 @@ class Group(Record):
     live: int | None = None
     pinned_only: bool = False
     """A pinned group the server has not described (no run endpoint, or not yet)."""
+
+
+def starting_with(groups: Iterable[Group], ref: str) -> list[Group]:
+    """The groups whose id starts with ``ref``, the short id a table shows: in the ids' own
+    case first, else in any case."""
+    listed = list(groups)
+    exact = [g for g in listed if g.key.startswith(ref)]
+    return exact or [g for g in listed if g.key.casefold().startswith(ref.casefold())]
 
 
 @dataclass(frozen=True, slots=True)

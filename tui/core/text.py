@@ -118,6 +118,18 @@ def clean(value: object, *, multiline: bool = False, limit: int | None = None) -
     return truncate(text, limit) if limit else text
 
 
+SHORT_ID = re.compile(
+    r"^(?:[0-9a-fA-F]{1,8}(?:-[0-9a-fA-F-]{0,27})?|[a-z]{2,5}_[A-Za-z0-9_-]{1,64})$"
+)
+"""An id or the start of one, as the viewer shows them: hex with a UUID's dashes
+(``121a2084``), or a prefixed id (``run_u7Hq``)."""
+
+
+def looks_like_id(ref: str) -> bool:
+    """Whether ``ref`` is an id, or the start of one, that can be looked up by prefix."""
+    return bool(SHORT_ID.match(ref))
+
+
 def short_id(identifier: str, length: int = 8) -> str:
     """The first characters of an id, as users scan them (a prefix like ``run_`` is kept)."""
     text = clean(identifier)

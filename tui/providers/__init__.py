@@ -70,7 +70,7 @@ BCTRL = Provider(
     client="tui.providers.bctrl.client:BctrlClient",
     source="tui.providers.bctrl.source:BctrlSource",
     detail_body="tui.ui.details.bctrl:BctrlBody",
-    ref_help="RUN_ID (a UUID)",
+    ref_help="RUN_ID (a UUID, or its first characters)",
     ref_pattern=UUID,
 )
 PROVIDERS: dict[str, Provider] = {

@@ -33,13 +33,23 @@ from tui.compat.gc import GC_POLICY
 from tui.core import timeline as tl
 from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
 from tui.core.failures import cause_key, group_failures
-from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status, Update
+from tui.core.model import (
+    Detail,
+    Group,
+    Kind,
+    LogLines,
+    Query,
+    Row,
+    Status,
+    Update,
+    starting_with,
+)
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, plural, short_id, truncate
+from tui.core.text import clean, looks_like_id, plural, short_id, truncate
 from tui.core.timefmt import age, clock_time
 from tui.ui import actions
 from tui.ui.details import DetailBody
@@ -405,12 +415,54 @@ class ViewerScreen(Screen[None]):
             )
         else:
             self.store.set_groups(message.groups)
+            self._resolve_short_pins(message.groups)
         self._render_groups()
         if self.selected_group is None and self.groups.row_count:
             key = self.groups.selected_key
             if key:
                 self._select_group(key)
         self._render_titles()
+
+    def _resolve_short_pins(self, listed: list[Group]) -> None:
+        """A group pinned by the start of its id (``runwatch 121a``, the short id the
+        tables show) becomes the one listed group whose id starts with it; when several or
+        none do, that is said once."""
+        if self.words.kind_in_name:
+            return  # keys are names (Kernel's APP names every version): not prefixes
+        keys = {group.key for group in listed}
+        for ref in list(self.pinned):
+            known = self.store.groups.get(ref)
+            if ref in keys or known is None or not known.pinned_only or not looks_like_id(ref):
+                continue
+            matches = starting_with(listed, ref)
+            if len(matches) > 1:
+                some = ", ".join(short_id(g.key) for g in matches[:5])
+                more = ", …" if len(matches) > 5 else ""
+                self._say_once(
+                    f"ambiguous {ref}",
+                    f"{clean(ref, limit=40)} is ambiguous: {len(matches)} {self.words.group}s "
+                    f"start with it ({some}{more}); give more of the id.",
+                )
+            elif matches:
+                self._repin(ref, matches[0].key)
+            elif keys and len(ref) < min(map(len, keys)):  # a start of an id, not an old id
+                self._say_once(
+                    f"unmatched {ref}",
+                    f"No {self.words.group} id among the {len(keys)} listed starts with "
+                    f"{clean(ref, limit=40)}; an older {self.words.group} needs its whole id.",
+                )
+
+    def _repin(self, ref: str, key: str) -> None:
+        """The pin named ``ref`` is the group ``key``: it takes the pin's place (and the
+        selection, when the pin had it)."""
+        at = self.pinned.index(ref)
+        self.pinned.remove(ref)
+        if key not in self.pinned:
+            self.pinned.insert(at, key)
+        self.store.groups.pop(ref, None)
+        if self.selected_group == ref:
+            self._select_group(key)
+            self.groups.select_key(key)
 
     @on(GroupFetched)
     def _group_fetched(self, message: GroupFetched) -> None:
