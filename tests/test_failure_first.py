@@ -255,6 +255,60 @@ async def test_errors_view_groups_the_failures_and_enter_goes_to_one(
         assert re.search(r"✘ failed|⧗ timed out", row_line(app, after))
 
 
+def seen_counts(app: Any) -> dict[str, str]:
+    """Each failed row on screen (its short id) and the count beside its error (x3)."""
+    rows = region_text(app, "#rows-pane").splitlines()
+    found = (re.search(r"([0-9a-f]{8}) .*?(\u00d7\d+)", line) for line in rows)
+    return {m[1]: m[2] for m in found if m}
+
+
+async def test_e_leaves_the_tables_counts_as_they_were(frozen_gateway: GatewayServer) -> None:
+    """The x3 beside a row counts the rows that say the same error; E groups by the failing
+    step it reads, which may split them, and the table's counts stay what the rows say."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "z")  # the table, zoomed: more rows on screen
+        await wait_for(pilot, lambda: len(seen_counts(app)) >= 3, what="counted failures")
+        before = seen_counts(app)
+        await pilot.press("E")
+        await until_text(pilot, app, r"Failures in run 4d6cc587")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Failures in run" not in screen_text(app))
+        await pilot.pause(0.3)
+        assert seen_counts(app) == before
+
+
+async def test_e_reads_a_batch_at_a_time_and_groups_the_rest_by_their_own_error(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every failure is in the list: those read in full by their failing step, the others
+    below by their own error; each E reads the next batch."""
+    from tui.ui import viewer
+
+    monkeypatch.setattr(viewer, "MAX_CAUSES", 8)
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 100)) as pilot:  # every group on screen
+        await loaded(pilot, app)
+        header = r"Failures in run 4d6cc587: (\d+) invocations, \d+ causes? in the (\d+) read"
+        for read in (8, 16):
+            await pilot.press("E")
+            found = await until_text(pilot, app, header)
+            failures = int(found[1])
+            assert int(found[2]) == read and failures > 16
+            text = screen_text(app)
+            assert f"Not read in full yet ({failures - read})" in text, text
+            assert f"E again reads {min(8, failures - read)} more" in text
+            counts = [int(n) for n in re.findall(r"\u00d7(\d+) +first", text)]
+            assert sum(counts) == failures, "every failure in one group"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: "Failures in run" not in screen_text(app))
+        await pilot.press("E")  # 21 failures: the third batch reads the last five
+        found = await until_text(pilot, app, r"Failures in run 4d6cc587: (\d+) invocations")
+        await pilot.pause(0.2)
+        assert "Not read in full" not in screen_text(app)
+
+
 @pytest.mark.parametrize(
     ("beating", "reason"),
     [(True, "no progress while the heartbeat goes on"), (False, "heartbeat stopped")],

@@ -1,5 +1,6 @@
 """``E``: a run's failures grouped by fingerprint, each with its count, when it was first and
-last seen, and its fix shown once; enter jumps to the group's first failed row."""
+last seen, and its fix shown once; enter jumps to the group's first failed row. Failures not
+read in full yet are grouped below, by their own error."""
 
 from __future__ import annotations
 
@@ -44,15 +45,23 @@ def group_text(group: FailureGroup, *, ascii_only: bool) -> RenderableType:
 
 
 class ErrorsScreen(ModalScreen[str | None]):
-    """The failure groups; enter returns the first row of the highlighted one."""
+    """The failure groups (``others``: those of the failures not read in full, by their own
+    error); enter returns the first row of the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,E", "close", "Close")]
 
     def __init__(
-        self, groups: list[FailureGroup], title: str, note: str, *, ascii_only: bool = False
+        self,
+        groups: list[FailureGroup],
+        title: str,
+        note: str,
+        *,
+        others: list[FailureGroup] | None = None,
+        ascii_only: bool = False,
     ) -> None:
         super().__init__()
-        self.groups = groups
+        self.groups = [*groups, *(others or [])]
+        self.read = len(groups)
         self.title_text = title
         self.note = note
         self.ascii_only = ascii_only
@@ -64,6 +73,10 @@ class ErrorsScreen(ModalScreen[str | None]):
                 Option(group_text(group, ascii_only=self.ascii_only), id=str(index))
                 for index, group in enumerate(self.groups)
             ]
+            if self.read < len(self.groups):
+                unread = sum(group.count for group in self.groups[self.read :])
+                heading = f"Not read in full yet ({unread:,}), by their own error:"
+                options.insert(self.read, Option(Text(heading, style="bold"), disabled=True))
             if options:
                 yield KeyedOptionList(*options, id="errors-list")
             yield Static(Text(self.note), id="errors-hint")
@@ -75,7 +88,7 @@ class ErrorsScreen(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected, "#errors-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        group = self.groups[event.option_index]
+        group = self.groups[int(event.option.id or 0)]
         self.dismiss(group.rows[0] if group.rows else None)
 
     def action_close(self) -> None:

@@ -32,7 +32,7 @@ from tui.compat.footer import Footer
 from tui.compat.gc import GC_POLICY
 from tui.core import timeline as tl
 from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
-from tui.core.failures import cause_key, group_failures
+from tui.core.failures import Cause, cause_key, group_failures
 from tui.core.model import (
     Detail,
     Group,
@@ -83,7 +83,8 @@ INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 PAGE_RENDER_GAP = 0.25
 """Seconds between two redraws of the table while a big run's pages arrive."""
 MAX_CAUSES = 100
-"""Failed rows read for the failure groups at most (each costs a request or two)."""
+"""Failed rows ``E`` reads in full at one press (each costs a request or two); the next
+press reads the next ones."""
 YIELD_AFTER = 0.01
 """Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
 is read without ever waiting, and keys and redraws would wait behind it."""
@@ -130,9 +131,11 @@ class ViewerScreen(Screen[None]):
         self._names: dict[str, set[str]] = {}
         """The row names (actions) seen in each group: ``a`` cycles the group's own."""
         self._counts: dict[str, int] = {}
-        self._cause_keys: dict[str, tuple[Row | None, str]] = {}
-        """A failed row's cause key, and the row it was read from (None: read by ``E`` from
-        the row's full record, kept while the row stays failed)."""
+        self._cause_keys: dict[str, tuple[Row, str]] = {}
+        """A failed row's cause key, as the row itself says it, and the row it was read
+        from: the table's ``x4`` counts the rows that say the same."""
+        self._full_causes: dict[str, Cause] = {}
+        """Why a failed row failed, from its full record, as ``E`` read it."""
         self._cause_counts: Counter[str] = Counter()  # failed rows by cause key
         self.newest_first = True
         self.tailing = False  # `f`: the cursor follows new rows
@@ -767,7 +770,8 @@ class ViewerScreen(Screen[None]):
         """How many of the view's failed rows share each one's cause (the table shows
         ``x4`` beside a failure seen four times), for the rows in ``dirty`` (every row when
         None); True when another row's count changed. A row's cause is what its row says, or
-        what ``E`` read from its full record; read again only when the row changed."""
+        not what ``E`` read (the count is of the rows that say what this one says); read
+        again only when the row changed."""
         rows = self.store.rows
         changed = False
         for key in self._failed | self._cause_keys.keys() if dirty is None else dirty:
@@ -776,12 +780,12 @@ class ViewerScreen(Screen[None]):
             cause = None
             if row is not None and row.status.failure:
                 cause = known
-                if known is None or (known[0] is not row and known[0] is not None):
+                if known is None or known[0] is not row:
                     cause = (row, cause_key(self.source.cause(row, None)))
             changed |= self._set_cause(key, cause)
         return changed
 
-    def _set_cause(self, key: str, cause: tuple[Row | None, str] | None) -> bool:
+    def _set_cause(self, key: str, cause: tuple[Row, str] | None) -> bool:
         """Record ``key``'s cause (None: not failed); True when that changes the count shown
         beside another row (one that reads ``x2`` or more, before or after)."""
         old = self._cause_keys.pop(key, None)
@@ -1368,18 +1372,21 @@ class ViewerScreen(Screen[None]):
         if not failed:
             self.notify(f"No failed {self.words.row} in this view.", markup=False)
             return
-        self.read_causes(failed[:MAX_CAUSES])
+        self.read_causes(failed)
 
     @work(group="causes", exclusive=True, exit_on_error=False)
     async def read_causes(self, failed: list[Row]) -> None:
-        """Read the full record of each failed row not read yet, then show the groups."""
-        missing = [row for row in failed if not self.store.final(row.key)]
+        """Read the full records of the next :data:`MAX_CAUSES` failed rows not read yet,
+        then show the groups: those read in full by their failing step, the others by
+        their own error, below them (the next ``E`` reads more)."""
+        batch = [row for row in failed if row.key not in self._full_causes][:MAX_CAUSES]
+        missing = [row for row in batch if not self.store.final(row.key)]
         if missing:
             self.notify(
                 f"Reading {len(missing)} failed {self.words.row}s…", markup=False, timeout=3
             )
         semaphore = asyncio.Semaphore(4)
-        details = {row.key: self.store.details.get(row.key) for row in failed}
+        details = {row.key: self.store.details.get(row.key) for row in batch}
 
         async def read(row: Row) -> None:
             async with semaphore:
@@ -1389,18 +1396,24 @@ class ViewerScreen(Screen[None]):
                             details[row.key] = update  # the store keeps only a few
 
         await asyncio.gather(*(read(row) for row in missing))
-        causes = [(row, self.source.cause(row, details[row.key])) for row in failed]
-        groups = group_failures(causes)
-        for group in groups:  # the table's counts (x4) now count these groups
-            for key in group.rows:
-                self._set_cause(key, (None, group.key))
-        self._render_table(None)
+        for row in batch:
+            self._full_causes[row.key] = self.source.cause(row, details[row.key])
+        whole = [
+            (row, self._full_causes[row.key]) for row in failed if row.key in self._full_causes
+        ]
+        unread = [
+            (row, self.source.cause(row, None))
+            for row in failed
+            if row.key not in self._full_causes
+        ]
+        groups, others = group_failures(whole), group_failures(unread)
         name = self.store.groups.get(self.selected_group or "")
         title = f"Failures in {self.words.named(clean(name.title if name else '', limit=30))}: "
         title += f"{plural(len(failed), self.words.row)}, {plural(len(groups), 'cause')}"
         note = "enter: the first of them · j/k move · esc closes"
-        if len(failed) == MAX_CAUSES:
-            note = f"the first {MAX_CAUSES} failures · " + note
+        if unread:
+            title += f" in the {len(whole):,} read in full"
+            note = f"E again reads {min(MAX_CAUSES, len(unread))} more · " + note
         from tui.ui.errors import ErrorsScreen
 
         def chosen(key: str | None) -> None:
@@ -1408,7 +1421,8 @@ class ViewerScreen(Screen[None]):
                 self._focus(self.table)
                 self.table.select_key(key)
 
-        self.app.push_screen(ErrorsScreen(groups, title, note, ascii_only=self.ascii_only), chosen)
+        screen = ErrorsScreen(groups, title, note, others=others, ascii_only=self.ascii_only)
+        self.app.push_screen(screen, chosen)
 
     # -- the detail's actions ------------------------------------------------------------
 
