@@ -343,6 +343,15 @@ def test_duration_formats() -> None:
     assert not math.isnan(elapsed(row(started=1.0), 2.0) or 0)
 
 
+def test_a_duration_between_two_stamps_is_the_one_the_server_says() -> None:
+    """11:44:10.953 to 11:44:11.329 is 376 ms (the trace span's durationMs), not 375: the
+    difference of two epoch floats is rounded, not cut."""
+    start, end = f.parse_time("2026-09-21T11:44:10.953Z"), f.parse_time("2026-09-21T11:44:11.329Z")
+    call = row(status=FAILED, started=start, finished=end)
+    assert duration(elapsed(call, now=0.0)) == "376ms"
+    assert [duration(x) for x in (0.0004, 0.9994, 0.9996)] == ["0ms", "999ms", "1.0s"]
+
+
 # -- failures grouped, stalls flagged ------------------------------------------------------
 
 

@@ -13,8 +13,9 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = max(0.0, seconds)
-    if seconds < 1:
-        return f"{int(seconds * 1000)}ms"
+    # Rounded, not cut: two stamps 376 ms apart differ by 0.37599… in floating point.
+    if round(seconds * 1000) < 1000:
+        return f"{round(seconds * 1000)}ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     if seconds < 3600:
