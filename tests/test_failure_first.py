@@ -30,6 +30,7 @@ from .viewer_helpers import (
     loaded,
     make_app,
     pane,
+    record_toasts,
     region_text,
     rows_loaded,
     screen_text,
@@ -515,3 +516,21 @@ async def test_under_a_text_filter_the_card_says_how_many_of_the_rows_it_shows(
         assert counted is not None and int(counted[1]) == screen.table.row_count
         shown, total = counted.groups()
         assert f"{shown} of {total} invocations shown" in region_text(app, "#group-card")
+
+
+async def test_n_on_the_only_failed_run_says_so(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """n in the run list goes to the failed run; pressed again on it, the only one, it says
+    so instead of doing nothing."""
+    toasts = record_toasts(monkeypatch)
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")  # the run list has the focus at launch
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
+        assert not toasts
+        await pilot.press("n")
+        await wait_for(pilot, lambda: bool(toasts), what="a toast")
+        assert toasts[-1].message == "No other failed run listed: this is the only one."
+        assert "run 121a2084" in pane(app, "rows")

@@ -1111,13 +1111,17 @@ class ViewerScreen(Screen[None]):
             return
         if self.focused is self.groups:  # in the group list: the next failed group
             failed_groups = {k for k, g in self.store.groups.items() if g.status.failure}
-            if not _cycle_to(self.groups, failed_groups, forward):
-                self.notify(f"No failed {self.words.group} listed.", markup=False)
-            return
-        if _cycle_to(self.table, self.store.failed_keys(), forward):
-            self._focus(self.table)
+            found = _cycle_to(self.groups, failed_groups, forward)
+            noun, where = self.words.group, "listed"
         else:
-            self.notify(f"No failed {self.words.row} shown.", markup=False)
+            found = _cycle_to(self.table, self.store.failed_keys(), forward)
+            noun, where = self.words.row, "shown"
+            if found is not None:
+                self._focus(self.table)
+        if found is None:
+            self.notify(f"No failed {noun} {where}.", markup=False)
+        elif not found:
+            self.notify(f"No other failed {noun} {where}: this is the only one.", markup=False)
 
     def action_next_failure(self) -> None:
         """Jump to the next failed (or timed out) row, or failed step in the detail."""
@@ -1548,17 +1552,17 @@ class RecordingSource(Protocol):
     def stop_recording(self) -> None: ...
 
 
-def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool:
-    """Move ``table``'s cursor to the next (previous) row in ``wanted``, wrapping around;
-    False when it shows none."""
+def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool | None:
+    """Move ``table``'s cursor to the next (previous) row in ``wanted``, wrapping around:
+    True when it moved, False when the cursor is on the only one, None when it shows none."""
     keys = table.row_keys_in_order
     n = len(keys)
     for step in range(1, n + 1):
         index = (table.cursor_row + step) % n if forward else (table.cursor_row - step) % n
         if keys[index] in wanted:
             table.move_cursor(row=index)
-            return True
-    return False
+            return step < n
+    return None
 
 
 def _haystack(row: Row) -> str:
