@@ -501,8 +501,12 @@ async def test_kernel_app_version_json_once_and_timeout(kernel_gateway: GatewayS
     for row in document["rows"]:
         _kernel_valid(row)
         assert (row["app_name"], row["version"]) == ("web-scraper", "1.4.2")
+    created = [row["started_at"] for row in document["rows"]]
+    assert created == sorted(created), "oldest first, as bctrl's and the current API's"
     code, out, _ = await _kwatch(kernel_gateway, ref, mode="once")
     assert code == EXIT_OK and out.startswith(ref) and "invocations:" in out
+    times = re.findall(r"^\w+ +\S+ +[0-9a-z]{8}  (\d\d:\d\d:\d\d) ", out, re.M)
+    assert len(times) >= 20 and times == sorted(times), out
 
 
 async def test_kernel_unknown_ref_exits_2(kernel_gateway: GatewayServer) -> None:

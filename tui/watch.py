@@ -588,6 +588,8 @@ async def _watch_group(state: _Watch, group: Group) -> int:
             except (Unsupported, NotFound):
                 describes = False
         rows = list(state.store.rows.values())
+        if source.vocabulary.newest_first:  # every provider's output is oldest first
+            rows.reverse()
         if options.mode in ("once", "json"):
             return await _finish(state, group, key, rows)
         _report_group(state, group)
