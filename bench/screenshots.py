@@ -236,14 +236,21 @@ async def replay_of(url: str, directory: Path, size: tuple[int, int]) -> Runwatc
     (at ``size``: the replay asks what the recorded viewer asked).
 
     The recording's clock and the replay's are stopped (every answer at its first moment,
-    the app's time the frozen world's), so the frame is the same every time."""
+    the app's time the frozen world's), so the frame is the same every time. The recording
+    closes a minute on: the replay, at its first moment, is playing, not at its end."""
     path = directory / "demo.rwrec"
+    recorded = [0.0]
     with Recorder(
-        path, provider="bctrl", base_url=url, clock=lambda: FROZEN_NOW, monotonic=lambda: 0.0
+        path,
+        provider="bctrl",
+        base_url=url,
+        clock=lambda: FROZEN_NOW,
+        monotonic=lambda: recorded[0],
     ) as recorder:
         app = frozen_app(url, recorder=recorder)
         async with app.run_test(size=size) as pilot:
             await view_failed_run(pilot, FaultConfig())
+        recorded[0] = 60.0
     return replay_app(path, 10.0, monotonic=lambda: 0.0, retry=RetryPolicy(max_retries=0))
 
 

@@ -54,9 +54,11 @@ from .viewer_helpers import (
     CONTROL,
     loaded,
     pane,
+    record_toasts,
     screen_output,
     screen_text,
     select_group,
+    status_bar,
     wait_for,
 )
 
@@ -459,6 +461,93 @@ async def test_replay_app_keys_pause_step_and_jump(
         await pilot.press("space")
         assert not controls.paused
         await wait_for(pilot, lambda: app.viewer.groups.row_count > 0, what="groups")
+
+
+# -- the end of a replay: its clock stops there ---------------------------------------------
+
+
+async def record_demo(url: str, path: Path) -> None:
+    """A recording of the demo as a new user makes it (``runwatch --demo --record FILE``):
+    the viewer lands on the active run's failure, and closes with the run still running."""
+    with Recorder(path, provider="bctrl", base_url=url, clock=frozen) as recorder:
+        app = recorded_app(url, recorder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await landed(pilot, await settled(pilot))
+
+
+async def replay_to_the_end(pilot: Any, app: ReplayApp, ended: str) -> str:
+    """The replay's screen once its status bar says ``ended``, the viewer on the active
+    run's failure."""
+    await landed(pilot, await settled(pilot))
+    await wait_for(pilot, lambda: ended in status_bar(app), what=ended)
+    return screen_text(app)
+
+
+async def test_at_the_end_of_a_replay_its_clock_stops(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    """A new user's try: at 1000x the recording (under a second) is over at once, yet the
+    replay's clock ran on, and the active run's 'running for 3m' grew a minute every 60 ms.
+    The clock stops at the recording's last moment: every duration, age and 'running for'
+    stays as it was when the recording stopped."""
+    path = tmp_path / "demo.rwrec"
+    await record_demo(frozen_gateway.url, path)
+    app = replay_app(path, 1000.0, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await landed(pilot, await settled(pilot))
+        at_the_end = screen_text(app)
+        assert "running for 3m" in at_the_end  # as recorded: the run had run for 3 minutes
+        await pilot.pause(2.5)  # 2500 recorded seconds at 1000x, two ticks of the durations
+        assert screen_text(app) == at_the_end
+        assert "REPLAY 1000x ENDED" in status_bar(app)
+
+
+async def test_the_replay_keys_at_the_end_leave_it_ended(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the end, space, . and > say the replay ended (not 'playing' or 'paused' at a
+    clock that no longer moves), and the status bar still says ENDED, paused or not."""
+    path = tmp_path / "demo.rwrec"
+    await record_demo(frozen_gateway.url, path)
+    toasts = record_toasts(monkeypatch)
+    app = replay_app(path, 1000.0, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await replay_to_the_end(pilot, app, "REPLAY 1000x ENDED")
+        for key in ("space", "full_stop", "greater_than_sign", "space", "space"):
+            await pilot.press(key)
+            assert toasts[-1].message.startswith("replay ended at 1000x:"), toasts[-1]
+            assert "REPLAY 1000x ENDED" in status_bar(app)
+            assert "running for 3m" in screen_text(app)
+
+
+async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    """Paused, . walks the recorded moments; after the last one, the recording's end."""
+    path = tmp_path / "demo.rwrec"
+    await record_demo(frozen_gateway.url, path)
+    app = replay_app(path, 1.0, paused=True, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in load_recording(path).times:
+            await pilot.press("full_stop")
+        await landed(pilot, await settled(pilot))
+        assert "REPLAY 1x PAUSED" in status_bar(app)  # the last answer, not yet the end
+        await pilot.press("full_stop")
+        await wait_for(pilot, lambda: "REPLAY 1x ENDED" in status_bar(app), what="ENDED")
+        assert "running for 3m" in screen_text(app)
+
+
+async def test_at_max_speed_a_replay_ends_once_its_last_answer_is_given(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "demo.rwrec"
+    await record_demo(frozen_gateway.url, path)
+    app = replay_app(path, math.inf, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        at_the_end = await replay_to_the_end(pilot, app, "REPLAY max ENDED")
+        assert "running for 3m" in at_the_end
+        await pilot.pause(1.5)
+        assert screen_text(app) == at_the_end
 
 
 async def test_a_recording_cut_short_by_a_crash_still_replays(

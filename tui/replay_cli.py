@@ -75,9 +75,10 @@ class ReplayApp(RunwatchApp):
     """The viewer over a replayed source: its clock is the recording's, and the replay's
     controls are app-level keys (the viewer's own keys are untouched).
 
-    The status bar says REPLAY and the speed (PAUSED while paused) in place of LIVE, and the
-    viewer polls as often, in recorded time, as the recorded app did: its interval is the
-    recording's at the replay's speed (whatever ``options`` says)."""
+    The status bar says REPLAY and the speed (PAUSED while paused, ENDED once the recording
+    is over and its clock stopped) in place of LIVE, and the viewer polls as often, in
+    recorded time, as the recorded app did: its interval is the recording's at the replay's
+    speed (whatever ``options`` says)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *RunwatchApp.BINDINGS,

@@ -519,7 +519,10 @@ def load_recording(path: str | Path) -> Recording:
 class ReplayControls:
     """The replay's clock: where in the recording it is (``position``, seconds since the
     recording started), what wall time that was (:meth:`now`, the source's and the app's
-    clock), and the controls (pause, step, jump to the end, speed)."""
+    clock), and the controls (pause, step, jump to the end, speed).
+
+    The clock stops at the recording's end (:attr:`finished`): nothing was recorded after
+    it, so every duration and age on screen stays as it was when the recording stopped."""
 
     def __init__(
         self,
@@ -541,10 +544,11 @@ class ReplayControls:
         self._changed: asyncio.Event | None = None
 
     def position(self) -> float:
+        """Seconds since the recording started, never past its end."""
         pos = self._base_pos
         if not self.paused and math.isfinite(self.speed):
             pos += (self._monotonic() - self._base_mono) * self.speed
-        return max(pos, self._floor)
+        return min(max(pos, self._floor), self.recording.end)
 
     def now(self) -> float:
         """The wall time the recording had at :meth:`position`."""
@@ -556,6 +560,7 @@ class ReplayControls:
 
     @property
     def finished(self) -> bool:
+        """Whether the replay has reached the recording's end (its clock stopped there)."""
         return self.position() >= self.recording.end
 
     def _seek(self, position: float) -> None:
@@ -581,11 +586,11 @@ class ReplayControls:
         return self.paused
 
     def step(self) -> float:
-        """Move to the next recorded moment (releasing what arrived then); the position."""
+        """Move to the next recorded moment (releasing what arrived then), the recording's
+        end after the last one; the position."""
         times = self.recording.times
         i = bisect.bisect_right(times, self.position())
-        if i < len(times):
-            self._seek(times[i])
+        self._seek(times[i] if i < len(times) else self.recording.end)
         self._notify()
         return self.position()
 
@@ -605,7 +610,7 @@ class ReplayControls:
         return max(MIN_POLL, round(self.real_seconds(self.recording.interval), 2))
 
     def describe(self) -> str:
-        state = "paused" if self.paused else "playing"
+        state = "ended" if self.finished else "paused" if self.paused else "playing"
         speed = "max" if math.isinf(self.speed) else f"{self.speed:g}x"
         return f"replay {state} at {speed}: {self.position():.1f}s of {self.recording.end:.1f}s"
 
@@ -613,8 +618,12 @@ class ReplayControls:
         """Wait until the replay reaches ``t`` (seconds since the recording started)."""
         while True:
             playing = not self.paused
-            if (playing and math.isinf(self.speed)) or self.position() >= t:
-                self._floor = max(self._floor, t)
+            at_max = playing and math.isinf(self.speed)
+            if at_max or self.position() >= t:
+                # As fast as possible, the clock is the latest moment released: once the
+                # last one is, nothing more happened, and the replay is at the end.
+                last = self.recording.times[-1] if self.recording.times else 0.0
+                self._floor = max(self._floor, self.recording.end if at_max and t >= last else t)
                 return
             if self._changed is None:
                 self._changed = asyncio.Event()

@@ -17,6 +17,11 @@ class Playback(Protocol):
     @property
     def paused(self) -> bool: ...
 
+    @property
+    def finished(self) -> bool:
+        """Whether it has reached the recording's end (its clock stopped there)."""
+        ...
+
 
 @dataclass
 class ViewerOptions:
@@ -33,5 +38,5 @@ class ViewerOptions:
     ascii_only: bool = False
     theme: str | None = None
     playback: Playback | None = None
-    """Set for a replay: the status bar says REPLAY and its speed (and PAUSED while it is)
-    where a live source says LIVE."""
+    """Set for a replay: the status bar says REPLAY and its speed (and PAUSED while it is,
+    ENDED once it has reached the recording's end) where a live source says LIVE."""

@@ -1573,9 +1573,13 @@ def _haystack(row: Row) -> str:
 
 def _replay_state(playback: Playback, state: str) -> tuple[str, bool]:
     """The status bar's word for a replay, in place of LIVE: ``REPLAY 10x``, ``REPLAY 10x
-    PAUSED`` (the replay's pause or the polling's), or a fault it replays after it; and
-    whether that is calm (plain) rather than a warning (reversed)."""
+    PAUSED`` (the replay's pause or the polling's), ``REPLAY 10x ENDED`` (reversed: the
+    recording is over and its clock stopped, paused or not), or a fault it replays after
+    it; and whether that is calm (plain) rather than a warning (reversed)."""
     speed = "max" if math.isinf(playback.speed) else f"{playback.speed:g}x"
+    if playback.finished:
+        ended = f"REPLAY {speed} ENDED"
+        return (ended if state == "LIVE" else f"{ended} · {state}"), False
     paused = playback.paused or state == "PAUSED"
     replay = f"REPLAY {speed}" + (" PAUSED" if paused else "")
     if state in ("LIVE", "PAUSED"):
