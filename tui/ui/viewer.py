@@ -50,7 +50,7 @@ from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
 from tui.core.text import clean, looks_like_id, plural, short_id, truncate
-from tui.core.timefmt import age, clock_time
+from tui.core.timefmt import age, clock_time, duration
 from tui.ui import actions
 from tui.ui.details import DetailBody
 from tui.ui.messages import (
@@ -890,7 +890,10 @@ class ViewerScreen(Screen[None]):
             text.append(f" · started {clock_time(group.started)}")
         took = elapsed(group, now) if isinstance(group.started, float) else None
         if took is not None:
-            text.append(f" · {'took' if group.status.terminal else 'running for'} {age(took)}")
+            # To the second, as the table's durations are (4m12s, not 4m): the card is one
+            # line, redrawn with the clock's tick anyway.
+            said = "took" if group.status.terminal else "running for"
+            text.append(f" · {said} {duration(took)}")
         lines = [text]
         short = self.has_class("-short")
         problem = group.problem.text() if group.problem else None
