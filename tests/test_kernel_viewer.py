@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tui.config import load_memory
+from tui.providers.kernel import client as kernel_client
 from tui.providers.kernel.client import KernelClient
 from tui.providers.kernel.models import log_line
 from tui.sim.faults import FaultConfig
@@ -376,3 +378,38 @@ async def test_a_short_invocation_id_on_the_command_line_opens_that_invocation(
         await wait_for(pilot, lambda: f"Invocation {short}" in pane(app, "detail"))
         await wait_for(pilot, lambda: app.viewer.groups.row_count > 1, what="the app list")
         assert short not in app.viewer.groups.row_keys_in_order
+
+
+async def test_each_app_versions_row_says_what_the_card_above_its_table_says(
+    kgateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app list's badge, rows and fail columns agree with the version's table (what its
+    card counts) while invocations start and end, with more invocations than the newest the
+    list is read from (pages of 10: the newest 30 of about 75)."""
+    monkeypatch.setattr(kernel_client, "MAX_PAGE", 10)
+    app = kernel_app(kgateway)
+
+    def listed(key: str) -> tuple[str, str, str]:
+        groups = app.viewer.groups
+        badge = str(groups.get_cell(key, "status")).split()
+        count, failed = (str(groups.get_cell(key, c)).strip() for c in ("count", "failed"))
+        return badge[-1] if badge else "", count, failed
+
+    def carded() -> tuple[str, str, str]:
+        """The app version as its table says it: running while an invocation runs, else
+        what the newest waiting one says, else how the newest ended; its rows; its failed."""
+        table = app.viewer.table
+        words = [str(table.get_cell(k, "status")).split()[-1] for k in table.row_keys_in_order]
+        waiting = [w for w in words if w not in ("succeeded", "failed")]
+        word = "running" if "running" in words else (waiting or words)[0]
+        failed = words.count("failed")
+        return word, str(len(words)), str(failed) if failed else ""
+
+    def agrees(key: str) -> bool:
+        return listed(key) == carded()
+
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        for key in screen.groups.row_keys_in_order:
+            await select_group(pilot, app, key)
+            await wait_for(pilot, functools.partial(agrees, key), 10, f"{key} to agree")

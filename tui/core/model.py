@@ -141,6 +141,10 @@ class Group(Record):
     live: int | None = None
     pinned_only: bool = False
     """A pinned group the server has not described (no run endpoint, or not yet)."""
+    counted: bool = False
+    """Counted afresh from its rows on each read (a Kernel app version), not a record with a
+    lifecycle of its own: a newer count replaces an older one, and a group whose rows all
+    ended goes back to live when another starts."""
 
 
 def starting_with(groups: Iterable[Group], ref: str) -> list[Group]:

@@ -7,6 +7,10 @@ long-poll or stream). :func:`merge` is the only place two views of the same reco
 - otherwise the newer observation wins, and at the same moment the more complete one;
 - whatever the winner lacks, the other view fills in.
 
+A group counted from its rows (:attr:`~tui.core.model.Group.counted`: a Kernel app version)
+has no lifecycle to protect: the newer count wins even when it goes back to live (its
+invocations all ended, then another started).
+
 Durations are computed in one place, :func:`elapsed`, from one clock.
 """
 
@@ -49,9 +53,15 @@ def merge(old: R | None, new: R) -> R:
     """The one merge rule (see the module docstring)."""
     if old is None:
         return new
-    if _wins(new, new.status.terminal, old, old.status.terminal):
-        return new.filled_from(old)
-    return old.filled_from(new)
+    if _counted(new):  # a count, not a lifecycle: the newer one says how things stand
+        wins = (new.observed, new.rank) >= (old.observed, old.rank)
+    else:
+        wins = _wins(new, new.status.terminal, old, old.status.terminal)
+    return new.filled_from(old) if wins else old.filled_from(new)
+
+
+def _counted(record: Record) -> bool:
+    return isinstance(record, Group) and record.counted
 
 
 def prefer(old: Detail | None, new: Detail) -> Detail:

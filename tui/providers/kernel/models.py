@@ -103,8 +103,24 @@ def invocation_row(
     return row, body
 
 
+def version_status(members: list[Row]) -> Status:
+    """What an app version is doing, from its invocations newest first (the list's order):
+    running while any invocation runs; with none running but some not ended, what the newest
+    of those says (queued, or a word nobody knew); once every one has ended, how the newest
+    ended, the first row of its table. So an app version reads as failed only when nothing
+    is in flight and its latest invocation failed (its failures are counted all the same)."""
+    live = [row for row in members if not row.status.terminal]
+    if any(row.status.kind is Kind.RUNNING for row in live):
+        return Status(Kind.RUNNING, Kind.RUNNING.value)
+    if live:
+        return live[0].status
+    return members[0].status if members else Status(Kind.UNKNOWN, "")
+
+
 def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
-    """App versions summarised from invocations: counts, live and failed, newest first."""
+    """App versions summarised from invocations (newest first, as listed): counts, live and
+    failed, and the status :func:`version_status` says. Each is a count, :attr:`Group.counted`:
+    the next one replaces it."""
     versions: dict[str, list[Row]] = {}
     for row in rows:
         versions.setdefault(row.group, []).append(row)
@@ -112,12 +128,11 @@ def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
     for key, members in sorted(versions.items(), key=lambda kv: _app_version(kv[0])):
         live = sum(not row.status.terminal for row in members)
         failed = sum(row.status.failure for row in members)
-        kind = Kind.RUNNING if live else Kind.FAILED if failed else Kind.SUCCEEDED
         app, version = _app_version(key)
         groups.append(
             Group(
                 key=key,
-                status=Status(kind, kind.value),
+                status=version_status(members),
                 created=max(seconds(row.started) or 0.0 for row in members) or None,
                 observed=observed,
                 title=app,
@@ -125,6 +140,7 @@ def summarise(rows: Iterable[Row], observed: float) -> list[Group]:
                 total=len(members),
                 failed=failed,
                 live=live,
+                counted=True,
             )
         )
     return groups

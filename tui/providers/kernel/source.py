@@ -5,8 +5,11 @@ after a drop without losing or repeating a line."""
 from __future__ import annotations
 
 import json
+import math
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -18,7 +21,7 @@ from tui.core.pages import HeadPager, Page, Pager
 from tui.core.source import Vocabulary
 from tui.core.text import clean
 from tui.providers.http import Params
-from tui.providers.kernel.client import KernelClient, next_offset
+from tui.providers.kernel.client import MAX_PAGE, KernelClient, next_offset
 from tui.providers.kernel.cursor import LogCursor
 from tui.providers.kernel.models import (
     STATUS_WORDS,
@@ -39,7 +42,12 @@ if TYPE_CHECKING:
 GROUP_PAGES = 3
 """The newest 300 invocations name the apps and their versions."""
 TABLE_PAGES = 5
-"""Up to 500 invocations of one app version."""
+TABLE_ROWS = TABLE_PAGES * MAX_PAGE
+"""Up to 500 invocations of one app version: what its table shows, and what the app list
+counts for it."""
+RECOUNTS = 3
+"""App versions read from their own list at most, per read of the app list (see
+:meth:`KernelSource.groups`); the others wait for the next read."""
 KEPT_CURSORS = 64
 MIN_PREFIX = 4
 """The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
@@ -77,6 +85,10 @@ class KernelSource(ModelSource[KernelClient]):
     ) -> None:
         super().__init__(client, clock=clock, key_env=key_env)
         self._cursors: OrderedDict[str, LogCursor] = OrderedDict()
+        self._versions: dict[str, list[Row]] = {}
+        """Each listed app version's invocations as last counted in full, newest first."""
+        self._recounted: dict[str, float] = {}
+        """When each app version was last read from its own list."""
 
     async def _page(self, filters: Params, offset: int | None) -> tuple[list[Row], int | None]:
         """The rows of one page of the invocation list, and where the next one starts."""
@@ -90,21 +102,81 @@ class KernelSource(ModelSource[KernelClient]):
         rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
         return rows, next_offset(reply)
 
-    async def _recent(self) -> AsyncIterator[list[Row]]:
-        """The most recent invocations, a page at a time, newest first."""
+    async def _newest(self, filters: Params, pages: int) -> AsyncIterator[tuple[list[Row], bool]]:
+        """The newest invocations ``filters`` name, a page at a time, and whether more
+        follow the page."""
         offset: int | None = None
-        for _ in range(GROUP_PAGES):
-            page, offset = await self._page([], offset)
-            yield page
+        for _ in range(pages):
+            page, offset = await self._page(filters, offset)
+            yield page, offset is not None
             if offset is None:
                 return
 
+    async def _recent(self) -> AsyncIterator[list[Row]]:
+        """The most recent invocations, a page at a time, newest first."""
+        async for page, _ in self._newest([], GROUP_PAGES):
+            yield page
+
     async def groups(self) -> list[Group]:
-        rows: dict[str, Row] = {}
-        async for page in self._recent():
+        """App versions, each counted as its table counts it: its newest invocations, up to
+        :data:`TABLE_ROWS`. The newest of all (:data:`GROUP_PAGES` pages) name the versions;
+        while they are every invocation there is, they are what each counts. Beyond them, see
+        :meth:`_with_older`."""
+        newest: dict[str, list[Row]] = {}
+        seen: set[str] = set()
+        more = False
+        async for page, more_follow in self._newest([], GROUP_PAGES):
+            more = more_follow
             for row in page:
-                rows.setdefault(row.key, row)
-        return summarise(rows.values(), self.clock())
+                if row.key not in seen:
+                    seen.add(row.key)
+                    newest.setdefault(row.group, []).append(replace(row, raw=None))
+        if more:
+            versions = await self._with_older(newest)
+        else:
+            versions = self._versions = newest
+        self._recounted = {k: t for k, t in self._recounted.items() if k in newest}
+        counted = chain.from_iterable(rows[:TABLE_ROWS] for rows in versions.values())
+        return summarise(counted, self.clock())
+
+    async def _with_older(self, newest: dict[str, list[Row]]) -> dict[str, list[Row]]:
+        """Each app version's invocations among the newest of all, then the older ones it was
+        last counted with: those had ended, and an ended invocation never changes while a
+        new one is among the newest. A version is read from its own list (at most
+        :data:`RECOUNTS` a read, the longest unread first) when it was never counted in full,
+        or when one of its older invocations had not ended: what it says now is not among
+        the newest."""
+        versions: dict[str, list[Row]] = {}
+        due: list[str] = []
+        for key, rows in newest.items():
+            listed = {row.key for row in rows}
+            older = [row for row in self._versions.get(key, ()) if row.key not in listed]
+            versions[key] = rows + older
+            if key not in self._versions or any(not row.status.terminal for row in older):
+                due.append(key)
+        counted = {key for key in versions if key in self._versions}
+        due.sort(key=lambda key: self._recounted.get(key, -math.inf))
+        for key in due[:RECOUNTS]:
+            self._recounted[key] = self.clock()
+            recount = await self._recount(key)
+            if recount is not None:
+                versions[key] = recount
+                counted.add(key)
+        self._versions = {key: versions[key][:TABLE_ROWS] for key in counted}
+        return versions
+
+    async def _recount(self, key: str) -> list[Row] | None:
+        """An app version's newest invocations from its own list, as its table reads them;
+        None when that fails (the app list does not fail for a count)."""
+        rows: dict[str, Row] = {}
+        try:
+            async for page, _ in self._newest(_filters(key), TABLE_PAGES):
+                for row in page:
+                    if row.group == key:  # an app without versions: its list has every version
+                        rows.setdefault(row.key, replace(row, raw=None))
+        except ApiError:
+            return None
+        return list(rows.values()) or None
 
     async def group(self, key: str) -> Group:
         raise Unsupported("Kernel has no endpoint for one app version")
