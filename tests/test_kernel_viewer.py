@@ -413,3 +413,27 @@ async def test_each_app_versions_row_says_what_the_card_above_its_table_says(
         for key in screen.groups.row_keys_in_order:
             await select_group(pilot, app, key)
             await wait_for(pilot, functools.partial(agrees, key), 10, f"{key} to agree")
+
+
+async def test_n_in_the_app_list_goes_to_the_versions_with_failures(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app version reads as running while a call runs, whatever failed before it: n in
+    the app list goes by its failures (the fail column), not by its badge."""
+    toasts = record_toasts(monkeypatch)
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        await wait_for(pilot, lambda: "running" in region_text(app, "#groups-pane"))
+        visited = []
+        for _ in range(3):
+            await pilot.press("n")
+            await pilot.pause(0.1)
+            visited.append(screen.groups.selected_key)
+        assert not [t for t in toasts if "No failed" in t.message], toasts
+        lines = region_text(app, "#groups-pane").splitlines()
+        for key in visited:
+            app_name = (key or "").split("@")[0][:10]
+            line = next(line for line in lines if app_name in line)
+            assert re.search(r" [1-9]\d*\s*│?$", line.rstrip()), line  # its fail column
+        assert len(set(visited)) > 1

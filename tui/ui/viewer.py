@@ -1113,7 +1113,13 @@ class ViewerScreen(Screen[None]):
                 self.notify(f"No failed step in this {self.words.row}.", markup=False)
             return
         if self.focused is self.groups:  # in the group list: the next failed group
-            failed_groups = {k for k, g in self.store.groups.items() if g.status.failure}
+            # A group counted from its rows (a Kernel app version) reads as running while
+            # one runs: its failures are what it counts, not its status.
+            failed_groups = {
+                k
+                for k, g in self.store.groups.items()
+                if g.status.failure or (g.counted and g.failed)
+            }
             found = _cycle_to(self.groups, failed_groups, forward)
             noun, where = self.words.group, "listed"
         else:
