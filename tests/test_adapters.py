@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tui.core.errors import MalformedResponse, NotFound, RateLimited, TooLarge, Unsupported
-from tui.core.model import Alive, Detail, Kind, LogLines, Query, Raw, Row
+from tui.core.model import Alive, Detail, Kind, LogLines, Query, Raw, Row, Status
 from tui.providers import PROVIDERS
 from tui.providers.bctrl.client import BctrlClient
 from tui.providers.bctrl.models import Body, body_from_full, explain, invocation_row, run_group
@@ -440,3 +440,27 @@ def test_the_registry_is_the_only_place_provider_facts_live() -> None:
     assert PROVIDERS["bctrl"].valid_ref("6f1c0000-0000-4000-8000-000000000001")
     assert not PROVIDERS["bctrl"].valid_ref("not a uuid")
     assert PROVIDERS["kernel"].valid_ref("inv_8f3k2") and PROVIDERS["kernel"].valid_ref("app@1.2.3")
+
+
+def test_a_rows_json_copy_is_never_older_than_the_row() -> None:
+    """A live full record read before the row finished is not what is copied: the newer
+    row is; a final full record (or one as new as the row) is."""
+    source = bctrl(lambda request: reply(404, {}))
+    done = Row(
+        key="i1",
+        status=Status(Kind.FAILED, "failed"),
+        observed=10.0,
+        raw={"id": "i1", "status": "failed"},
+    )
+
+    def copied(detail: Detail) -> Any:
+        texts = {c.label: c.text for c in source.copies(None, done, detail)}
+        return json.loads(texts["Invocation as JSON"])
+
+    live = b'{"id": "i1", "status": "running", "steps": []}'
+    assert copied(Detail("i1", None, terminal=False, observed=5.0, raw=live))["status"] == "failed"
+    assert (
+        copied(Detail("i1", None, terminal=False, observed=10.0, raw=live))["status"] == "running"
+    )
+    final = b'{"id": "i1", "status": "failed", "steps": [{"index": 0}]}'
+    assert copied(Detail("i1", None, terminal=True, observed=5.0, raw=final))["steps"]
