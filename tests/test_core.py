@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
+import re
 
 import pytest
 
@@ -264,6 +266,18 @@ def test_connection_states() -> None:
     assert poller.connection().startswith("OFFLINE (showing data from ")
     poller.failed("groups", Unauthorized("no"))
     assert poller.connection() == "API KEY REJECTED"
+
+
+def test_a_retry_counts_down_in_real_time_when_the_clock_is_a_replays() -> None:
+    """A replay's clock runs at its speed and stops at its end; the wait before a retry is
+    real seconds, and so is its countdown."""
+    stopped, real = Clock(), Clock()
+    poller = Poller(interval=2.0, clock=stopped, timer=real, rng=random.Random(1))
+    poller.failed("rows", ServerError("not in the recording"))
+    first = int(re.findall(r"retry in (\d+)s", poller.describe("rows"))[0])
+    real.now += first - 1
+    assert poller.describe("rows").endswith("retry in 1s")
+    assert poller.connection() == "RETRYING (attempt 1, next in 1s)"
 
 
 async def test_any_exception_in_a_fetch_is_a_fault_and_polling_goes_on() -> None:

@@ -48,9 +48,13 @@ class Poller:
         clock: Callable[[], float],
         rate_limited_for: Callable[[], float] = lambda: 0.0,
         rng: random.Random | None = None,
+        timer: Callable[[], float] | None = None,
     ) -> None:
         self.interval = interval
         self.clock = clock
+        self.timer = timer or clock
+        """What the waits before a retry are counted on: the clock, unless it is not the real
+        time the waits take (a replay's, which runs at its speed and stops at its end)."""
         self.rate_limited_for = rate_limited_for
         self.paused = False
         self.fresh: dict[str, Freshness] = {}
@@ -79,7 +83,7 @@ class Poller:
         fresh.streak += 1
         if fresh.failing_since is None:
             fresh.failing_since = self.clock()
-        fresh.next_retry_at = self.clock() + self.delay(resource)
+        fresh.next_retry_at = self.timer() + self.delay(resource)
         return error
 
     def stopped(self, resource: str) -> None:
@@ -158,7 +162,7 @@ class Poller:
             f for f in errors if isinstance(f.error, RateLimited) and f.error.retry_after is None
         ]
         if held > 0 or limited:
-            now = self.clock()
+            now = self.timer()
             due = [f.next_retry_at - now for f in limited if f.next_retry_at is not None]
             return f"RATE LIMITED (next request in {max(1, round(max([held, *due])))}s)"
         # A server that answers "no such thing" (404, 400) is reachable: the pane that asked
@@ -174,7 +178,7 @@ class Poller:
             return f"OFFLINE (showing data from {clock_time(max(times))})"
         wait = ""
         if worst.next_retry_at is not None:
-            wait = f", next in {max(0, round(worst.next_retry_at - self.clock()))}s"
+            wait = f", next in {max(0, round(worst.next_retry_at - self.timer()))}s"
         return f"RETRYING (attempt {worst.failures}{wait})"
 
     def describe(self, resource: str) -> str:
@@ -194,5 +198,5 @@ class Poller:
         if fresh.error is not None:
             text += " · " + fresh.error.describe(short=True)
             if fresh.next_retry_at is not None:
-                text += f" · retry in {max(0, round(fresh.next_retry_at - now))}s"
+                text += f" · retry in {max(0, round(fresh.next_retry_at - self.timer()))}s"
         return text

@@ -111,7 +111,10 @@ class ViewerScreen(Screen[None]):
         self.ascii_only = options.ascii_only
         self.body_type = body
         self.poller = Poller(
-            interval=options.interval, clock=clock, rate_limited_for=source.rate_limited_for
+            interval=options.interval,
+            clock=clock,
+            rate_limited_for=source.rate_limited_for,
+            timer=time.monotonic if options.playback is not None else None,
         )
         self.store = Store()
         self.announcer = Announcer(clock, noun=self.words.row)
