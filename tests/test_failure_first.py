@@ -284,30 +284,39 @@ async def test_e_reads_a_batch_at_a_time_and_groups_the_rest_by_their_own_error(
     frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every failure is in the list: those read in full by their failing step, the others
-    below by their own error; each E reads the next batch."""
+    below by their own error. E in the list reads the next batch; E opening it again shows
+    what was read without reading more."""
     from tui.ui import viewer
 
     monkeypatch.setattr(viewer, "MAX_CAUSES", 8)
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 100)) as pilot:  # every group on screen
         await loaded(pilot, app)
-        header = r"Failures in run 4d6cc587: (\d+) invocations, \d+ causes? in the (\d+) read"
-        for read in (8, 16):
-            await pilot.press("E")
-            found = await until_text(pilot, app, header)
-            failures = int(found[1])
-            assert int(found[2]) == read and failures > 16
+
+        async def shown(read: int) -> int:
+            header = rf"Failures in run 4d6cc587: (\d+) invocations, \d+ causes? in the {read} read"
+            failures = int((await until_text(pilot, app, header))[1])
             text = screen_text(app)
             assert f"Not read in full yet ({failures - read})" in text, text
-            assert f"E again reads {min(8, failures - read)} more" in text
+            assert f"E here reads {min(8, failures - read)} more" in text
             counts = [int(n) for n in re.findall(r"\u00d7(\d+) +first", text)]
             assert sum(counts) == failures, "every failure in one group"
-            await pilot.press("escape")
-            await wait_for(pilot, lambda: "Failures in run" not in screen_text(app))
-        await pilot.press("E")  # 21 failures: the third batch reads the last five
-        found = await until_text(pilot, app, r"Failures in run 4d6cc587: (\d+) invocations")
+            return failures
+
+        await pilot.press("E")
+        failures = await shown(8)
+        assert failures > 16
+        await pilot.press("E")  # in the list: the next eight
+        await shown(16)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Failures in run" not in screen_text(app))
+        await pilot.press("E")  # opened again: what was read, nothing more
+        await shown(16)
+        await pilot.press("E")  # 21 failures: the last five
+        await until_text(pilot, app, rf"Failures in run 4d6cc587: {failures} invocations, \d+ ")
         await pilot.pause(0.2)
         assert "Not read in full" not in screen_text(app)
+        assert "E here reads" not in screen_text(app)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ read in full yet are grouped below, by their own error."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.console import Group as RichGroup
@@ -46,9 +47,13 @@ def group_text(group: FailureGroup, *, ascii_only: bool) -> RenderableType:
 
 class ErrorsScreen(ModalScreen[str | None]):
     """The failure groups (``others``: those of the failures not read in full, by their own
-    error); enter returns the first row of the highlighted one."""
+    error); enter returns the first row of the highlighted one, and ``E`` calls ``more``
+    (reads the next failures, and shows the list again)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,E", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
+        Binding("E", "more", "Read more", show=False),
+    ]
 
     def __init__(
         self,
@@ -57,9 +62,11 @@ class ErrorsScreen(ModalScreen[str | None]):
         note: str,
         *,
         others: list[FailureGroup] | None = None,
+        more: Callable[[], None] | None = None,
         ascii_only: bool = False,
     ) -> None:
         super().__init__()
+        self.more = more
         self.groups = [*groups, *(others or [])]
         self.read = len(groups)
         self.title_text = title
@@ -93,3 +100,10 @@ class ErrorsScreen(ModalScreen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_more(self) -> None:
+        """Read the next failures in full and show the list again (closes it when all are
+        read: ``E`` opened it)."""
+        self.dismiss(None)
+        if self.more is not None:
+            self.more()

@@ -1391,11 +1391,14 @@ class ViewerScreen(Screen[None]):
         self.read_causes(failed)
 
     @work(group="causes", exclusive=True, exit_on_error=False)
-    async def read_causes(self, failed: list[Row]) -> None:
-        """Read the full records of the next :data:`MAX_CAUSES` failed rows not read yet,
-        then show the groups: those read in full by their failing step, the others by
-        their own error, below them (the next ``E`` reads more)."""
-        batch = [row for row in failed if row.key not in self._full_causes][:MAX_CAUSES]
+    async def read_causes(self, failed: list[Row], *, more: bool = False) -> None:
+        """Read the full records of failed rows not read yet, then show the groups: those
+        read in full by their failing step, the others by their own error, below them. The
+        first ``E`` reads up to :data:`MAX_CAUSES`, and opening it again reads none past
+        them; ``E`` in the list (``more``) reads the next :data:`MAX_CAUSES`."""
+        done = sum(row.key in self._full_causes for row in failed)
+        room = MAX_CAUSES if more else max(0, MAX_CAUSES - done)
+        batch = [row for row in failed if row.key not in self._full_causes][:room]
         missing = [row for row in batch if not self.store.final(row.key)]
         if missing:
             self.notify(
@@ -1429,7 +1432,7 @@ class ViewerScreen(Screen[None]):
         note = "enter: the first of them · j/k move · esc closes"
         if unread:
             title += f" in the {len(whole):,} read in full"
-            note = f"E again reads {min(MAX_CAUSES, len(unread))} more · " + note
+            note = f"E here reads {min(MAX_CAUSES, len(unread))} more · " + note
         from tui.ui.errors import ErrorsScreen
 
         def chosen(key: str | None) -> None:
@@ -1437,7 +1440,17 @@ class ViewerScreen(Screen[None]):
                 self._focus(self.table)
                 self.table.select_key(key)
 
-        screen = ErrorsScreen(groups, title, note, others=others, ascii_only=self.ascii_only)
+        def read_more() -> None:
+            self.read_causes(failed, more=True)
+
+        screen = ErrorsScreen(
+            groups,
+            title,
+            note,
+            others=others,
+            more=read_more if unread else None,
+            ascii_only=self.ascii_only,
+        )
         self.app.push_screen(screen, chosen)
 
     # -- the detail's actions ------------------------------------------------------------
