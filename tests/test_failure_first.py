@@ -527,19 +527,33 @@ async def test_under_a_text_filter_the_card_says_how_many_of_the_rows_it_shows(
         assert f"{shown} of {total} invocations shown" in region_text(app, "#group-card")
 
 
-async def test_n_on_the_only_failed_run_says_so(
+async def test_n_in_the_run_list_goes_by_failures_and_says_when_one_run_has_them(
     frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """n in the run list goes to the failed run; pressed again on it, the only one, it says
-    so instead of doing nothing."""
+    """n in the run list visits every run with failures, the active one with failed
+    invocations as well as the failed one; on the only run with failures, it says so
+    instead of doing nothing."""
+    from tui.sim.server import GatewayOptions
+
     toasts = record_toasts(monkeypatch)
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot, app)
-        await pilot.press("n")  # the run list has the focus at launch
-        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
+        screen = await loaded(pilot, app)
+        visited = set()
+        for _ in range(4):
+            await pilot.press("n")  # the run list has the focus at launch
+            await pilot.pause(0.1)
+            visited.add(screen.groups.selected_key or "")
+        assert {key[:8] for key in visited} == {"4d6cc587", "121a2084"}, visited
         assert not toasts
-        await pilot.press("n")
-        await wait_for(pilot, lambda: bool(toasts), what="a toast")
-        assert toasts[-1].message == "No other failed run listed: this is the only one."
-        assert "run 121a2084" in pane(app, "rows")
+    with GatewayServer(GatewayOptions(scenario="ci", speed=20.0)) as ci:
+        red = ci.world.runs[1].id
+        app = make_app(ci, interval=0.3)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot, app)
+            await until_text(pilot, app, rf"✘ failed +{red[:8]}")
+            await pilot.press("n")
+            await wait_for(pilot, lambda: f"run {red[:8]}" in pane(app, "rows"))
+            await pilot.press("n")
+            await wait_for(pilot, lambda: bool(toasts), what="a toast")
+            assert toasts[-1].message == "No other run with failures listed: this is the only one."

@@ -1115,25 +1115,25 @@ class ViewerScreen(Screen[None]):
             if not self.body.next_failure(forward):
                 self.notify(f"No failed step in this {self.words.row}.", markup=False)
             return
-        if self.focused is self.groups:  # in the group list: the next failed group
-            # A group counted from its rows (a Kernel app version) reads as running while
-            # one runs: its failures are what it counts, not its status.
+        if self.focused is self.groups:  # in the group list: the next group with failures
+            # Its failures (the fail column), not only its status: an active run, or a
+            # Kernel app version running a call, with failed rows is a place to look at.
             failed_groups = {
                 k
                 for k, g in self.store.groups.items()
-                if g.status.failure or (g.counted and g.failed)
+                if g.status.failure or (self._tallied(g).failed or 0) > 0
             }
             found = _cycle_to(self.groups, failed_groups, forward)
-            noun, where = self.words.group, "listed"
+            what = f"{self.words.group} with failures listed"
         else:
             found = _cycle_to(self.table, self.store.failed_keys(), forward)
-            noun, where = self.words.row, "shown"
+            what = f"failed {self.words.row} shown"
             if found is not None:
                 self._focus(self.table)
         if found is None:
-            self.notify(f"No failed {noun} {where}.", markup=False)
+            self.notify(f"No {what}.", markup=False)
         elif not found:
-            self.notify(f"No other failed {noun} {where}: this is the only one.", markup=False)
+            self.notify(f"No other {what}: this is the only one.", markup=False)
 
     def action_next_failure(self) -> None:
         """Jump to the next failed (or timed out) row, or failed step in the detail."""
