@@ -506,3 +506,22 @@ async def test_a_short_id_that_names_several_runs_or_none_is_said(
         assert f"{shared} is ambiguous: {len(candidates)} runs start with it" in said()
         assert all(c in said() for c in candidates)
         assert f"No run id among the {len(ids)} listed starts with fedcba9" in said()
+
+
+async def test_a_filter_that_hides_every_row_leaves_no_detail_of_a_hidden_one(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """With no row shown, the detail does not go on showing the row the filter hid (a user
+    trial: ``0 of 16 shown`` above, a hidden invocation's detail below)."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await wait_for(pilot, lambda: "Invocation " in pane(app, "detail"), what="a detail")
+        shown = re.search(r"Invocation (\w+)", pane(app, "detail"))
+        assert shown is not None
+        await pilot.press("tab", "slash", *"zzqqxx", "enter")
+        await wait_for(pilot, lambda: "No invocations match" in region_text(app, "#rows-pane"))
+        await wait_for(pilot, lambda: shown[1] not in region_text(app, "#detail-pane"))
+        assert "Select an invocation" in region_text(app, "#detail-pane")
+        await pilot.press("escape")  # the filter cleared: the cursor's row, and its detail
+        await wait_for(pilot, lambda: "Invocation " in pane(app, "detail"))

@@ -764,8 +764,12 @@ class ViewerScreen(Screen[None]):
             # `f`: the cursor follows each new row, as tail -f does
             self.table.move_cursor(row=0 if self.newest_first else self.table.row_count - 1)
         selected = self.selected_row
-        if selected is not None and self.table.row_count and not self.table.shows(selected):
-            self._select_row(self.table.selected_key)  # a filter hid it: follow the cursor
+        if selected is not None and not self.table.shows(selected):  # a filter hid it
+            if self.table.row_count:
+                self._select_row(self.table.selected_key)  # the detail follows the cursor
+            else:  # nothing shown: no detail of a row the table hides
+                self.selected_row = None
+                self._render_detail()
         self._render_empty()
         self._render_titles()
 
