@@ -509,3 +509,21 @@ def test_a_queued_calls_duration_is_not_called_running() -> None:
     assert "2.0s (so far)" in said(Kind.QUEUED)
     assert "2.0s (running)" in said(Kind.RUNNING)
     assert "(running)" not in said(Kind.SUCCEEDED) and "(so far)" not in said(Kind.SUCCEEDED)
+
+
+async def test_e_shows_each_causes_count_and_times_whatever_its_title(still: GatewayServer) -> None:
+    """A cause titled by a span with a URL is cut before its count and its first and last
+    times are: they are never pushed off the line (a user trial: 'last 11:4…')."""
+    world = _world(still)
+    failed_run = world.runs[RUN_FAILED].id
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+        await pilot.press("G")
+        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await pilot.press("E")
+        await wait_for(pilot, lambda: "Failures in" in screen_text(app), what="the failures")
+        heads = [line for line in screen_text(app).splitlines() if "\u00d7" in line]
+        assert any("https://" in line for line in heads), heads
+        for line in heads:
+            assert re.search(r"\u00d7\d+  first \d\d:\d\d:\d\d  last \d\d:\d\d:\d\d", line), line

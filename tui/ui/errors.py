@@ -30,10 +30,17 @@ def group_text(group: FailureGroup, *, ascii_only: bool) -> RenderableType:
     """One group as the list shows it: its title, count and times, then its message and fix,
     each wrapped under itself (a hanging indent)."""
     times = "x" if ascii_only else "\u00d7"  # the multiplication sign
-    head = Text(no_wrap=True, overflow="ellipsis")
-    head.append(clean(group.cause.title, limit=80), Style(bold=True))
-    head.append(f"  {times}{group.count}", Style(bold=True))
-    head.append(f"   first {clock_time(group.first)}  last {clock_time(group.last)}", "dim")
+    # The title is cut before the count and the times are: a long one (a span named by its
+    # URL) never pushes them off the line.
+    counted = Text.assemble(
+        (f" {times}{group.count}", Style(bold=True)),
+        (f"  first {clock_time(group.first)}  last {clock_time(group.last)}", "dim"),
+    )
+    head = Table.grid(padding=(0, 1), expand=True)
+    head.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    head.add_column(no_wrap=True, width=counted.cell_len)
+    title = Text(clean(group.cause.title, limit=80), Style(bold=True), overflow="ellipsis")
+    head.add_row(title, counted)
     lines: list[RenderableType] = [head]
     for label, value in (("  ", group.cause.message), ("  fix: ", group.cause.fix)):
         if value:
