@@ -75,6 +75,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 15
 WIDE_WIDTH = 200
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
+MIN_ADDRESS = 12
+"""The fewest characters of the server's address the status bar keeps."""
 PANE_NAMES = ("groups", "rows", "detail")
 STATUS_WIDTH = 13
 """The status column's width before a longer status word widens it."""
@@ -1036,15 +1038,17 @@ class ViewerScreen(Screen[None]):
             state, calm = _replay_state(options.playback, state)
         dot = "*" if self.ascii_only else "●"
         shown = f" {dot} {state} "
-        tail = f"  every {self.poller.interval:g}s   ? help"
+        hint = "   ? help"
+        tail = f"  every {self.poller.interval:g}s{hint}"
         label = f"  {profile}{api} · "
-        # The freshness state is never cut off: on a narrow screen the hints go first, then
-        # the server's address is shortened.
+        # The freshness state is never cut off, and the way to help stays while it can: on a
+        # narrow screen the interval goes first, then the server's address is shortened,
+        # and the hint goes last (the footer has no room for ? or q at 80 columns).
         room = (self.size.width or 200) - bar.cell_len - len(label) - len(shown) - 2
         where = clean(options.source_label or self.source.base_url)
         if len(where) > room - len(tail):
-            tail = ""
-        bar.append(f"{label}{truncate(where, max(12, room))}  ")
+            tail = hint if room - len(hint) >= MIN_ADDRESS else ""
+        bar.append(f"{label}{truncate(where, max(MIN_ADDRESS, room - len(tail)))}  ")
         bar.append(shown, "bold" if calm else "bold reverse")
         bar.append(tail)
         _update(self.query_one("#status-bar", Static), bar)
