@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import fast_retry
 from tests.contract_mock import ContractMock
 from tests.test_current_gateway import CONTRACT, RUN_ACTIVE, RUN_FAILED, T0
-from tests.viewer_helpers import make_app, pane, screen_text, status_bar, wait_for
+from tests.viewer_helpers import make_app, pane, region_text, screen_text, status_bar, wait_for
 from tui.core.model import Detail, Kind, Query, Row
 from tui.core.pages import PageDelta
 from tui.core.text import short_id
@@ -527,3 +527,20 @@ async def test_e_shows_each_causes_count_and_times_whatever_its_title(still: Gat
         assert any("https://" in line for line in heads), heads
         for line in heads:
             assert re.search(r"\u00d7\d+  first \d\d:\d\d:\d\d  last \d\d:\d\d:\d\d", line), line
+
+
+async def test_tool_call_ids_are_shown_whole(still: GatewayServer) -> None:
+    """The table shows a tool call's short id as the detail, watch and the README do
+    (tc_uVEUd_jk, not tc_uVEUd…), and a long tool name whole when there is room."""
+    world = _world(still)
+    failed_run = world.runs[RUN_FAILED].id
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+        await pilot.press("G")
+        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await wait_for(pilot, lambda: "tc_" in region_text(app, "#rows-pane"), what="the calls")
+        table = region_text(app, "#rows-pane")
+        ids = re.findall(r" (tc_\S+) ", table)
+        assert ids and all(len(i) == len("tc_") + 8 and "…" not in i for i in ids), ids
+        assert "browser.navigate " in table or "browser.screenshot " in table, table

@@ -437,3 +437,19 @@ async def test_n_in_the_app_list_goes_to_the_versions_with_failures(
             line = next(line for line in lines if app_name in line)
             assert re.search(r" [1-9]\d*\s*│?$", line.rstrip()), line  # its fail column
         assert len(set(visited)) > 1
+
+
+async def test_names_and_ids_are_shown_whole_when_there_is_room(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """An app's name in the list and an action's name in the table are not cut while the
+    error column keeps its room (a user trial: 'invoice-age…', 'extract-invoi…' beside 60
+    blank columns)."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await rows_loaded(pilot, app)
+        assert "invoice-agent " in region_text(app, "#groups-pane")
+        table = region_text(app, "#rows-pane")
+        assert re.search(r"extract-invoice [0-9a-z]{8} ", table), table
+        assert "…" not in "".join(line[:50] for line in table.splitlines())

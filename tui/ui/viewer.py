@@ -65,7 +65,7 @@ from tui.ui.messages import (
 )
 from tui.ui.render import badge_parts
 from tui.ui.widgets.keyed_table import KeyedTable
-from tui.ui.widgets.tables import GroupList, RowTable, Timeline
+from tui.ui.widgets.tables import ROW_WIDTHS, GroupList, RowTable, Timeline
 
 if TYPE_CHECKING:
     from tui.config import ViewerMemory
@@ -158,6 +158,7 @@ class ViewerScreen(Screen[None]):
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
         self._status_width = STATUS_WIDTH
+        self._widest: dict[str, int] = {}  # the longest name and short id in this view
 
     # -- layout --------------------------------------------------------------------------
 
@@ -657,6 +658,7 @@ class ViewerScreen(Screen[None]):
         self.view += 1
         self._acts_before_view = self.table.user_acts
         self._status_width = STATUS_WIDTH
+        self._widest = {}
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
         self.poller.reset("rows")
@@ -747,7 +749,11 @@ class ViewerScreen(Screen[None]):
             hidden |= {"time", "progress", "problem"}
         else:
             hidden.add("timeline")
-        self.table.fit_columns(hidden, {"status": min(status, 28)})
+        # An id shown whole (tc_uVEUd_jk, not tc_uVEUd…); a long name whole when the error
+        # column keeps its room.
+        ids = min(max(self._widest.get("id", 0), ROW_WIDTHS["id"]), 16)
+        grow = {"name": min(self._widest.get("name", 0), 30) - ROW_WIDTHS["name"]}
+        self.table.fit_columns(hidden, {"status": min(status, 28), "id": ids}, grow)
 
     def _render_table(self, dirty: set[str] | None = None) -> None:
         rows = self._visible_rows()
@@ -841,6 +847,9 @@ class ViewerScreen(Screen[None]):
                 continue
             self._counted[key] = row.status.raw
             self._counts[row.status.raw] = self._counts.get(row.status.raw, 0) + 1
+            widest = self._widest
+            widest["name"] = max(widest.get("name", 0), len(row.name or ""))
+            widest["id"] = max(widest.get("id", 0), len(short_id(row.key)))
             if row.status.failure:
                 self._failed.add(key)
                 failures_moved = True

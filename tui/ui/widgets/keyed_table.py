@@ -35,6 +35,8 @@ from tui.ui.render import BADGE_CLASSES, badge_parts
 Cells = tuple[Text | str, ...]
 RowSpec = tuple[str, Cells]
 GAP = 1
+MIN_LAST = 40
+"""Columns the last (flexible) column keeps when others grow into it."""
 CACHE_LIMIT = 4096
 
 
@@ -95,6 +97,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._column_index = {key: i for i, (_, key, _) in enumerate(columns)}
         self._hidden: frozenset[str] = frozenset()
         self._width_of: dict[str, int] = {}
+        self._grow_of: dict[str, int] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._cells: dict[str, Cells] = {}  # built rows (a cache, filled as rows are drawn)
@@ -348,12 +351,17 @@ class KeyedTable(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------
 
-    def fit_columns(self, hidden: set[str], widths: dict[str, int]) -> None:
+    def fit_columns(
+        self, hidden: set[str], widths: dict[str, int], grow: dict[str, int] | None = None
+    ) -> None:
         """Leave out the ``hidden`` columns (empty ones) and give some columns another
-        width (a status word longer than the usual); the last column takes what is left."""
-        if frozenset(hidden) == self._hidden and widths == self._width_of:
+        width (a status word longer than the usual); the last column takes what is left.
+        ``grow``: how much wider some columns would be whole (a long name), taken from the
+        last column while it keeps :data:`MIN_LAST` columns."""
+        grow = {key: more for key, more in (grow or {}).items() if more > 0}
+        if (frozenset(hidden), widths, grow) == (self._hidden, self._width_of, self._grow_of):
             return
-        self._hidden, self._width_of = frozenset(hidden), dict(widths)
+        self._hidden, self._width_of, self._grow_of = frozenset(hidden), dict(widths), grow
         self._strips.clear()
         self.refresh()
 
@@ -374,7 +382,14 @@ class KeyedTable(ScrollView, can_focus=True):
         columns = self._columns()
         fixed = sum((w or 0) + GAP for _, _, w in columns)
         rest = max(4, total - fixed)
-        return [w if w is not None else rest for _, _, w in columns]
+        widths: list[int | None] = []
+        for index, _, width in columns:
+            if width is not None:
+                more = min(self._grow_of.get(self._column_spec[index][1], 0), rest - MIN_LAST)
+                if more > 0:
+                    width, rest = width + more, rest - more
+            widths.append(width)
+        return [w if w is not None else rest for w in widths]
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + 1

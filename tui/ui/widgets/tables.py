@@ -15,9 +15,11 @@ from tui.core.timefmt import age, clock_time, duration
 from tui.ui.render import badge_parts, bar, shown
 from tui.ui.widgets.keyed_table import Cells, KeyedTable
 
+GROUP_NAME = 14
+"""The group list's name column (with the pin mark) before a longer name widens it."""
 GROUP_COLUMNS = [
     ("status", "status", 11),
-    ("  name", "name", 14),
+    ("  name", "name", GROUP_NAME),
     ("kind", "kind", 11),
     ("age", "age", 7),
     ("rows", "count", 5),
@@ -33,6 +35,8 @@ ROW_COLUMNS = [
     ("error / reason", "problem", None),
     ("timeline", "timeline", None),
 ]
+ROW_WIDTHS = {key: width for _, key, width in ROW_COLUMNS if width is not None}
+"""The row table's columns' usual widths (a long name or id widens its own)."""
 
 
 class GroupList(KeyedTable):
@@ -47,6 +51,9 @@ class GroupList(KeyedTable):
         super().__init__(columns, ascii_only=ascii_only, id=id)
 
     def show(self, groups: list[Group], pinned: set[str], now: float) -> None:
+        # Names whole (invoice-agent, not invoice-age…), up to the 24 characters shown.
+        widest = max((len(clean(g.title or short_id(g.key), limit=24)) for g in groups), default=0)
+        self.fit_columns(set(), {"name": max(GROUP_NAME, widest + 2)})
         self.sync(
             [(group.key, self.group_cells(group, group.key in pinned, now)) for group in groups]
         )
