@@ -138,7 +138,7 @@ async def test_one_key_from_launch_to_why_a_failed_run_failed(
         await until_text(pilot, app, r"▾ ✘ #1 page\.goto +CAPABILITY_NOT_AVAILABLE")
         await until_text(pilot, app, r"expected +a browser runtime")
         card = region_text(app, "#group-card")
-        assert "✘ failed" in card and "18 invocations, 5 failed" in card
+        assert "✘ failed" in card and "18 invocations, 5 failures" in card
         assert "✘ failed" in row_line(app, selected_short(app))
         # The landing scrolled the newer rows out of sight: the pane says so.
         await wait_for(pilot, lambda: re.search(r"↑\d+ above · 18 shown", pane(app, "rows")))
@@ -503,7 +503,7 @@ async def test_the_card_counts_what_the_table_shows_while_statuses_move() -> Non
             card = region_text(app, "#group-card")
             assert f"{len(keys)} invocations" in card, card
             failed = sum(shown[word] for word in ("failed", "timed out"))
-            assert (f"{failed} failed" in card) == bool(failed), card
+            assert (f"{failed} failure" in card) == bool(failed), card
             counted = dict(
                 (word, int(n))
                 for n, word in re.findall(

@@ -901,7 +901,7 @@ class ViewerScreen(Screen[None]):
                 shown = f"{self.table.row_count} of {total} {words.row}s shown"
             text.append(f" · {shown}")
             if failing:
-                text.append(f", {failing} failed", "bold")
+                text.append(f", {plural(failing, 'failure')}", "bold")  # failed, timed out
         if group.subtitle:
             text.append(f" · {clean(group.subtitle, limit=24)}")
         if isinstance(group.started, float):
