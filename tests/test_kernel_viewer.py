@@ -33,6 +33,7 @@ from .viewer_helpers import (
     rows_where,
     screen_text,
     select_group,
+    select_row,
     status_bar,
     until_text,
     wait_for,
@@ -133,7 +134,7 @@ async def test_a_running_invocations_log_streams_and_finishes_with_a_toast(
         await pilot.press("tab")
         screen.table.select_key(live)
         await pilot.press("enter")
-        assert app.focused is screen.body.log_view, "enter on a row opens its log"  # type: ignore[attr-defined]
+        assert app.focused is screen.body.doc, "enter on a row opens its fields"
         await wait_for(pilot, lambda: f"Invocation {live[:8]}" in pane(app, "detail"))
         await wait_for(pilot, lambda: len(log_of(app)) >= 2, what="log lines")
         seen = len(log_of(app))
@@ -157,8 +158,9 @@ async def test_the_log_sticks_to_the_bottom_until_scrolled_back(kgateway: Gatewa
         live = await live_invocation(pilot, app, kgateway)
         await pilot.press("tab")
         screen.table.select_key(live)
-        await pilot.press("enter")
+        await pilot.press("enter", "tab")  # the fields, then the log below them
         log = screen.body.log_view  # type: ignore[attr-defined]
+        assert app.focused is log
         await wait_for(pilot, lambda: log.max_scroll_y > 0, timeout=40, what="a full pane")
         await wait_for(pilot, lambda: log.is_vertical_scroll_end, what="stuck to the bottom")
         assert "following" in log_title(app)
@@ -453,3 +455,107 @@ async def test_names_and_ids_are_shown_whole_when_there_is_room(
         table = region_text(app, "#rows-pane")
         assert re.search(r"extract-invoice [0-9a-z]{8} ", table), table
         assert "…" not in "".join(line[:50] for line in table.splitlines())
+
+
+def fields(app: RunwatchApp) -> list[str]:
+    """The lines the detail's top part (fields, payload, output) shows, as on screen."""
+    return [line.strip(" │") for line in region_text(app, "#detail-doc").splitlines()]
+
+
+def shows_output(app: RunwatchApp) -> bool:
+    """The output heading and, when it has JSON, its closing brace are on screen."""
+    lines = fields(app)
+    heading = next((i for i, line in enumerate(lines) if line.startswith("output")), None)
+    if heading is None:
+        return False
+    return lines[heading] != "output" or "}" in lines[heading + 1 :]
+
+
+async def test_j_walks_the_fields_to_the_payload_and_output_and_the_log_scrolls_on_its_own(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A user's try: enter on an invocation focused its log (already at its end), so j moved
+    nothing and the fields stopped inside the payload. enter focuses the fields now: j walks
+    them to the output; tab reaches the log, whose keys leave the fields where they are."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        done = rows_where(app, "status", "succeeded")[0]
+        await select_row(pilot, app, done)
+        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        assert not shows_output(app), "at 120x40 the fields are longer than their part"
+        await pilot.press("enter")
+        for _ in range(40):
+            if shows_output(app):
+                break
+            await pilot.press("j")
+        assert shows_output(app), "\n".join(fields(app))
+        shown = fields(app)
+        log = screen.body.log_view  # type: ignore[attr-defined]
+        first = log_of(app)[0]
+        assert first not in region_text(app, "#detail-log"), "the log shows its end"
+        await pilot.press("tab")
+        assert app.focused is log
+        await pilot.press("g")
+        await wait_for(pilot, lambda: first in region_text(app, "#detail-log"), what="log top")
+        assert fields(app) == shown, "the log's keys moved the log, not the fields"
+        await pilot.press("shift+tab", "g")
+        await wait_for(pilot, lambda: done in fields(app)[0], what="the fields' top")
+
+
+async def test_the_fields_get_the_room_a_short_log_leaves(frozen_gateway: GatewayServer) -> None:
+    """A user's try: zoomed, the fields were cut inside the payload while the log under them
+    sat half empty (a fixed two fifths for the fields). They get what the log leaves now:
+    a short log's whole invocation, output and every log line, is on screen at once."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(120, 42)) as pilot:
+        screen = await loaded(pilot, app)
+        await select_group(pilot, app, "login-bot@2.0.0")
+        short = None
+        for key in rows_where(app, "status", "succeeded"):
+            await select_row(pilot, app, key)
+            await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+            if len(log_of(app)) <= 12:
+                short = key
+                break
+        assert short is not None, "a succeeded invocation with a short log"
+        await pilot.press("enter", "z")
+        await wait_for(pilot, lambda: screen.has_class("-zoom-detail"), what="the zoom")
+        await wait_for(pilot, lambda: shows_output(app), what="the output without scrolling")
+        assert any(short in line for line in fields(app)), "the fields from their top"
+        log = region_text(app, "#detail-log")
+        assert all(line in log for line in log_of(app)), "and every line of the log"
+
+
+async def test_a_log_at_its_end_stays_there_when_the_pane_is_resized(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """The log shares the pane with the fields, so its height changes with them and with z;
+    at its end it stays at its end (it showed its first lines after a zoom and back), and
+    scrolled back it stays where the user left it."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        done = rows_where(app, "status", "succeeded")[0]
+        await select_row(pilot, app, done)
+        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        lines = log_of(app)
+        assert lines[0] not in region_text(app, "#detail-log"), "a log longer than its part"
+
+        def at_end() -> bool:
+            shown = region_text(app, "#detail-log")
+            return lines[-1] in shown and lines[0] not in shown
+
+        assert at_end()
+        await pilot.press("enter", "z")
+        await wait_for(pilot, lambda: app.viewer.has_class("-zoom-detail"), what="the zoom")
+        await pilot.pause(0.2)
+        assert at_end(), region_text(app, "#detail-log")
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert at_end(), region_text(app, "#detail-log")
+        await pilot.press("tab", "g")  # the log, scrolled to its top: it stays there
+        await wait_for(pilot, lambda: lines[0] in region_text(app, "#detail-log"))
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert lines[0] in region_text(app, "#detail-log")

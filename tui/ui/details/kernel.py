@@ -1,9 +1,16 @@
 """Kernel's detail: app, version, action and reason, ``payload`` and ``output``, and the
-live log below, which sticks to its end until scrolled back."""
+live log below, which sticks to its end until scrolled back.
+
+The two share the pane by what they hold: the facts get the lines they have, up to what the
+log leaves them (never less than two fifths while both overflow), the log the rest. A short
+or empty log no longer sits half empty under facts cut off before their output."""
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Log as LogWidget
@@ -29,6 +36,12 @@ class LogView(LogWidget):
         self.shown_for: str | None = None
         self.count = 0
 
+    def on_mount(self) -> None:
+        # Anchored: at its end the log stays at its end through a resize too (the pane
+        # zoomed, the facts above taking more or fewer lines), not only as lines arrive.
+        # A scroll back releases it; reaching the end again, or G, anchors it once more.
+        self.anchor()
+
     def reset(self, key: str | None, lines: list[str]) -> None:
         self.clear()
         self.shown_for = key
@@ -47,6 +60,8 @@ class LogView(LogWidget):
 
     def _jump(self, y: float) -> None:
         self.scroll_to(y=y, animate=False, immediate=True)
+        if self.following:
+            self.action_follow()  # j or pgdn onto the end follows again, as G does
 
     def action_scroll_up(self) -> None:
         self._jump(self.scroll_y - 1)
@@ -71,8 +86,14 @@ class LogView(LogWidget):
         return self.is_vertical_scroll_end or not self.max_scroll_y
 
 
+DOC_SHARE = 2 / 5
+"""The facts' share of the pane while they and the log both have more than fits."""
+
+
 class KernelBody(DetailBody):
-    """An invocation's fields, payload and output; its log streams in below."""
+    """An invocation's fields, payload and output; its log streams in below. ``enter`` and
+    ``tab`` from the table focus the fields (j/k reach the payload and output); ``tab`` again
+    the log, which scrolls on its own."""
 
     has_log = True
 
@@ -80,15 +101,39 @@ class KernelBody(DetailBody):
         yield DocView(id="detail-doc")
         yield LogView(id="detail-log")
 
+    def on_mount(self) -> None:
+        # Either side's length changes the split: a row shown, a line logged, a rewrap.
+        self.watch(self.doc, "virtual_size", lambda _: self._fit(), init=False)
+        self.watch(self.log_view, "virtual_size", lambda _: self._fit(), init=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The facts' height: all their lines when the log leaves room for them, else what
+        the log leaves, but never under ``DOC_SHARE`` of the pane; the log (``1fr``) takes
+        the rest, so neither sits half empty while the other is cut."""
+        height = self.content_region.height
+        if height <= 0:
+            return
+        doc, log = self.doc, self.log_view
+        log_min = log.styles.min_height
+        floor = log_min.cells if log_min is not None and log_min.cells is not None else 1
+        # The log's lines, its title border and any horizontal scrollbar.
+        chrome = max(1, log.outer_size.height - log.scrollable_content_region.height)
+        log_wants = max(floor, log.line_count + chrome)
+        room = min(max(height - log_wants, math.ceil(height * DOC_SHARE)), height - floor)
+        wanted = max(1, min(doc.virtual_size.height, room))
+        current = doc.styles.height
+        if current is None or current.cells != wanted:
+            doc.styles.height = wanted
+
     @property
     def log_view(self) -> LogView:
         return self.query_one("#detail-log", LogView)
 
     def focusables(self) -> list[Widget]:
         return [self.doc, self.log_view]
-
-    def enter(self) -> None:
-        self.screen.set_focus(self.log_view)  # now: the next key typed acts on it
 
     def show_message(self, message: str) -> None:
         super().show_message(message)
