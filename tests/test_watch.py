@@ -20,12 +20,14 @@ from tui.core.source import Source
 from tui.providers import PROVIDERS
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
+from tui.sim.world import World
 from tui.watch import (
     EXIT_AUTH,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PIPE,
     EXIT_TIMEOUT,
+    EXIT_UNFINISHED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     WatchOptions,
@@ -33,7 +35,7 @@ from tui.watch import (
     watch,
 )
 
-from .conftest import fast_retry
+from .conftest import FROZEN_NOW, fast_retry
 from .contract_mock import LIST_PATH, contract_errors, find_endpoint
 
 ANSI = re.compile(r"\x1b\[")
@@ -388,6 +390,125 @@ async def test_list_groups_kernel_names_app_versions_whole(kernel_gateway: Gatew
     assert all(isinstance(g["total"], int) for g in groups)
 
 
+# -- snapshots of what is not over: --once and --json with --exit-status ----------------
+
+
+@pytest.fixture
+def ci_still() -> Iterator[tuple[GatewayServer, list[float]]]:
+    """The ci scenario on a clock the test sets (``now[0]``): its runs hold still."""
+    now = [FROZEN_NOW]
+    with GatewayServer(world=World("ci", seed=7, clock=lambda: now[0])) as server:
+        yield server, now
+
+
+async def test_snapshot_of_an_unfinished_run_with_exit_status_exits_3(
+    ci_still: tuple[GatewayServer, list[float]], frozen_gateway: GatewayServer
+) -> None:
+    """--once and --json print the run as it is now: with --exit-status, a run that has not
+    finished is not a pass (it exited 0, and a CI gate read that as 'all succeeded'); what
+    follows until done (plain, --jsonl) is unchanged."""
+    server, now = ci_still
+    green, red = _run_id(server, GREEN_RUN), _run_id(server, RED_RUN)
+    for mode in ("once", "json"):  # no invocation yet, the run active: follow would wait
+        code, out, err = await _watch(server.url, green, mode=mode, exit_status=True)
+        assert code == EXIT_UNFINISHED and out.strip(), (mode, err)
+        assert err == "runwatch: --exit-status: not finished: the run is active\n"
+    now[0] = FROZEN_NOW + 10  # running and succeeded invocations, nothing failed yet
+    _, out, _ = await _watch(server.url, green, mode="json")
+    statuses = [row["status"] for row in json.loads(out)["rows"]]
+    live = sum(s not in ("succeeded", "failed", "timed_out", "cancelled") for s in statuses)
+    assert live and "succeeded" in statuses and not {"failed", "timed_out"} & set(statuses)
+    for mode in ("once", "json"):
+        code, out, err = await _watch(server.url, green, mode=mode, exit_status=True)
+        assert code == EXIT_UNFINISHED and out.strip(), (mode, err)
+        assert f"not finished: {live} invocations still live, the run is active" in err
+        code, _, err = await _watch(server.url, green, mode=mode)
+        assert code == EXIT_OK and err == "", "without --exit-status the exit says nothing"
+    now[0] = FROZEN_NOW + 40  # both over: one all green, one failed
+    for mode in ("once", "json"):
+        assert (await _watch(server.url, green, mode=mode, exit_status=True))[0] == EXIT_OK
+        assert (await _watch(server.url, red, mode=mode, exit_status=True))[0] == EXIT_FAILED
+    # A failure is known for good: exit 1 even while other invocations still run.
+    active = frozen_gateway.world.runs[0].id
+    for mode in ("once", "json"):
+        code, _, err = await _watch(frozen_gateway.url, active, mode=mode, exit_status=True)
+        assert code == EXIT_FAILED and "not finished" not in err
+
+
+@pytest.fixture(scope="module")
+def current_still() -> Iterator[GatewayServer]:
+    """The current API's world, holding still at the tests' T0."""
+    from .test_current_gateway import T0
+
+    with GatewayServer(world=World("current", seed=7, clock=lambda: T0)) as server:
+        yield server
+
+
+def _current_calls(server: GatewayServer, run_id: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        server.url + "/v1/tool-calls",
+        params={"runId": run_id, "limit": "200"},
+        headers={"Authorization": "Bearer k"},
+    )
+    response.raise_for_status()
+    calls: list[dict[str, Any]] = response.json()["data"]
+    return calls
+
+
+async def test_current_api_snapshot_of_live_tool_calls_exits_3(
+    current_still: GatewayServer,
+) -> None:
+    """The user's trial: ``watch tc_… --once --exit-status`` on a running tool call exited 0
+    (the call failed a second later); a run with a running call likewise."""
+    assert current_still.current is not None
+    runs = [run.id for run in current_still.current.runs]
+    calls = {run: _current_calls(current_still, run) for run in runs}
+    [(run, live)] = [  # the run with a live call and no failure
+        (run, [c for c in rows if c["status"] == "running"])
+        for run, rows in calls.items()
+        if any(c["status"] == "running" for c in rows)
+        and not any(c["status"] in ("failed", "unknown") for c in rows)
+    ]
+    [call] = live
+    options: dict[str, Any] = {"provider": "bctrl-current", "exit_status": True}
+    for mode in ("once", "json"):
+        code, out, err = await _watch(current_still.url, call["id"], mode=mode, **options)
+        assert code == EXIT_UNFINISHED, (mode, err)
+        assert "not finished: 1 tool call still live" in err
+        code, out, err = await _watch(current_still.url, run, mode=mode, **options)
+        assert code == EXIT_UNFINISHED and "1 tool call still live, the run is active" in err
+    code, out, _ = await _watch(current_still.url, call["id"], mode="once", **options)
+    assert "1 tool call: 1 running" in out, "the snapshot is printed all the same"
+    code, _, _ = await _watch(current_still.url, call["id"], mode="once", provider="bctrl-current")
+    assert code == EXIT_OK
+    failed = next(c for rows in calls.values() for c in rows if c["status"] == "failed")
+    code, _, _ = await _watch(current_still.url, failed["id"], mode="json", **options)
+    assert code == EXIT_FAILED
+
+
+def test_cli_snapshot_of_a_running_tool_call_exits_3(current_still: GatewayServer) -> None:
+    assert current_still.current is not None
+    run = current_still.current.runs[-1].id
+    [call] = [c for c in _current_calls(current_still, run) if c["status"] == "running"]
+    base = ("watch", "--base-url", current_still.url, "--api", "current", call["id"][:11])
+    result = _cli(*base, "--once", "--exit-status", BCTRL_API_KEY="k")
+    assert result.returncode == EXIT_UNFINISHED, result.stderr
+    assert "1 tool call: 1 running" in result.stdout and "not finished" in result.stderr
+    assert _cli(*base, "--once", BCTRL_API_KEY="k").returncode == EXIT_OK
+
+
+async def test_kernel_app_version_snapshot_with_a_failure_exits_1(
+    frozen_gateway: GatewayServer,
+) -> None:
+    ref = "web-scraper@1.4.2"
+    _, out, _ = await _kwatch(frozen_gateway, ref, mode="json")
+    statuses = {row["status"] for row in json.loads(out)["rows"]}
+    assert "running" in statuses and "failed" in statuses
+    for mode in ("once", "json"):
+        code, _, err = await _kwatch(frozen_gateway, ref, mode=mode, exit_status=True)
+        assert code == EXIT_FAILED and "not finished" not in err
+
+
 # -- Kernel: one invocation, and an app version ----------------------------------------
 
 
@@ -468,14 +589,19 @@ async def test_kernel_live_invocation_json_and_once_are_a_snapshot(
     """--json and --once print the invocation as it is now, as they do for a run (the frozen
     world's live invocations never end: following one would never return)."""
     [live] = _kernel_list(frozen_gateway, status="running", limit="1")
-    code, out, _ = await _kwatch(
+    code, out, err = await _kwatch(
         frozen_gateway, live["id"], mode="json", exit_status=True, timeout=5
     )
     [row] = json.loads(out)["rows"]
-    assert code == EXIT_OK and row == live
+    assert code == EXIT_UNFINISHED and row == live, "with --exit-status: not finished yet"
+    assert "not finished: 1 invocation still live" in err
     _kernel_valid(row)
-    code, out, _ = await _kwatch(frozen_gateway, live["id"], mode="once", timeout=5)
-    assert code == EXIT_OK and "1 invocation: 1 running" in out
+    code, out, err = await _kwatch(frozen_gateway, live["id"], mode="once", timeout=5)
+    assert code == EXIT_OK and "1 invocation: 1 running" in out and err == ""
+    code, out, _ = await _kwatch(
+        frozen_gateway, live["id"], mode="once", exit_status=True, timeout=5
+    )
+    assert code == EXIT_UNFINISHED and "1 invocation: 1 running" in out
 
 
 async def test_kernel_app_version_until_quiet(kernel_gateway: GatewayServer) -> None:
@@ -576,8 +702,12 @@ def test_cli_watch_kernel_app_version_once_against_demo_gateway() -> None:
 def test_cli_watch_help_documents_exit_codes() -> None:
     result = _cli("watch", "--help")
     assert result.returncode == 0
-    for line in ("0  watch ended", "1  with --exit-status", "3  --timeout", "4  API key", "5  "):
+    for line in ("0  watch ended", "1  with --exit-status", "3  not finished", "4  API key"):
         assert line in result.stdout
+    assert "5  the API stayed unreachable" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "--timeout passed before everything finished" in said
+    assert "with --once or --json and --exit-status, something was still live" in said
     assert "--provider kernel" in result.stdout
     assert "--fail-fast" in result.stdout and "with --fail-fast: something failed" in result.stdout
     assert "141  stdout was closed" in result.stdout

@@ -470,7 +470,8 @@ examples:
     )
     flags(
         parser,
-        exit_status="exit 1 when anything did not succeed",
+        exit_status="exit 1 when anything failed, was cancelled or timed out; with --once or "
+        "--json, exit 3 when nothing did but something is still live (not finished yet)",
         fail_fast="exit 1 at the first failed or timed-out invocation (or the run's own "
         "failure), once it and why it failed are printed",
     )

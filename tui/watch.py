@@ -41,6 +41,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
+EXIT_UNFINISHED = EXIT_TIMEOUT
+"""Not everything had finished when the watch ended: ``--timeout`` passed first, or a
+snapshot (``--once``, ``--json``) with ``--exit-status`` found something still live. One
+code for "not finished yet": a CI gate that polls reads it as "ask again later"."""
 EXIT_AUTH = 4
 EXIT_UNREACHABLE = 5
 EXIT_PIPE = 141
@@ -49,11 +53,14 @@ command the signal ended, so ``set -o pipefail`` never reads a cut-short watch a
 
 EXIT_CODES_HELP = """\
 exit codes:
-  0  watch ended (with --exit-status: nothing failed)
-  1  with --exit-status: something failed, was cancelled or timed out;
+  0  watch ended (with --exit-status: everything finished and nothing failed)
+  1  with --exit-status: something failed, was cancelled or timed out (with --once
+     or --json, even while other things are still live);
      with --fail-fast: something failed or timed out (the watch stops there)
   2  usage error, or what REF names does not exist (or is an ambiguous short id)
-  3  --timeout passed before everything finished
+  3  not finished yet: --timeout passed before everything finished, or, with
+     --once or --json and --exit-status, something was still live (queued,
+     running, an active run) when the snapshot was taken, and nothing had failed
   4  API key missing, rejected (401) or not allowed (403)
   5  the API stayed unreachable for --give-up seconds (default 60)
   141  stdout was closed before the watch ended (e.g. | head); nothing more is printed
@@ -591,20 +598,25 @@ async def _watch_group(state: _Watch, group: Group) -> int:
         if source.vocabulary.newest_first:  # every provider's output is oldest first
             rows.reverse()
         if options.mode in ("once", "json"):
-            return await _finish(state, group, key, rows)
+            return await _finish(state, group, key, rows, described=describes)
         _report_group(state, group)
         await _report(state, rows)
         state.fail_fast(group, source.vocabulary.group)
         live = [row for row in rows if not row.status.terminal]
         if not live and (group.status.terminal or not describes):
-            return await _finish(state, group, key, rows)
+            return await _finish(state, group, key, rows, described=describes)
         left = state.remaining()
         if left <= 0:
             state.stop_at_deadline("watching")
         await asyncio.sleep(min(options.interval, left))
 
 
-async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row]) -> int:
+async def _finish(
+    state: _Watch, group: Group | None, key: str, rows: list[Row], *, described: bool = False
+) -> int:
+    """Print the end of the watch (a snapshot: the whole of it) and return the exit code.
+    ``described``: the server describes ``group``, so its own status says whether it is
+    over (a run still active is not, even with no live row)."""
     options, noun = state.options, state.source.vocabulary.row
     if options.mode == "once":
         whys = await _whys(state, rows)
@@ -623,7 +635,29 @@ async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row])
         state.fail_fast(row, noun)
     failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
     failed = failed or (group is not None and _failed(group))
-    return EXIT_FAILED if options.exit_status and failed else EXIT_OK
+    if not options.exit_status:
+        return EXIT_OK
+    if failed:
+        return EXIT_FAILED  # known for good, whatever is still live
+    unfinished = _unfinished(state, group if described else None, rows)
+    if unfinished:  # a snapshot of what is not over: it has not succeeded (yet)
+        state.note(f"--exit-status: not finished: {', '.join(unfinished)}")
+        return EXIT_UNFINISHED
+    return EXIT_OK
+
+
+def _unfinished(state: _Watch, group: Group | None, rows: list[Row]) -> list[str]:
+    """What is not over yet, in words (empty: everything is): the live rows, and the group
+    when the server describes it and says it has not ended (a run still active)."""
+    vocabulary = state.source.vocabulary
+    live = sum(not row.status.terminal for row in rows)
+    said = []
+    if live:
+        said.append(f"{live} {vocabulary.row if live == 1 else vocabulary.row + 's'} still live")
+    if group is not None and not group.status.terminal:
+        status = clean(group.status.raw, limit=30) or "not ended"
+        said.append(f"the {vocabulary.group} is {status}")
+    return said
 
 
 # -- no REF: what there is to watch ------------------------------------------------------
