@@ -509,6 +509,116 @@ async def test_kernel_app_version_snapshot_with_a_failure_exits_1(
         assert code == EXIT_FAILED and "not finished" not in err
 
 
+# -- no REF: the list, its counts ------------------------------------------------------
+
+FAILURE_WORDS = ("failed", "timed_out", "unknown")
+LIVE_WORDS = ("queued", "dispatching", "running", "cancelling", "awaiting_input")
+
+
+async def _list(source: Source, mode: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = await list_groups(
+            source, WatchOptions(ref="", mode=mode), out=out, err=err, how="runwatch watch"
+        )
+    finally:
+        await source.aclose()
+    assert err.getvalue() == ""
+    return code, out.getvalue()
+
+
+def _invocations(gateway: GatewayServer, run_id: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{gateway.url}/v1/runs/{run_id}/invocations",
+        params={"limit": "200"},
+        headers={"Authorization": "Bearer k"},
+    )
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = response.json()["data"]
+    return rows
+
+
+def _counts(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    statuses = [row["status"] for row in rows]
+    failed = sum(s in FAILURE_WORDS for s in statuses)
+    return len(statuses), failed, sum(s in LIVE_WORDS for s in statuses)
+
+
+async def test_list_counts_each_runs_failed_and_live_invocations(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bctrl's run records count invocations but not failed or live ones: the list showed
+    '—' for every run, even the crashed run's five failures. It counts them from each run's
+    failed and live invocations: one filtered request a run (none for an empty run)."""
+    source = _source(frozen_gateway.url)
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    invocations = source.client.invocations  # type: ignore[attr-defined]
+
+    async def counting(run_id: str, query: Any, *args: Any, **options: Any) -> Any:
+        asked.append((run_id, query.status))
+        return await invocations(run_id, query, *args, **options)
+
+    monkeypatch.setattr(source.client, "invocations", counting)  # type: ignore[attr-defined]
+    code, out = await _list(source, "json")
+    groups = {g["id"]: g for g in json.loads(out)["groups"]}
+    runs = frozen_gateway.world.runs
+    assert code == EXIT_OK and set(groups) == {run.id for run in runs}
+    for run in runs:
+        total, failed, live = _counts(_invocations(frozen_gateway, run.id))
+        group = groups[run.id]
+        assert (group["total"], group["failed"], group["live"]) == (total, failed, live)
+    assert groups[_crashed(frozen_gateway)]["failed"] == 5
+    busy = [run.id for run in runs if groups[run.id]["total"]]
+    assert sorted(run for run, _ in asked) == sorted(busy), "one request a run, none if empty"
+    assert all(set(words) == {"failed", "timed_out", *LIVE_WORDS[:4]} for _, words in asked)
+
+    code, out = await _list(_source(frozen_gateway.url), "plain")
+    assert "—" not in out and "not known" not in out
+    line = next(line for line in out.splitlines() if line.startswith(_crashed(frozen_gateway)))
+    assert re.search(r"  failed  +\w+  +spreadsheet  +18  +5  +0  +runtime\.crashed", line)
+
+
+async def test_list_leaves_a_count_it_cannot_make_cheaply_unknown_and_says_why(
+    big_gateway: GatewayServer,
+) -> None:
+    """A run with more failed and live invocations than a few pages hold is not counted
+    (that would be a request per 200): its counts stay '—', and the table says what the dash
+    means, once."""
+    code, out = await _list(_source(big_gateway.url), "json")
+    [group] = json.loads(out)["groups"]
+    assert code == EXIT_OK and group["total"] >= 10_000
+    assert group["failed"] is None and group["live"] is None
+    code, out = await _list(_source(big_gateway.url), "plain")
+    lines = out.splitlines()
+    assert re.search(r"  \d{5}  +—  +—", lines[1]), lines[1]
+    [legend] = [line for line in lines if line.startswith("—: not known")]
+    assert "the server does not count these" in legend and "newest 20 runs" in legend
+    assert "(runwatch watch ID --once counts one)" in legend
+
+
+async def test_list_counts_the_current_apis_runs_without_opening_streams(
+    current_still: GatewayServer,
+) -> None:
+    """The current API's run records count nothing: each run's tool calls are read (one
+    page here) and counted, and no event stream is opened for it."""
+    assert current_still.current is not None
+    source = _source(current_still.url, provider="bctrl-current")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = await list_groups(
+            source, WatchOptions(ref="", mode="json"), out=out, err=err, how="runwatch watch"
+        )
+        assert not source._streams  # type: ignore[attr-defined]
+    finally:
+        await source.aclose()
+    groups = {g["id"]: g for g in json.loads(out.getvalue())["groups"]}
+    assert code == EXIT_OK and len(groups) == len(current_still.current.runs)
+    for run in current_still.current.runs:
+        total, failed, live = _counts(_current_calls(current_still, run.id))
+        assert (groups[run.id]["total"], groups[run.id]["failed"]) == (total, failed)
+        assert groups[run.id]["live"] == live and total > 0
+
+
 # -- Kernel: one invocation, and an app version ----------------------------------------
 
 
@@ -722,6 +832,11 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     for run_id in ids:
         assert re.search(rf"^{run_id}  +\S+  +{run_id[:8]}  +\S+  +\d+ ", result.stdout, re.M)
     assert re.search(rf"^{ids[3]}  +failed .*{CRASH}", result.stdout, re.M)
+    # Its failures counted (the run record does not count them: it showed '—').
+    assert re.search(
+        rf"^{ids[3]}  +failed  +{ids[3][:8]}  +spreadsheet  +18  +5  +0  ", result.stdout, re.M
+    )
+    assert "—" not in result.stdout
     assert f"watch one: runwatch watch --demo {ids[0][:8]}" in result.stdout
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)
