@@ -823,6 +823,25 @@ def test_cli_watch_help_documents_exit_codes() -> None:
     assert "141  stdout was closed" in result.stdout
 
 
+async def test_cli_watch_help_names_the_json_documents_keys(gateway: GatewayServer) -> None:
+    """--help says what --json prints, key by key, as the document has them (the README
+    said 'the run, its invocations' of a document whose keys are group and rows)."""
+    result = _cli("watch", "--help")
+    help_text = result.stdout
+    section = help_text[
+        help_text.index("--json prints one object:") : help_text.index("exit codes:")
+    ]
+    named = re.findall(r"^  (\w+)  ", section, re.M)
+    for ref in (_crashed(gateway), gateway.world.runs[2].id[:8]):
+        _, out, _ = await _watch(gateway.url, ref, mode="json")
+        assert named == list(json.loads(out)), "the same keys, in the same order"
+    said = " ".join(section.split())
+    listed = json.loads((await _list(_source(gateway.url), "json"))[1])
+    assert "without REF: {" + ", ".join(listed) + "}" in said
+    assert "each group {" + ", ".join(listed["groups"][0]) + "}" in said
+    assert "(group)" in help_text and "(rows)" in help_text, "--json's own help names them"
+
+
 def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     from tui.sim.world import World
 

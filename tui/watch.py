@@ -70,6 +70,24 @@ Transient errors (5xx, 429, timeouts, dropped connections, bad bodies) are retri
 with backoff; a single 500 never ends a watch.
 """
 
+JSON_HELP = """\
+--json prints one object:
+  provider   bctrl, bctrl-current or kernel
+  ref        REF as given
+  group      the run's record as the server sent it (null when REF names one
+             invocation or tool call, or a Kernel app version)
+  failure    the run's own failure, {code, message}, or null
+  rows       its invocations' (tool calls') records as the server sent them,
+             oldest first; just that one when REF names an invocation or tool call
+  why        by row id, why each failed or timed-out row failed:
+             {code, message, where, fix, lines}
+  fetchedAt  when it was read (ISO 8601, UTC)
+without REF: {provider, groups, fetchedAt}, each group {id, short, status, kind,
+  title, subtitle, total, failed, live, failure} (null: not known)
+"""
+"""What ``--help`` says of the ``--json`` document (:func:`_document`): a test holds the
+two to the same keys."""
+
 COLOURS = {
     "succeeded": "green",
     "failed": "bold red",
