@@ -20,12 +20,14 @@ from tui.core.source import Source
 from tui.providers import PROVIDERS
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
+from tui.sim.world import World
 from tui.watch import (
     EXIT_AUTH,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PIPE,
     EXIT_TIMEOUT,
+    EXIT_UNFINISHED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     WatchOptions,
@@ -33,7 +35,7 @@ from tui.watch import (
     watch,
 )
 
-from .conftest import fast_retry
+from .conftest import FROZEN_NOW, fast_retry
 from .contract_mock import LIST_PATH, contract_errors, find_endpoint
 
 ANSI = re.compile(r"\x1b\[")
@@ -388,6 +390,235 @@ async def test_list_groups_kernel_names_app_versions_whole(kernel_gateway: Gatew
     assert all(isinstance(g["total"], int) for g in groups)
 
 
+# -- snapshots of what is not over: --once and --json with --exit-status ----------------
+
+
+@pytest.fixture
+def ci_still() -> Iterator[tuple[GatewayServer, list[float]]]:
+    """The ci scenario on a clock the test sets (``now[0]``): its runs hold still."""
+    now = [FROZEN_NOW]
+    with GatewayServer(world=World("ci", seed=7, clock=lambda: now[0])) as server:
+        yield server, now
+
+
+async def test_snapshot_of_an_unfinished_run_with_exit_status_exits_3(
+    ci_still: tuple[GatewayServer, list[float]], frozen_gateway: GatewayServer
+) -> None:
+    """--once and --json print the run as it is now: with --exit-status, a run that has not
+    finished is not a pass (it exited 0, and a CI gate read that as 'all succeeded'); what
+    follows until done (plain, --jsonl) is unchanged."""
+    server, now = ci_still
+    green, red = _run_id(server, GREEN_RUN), _run_id(server, RED_RUN)
+    for mode in ("once", "json"):  # no invocation yet, the run active: follow would wait
+        code, out, err = await _watch(server.url, green, mode=mode, exit_status=True)
+        assert code == EXIT_UNFINISHED and out.strip(), (mode, err)
+        assert err == "runwatch: --exit-status: not finished: the run is active\n"
+    now[0] = FROZEN_NOW + 10  # running and succeeded invocations, nothing failed yet
+    _, out, _ = await _watch(server.url, green, mode="json")
+    statuses = [row["status"] for row in json.loads(out)["rows"]]
+    live = sum(s not in ("succeeded", "failed", "timed_out", "cancelled") for s in statuses)
+    assert live and "succeeded" in statuses and not {"failed", "timed_out"} & set(statuses)
+    for mode in ("once", "json"):
+        code, out, err = await _watch(server.url, green, mode=mode, exit_status=True)
+        assert code == EXIT_UNFINISHED and out.strip(), (mode, err)
+        assert f"not finished: {live} invocations still live, the run is active" in err
+        code, _, err = await _watch(server.url, green, mode=mode)
+        assert code == EXIT_OK and err == "", "without --exit-status the exit says nothing"
+    now[0] = FROZEN_NOW + 40  # both over: one all green, one failed
+    for mode in ("once", "json"):
+        assert (await _watch(server.url, green, mode=mode, exit_status=True))[0] == EXIT_OK
+        assert (await _watch(server.url, red, mode=mode, exit_status=True))[0] == EXIT_FAILED
+    # A failure is known for good: exit 1 even while other invocations still run.
+    active = frozen_gateway.world.runs[0].id
+    for mode in ("once", "json"):
+        code, _, err = await _watch(frozen_gateway.url, active, mode=mode, exit_status=True)
+        assert code == EXIT_FAILED and "not finished" not in err
+
+
+@pytest.fixture(scope="module")
+def current_still() -> Iterator[GatewayServer]:
+    """The current API's world, holding still at the tests' T0."""
+    from .test_current_gateway import T0
+
+    with GatewayServer(world=World("current", seed=7, clock=lambda: T0)) as server:
+        yield server
+
+
+def _current_calls(server: GatewayServer, run_id: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        server.url + "/v1/tool-calls",
+        params={"runId": run_id, "limit": "200"},
+        headers={"Authorization": "Bearer k"},
+    )
+    response.raise_for_status()
+    calls: list[dict[str, Any]] = response.json()["data"]
+    return calls
+
+
+async def test_current_api_snapshot_of_live_tool_calls_exits_3(
+    current_still: GatewayServer,
+) -> None:
+    """The user's trial: ``watch tc_… --once --exit-status`` on a running tool call exited 0
+    (the call failed a second later); a run with a running call likewise."""
+    assert current_still.current is not None
+    runs = [run.id for run in current_still.current.runs]
+    calls = {run: _current_calls(current_still, run) for run in runs}
+    [(run, live)] = [  # the run with a live call and no failure
+        (run, [c for c in rows if c["status"] == "running"])
+        for run, rows in calls.items()
+        if any(c["status"] == "running" for c in rows)
+        and not any(c["status"] in ("failed", "unknown") for c in rows)
+    ]
+    [call] = live
+    options: dict[str, Any] = {"provider": "bctrl-current", "exit_status": True}
+    for mode in ("once", "json"):
+        code, out, err = await _watch(current_still.url, call["id"], mode=mode, **options)
+        assert code == EXIT_UNFINISHED, (mode, err)
+        assert "not finished: 1 tool call still live" in err
+        code, out, err = await _watch(current_still.url, run, mode=mode, **options)
+        assert code == EXIT_UNFINISHED and "1 tool call still live, the run is active" in err
+    code, out, _ = await _watch(current_still.url, call["id"], mode="once", **options)
+    assert "1 tool call: 1 running" in out, "the snapshot is printed all the same"
+    code, _, _ = await _watch(current_still.url, call["id"], mode="once", provider="bctrl-current")
+    assert code == EXIT_OK
+    failed = next(c for rows in calls.values() for c in rows if c["status"] == "failed")
+    code, _, _ = await _watch(current_still.url, failed["id"], mode="json", **options)
+    assert code == EXIT_FAILED
+
+
+def test_cli_snapshot_of_a_running_tool_call_exits_3(current_still: GatewayServer) -> None:
+    assert current_still.current is not None
+    run = current_still.current.runs[-1].id
+    [call] = [c for c in _current_calls(current_still, run) if c["status"] == "running"]
+    base = ("watch", "--base-url", current_still.url, "--api", "current", call["id"][:11])
+    result = _cli(*base, "--once", "--exit-status", BCTRL_API_KEY="k")
+    assert result.returncode == EXIT_UNFINISHED, result.stderr
+    assert "1 tool call: 1 running" in result.stdout and "not finished" in result.stderr
+    assert _cli(*base, "--once", BCTRL_API_KEY="k").returncode == EXIT_OK
+
+
+async def test_kernel_app_version_snapshot_with_a_failure_exits_1(
+    frozen_gateway: GatewayServer,
+) -> None:
+    ref = "web-scraper@1.4.2"
+    _, out, _ = await _kwatch(frozen_gateway, ref, mode="json")
+    statuses = {row["status"] for row in json.loads(out)["rows"]}
+    assert "running" in statuses and "failed" in statuses
+    for mode in ("once", "json"):
+        code, _, err = await _kwatch(frozen_gateway, ref, mode=mode, exit_status=True)
+        assert code == EXIT_FAILED and "not finished" not in err
+
+
+# -- no REF: the list, its counts ------------------------------------------------------
+
+FAILURE_WORDS = ("failed", "timed_out", "unknown")
+LIVE_WORDS = ("queued", "dispatching", "running", "cancelling", "awaiting_input")
+
+
+async def _list(source: Source, mode: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = await list_groups(
+            source, WatchOptions(ref="", mode=mode), out=out, err=err, how="runwatch watch"
+        )
+    finally:
+        await source.aclose()
+    assert err.getvalue() == ""
+    return code, out.getvalue()
+
+
+def _invocations(gateway: GatewayServer, run_id: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{gateway.url}/v1/runs/{run_id}/invocations",
+        params={"limit": "200"},
+        headers={"Authorization": "Bearer k"},
+    )
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = response.json()["data"]
+    return rows
+
+
+def _counts(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    statuses = [row["status"] for row in rows]
+    failed = sum(s in FAILURE_WORDS for s in statuses)
+    return len(statuses), failed, sum(s in LIVE_WORDS for s in statuses)
+
+
+async def test_list_counts_each_runs_failed_and_live_invocations(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bctrl's run records count invocations but not failed or live ones: the list showed
+    '—' for every run, even the crashed run's five failures. It counts them from each run's
+    failed and live invocations: one filtered request a run (none for an empty run)."""
+    source = _source(frozen_gateway.url)
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    invocations = source.client.invocations  # type: ignore[attr-defined]
+
+    async def counting(run_id: str, query: Any, *args: Any, **options: Any) -> Any:
+        asked.append((run_id, query.status))
+        return await invocations(run_id, query, *args, **options)
+
+    monkeypatch.setattr(source.client, "invocations", counting)  # type: ignore[attr-defined]
+    code, out = await _list(source, "json")
+    groups = {g["id"]: g for g in json.loads(out)["groups"]}
+    runs = frozen_gateway.world.runs
+    assert code == EXIT_OK and set(groups) == {run.id for run in runs}
+    for run in runs:
+        total, failed, live = _counts(_invocations(frozen_gateway, run.id))
+        group = groups[run.id]
+        assert (group["total"], group["failed"], group["live"]) == (total, failed, live)
+    assert groups[_crashed(frozen_gateway)]["failed"] == 5
+    busy = [run.id for run in runs if groups[run.id]["total"]]
+    assert sorted(run for run, _ in asked) == sorted(busy), "one request a run, none if empty"
+    assert all(set(words) == {"failed", "timed_out", *LIVE_WORDS[:4]} for _, words in asked)
+
+    code, out = await _list(_source(frozen_gateway.url), "plain")
+    assert "—" not in out and "not known" not in out
+    line = next(line for line in out.splitlines() if line.startswith(_crashed(frozen_gateway)))
+    assert re.search(r"  failed  +\w+  +spreadsheet  +18  +5  +0  +runtime\.crashed", line)
+
+
+async def test_list_leaves_a_count_it_cannot_make_cheaply_unknown_and_says_why(
+    big_gateway: GatewayServer,
+) -> None:
+    """A run with more failed and live invocations than a few pages hold is not counted
+    (that would be a request per 200): its counts stay '—', and the table says what the dash
+    means, once."""
+    code, out = await _list(_source(big_gateway.url), "json")
+    [group] = json.loads(out)["groups"]
+    assert code == EXIT_OK and group["total"] >= 10_000
+    assert group["failed"] is None and group["live"] is None
+    code, out = await _list(_source(big_gateway.url), "plain")
+    lines = out.splitlines()
+    assert re.search(r"  \d{5}  +—  +—", lines[1]), lines[1]
+    [legend] = [line for line in lines if line.startswith("—: not known")]
+    assert "the server does not count these" in legend and "newest 20 runs" in legend
+    assert "(runwatch watch ID --once counts one)" in legend
+
+
+async def test_list_counts_the_current_apis_runs_without_opening_streams(
+    current_still: GatewayServer,
+) -> None:
+    """The current API's run records count nothing: each run's tool calls are read (one
+    page here) and counted, and no event stream is opened for it."""
+    assert current_still.current is not None
+    source = _source(current_still.url, provider="bctrl-current")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = await list_groups(
+            source, WatchOptions(ref="", mode="json"), out=out, err=err, how="runwatch watch"
+        )
+        assert not source._streams  # type: ignore[attr-defined]
+    finally:
+        await source.aclose()
+    groups = {g["id"]: g for g in json.loads(out.getvalue())["groups"]}
+    assert code == EXIT_OK and len(groups) == len(current_still.current.runs)
+    for run in current_still.current.runs:
+        total, failed, live = _counts(_current_calls(current_still, run.id))
+        assert (groups[run.id]["total"], groups[run.id]["failed"]) == (total, failed)
+        assert groups[run.id]["live"] == live and total > 0
+
+
 # -- Kernel: one invocation, and an app version ----------------------------------------
 
 
@@ -468,14 +699,19 @@ async def test_kernel_live_invocation_json_and_once_are_a_snapshot(
     """--json and --once print the invocation as it is now, as they do for a run (the frozen
     world's live invocations never end: following one would never return)."""
     [live] = _kernel_list(frozen_gateway, status="running", limit="1")
-    code, out, _ = await _kwatch(
+    code, out, err = await _kwatch(
         frozen_gateway, live["id"], mode="json", exit_status=True, timeout=5
     )
     [row] = json.loads(out)["rows"]
-    assert code == EXIT_OK and row == live
+    assert code == EXIT_UNFINISHED and row == live, "with --exit-status: not finished yet"
+    assert "not finished: 1 invocation still live" in err
     _kernel_valid(row)
-    code, out, _ = await _kwatch(frozen_gateway, live["id"], mode="once", timeout=5)
-    assert code == EXIT_OK and "1 invocation: 1 running" in out
+    code, out, err = await _kwatch(frozen_gateway, live["id"], mode="once", timeout=5)
+    assert code == EXIT_OK and "1 invocation: 1 running" in out and err == ""
+    code, out, _ = await _kwatch(
+        frozen_gateway, live["id"], mode="once", exit_status=True, timeout=5
+    )
+    assert code == EXIT_UNFINISHED and "1 invocation: 1 running" in out
 
 
 async def test_kernel_app_version_until_quiet(kernel_gateway: GatewayServer) -> None:
@@ -576,11 +812,34 @@ def test_cli_watch_kernel_app_version_once_against_demo_gateway() -> None:
 def test_cli_watch_help_documents_exit_codes() -> None:
     result = _cli("watch", "--help")
     assert result.returncode == 0
-    for line in ("0  watch ended", "1  with --exit-status", "3  --timeout", "4  API key", "5  "):
+    for line in ("0  watch ended", "1  with --exit-status", "3  not finished", "4  API key"):
         assert line in result.stdout
+    assert "5  the API stayed unreachable" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "--timeout passed before everything finished" in said
+    assert "with --once or --json and --exit-status, something was still live" in said
     assert "--provider kernel" in result.stdout
     assert "--fail-fast" in result.stdout and "with --fail-fast: something failed" in result.stdout
     assert "141  stdout was closed" in result.stdout
+
+
+async def test_cli_watch_help_names_the_json_documents_keys(gateway: GatewayServer) -> None:
+    """--help says what --json prints, key by key, as the document has them (the README
+    said 'the run, its invocations' of a document whose keys are group and rows)."""
+    result = _cli("watch", "--help")
+    help_text = result.stdout
+    section = help_text[
+        help_text.index("--json prints one object:") : help_text.index("exit codes:")
+    ]
+    named = re.findall(r"^  (\w+)  ", section, re.M)
+    for ref in (_crashed(gateway), gateway.world.runs[2].id[:8]):
+        _, out, _ = await _watch(gateway.url, ref, mode="json")
+        assert named == list(json.loads(out)), "the same keys, in the same order"
+    said = " ".join(section.split())
+    listed = json.loads((await _list(_source(gateway.url), "json"))[1])
+    assert "without REF: {" + ", ".join(listed) + "}" in said
+    assert "each group {" + ", ".join(listed["groups"][0]) + "}" in said
+    assert "(group)" in help_text and "(rows)" in help_text, "--json's own help names them"
 
 
 def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
@@ -592,6 +851,11 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     for run_id in ids:
         assert re.search(rf"^{run_id}  +\S+  +{run_id[:8]}  +\S+  +\d+ ", result.stdout, re.M)
     assert re.search(rf"^{ids[3]}  +failed .*{CRASH}", result.stdout, re.M)
+    # Its failures counted (the run record does not count them: it showed '—').
+    assert re.search(
+        rf"^{ids[3]}  +failed  +{ids[3][:8]}  +spreadsheet  +18  +5  +0  ", result.stdout, re.M
+    )
+    assert "—" not in result.stdout
     assert f"watch one: runwatch watch --demo {ids[0][:8]}" in result.stdout
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)

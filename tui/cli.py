@@ -434,13 +434,15 @@ def run_viewer(argv: Sequence[str]) -> int:
 
 
 def _watch_parser() -> argparse.ArgumentParser:
-    from tui.watch import EXIT_CODES_HELP
+    from tui.watch import EXIT_CODES_HELP, JSON_HELP
 
     parser = _Parser(
         prog="runwatch watch",
         description="Watch a run, an app version or one invocation without a UI: for scripts, "
         "logs and CI.",
-        epilog=EXIT_CODES_HELP
+        epilog=JSON_HELP
+        + "\n"
+        + EXIT_CODES_HELP
         + """
 examples:
   runwatch watch 6f1c...e2 --exit-status --timeout 600   # a CI gate on a bctrl run
@@ -465,12 +467,14 @@ examples:
     flags(
         parser.add_mutually_exclusive_group(),
         once="print one frame and exit",
-        json="print everything as one JSON document",
+        json="print one JSON document and exit: the run's record (group), its invocations' "
+        "records (rows), its failure and each failed row's why (see below)",
         jsonl="one JSON line per status transition until done",
     )
     flags(
         parser,
-        exit_status="exit 1 when anything did not succeed",
+        exit_status="exit 1 when anything failed, was cancelled or timed out; with --once or "
+        "--json, exit 3 when nothing did but something is still live (not finished yet)",
         fail_fast="exit 1 at the first failed or timed-out invocation (or the run's own "
         "failure), once it and why it failed are printed",
     )

@@ -31,6 +31,7 @@ from rich.text import Text
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
 from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with
+from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
@@ -41,6 +42,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
+EXIT_UNFINISHED = EXIT_TIMEOUT
+"""Not everything had finished when the watch ended: ``--timeout`` passed first, or a
+snapshot (``--once``, ``--json``) with ``--exit-status`` found something still live. One
+code for "not finished yet": a CI gate that polls reads it as "ask again later"."""
 EXIT_AUTH = 4
 EXIT_UNREACHABLE = 5
 EXIT_PIPE = 141
@@ -49,11 +54,14 @@ command the signal ended, so ``set -o pipefail`` never reads a cut-short watch a
 
 EXIT_CODES_HELP = """\
 exit codes:
-  0  watch ended (with --exit-status: nothing failed)
-  1  with --exit-status: something failed, was cancelled or timed out;
+  0  watch ended (with --exit-status: everything finished and nothing failed)
+  1  with --exit-status: something failed, was cancelled or timed out (with --once
+     or --json, even while other things are still live);
      with --fail-fast: something failed or timed out (the watch stops there)
   2  usage error, or what REF names does not exist (or is an ambiguous short id)
-  3  --timeout passed before everything finished
+  3  not finished yet: --timeout passed before everything finished, or, with
+     --once or --json and --exit-status, something was still live (queued,
+     running, an active run) when the snapshot was taken, and nothing had failed
   4  API key missing, rejected (401) or not allowed (403)
   5  the API stayed unreachable for --give-up seconds (default 60)
   141  stdout was closed before the watch ended (e.g. | head); nothing more is printed
@@ -61,6 +69,24 @@ exit codes:
 Transient errors (5xx, 429, timeouts, dropped connections, bad bodies) are retried
 with backoff; a single 500 never ends a watch.
 """
+
+JSON_HELP = """\
+--json prints one object:
+  provider   bctrl, bctrl-current or kernel
+  ref        REF as given
+  group      the run's record as the server sent it (null when REF names one
+             invocation or tool call, or a Kernel app version)
+  failure    the run's own failure, {code, message}, or null
+  rows       its invocations' (tool calls') records as the server sent them,
+             oldest first; just that one when REF names an invocation or tool call
+  why        by row id, why each failed or timed-out row failed:
+             {code, message, where, fix, lines}
+  fetchedAt  when it was read (ISO 8601, UTC)
+without REF: {provider, groups, fetchedAt}, each group {id, short, status, kind,
+  title, subtitle, total, failed, live, failure} (null: not known)
+"""
+"""What ``--help`` says of the ``--json`` document (:func:`_document`): a test holds the
+two to the same keys."""
 
 COLOURS = {
     "succeeded": "green",
@@ -82,6 +108,17 @@ WHY_AT_ONCE = 4
 """Full records read at the same time for ``--once`` and ``--json``."""
 WHY_WAIT = 15.0
 """Seconds ``--once`` and ``--json`` spend reading full records, at most."""
+COUNT_AT_MOST = 20
+"""Groups (the newest listed) whose failed and live rows the list without REF counts, when
+the server's records do not count them (bctrl's runs): one request each, usually."""
+COUNT_PAGES = 3
+"""Pages of a group's rows read for its count, at most (one more shows there are more, and
+the count is left unknown): only its failed and live rows when the server can filter them
+and the group's total is known, else every row."""
+COUNT_WAIT = 10.0
+"""Seconds the list without REF spends counting, at most."""
+COUNTS = ("total", "failed", "live")
+"""The counts the list without REF shows (``—`` when not known)."""
 T = TypeVar("T")
 
 
@@ -591,20 +628,25 @@ async def _watch_group(state: _Watch, group: Group) -> int:
         if source.vocabulary.newest_first:  # every provider's output is oldest first
             rows.reverse()
         if options.mode in ("once", "json"):
-            return await _finish(state, group, key, rows)
+            return await _finish(state, group, key, rows, described=describes)
         _report_group(state, group)
         await _report(state, rows)
         state.fail_fast(group, source.vocabulary.group)
         live = [row for row in rows if not row.status.terminal]
         if not live and (group.status.terminal or not describes):
-            return await _finish(state, group, key, rows)
+            return await _finish(state, group, key, rows, described=describes)
         left = state.remaining()
         if left <= 0:
             state.stop_at_deadline("watching")
         await asyncio.sleep(min(options.interval, left))
 
 
-async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row]) -> int:
+async def _finish(
+    state: _Watch, group: Group | None, key: str, rows: list[Row], *, described: bool = False
+) -> int:
+    """Print the end of the watch (a snapshot: the whole of it) and return the exit code.
+    ``described``: the server describes ``group``, so its own status says whether it is
+    over (a run still active is not, even with no live row)."""
     options, noun = state.options, state.source.vocabulary.row
     if options.mode == "once":
         whys = await _whys(state, rows)
@@ -623,7 +665,29 @@ async def _finish(state: _Watch, group: Group | None, key: str, rows: list[Row])
         state.fail_fast(row, noun)
     failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
     failed = failed or (group is not None and _failed(group))
-    return EXIT_FAILED if options.exit_status and failed else EXIT_OK
+    if not options.exit_status:
+        return EXIT_OK
+    if failed:
+        return EXIT_FAILED  # known for good, whatever is still live
+    unfinished = _unfinished(state, group if described else None, rows)
+    if unfinished:  # a snapshot of what is not over: it has not succeeded (yet)
+        state.note(f"--exit-status: not finished: {', '.join(unfinished)}")
+        return EXIT_UNFINISHED
+    return EXIT_OK
+
+
+def _unfinished(state: _Watch, group: Group | None, rows: list[Row]) -> list[str]:
+    """What is not over yet, in words (empty: everything is): the live rows, and the group
+    when the server describes it and says it has not ended (a run still active)."""
+    vocabulary = state.source.vocabulary
+    live = sum(not row.status.terminal for row in rows)
+    said = []
+    if live:
+        said.append(f"{live} {vocabulary.row if live == 1 else vocabulary.row + 's'} still live")
+    if group is not None and not group.status.terminal:
+        status = clean(group.status.raw, limit=30) or "not ended"
+        said.append(f"the {vocabulary.group} is {status}")
+    return said
 
 
 # -- no REF: what there is to watch ------------------------------------------------------
@@ -647,6 +711,7 @@ async def list_groups(
         groups = await state.fetch(f"listing the {vocabulary.groups.lower()}", source.groups)
         gate = asyncio.Semaphore(WHY_AT_ONCE)
         groups = await _all([_described(state, group, gate) for group in groups[:WHY_AT_MOST]])
+        groups = await _counted(state, groups, gate)
     except Stop as stop:
         return stop.code
     except (NotFound, Unsupported) as error:
@@ -661,6 +726,14 @@ async def list_groups(
         out.writelines(_json(entry) + "\n" for entry in entries)
     else:
         _group_table(state, entries)
+        if any(entry[count] is None for entry in entries for count in COUNTS):
+            state.console.print(
+                Text(
+                    f"—: not known: the server does not count these, and runwatch counts "
+                    f"them itself only for the newest {COUNT_AT_MOST} {vocabulary.group}s, "
+                    f"when a few requests will do ({how} ID --once counts one)"
+                )
+            )
         if entries:
             example = entries[0]["short"]
             state.console.print(
@@ -684,6 +757,60 @@ async def _described(state: _Watch, group: Group, gate: asyncio.Semaphore) -> Gr
     except (NotFound, Unsupported):
         return group
     return described.filled_from(group)
+
+
+class _TooMany(Exception):
+    """A count would read more than :data:`COUNT_PAGES` pages."""
+
+
+async def _counted(state: _Watch, groups: list[Group], gate: asyncio.Semaphore) -> list[Group]:
+    """``groups`` with the failed and live rows their records do not count filled in from
+    their rows: the newest :data:`COUNT_AT_MOST`, :data:`COUNT_PAGES` pages each,
+    :data:`COUNT_WAIT` seconds in all, a few at a time. A nicety, so a best effort: a group
+    that could not be counted (too many rows, an error, no time left) keeps its unknowns."""
+    counted: dict[str, Group] = {}
+
+    async def one(group: Group) -> None:
+        with contextlib.suppress(Exception):  # the list is printed regardless
+            async with gate:
+                found = await _count(state, group)
+            if found is not None:
+                counted[group.key] = found
+
+    todo = [g for g in groups[:COUNT_AT_MOST] if g.failed is None or g.live is None]
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(max(0.0, min(COUNT_WAIT, state.remaining()))):
+            await asyncio.gather(*(one(group) for group in todo))
+    return [counted.get(group.key, group) for group in groups]
+
+
+async def _count(state: _Watch, group: Group) -> Group | None:
+    """``group`` counted from its rows (Kernel's app versions come counted; bctrl's runs do
+    not): None when it has more than :data:`COUNT_PAGES` pages of them."""
+    if group.total == 0:
+        return replace(group, failed=0, live=0)
+    vocabulary = state.source.vocabulary
+    some = group.total is not None and bool(vocabulary.live) and vocabulary.multi_filter
+    query = Query(status=vocabulary.failures + vocabulary.live) if some else Query()
+    pager = state.source.pager(group.key, query, stream=False)
+    pages = 0
+
+    def on_page(_: PageDelta) -> None:
+        nonlocal pages
+        pages += 1
+        if pages > COUNT_PAGES:
+            raise _TooMany
+
+    try:
+        rows = (await pager.poll(full=True, on_page=on_page)).rows
+    except _TooMany:
+        return None
+    return replace(
+        group,
+        total=group.total if some else len(rows),
+        failed=sum(row.status.failure for row in rows),
+        live=sum(not row.status.terminal for row in rows),
+    )
 
 
 def _short(key: str, keys: list[str]) -> str:

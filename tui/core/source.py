@@ -33,6 +33,9 @@ class Vocabulary:
     """Status words the server filters on."""
     failures: tuple[str, ...]
     """What "failures only" asks the server for."""
+    live: tuple[str, ...] = ()
+    """The status words of rows not yet ended: with :attr:`failures`, what a count of a
+    group's failed and live rows asks the server for (empty: such a count reads every row)."""
     actions: tuple[str, ...] = ()
     """Action words known in advance (more are learned from the rows seen)."""
     multi_filter: bool = True
@@ -82,8 +85,9 @@ class Source(Protocol):
         """What a reference a user typed names: a group, or a row (found on the server)."""
         ...
 
-    def pager(self, group: str, query: Query) -> Pager:
-        """The rows of ``group`` under ``query``, for polling."""
+    def pager(self, group: str, query: Query, *, stream: bool = True) -> Pager:
+        """The rows of ``group`` under ``query``, for polling. ``stream=False``: the list
+        alone, read once (a count), so no event stream is opened for it."""
         ...
 
     async def refresh(self, rows: list[Row]) -> list[Row]:

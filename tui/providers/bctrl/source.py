@@ -47,6 +47,7 @@ VOCABULARY = Vocabulary(
     follows_with="long-poll",
     statuses=tuple(STATUS_WORDS),
     failures=("failed", "timed_out"),  # as n/N: a cancelled invocation is not one to debug
+    live=("queued", "dispatching", "running", "cancelling"),
     actions=ACTIONS,
     group_kind="runtime",
     label="bctrl · invocation API",
@@ -146,7 +147,7 @@ class BctrlSource(ModelSource[BctrlClient]):
 
     # -- rows ----------------------------------------------------------------------------
 
-    def pager(self, group: str, query: Query) -> Pager:
+    def pager(self, group: str, query: Query, *, stream: bool = True) -> Pager:
         async def fetch(cursor: str | None) -> Page:
             reply = await self.client.invocations(group, query, cursor)
             now = self.clock()

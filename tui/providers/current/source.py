@@ -66,6 +66,7 @@ VOCABULARY = Vocabulary(
     follows_with="event stream",
     statuses=FILTER_WORDS,
     failures=("failed", "unknown"),  # as n/N: a canceled call is not one to debug
+    live=("queued", "running", "awaiting_input"),  # October's words: the pager maps them
     group_kind="resource",
     name_column="tool",
     label="bctrl · current API",
@@ -172,7 +173,7 @@ class CurrentSource(ModelSource[CurrentClient]):
         kept = tuple(dict.fromkeys(w for w in said if w is not None))
         return kept if kept or not words else None
 
-    def pager(self, group: str, query: Query) -> Pager:
+    def pager(self, group: str, query: Query, *, stream: bool = True) -> Pager:
         async def fetch(cursor: str | None) -> Page:
             for again in (False, True):
                 statuses = self._statuses(query.status)
@@ -193,7 +194,7 @@ class CurrentSource(ModelSource[CurrentClient]):
             return Page(rows, next_cursor(reply))
 
         listing = AppendPager(fetch)
-        return StreamPager(listing, self.stream(group))
+        return StreamPager(listing, self.stream(group)) if stream else listing
 
     async def refresh(self, rows: list[Row]) -> list[Row]:
         """Live rows on screen, read again, when no stream keeps their run current."""

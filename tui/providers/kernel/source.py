@@ -206,7 +206,7 @@ class KernelSource(ModelSource[KernelClient]):
         every = version or "every version"
         return Group(ref, Status(Kind.UNKNOWN, ""), title=app, subtitle=every, pinned_only=True)
 
-    def pager(self, group: str, query: Query) -> Pager:
+    def pager(self, group: str, query: Query, *, stream: bool = True) -> Pager:
         filters = _filters(group)
         filters += [("status", s) for s in query.status[:1]]
         filters += [("action_name", a) for a in query.action[:1]]
