@@ -857,6 +857,9 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     )
     assert "—" not in result.stdout
     assert f"watch one: runwatch watch --demo {ids[0][:8]}" in result.stdout
+    result = _cli("watch", "--demo", "--api", "current")  # the hint says --api, as typed
+    assert "watch one: runwatch watch --demo --api current run_" in result.stdout
+    assert "--scenario" not in result.stdout
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)
     assert [g["id"] for g in document["groups"]] == [run.id for run in World("ci", seed=7).runs]

@@ -493,7 +493,9 @@ examples:
 def _watch_command(args: argparse.Namespace) -> str:
     """The command that watches one of what ``runwatch watch --demo`` lists, but the REF."""
     command = ["runwatch", "watch", "--demo"]
-    if args.scenario != "demo":
+    if getattr(args, "api", None):
+        command += ["--api", args.api]  # --api current picks its own scenario
+    if args.scenario not in ("demo", "current" if "--api" in command else "demo"):
         command += ["--scenario", args.scenario]
     if args.provider:
         command += ["--provider", args.provider]
