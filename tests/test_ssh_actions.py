@@ -207,6 +207,39 @@ def test_to_ascii_keeps_cell_widths() -> None:
         assert cell_len(converted) == cell_len(text)
 
 
+def test_to_ascii_knows_every_glyph_the_linux_console_table_replaces() -> None:
+    """Textual's own glyphs (the tall border's right edge ▎, half lines, quadrants, the
+    palette's 🔎) have an ASCII stand-in: ``?`` is for glyphs nobody expected."""
+    from tui.ui.ascii_filter import LINUX_TABLE
+
+    unknown = sorted(glyph for glyph in LINUX_TABLE if "?" in to_ascii(glyph))
+    assert unknown == []
+    assert to_ascii("▊ x ▎") == "# x |", "the tall border's edges"
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown"),
+    [
+        (("s",), r"queued"),
+        (("slash", "x"), r"#  x "),
+        (("colon",), r"jump: "),
+        (("y",), r"as JSON"),
+        (("ctrl+p",), r"Search for commands"),
+    ],
+    ids=["status-picker", "filter", "jump", "copy-menu", "palette"],
+)
+async def test_ascii_input_boxes_have_no_stray_question_mark(
+    frozen_gateway: GatewayServer, keys: tuple[str, ...], shown: str
+) -> None:
+    """The right edge of an input box, an option list or the palette is drawn, not ``?``."""
+    app = make_app(frozen_gateway, ascii_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press(*keys)
+        line = (await until_text(pilot, app, rf"(?m)^.*{shown}.*$")).group(0)
+        assert "?" not in line, line
+
+
 async def test_ascii_only_draws_only_ascii(
     gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

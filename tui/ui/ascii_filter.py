@@ -24,12 +24,13 @@ from textual.color import Color
 from textual.filter import LineFilter
 
 _GROUPS: dict[str, str] = {
-    "-": "─━┄┅┈┉╌╍═╼╾▁▔‐‑‒–—―−⎯",
-    "|": "│┃┆┇┊┋╎╏║╽╿▏▕⏸",
+    "-": "─━┄┅┈┉╌╍═╼╾╴╶╸╺▁▔‐‑‒–—―−⎯",
+    # ▎ is the right edge of Textual's "tall" border (inputs, option lists, the copy menu).
+    "|": "│┃┆┇┊┋╎╏║╽╿╵╷╹╻▏▎▕⏸",
     "+": "┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼┽┾┿╀╁╂╃╄╅╆╇╈╉╊╋"
     "╒╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡╢╣╤╥╦╧╨╩╪╫╬╭╮╯╰",
-    "#": "█▉▊▋▌▍▐▀▄▆▇▅▃▂■",
-    ":": "░▒▓",
+    "#": "█▉▊▋▌▍▐▀▄▆▇▅▃▂■▖▗▘▝▙▛▜▟",
+    ":": "░▒▓▚▞",
     ".": "·•∙⋅",
     ">": "▶►▸›»→⇢❯",
     "<": "◀◄◂‹«←",
@@ -45,6 +46,7 @@ TABLE: dict[str, str] = {
     char: ascii_char for ascii_char, chars in _GROUPS.items() for char in chars
 }
 TABLE["…"] = "."
+TABLE["🔎"] = "> "  # the command palette's search icon (two cells)
 
 # -- the Linux console ---------------------------------------------------------------------
 
