@@ -45,7 +45,9 @@ _GROUPS: dict[str, str] = {
 TABLE: dict[str, str] = {
     char: ascii_char for ascii_char, chars in _GROUPS.items() for char in chars
 }
-TABLE["…"] = "."
+# Cut text (Rich's overflow="ellipsis") ends in ~: a lone "." read as a full stop
+# ("running fo.").
+TABLE["…"] = "~"
 TABLE["🔎"] = "> "  # the command palette's search icon (two cells)
 
 # -- the Linux console ---------------------------------------------------------------------
@@ -103,7 +105,7 @@ _LINUX_GROUPS: dict[str, str] = {
     "o": "○◯◦",
     "∙": "•⋅",
     "x": "×",
-    ".": "…",
+    "~": "…",  # cut text, as under --ascii: not a full stop
     "'": "‘’′",
     '"': "“”″",
 }
