@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -93,8 +94,27 @@ async def test_b_writes_the_bundle_and_says_where(
 def check_written(directory: Path, said: list[str]) -> None:
     written = list(directory.glob("runwatch-121a2084*.md"))
     assert len(written) == 1
+    assert re.fullmatch(r"runwatch-121a2084-\d{8}-\d{6}\.md", written[0].name), "the short id"
     text = written[0].read_text(encoding="utf-8")
     assert "runtime.crashed" in text and "## Timeline" in text
     for form in forms(KEY):
         assert form not in text
     assert said and str(written[0]) in said[0], "the toast says where"
+
+
+@pytest.mark.parametrize(
+    ("key", "named"),
+    [
+        ("4d6cc587-f13a-4b5c-9d8e-0123456789ab", "4d6cc587"),  # a UUID: its first 8
+        ("run_uKbwr6AyP0qz9", "run_uKbwr6Ay"),  # a prefixed id: the prefix and 8 more
+        ("tc_01HZX3", "tc_01HZX3"),
+        ("web-scraper@1.4.2", "web-scraper-1.4.2"),  # Kernel's app@version is a name: whole
+        ("../x/y:z\\w", "..-x-y-z-w"),  # a name that is not one: no path, no separator
+    ],
+)
+def test_a_file_is_named_by_the_groups_short_id(key: str, named: str) -> None:
+    """The id as the tables show it (:func:`short_id`), not its first 12 characters
+    (``runwatch-4d6cc587-f13-...``)."""
+    stamp = "20261207-172750"
+    assert bundle.file_name(key, ".md", stamp) == f"runwatch-{named}-{stamp}.md"
+    assert bundle.file_name(key, ".rwrec", stamp) == f"runwatch-{named}-{stamp}.rwrec"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -166,7 +167,8 @@ def test_bundle_command_writes_one_markdown_file_from_a_short_id(
     args = ["bundle", "121a", "--base-url", frozen_gateway.url, "--out", str(tmp_path)]
     assert main(args) == 0
     written = Path(capsys.readouterr().out.strip())
-    assert written.parent == tmp_path and written.name.startswith("runwatch-121a2084")
+    assert written.parent == tmp_path
+    assert re.fullmatch(r"runwatch-121a2084-\d{8}-\d{6}\.md", written.name), "the short id"
     text = written.read_text(encoding="utf-8")
     assert "runtime.crashed" in text and "## Failures by cause" in text and key not in text
     assert main(["bundle", "fff", "--base-url", frozen_gateway.url, "--out", str(tmp_path)]) == 2

@@ -6,6 +6,7 @@ import base64
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from textual import events
@@ -21,6 +22,7 @@ from tui.ui.ascii_filter import to_ascii
 from tui.ui.copy import CopyScreen
 from tui.ui.links import browser_available
 
+from .conftest import FROZEN_NOW
 from .viewer_helpers import (
     loaded,
     make_app,
@@ -205,6 +207,66 @@ def test_to_ascii_keeps_cell_widths() -> None:
         converted = to_ascii(text)
         assert converted.isascii()
         assert cell_len(converted) == cell_len(text)
+
+
+def test_to_ascii_knows_every_glyph_the_linux_console_table_replaces() -> None:
+    """Textual's own glyphs (the tall border's right edge ▎, half lines, quadrants, the
+    palette's 🔎) have an ASCII stand-in: ``?`` is for glyphs nobody expected."""
+    from tui.ui.ascii_filter import LINUX_TABLE
+
+    unknown = sorted(glyph for glyph in LINUX_TABLE if "?" in to_ascii(glyph))
+    assert unknown == []
+    assert to_ascii("▊ x ▎") == "# x |", "the tall border's edges"
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown"),
+    [
+        (("s",), r"queued"),
+        (("slash", "x"), r"#  x "),
+        (("colon",), r"jump: "),
+        (("y",), r"as JSON"),
+        (("ctrl+p",), r"Search for commands"),
+    ],
+    ids=["status-picker", "filter", "jump", "copy-menu", "palette"],
+)
+async def test_ascii_input_boxes_have_no_stray_question_mark(
+    frozen_gateway: GatewayServer, keys: tuple[str, ...], shown: str
+) -> None:
+    """The right edge of an input box, an option list or the palette is drawn, not ``?``."""
+    app = make_app(frozen_gateway, ascii_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press(*keys)
+        line = (await until_text(pilot, app, rf"(?m)^.*{shown}.*$")).group(0)
+        assert "?" not in line, line
+
+
+def test_cut_text_ends_in_a_tilde_not_a_full_stop() -> None:
+    from tui.ui.ascii_filter import to_linux_console
+
+    assert to_ascii("running fo…") == "running fo~"
+    assert to_linux_console("Step 1 (pa…") == "Step 1 (pa~"
+
+
+async def test_ascii_cut_text_reads_as_cut_and_trailing_dots_stay_dots(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text Rich cut ends in ``~`` (a lone ``.`` read as a full stop: ``started 14.``); the
+    app's own ``…`` (a toast's ``Writing…``, the palette's ``Jump to…``) reads ``...``."""
+    monkeypatch.setattr(text_module, "ELLIPSIS", ["…"])  # the app's "..." ends with the test
+    monkeypatch.chdir(tmp_path)  # b writes its bundle here
+    toasts = record_toasts(monkeypatch)
+    app = make_app(frozen_gateway, ascii_only=True, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        card = (await until_text(pilot, app, r"(?m)^.*run 4d6cc587 \. 96 invocations.*$")).group(0)
+        assert card.endswith("~ |"), f"the run's card is cut: {card!r}"
+        await pilot.press("b")
+        await wait_for(pilot, lambda: any(t.title == "Incident bundle written" for t in toasts))
+        assert toasts[0].message == "Writing the incident bundle of this run..."
+        await pilot.press("ctrl+p", *"jump")
+        await until_text(pilot, app, r"Jump to\.\.\. ")
 
 
 async def test_ascii_only_draws_only_ascii(

@@ -25,7 +25,7 @@ from tui.core.failures import Cause, group_failures
 from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status
 from tui.core.source import Source
 from tui.core.store import elapsed
-from tui.core.text import clean, short_id
+from tui.core.text import clean, looks_like_id, short_id
 from tui.core.timefmt import clock_time, duration, full_time, iso
 
 MAX_FAILURES_READ = 100
@@ -195,10 +195,24 @@ def _timeline(rows: list[Row], now: float) -> list[str]:
     return out
 
 
+FILE_NAME_KEY = 48
+"""Characters of a group key that is a name (not an id) a file name keeps."""
+
+
+def file_name(group_key: str, suffix: str, stamp: str | None = None) -> str:
+    """``runwatch-<group>-<time><suffix>`` for the bundle (``.md``) or the recording
+    (``.rwrec``) of a group: an id as the tables show it (:func:`short_id`: ``4d6cc587``,
+    ``run_uKbwr6Ay``), a key that is a name (Kernel's ``app@version``) whole. Only ASCII
+    letters, digits, ``.``, ``_`` and ``-``: nothing a file system or a shell reads."""
+    name = not looks_like_id(group_key)
+    shown = clean(group_key)[:FILE_NAME_KEY] if name else short_id(group_key)
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in shown)
+    when = stamp or time.strftime("%Y%m%d-%H%M%S")
+    return f"runwatch-{safe or 'group'}-{when}{suffix}"
+
+
 def write(text: str, group_key: str, directory: Path | None = None) -> Path:
     """Write the bundle to ``runwatch-<id>-<time>.md`` in ``directory`` (default: here)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in short_id(group_key, 12))
-    path = (directory or Path.cwd()) / f"runwatch-{safe}-{stamp}.md"
+    path = (directory or Path.cwd()) / file_name(group_key, ".md")
     path.write_text(text, encoding="utf-8")
     return path

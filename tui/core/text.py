@@ -104,6 +104,12 @@ def ascii_ellipsis() -> None:
     ELLIPSIS[0] = "..."
 
 
+def with_ellipsis(text: str) -> str:
+    """``text``'s own ``…`` (``Loading…``, ``Copy…``) written as :data:`ELLIPSIS` says:
+    ``...`` under ``--ascii``, whose filter would draw a lone ``…`` as ``~``, its cut mark."""
+    return text if ELLIPSIS[0] == "…" else text.replace("…", ELLIPSIS[0])
+
+
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with a visible ellipsis."""
     if len(text) <= limit:

@@ -24,7 +24,7 @@ from textual.widgets import Input
 from tui import compat
 from tui.core import text as core_text
 from tui.core.source import Source
-from tui.core.text import ascii_ellipsis, clean
+from tui.core.text import ascii_ellipsis, clean, with_ellipsis
 from tui.paths import stylesheets
 from tui.ui.actions import palette
 from tui.ui.ascii_filter import GlyphFilter, is_linux_console, to_ascii, to_linux_console
@@ -126,7 +126,7 @@ class RunwatchApp(App[None]):
     ) -> None:
         """A toast, with its text cleaned (no escapes, no secrets) and never read as markup."""
         super().notify(
-            clean(message, multiline=True, limit=600),
+            clean(with_ellipsis(message), multiline=True, limit=600),
             title=clean(title, limit=80),
             severity=severity,
             timeout=timeout,
@@ -159,7 +159,9 @@ class RunwatchApp(App[None]):
         yield SystemCommand("Help", "Show every key binding (?)", self.action_help)
         if isinstance(screen, ViewerScreen):
             for title, help_text, action in palette():
-                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+                yield SystemCommand(
+                    with_ellipsis(title), help_text, getattr(screen, f"action_{action}")
+                )
 
     # -- input after q, signals, a lost terminal -----------------------------------------
 

@@ -24,12 +24,13 @@ from textual.color import Color
 from textual.filter import LineFilter
 
 _GROUPS: dict[str, str] = {
-    "-": "─━┄┅┈┉╌╍═╼╾▁▔‐‑‒–—―−⎯",
-    "|": "│┃┆┇┊┋╎╏║╽╿▏▕⏸",
+    "-": "─━┄┅┈┉╌╍═╼╾╴╶╸╺▁▔‐‑‒–—―−⎯",
+    # ▎ is the right edge of Textual's "tall" border (inputs, option lists, the copy menu).
+    "|": "│┃┆┇┊┋╎╏║╽╿╵╷╹╻▏▎▕⏸",
     "+": "┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼┽┾┿╀╁╂╃╄╅╆╇╈╉╊╋"
     "╒╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡╢╣╤╥╦╧╨╩╪╫╬╭╮╯╰",
-    "#": "█▉▊▋▌▍▐▀▄▆▇▅▃▂■",
-    ":": "░▒▓",
+    "#": "█▉▊▋▌▍▐▀▄▆▇▅▃▂■▖▗▘▝▙▛▜▟",
+    ":": "░▒▓▚▞",
     ".": "·•∙⋅",
     ">": "▶►▸›»→⇢❯",
     "<": "◀◄◂‹«←",
@@ -44,7 +45,10 @@ _GROUPS: dict[str, str] = {
 TABLE: dict[str, str] = {
     char: ascii_char for ascii_char, chars in _GROUPS.items() for char in chars
 }
-TABLE["…"] = "."
+# Cut text (Rich's overflow="ellipsis") ends in ~: a lone "." read as a full stop
+# ("running fo.").
+TABLE["…"] = "~"
+TABLE["🔎"] = "> "  # the command palette's search icon (two cells)
 
 # -- the Linux console ---------------------------------------------------------------------
 
@@ -101,7 +105,7 @@ _LINUX_GROUPS: dict[str, str] = {
     "o": "○◯◦",
     "∙": "•⋅",
     "x": "×",
-    ".": "…",
+    "~": "…",  # cut text, as under --ascii: not a full stop
     "'": "‘’′",
     '"': "“”″",
 }
