@@ -493,7 +493,7 @@ examples:
 def _watch_command(args: argparse.Namespace) -> str:
     """The command that watches one of what ``runwatch watch --demo`` lists, but the REF."""
     command = ["runwatch", "watch", "--demo"]
-    if getattr(args, "api", None):
+    if getattr(args, "api", "auto") not in (None, "auto"):
         command += ["--api", args.api]  # --api current picks its own scenario
     if args.scenario not in ("demo", "current" if "--api" in command else "demo"):
         command += ["--scenario", args.scenario]
