@@ -610,12 +610,6 @@ async def test_w_keeps_a_run_that_replays_offline(
             assert "runtime.crashed" in text and "▾ ✘ #1 page.goto" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui/ui/viewer.py keep_group still names the file by short_id(key, 12)"
-    " (runwatch-4d6cc587-f13-...): it should call bundle.file_name(key, '.rwrec');"
-    " drop this mark with that change",
-)
 async def test_w_names_the_recording_by_the_runs_short_id(
     frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,7 +49,7 @@ from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, looks_like_id, plural, short_id, truncate
+from tui.core.text import clean, looks_like_id, plural, short_id, truncate, with_ellipsis
 from tui.core.timefmt import age, clock_time, duration
 from tui.ui import actions
 from tui.ui.details import DetailBody
@@ -948,7 +948,7 @@ class ViewerScreen(Screen[None]):
             elif fresh.error is not None:
                 message = fresh.error.describe(limit=600)
             elif not self.store.complete:
-                message = "Loading…"
+                message = with_ellipsis("Loading…")
             elif self.text_filter or self.filters:
                 message = f"No {self.words.row}s match the filters."
             else:
@@ -963,7 +963,13 @@ class ViewerScreen(Screen[None]):
         row = self.store.row(key) if key else None
         if row is None:
             fresh = self.poller.freshness("detail")
-            text = fresh.error.describe() if fresh.error else "Loading…" if key else None
+            text = (
+                fresh.error.describe()
+                if fresh.error
+                else with_ellipsis("Loading…")
+                if key
+                else None
+            )
             self.body.show_message(text or f"Select {self.words.a_row} to see its detail.")
             return
         error = self.poller.freshness("detail").error
@@ -1315,9 +1321,7 @@ class ViewerScreen(Screen[None]):
         from tui import bundle
 
         source = cast("RecordingSource", self.source)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in short_id(key, 12))
-        path = Path.cwd() / f"runwatch-{safe}-{stamp}.rwrec"
+        path = Path.cwd() / bundle.file_name(key, ".rwrec")
         try:
             source.record_to(path, self.source.name, focus=key)
             try:
