@@ -40,7 +40,9 @@ class NaiveRowTable(DataTable[Text | str]):
         self.timeline: Any = None
         self.user_acts = 0  # not counted: the landing may move the baseline's cursor
 
-    def fit_columns(self, hidden: set[str], widths: dict[str, int]) -> None:
+    def fit_columns(
+        self, hidden: set[str], widths: dict[str, int], grow: dict[str, int] | None = None
+    ) -> None:
         """The obvious table keeps its columns as they are."""
 
     style_for = KeyedTable.style_for
