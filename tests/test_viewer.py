@@ -526,3 +526,21 @@ async def test_a_filter_that_hides_every_row_leaves_no_detail_of_a_hidden_one(
         assert "Select an invocation" in region_text(app, "#detail-pane")
         await pilot.press("escape")  # the filter cleared: the cursor's row, and its detail
         await wait_for(pilot, lambda: "Invocation " in pane(app, "detail"))
+
+
+async def test_toasts_sit_at_the_top_right_never_over_the_footer(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """Textual docks toasts at the bottom, where they covered the footer's keys and the
+    log's last lines (a user trial); they sit in the run list's top right."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await loaded(pilot, app)
+        await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1])
+        footer = screen_text(app).splitlines()[-1]
+        await pilot.press("P")  # a toast: "Pinned run …"
+        await wait_for(pilot, lambda: "Pinned run" in screen_text(app), what="the toast")
+        lines = screen_text(app).splitlines()
+        assert lines[-1] == footer
+        at = next(i for i, line in enumerate(lines) if "Pinned run" in line)
+        assert at < 12, (at, lines[: at + 1])

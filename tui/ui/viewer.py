@@ -1464,6 +1464,8 @@ class ViewerScreen(Screen[None]):
         def read_more() -> None:
             self.read_causes(failed, more=True)
 
+        if missing:
+            self.app.clear_notifications()  # "Reading 20…" is done: it would cover the list
         screen = ErrorsScreen(
             groups,
             title,
