@@ -4,6 +4,7 @@ text out."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import re
@@ -525,6 +526,68 @@ async def test_under_a_text_filter_the_card_says_how_many_of_the_rows_it_shows(
         assert counted is not None and int(counted[1]) == screen.table.row_count
         shown, total = counted.groups()
         assert f"{shown} of {total} invocations shown" in region_text(app, "#group-card")
+
+
+async def test_e_tries_again_the_failures_it_could_not_read(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that fails (a 429, a timeout) does not count as read in full: the failure stays
+    among those not read yet, the list says how many could not be read, and E tries again."""
+    from tui.core.errors import RateLimited
+
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 100)) as pilot:
+        await loaded(pilot, app)
+        source = app.viewer.source
+        follow = source.follow
+        refused: set[str] = set()
+
+        async def flaky(key: str, known: Any) -> Any:
+            if len(refused) < 3 and key not in refused:
+                refused.add(key)
+                raise RateLimited("slow down")
+            async for update in follow(key, known):
+                yield update
+
+        monkeypatch.setattr(source, "follow", flaky)
+        await pilot.press("E")
+        found = await until_text(
+            pilot, app, r"Failures in run 4d6cc587: (\d+) invocations, .* in the (\d+) read"
+        )
+        failures, read = int(found[1]), int(found[2])
+        text = screen_text(app)
+        assert read == failures - 3 and "3 could not be read (E tries again)" in text, text
+        assert "Not read in full yet (3)" in text
+        await pilot.press("E")  # in the list: the three again, read this time
+        await until_text(
+            pilot, app, rf"Failures in run 4d6cc587: {failures} invocations, \d+ causes +│"
+        )
+        await pilot.pause(0.2)
+        assert "Not read in full" not in screen_text(app)
+        assert "could not be read" not in screen_text(app)
+
+
+async def test_e_read_for_a_run_the_user_left_is_not_shown_over_another(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E's reads take a while; a user who moves to another run meanwhile does not get the
+    first run's failures titled with the second run's name."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        source = app.viewer.source
+        follow = source.follow
+
+        async def slow(key: str, known: Any) -> Any:
+            await asyncio.sleep(0.2)
+            async for update in follow(key, known):
+                yield update
+
+        monkeypatch.setattr(source, "follow", slow)
+        await pilot.press("E", "j")  # the reads start; the run list's cursor moves on
+        await wait_for(pilot, lambda: "run 4d6cc587" not in pane(app, "rows"), what="another run")
+        await pilot.pause(3.0)  # the reads are over (21 at 4 at a time)
+        assert "Failures in" not in screen_text(app)
 
 
 async def test_n_in_the_run_list_goes_by_failures_and_says_when_one_run_has_them(

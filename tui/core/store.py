@@ -205,9 +205,6 @@ class Store:
         row = self.row(key)
         return stalled(row, self.activity.get(key), now, interval) if row is not None else None
 
-    def failed_keys(self) -> set[str]:
-        return {key for key, row in self.rows.items() if row.status.failure}
-
     # -- full records and logs ----------------------------------------------------------
 
     def merge_detail(self, detail: Detail) -> bool:

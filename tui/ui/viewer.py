@@ -775,8 +775,9 @@ class ViewerScreen(Screen[None]):
         if selected is not None and not self.table.shows(selected):  # a filter hid it
             if self.table.row_count:
                 self._select_row(self.table.selected_key)  # the detail follows the cursor
-            else:  # nothing shown: no detail of a row the table hides
+            else:  # nothing shown: no detail of a row the table hides, nor its follow
                 self.selected_row = None
+                self.workers.cancel_group(self, "follow")
                 self._render_detail()
         self._render_empty()
         self._render_titles()
@@ -1149,7 +1150,7 @@ class ViewerScreen(Screen[None]):
             found = _cycle_to(self.groups, failed_groups, forward)
             what = f"{self.words.group} with failures listed"
         else:
-            found = _cycle_to(self.table, self.store.failed_keys(), forward)
+            found = _cycle_to(self.table, self._failed, forward)  # kept row by row
             what = f"failed {self.words.row} shown"
             if found is not None:
                 self._focus(self.table)
@@ -1366,7 +1367,7 @@ class ViewerScreen(Screen[None]):
         word, _, rest = where.strip().lstrip(":").partition(" ")
         word, rest = word.lower(), rest.strip()
         if word in ("failed", "fail", "failure", "f"):
-            failed = self.store.failed_keys()  # once: not once per row (10,000 rows froze it)
+            failed = self._failed  # kept row by row (a scan per row froze 10,000 rows)
             first = next((k for k in self.table.row_keys_in_order if k in failed), None)
             if first is not None:
                 self._focus(self.table)
@@ -1417,16 +1418,17 @@ class ViewerScreen(Screen[None]):
         read in full by their failing step, the others by their own error, below them. The
         first ``E`` reads up to :data:`MAX_CAUSES`, and opening it again reads none past
         them; ``E`` in the list (``more``) reads the next :data:`MAX_CAUSES`."""
+        view = self.view
         done = sum(row.key in self._full_causes for row in failed)
         room = MAX_CAUSES if more else max(0, MAX_CAUSES - done)
         batch = [row for row in failed if row.key not in self._full_causes][:room]
-        missing = [row for row in batch if not self.store.final(row.key)]
+        details = {row.key: self.store.details.get(row.key) for row in batch}
+        missing = [row for row in batch if not _final(details[row.key])]
         if missing:
             self.notify(
                 f"Reading {len(missing)} failed {self.words.row}s…", markup=False, timeout=3
             )
         semaphore = asyncio.Semaphore(4)
-        details = {row.key: self.store.details.get(row.key) for row in batch}
 
         async def read(row: Row) -> None:
             async with semaphore:
@@ -1436,8 +1438,15 @@ class ViewerScreen(Screen[None]):
                             details[row.key] = update  # the store keeps only a few
 
         await asyncio.gather(*(read(row) for row in missing))
-        for row in batch:
-            self._full_causes[row.key] = self.source.cause(row, details[row.key])
+        if view != self.view:
+            return  # the user went to another run meanwhile: this list is not about it
+        lost = 0
+        for row in batch:  # read in full: its final record (a failed read is tried again)
+            detail = details[row.key]
+            if _final(detail):
+                self._full_causes[row.key] = self.source.cause(row, detail)
+            else:
+                lost += 1
         whole = [
             (row, self._full_causes[row.key]) for row in failed if row.key in self._full_causes
         ]
@@ -1454,6 +1463,8 @@ class ViewerScreen(Screen[None]):
         if unread:
             title += f" in the {len(whole):,} read in full"
             note = f"E here reads {min(MAX_CAUSES, len(unread))} more · " + note
+        if lost:
+            note = f"{lost} could not be read (E tries again) · " + note
         from tui.ui.errors import ErrorsScreen
 
         def chosen(key: str | None) -> None:
@@ -1462,7 +1473,8 @@ class ViewerScreen(Screen[None]):
                 self.table.select_key(key)
 
         def read_more() -> None:
-            self.read_causes(failed, more=True)
+            rows = self.store.rows
+            self.read_causes([rows[key] for key in rows if key in self._failed], more=True)
 
         if missing:
             self.app.clear_notifications()  # "Reading 20…" is done: it would cover the list
@@ -1598,6 +1610,11 @@ class RecordingSource(Protocol):
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
 
     def stop_recording(self) -> None: ...
+
+
+def _final(detail: Detail | None) -> bool:
+    """Whether ``detail`` is a row's final full record."""
+    return detail is not None and detail.terminal
 
 
 def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool | None:
