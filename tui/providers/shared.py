@@ -79,8 +79,9 @@ class ModelSource(HttpSource[ClientT]):
         if why := self.explain(row, detail):
             copies.append(Copy(self.reason, "\n".join(why)))
         # The full record unless a newer row says it is over: a live record read before
-        # the row finished would copy a status the table no longer shows.
-        fresh = detail is not None and (detail.terminal or detail.observed >= row.observed)
-        raw = detail.raw if detail is not None and fresh else None
+        # the row finished would copy a status the table no longer shows. (A live row's
+        # list entry is newer than its full record all the time, and thinner: not that.)
+        stale = detail is not None and not detail.terminal and row.status.terminal
+        raw = detail.raw if detail is not None and not stale else None
         copies.append(Copy(f"{self.noun} as JSON", pretty_json(raw, row.raw or {"id": row.key})))
         return [*copies, self.curl(f"curl for this {self.noun.lower()}", path)]
