@@ -544,3 +544,21 @@ async def test_tool_call_ids_are_shown_whole(still: GatewayServer) -> None:
         ids = re.findall(r" (tc_\S+) ", table)
         assert ids and all(len(i) == len("tc_") + 8 and "…" not in i for i in ids), ids
         assert "browser.navigate " in table or "browser.screenshot " in table, table
+
+
+async def test_a_short_tool_call_id_pinned_is_not_taken_for_a_run(
+    still: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``runwatch --api current tc_uVEUd_jk`` names a tool call: the run list's arrival does
+    not call it a run no listed id starts with (the call is found, its run opened)."""
+    from tests.viewer_helpers import record_toasts
+
+    toasts = record_toasts(monkeypatch)
+    world = _world(still)
+    call = world.calls(T0, world.runs[RUN_FAILED])[0]
+    short = short_id(call.id)
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, pinned=[short])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: f"Tool call {short}" in pane(app, "detail"), what="it")
+        await pilot.pause(0.5)
+        assert not [t for t in toasts if "starts with" in t.message], toasts

@@ -544,3 +544,19 @@ async def test_toasts_sit_at_the_top_right_never_over_the_footer(
         assert lines[-1] == footer
         at = next(i for i, line in enumerate(lines) if "Pinned run" in line)
         assert at < 12, (at, lines[: at + 1])
+
+
+async def test_a_short_pin_that_names_no_listed_run_is_never_asked_for_as_an_id() -> None:
+    """The start of an id is looked up in the run list, not asked for as a run: a server may
+    answer that with a 400, and the group poll must not fail (and back off) on every round."""
+    from .hostile_server import HostileServer, dataset_routes, plausible_dataset, respond
+
+    with HostileServer(dataset_routes(plausible_dataset())) as server:
+        server.route("GET", "/v1/runs/abcd", respond(400, b'{"error": "not a run id"}'))
+        app = make_app(server, pinned=["abcd"], interval=0.3)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: "Runs (2)" in pane(app, "groups"), what="the list")
+            await pilot.pause(2.0)  # several rounds of the group poll
+            assert "LIVE" in status_bar(app), status_bar(app)
+            assert "up to date" in pane(app, "groups"), pane(app, "groups")
+            assert len(server.requests("GET", "/v1/runs/abcd")) <= 1  # the selection's own

@@ -31,7 +31,7 @@ from tui import compat
 from tui.compat.footer import Footer
 from tui.compat.gc import GC_POLICY
 from tui.core import timeline as tl
-from tui.core.errors import ApiError, Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause, cause_key, group_failures
 from tui.core.model import (
     Detail,
@@ -294,12 +294,24 @@ class ViewerScreen(Screen[None]):
 
         async def fetch() -> None:
             async with self._failing("groups"):
+                short: dict[str, list[Group]] = {}
                 if self.store.listed:
                     try:
-                        self.post_message(GroupsFetched(await self.source.groups()))
+                        listed = await self.source.groups()
                     except Unsupported as error:
                         self.post_message(GroupsFetched(None, error.message))
-                for key in dict.fromkeys(k for k in (self.selected_group, *self.pinned) if k):
+                    else:
+                        self.post_message(GroupsFetched(listed))
+                        short = self._prefix_pins(listed)
+                # A pin named by the start of an id is described by the id it starts, never
+                # asked for as an id itself (a server may answer that in any way).
+                keys = []
+                for key in (self.selected_group, *self.pinned):
+                    if key and key in short:
+                        keys += [short[key][0].key] if len(short[key]) == 1 else []
+                    elif key:
+                        keys.append(key)
+                for key in dict.fromkeys(keys):
                     if not await self._describe(key):
                         return
 
@@ -314,7 +326,7 @@ class ViewerScreen(Screen[None]):
             self.post_message(GroupFetched(await self.source.group(key)))
         except Unsupported:
             self.describes_groups = False
-        except NotFound:
+        except (NotFound, BadRequest):
             pass  # its rows' own request says what the server thinks of it
         return self.describes_groups
 
@@ -432,18 +444,31 @@ class ViewerScreen(Screen[None]):
                 self._select_group(key)
         self._render_titles()
 
-    def _resolve_short_pins(self, listed: list[Group]) -> None:
-        """A group pinned by the start of its id (``runwatch 121a``, the short id the
-        tables show) becomes the one listed group whose id starts with it; when several or
-        none do, that is said once."""
-        if self.words.kind_in_name:
-            return  # keys are names (Kernel's APP names every version): not prefixes
-        keys = {group.key for group in listed}
-        for ref in list(self.pinned):
+    def _prefix_pins(self, listed: list[Group]) -> dict[str, list[Group]]:
+        """The pins named by the start of an id (``runwatch 121a``, the short id the tables
+        show), each with the listed groups whose id starts with it. Not one: a pin the list
+        holds or the server described, a name (Kernel's APP names every version), an id of
+        another kind (a tool call's ``tc_…`` among runs), an old run's whole id."""
+        if self.words.kind_in_name or not listed:
+            return {}
+        kinds = {_id_kind(group.key) for group in listed}
+        shortest = min(len(group.key) for group in listed)
+        found: dict[str, list[Group]] = {}
+        for ref in self.pinned:
             known = self.store.groups.get(ref)
-            if ref in keys or known is None or not known.pinned_only or not looks_like_id(ref):
+            if known is None or not known.pinned_only or not looks_like_id(ref):
+                continue
+            if _id_kind(ref) not in kinds or any(group.key == ref for group in listed):
                 continue
             matches = starting_with(listed, ref)
+            if matches or len(ref) < shortest:
+                found[ref] = matches
+        return found
+
+    def _resolve_short_pins(self, listed: list[Group]) -> None:
+        """A group pinned by the start of its id becomes the one listed group whose id
+        starts with it; when several or none do, that is said once."""
+        for ref, matches in self._prefix_pins(listed).items():
             if len(matches) > 1:
                 some = ", ".join(short_id(g.key) for g in matches[:5])
                 more = ", …" if len(matches) > 5 else ""
@@ -454,10 +479,10 @@ class ViewerScreen(Screen[None]):
                 )
             elif matches:
                 self._repin(ref, matches[0].key)
-            elif keys and len(ref) < min(map(len, keys)):  # a start of an id, not an old id
+            else:
                 self._say_once(
                     f"unmatched {ref}",
-                    f"No {self.words.group} id among the {len(keys)} listed starts with "
+                    f"No {self.words.group} id among the {len(listed)} listed starts with "
                     f"{clean(ref, limit=40)}; an older {self.words.group} needs its whole id.",
                 )
 
@@ -1610,6 +1635,12 @@ class RecordingSource(Protocol):
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
 
     def stop_recording(self) -> None: ...
+
+
+def _id_kind(key: str) -> str:
+    """What kind of id ``key`` is by its prefix (``run`` of ``run_u7Hq``; none for a UUID)."""
+    head, sep, _ = key.partition("_")
+    return head if sep and head.isalpha() else ""
 
 
 def _final(detail: Detail | None) -> bool:
