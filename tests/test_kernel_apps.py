@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 import tui.providers.kernel.source as kernel_source
 from tui.core.model import Group, Kind, Query, Row, Status
@@ -181,13 +182,18 @@ async def test_later_reads_read_only_the_newest_and_count_what_is_new() -> None:
     await source.aclose()
 
 
-async def test_a_live_invocation_past_the_newest_is_read_again_until_it_ends() -> None:
+async def test_a_live_invocation_past_the_newest_is_read_again_until_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     world = busy_world()
     long_one = next(i for i in world.invocations[WINDOW:] if i["app_name"] == "quiet")
     long_one["status"] = "running"
     source = world.source()
     await source.groups()
     world.per_version()
+    [quiet] = [g for g in await source.groups() if g.key == "quiet@1"]
+    assert quiet.live == 1 and world.per_version() == [], "not again within RECOUNT_EVERY"
+    monkeypatch.setattr(kernel_source, "RECOUNT_EVERY", 0.0)
     for _ in range(2):
         [quiet] = [g for g in await source.groups() if g.key == "quiet@1"]
         assert quiet.status.kind is Kind.RUNNING and quiet.live == 1

@@ -48,6 +48,9 @@ counts for it."""
 RECOUNTS = 3
 """App versions read from their own list at most, per read of the app list (see
 :meth:`KernelSource.groups`); the others wait for the next read."""
+RECOUNT_EVERY = 30.0
+"""Seconds before a version counted in full is read from its own list again (one whose
+older invocation never ends would otherwise be read on every refresh)."""
 KEPT_CURSORS = 64
 MIN_PREFIX = 4
 """The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
@@ -155,6 +158,12 @@ class KernelSource(ModelSource[KernelClient]):
             if key not in self._versions or any(not row.status.terminal for row in older):
                 due.append(key)
         counted = {key for key in versions if key in self._versions}
+        now = self.clock()
+        due = [  # one never counted in full at once; one counted, not more than so often
+            k
+            for k in due
+            if k not in counted or now - self._recounted.get(k, -math.inf) >= RECOUNT_EVERY
+        ]
         due.sort(key=lambda key: self._recounted.get(key, -math.inf))
         for key in due[:RECOUNTS]:
             self._recounted[key] = self.clock()
