@@ -559,3 +559,21 @@ async def test_a_log_at_its_end_stays_there_when_the_pane_is_resized(
         await pilot.press("z")
         await pilot.pause(0.2)
         assert lines[0] in region_text(app, "#detail-log")
+
+
+async def test_a_long_app_name_never_pushes_the_fail_column_off_a_narrow_list() -> None:
+    """The app list's name column widens to a long name only while the other columns, the
+    fail column n goes by among them, still fit."""
+    from .hostile_server import kernel_invocation
+
+    failed = kernel_invocation("long-1", "failed") | {"app_name": "a-rather-long-app-name-x"}
+    with HostileServer(dataset_routes(Dataset([], {}, {"long-1": failed}, {}))) as server:
+        app = kernel_app(server)  # type: ignore[arg-type]
+        async with app.run_test(size=(62, 30)) as pilot:
+            await loaded(pilot, app)
+            await pilot.pause(0.3)
+            lines = region_text(app, "#groups-pane").splitlines()
+            header = next(line for line in lines if " age " in line)
+            assert "fail" in header, header
+            row = next(line for line in lines if "a-rather" in line)
+            assert re.search(r" 1\s*│$", row.rstrip()), row

@@ -495,7 +495,10 @@ def _watch_command(args: argparse.Namespace) -> str:
     command = ["runwatch", "watch", "--demo"]
     if getattr(args, "api", "auto") not in (None, "auto"):
         command += ["--api", args.api]  # --api current picks its own scenario
-    if args.scenario not in ("demo", "current" if "--api" in command else "demo"):
+    if args.scenario not in (
+        "demo",
+        "current" if getattr(args, "api", None) == "current" else "demo",
+    ):
         command += ["--scenario", args.scenario]
     if args.provider:
         command += ["--provider", args.provider]

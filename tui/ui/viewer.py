@@ -119,7 +119,8 @@ class ViewerScreen(Screen[None]):
             timer=time.monotonic if options.playback is not None else None,
         )
         self.store = Store()
-        self.announcer = Announcer(clock, noun=self.words.row)
+        # Its window in real seconds, as the poller's waits (a replay's clock stops at its end).
+        self.announcer = Announcer(self.poller.timer, noun=self.words.row)
         self.pinned: list[str] = list(dict.fromkeys(options.pinned))
         self.filters = Query(tuple(options.status), tuple(options.action))
         self.text_filter = options.text_filter
