@@ -511,16 +511,20 @@ def test_a_queued_calls_duration_is_not_called_running() -> None:
     assert "(running)" not in said(Kind.SUCCEEDED) and "(so far)" not in said(Kind.SUCCEEDED)
 
 
+async def open_failed_run(pilot: Any, app: Any, still: GatewayServer) -> None:
+    """From the run list, the failed run (the oldest), its calls on screen."""
+    failed_run = _world(still).runs[RUN_FAILED].id
+    await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
+    await pilot.press("G")
+    await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+
+
 async def test_e_shows_each_causes_count_and_times_whatever_its_title(still: GatewayServer) -> None:
     """A cause titled by a span with a URL is cut before its count and its first and last
     times are: they are never pushed off the line (a user trial: 'last 11:4…')."""
-    world = _world(still)
-    failed_run = world.runs[RUN_FAILED].id
     app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
-        await pilot.press("G")
-        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await open_failed_run(pilot, app, still)
         await pilot.press("E")
         await wait_for(pilot, lambda: "Failures in" in screen_text(app), what="the failures")
         heads = [line for line in screen_text(app).splitlines() if "\u00d7" in line]
@@ -532,13 +536,9 @@ async def test_e_shows_each_causes_count_and_times_whatever_its_title(still: Gat
 async def test_tool_call_ids_are_shown_whole(still: GatewayServer) -> None:
     """The table shows a tool call's short id as the detail, watch and the README do
     (tc_uVEUd_jk, not tc_uVEUd…), and a long tool name whole when there is room."""
-    world = _world(still)
-    failed_run = world.runs[RUN_FAILED].id
     app = make_app(still, provider="bctrl-current", clock=lambda: T0, interval=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: "Runs (5)" in screen_text(app), what="the run list")
-        await pilot.press("G")
-        await wait_for(pilot, lambda: failed_run[4:12] in pane(app, "rows"), what="the failed run")
+        await open_failed_run(pilot, app, still)
         await wait_for(pilot, lambda: "tc_" in region_text(app, "#rows-pane"), what="the calls")
         table = region_text(app, "#rows-pane")
         ids = re.findall(r" (tc_\S+) ", table)

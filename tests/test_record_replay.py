@@ -467,13 +467,15 @@ async def test_replay_app_keys_pause_step_and_jump(
 # -- the end of a replay: its clock stops there ---------------------------------------------
 
 
-async def record_demo(url: str, path: Path) -> None:
+async def record_demo(url: str, directory: Path) -> Path:
     """A recording of the demo as a new user makes it (``runwatch --demo --record FILE``):
     the viewer lands on the active run's failure, and closes with the run still running."""
+    path = directory / "demo.rwrec"
     with Recorder(path, provider="bctrl", base_url=url, clock=frozen) as recorder:
         app = recorded_app(url, recorder)
         async with app.run_test(size=(120, 40)) as pilot:
             await landed(pilot, await settled(pilot))
+    return path
 
 
 async def replay_to_the_end(pilot: Any, app: ReplayApp, ended: str) -> str:
@@ -491,8 +493,7 @@ async def test_at_the_end_of_a_replay_its_clock_stops(
     replay's clock ran on, and the active run's 'running for 3m' grew a minute every 60 ms.
     The clock stops at the recording's last moment: every duration, age and 'running for'
     stays as it was when the recording stopped."""
-    path = tmp_path / "demo.rwrec"
-    await record_demo(frozen_gateway.url, path)
+    path = await record_demo(frozen_gateway.url, tmp_path)
     app = replay_app(path, 1000.0, retry=NO_RETRY)
     async with app.run_test(size=(120, 40)) as pilot:
         await landed(pilot, await settled(pilot))
@@ -508,8 +509,7 @@ async def test_the_replay_keys_at_the_end_leave_it_ended(
 ) -> None:
     """At the end, space, . and > say the replay ended (not 'playing' or 'paused' at a
     clock that no longer moves), and the status bar still says ENDED, paused or not."""
-    path = tmp_path / "demo.rwrec"
-    await record_demo(frozen_gateway.url, path)
+    path = await record_demo(frozen_gateway.url, tmp_path)
     toasts = record_toasts(monkeypatch)
     app = replay_app(path, 1000.0, retry=NO_RETRY)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -525,8 +525,7 @@ async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
     frozen_gateway: GatewayServer, tmp_path: Path
 ) -> None:
     """Paused, . walks the recorded moments; after the last one, the recording's end."""
-    path = tmp_path / "demo.rwrec"
-    await record_demo(frozen_gateway.url, path)
+    path = await record_demo(frozen_gateway.url, tmp_path)
     app = replay_app(path, 1.0, paused=True, retry=NO_RETRY)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in load_recording(path).times:
@@ -541,8 +540,7 @@ async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
 async def test_at_max_speed_a_replay_ends_once_its_last_answer_is_given(
     frozen_gateway: GatewayServer, tmp_path: Path
 ) -> None:
-    path = tmp_path / "demo.rwrec"
-    await record_demo(frozen_gateway.url, path)
+    path = await record_demo(frozen_gateway.url, tmp_path)
     app = replay_app(path, math.inf, retry=NO_RETRY)
     async with app.run_test(size=(120, 40)) as pilot:
         at_the_end = await replay_to_the_end(pilot, app, "REPLAY max ENDED")

@@ -136,12 +136,18 @@ def looks_like_id(ref: str) -> bool:
     return bool(SHORT_ID.match(ref))
 
 
+def id_kind(identifier: str) -> str:
+    """The kind of id its prefix says (``run`` of ``run_u7Hq``, ``tc`` of ``tc_…``); empty
+    for an id without one (a UUID)."""
+    head, sep, rest = identifier.partition("_")
+    return head if sep and head.isalpha() and len(head) <= 5 and rest else ""
+
+
 def short_id(identifier: str, length: int = 8) -> str:
     """The first characters of an id, as users scan them (a prefix like ``run_`` is kept)."""
     text = clean(identifier)
-    head, sep, rest = text.partition("_")
-    if sep and head.isalpha() and len(head) <= 5 and rest:
-        return f"{head}_{rest[:length]}"
+    if kind := id_kind(text):
+        return text[: len(kind) + 1 + length]
     return text[:length]
 
 

@@ -49,7 +49,15 @@ from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
 from tui.core.store import Store, elapsed
-from tui.core.text import clean, looks_like_id, plural, short_id, truncate, with_ellipsis
+from tui.core.text import (
+    clean,
+    id_kind,
+    looks_like_id,
+    plural,
+    short_id,
+    truncate,
+    with_ellipsis,
+)
 from tui.core.timefmt import age, clock_time, duration
 from tui.ui import actions
 from tui.ui.details import DetailBody
@@ -78,8 +86,6 @@ FOLLOW_DEBOUNCE = 0.08
 MIN_ADDRESS = 12
 """The fewest characters of the server's address the status bar keeps."""
 PANE_NAMES = ("groups", "rows", "detail")
-STATUS_WIDTH = 13
-"""The status column's width before a longer status word widens it."""
 INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 """The refresh intervals ``+`` and ``-`` step through, either way: ``-`` undoes ``+``."""
 PAGE_RENDER_GAP = 0.25
@@ -158,8 +164,8 @@ class ViewerScreen(Screen[None]):
         self._counted: dict[str, str] = {}
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
-        self._status_width = STATUS_WIDTH
-        self._widest: dict[str, int] = {}  # the longest name and short id in this view
+        self._widest: dict[str, int] = {}
+        """The longest status word, name and short id seen in this view: their columns."""
 
     # -- layout --------------------------------------------------------------------------
 
@@ -304,14 +310,9 @@ class ViewerScreen(Screen[None]):
                     else:
                         self.post_message(GroupsFetched(listed))
                         short = self._prefix_pins(listed)
-                # A pin named by the start of an id is described by the id it starts, never
-                # asked for as an id itself (a server may answer that in any way).
-                keys = []
-                for key in (self.selected_group, *self.pinned):
-                    if key and key in short:
-                        keys += [short[key][0].key] if len(short[key]) == 1 else []
-                    elif key:
-                        keys.append(key)
+                # A pin named by the start of an id is never asked for as an id itself (a
+                # server may answer that in any way): the run it names is, once re-pinned.
+                keys = (k for k in (self.selected_group, *self.pinned) if k and k not in short)
                 for key in dict.fromkeys(keys):
                     if not await self._describe(key):
                         return
@@ -452,14 +453,14 @@ class ViewerScreen(Screen[None]):
         another kind (a tool call's ``tc_…`` among runs), an old run's whole id."""
         if self.words.kind_in_name or not listed:
             return {}
-        kinds = {_id_kind(group.key) for group in listed}
+        kinds = {id_kind(group.key) for group in listed}
         shortest = min(len(group.key) for group in listed)
         found: dict[str, list[Group]] = {}
         for ref in self.pinned:
             known = self.store.groups.get(ref)
             if known is None or not known.pinned_only or not looks_like_id(ref):
                 continue
-            if _id_kind(ref) not in kinds or any(group.key == ref for group in listed):
+            if id_kind(ref) not in kinds or any(group.key == ref for group in listed):
                 continue
             matches = starting_with(listed, ref)
             if matches or len(ref) < shortest:
@@ -683,7 +684,6 @@ class ViewerScreen(Screen[None]):
         self.selected_row = None
         self.view += 1
         self._acts_before_view = self.table.user_acts
-        self._status_width = STATUS_WIDTH
         self._widest = {}
         self.store.set_view(key, self.filters)
         self.store.merge_rows(self._pinned_rows.get(key, []))
@@ -759,15 +759,10 @@ class ViewerScreen(Screen[None]):
     def _fit_columns(self, rows: dict[str, Row]) -> None:
         """Columns that fit: an unknown status shown whole, no progress column when nothing
         is live, no time column in a narrow table; the error column takes what is left."""
-        words = self._counts.keys()
         if self.text_filter:  # the rows shown, not all of them
             live = any(not row.status.terminal and row.progress for row in rows.values())
         else:
             live = bool(self._progressing)
-        # As wide as the widest status seen in this view: a word that comes and goes
-        # ("dispatching") does not make every column jump each time.
-        status = max([self._status_width, *(len(word) + 3 for word in words)])
-        self._status_width = status
         hidden = set() if live else {"progress"}
         if self.table.size.width and self.table.size.width < 90:
             hidden.add("time")
@@ -775,11 +770,16 @@ class ViewerScreen(Screen[None]):
             hidden |= {"time", "progress", "problem"}
         else:
             hidden.add("timeline")
-        # An id shown whole (tc_uVEUd_jk, not tc_uVEUd…); a long name whole when the error
-        # column keeps its room.
-        ids = min(max(self._widest.get("id", 0), ROW_WIDTHS["id"]), 16)
-        grow = {"name": min(self._widest.get("name", 0), 30) - ROW_WIDTHS["name"]}
-        self.table.fit_columns(hidden, {"status": min(status, 28), "id": ids}, grow)
+        # As wide as the widest seen in this view (a status word that comes and goes,
+        # "dispatching", does not make every column jump): a status and an id whole
+        # (tc_uVEUd_jk, not tc_uVEUd…), a long name whole when the error column keeps room.
+        widest = self._widest
+        widths = {
+            "status": min(max(widest.get("status", 0), ROW_WIDTHS["status"]), 28),
+            "id": min(max(widest.get("id", 0), ROW_WIDTHS["id"]), 16),
+        }
+        grow = {"name": min(widest.get("name", 0), 30) - ROW_WIDTHS["name"]}
+        self.table.fit_columns(hidden, widths, grow)
 
     def _render_table(self, dirty: set[str] | None = None) -> None:
         rows = self._visible_rows()
@@ -874,9 +874,8 @@ class ViewerScreen(Screen[None]):
                 continue
             self._counted[key] = row.status.raw
             self._counts[row.status.raw] = self._counts.get(row.status.raw, 0) + 1
-            widest = self._widest
-            widest["name"] = max(widest.get("name", 0), len(row.name or ""))
-            widest["id"] = max(widest.get("id", 0), len(short_id(row.key)))
+            if old != row.status.raw:  # a new row, or a new status: the columns it needs
+                self._widen(row, new=old is None)
             if row.status.failure:
                 self._failed.add(key)
                 failures_moved = True
@@ -892,6 +891,13 @@ class ViewerScreen(Screen[None]):
                 why = newest.problem.text() if newest.problem else newest.note
             self._newest_problem = f"last failure: {why}" if why else None
         self._tally()
+
+    def _widen(self, row: Row, *, new: bool) -> None:
+        widest = self._widest
+        widest["status"] = max(widest.get("status", 0), len(row.status.raw) + 3)
+        if new:  # a row's name and id never change
+            widest["name"] = max(widest.get("name", 0), len(row.name or ""))
+            widest["id"] = max(widest.get("id", 0), len(short_id(row.key)))
 
     def _tally(self) -> None:
         """The selected group's counts for the group list, once all its rows were read
@@ -990,14 +996,10 @@ class ViewerScreen(Screen[None]):
         row = self.store.row(key) if key else None
         if row is None:
             fresh = self.poller.freshness("detail")
-            text = (
-                fresh.error.describe()
-                if fresh.error
-                else with_ellipsis("Loading…")
-                if key
-                else None
-            )
-            self.body.show_message(text or f"Select {self.words.a_row} to see its detail.")
+            text = f"Select {self.words.a_row} to see its detail."
+            if fresh.error is not None or key:
+                text = fresh.error.describe() if fresh.error else with_ellipsis("Loading…")
+            self.body.show_message(text)
             return
         error = self.poller.freshness("detail").error
         note = error.describe() if error is not None else self._stall_mark(row.key)
@@ -1636,12 +1638,6 @@ class RecordingSource(Protocol):
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
 
     def stop_recording(self) -> None: ...
-
-
-def _id_kind(key: str) -> str:
-    """What kind of id ``key`` is by its prefix (``run`` of ``run_u7Hq``; none for a UUID)."""
-    head, sep, _ = key.partition("_")
-    return head if sep and head.isalpha() else ""
 
 
 def _final(detail: Detail | None) -> bool:

@@ -32,6 +32,7 @@ from tui.providers.current.models import (
     FILTER_WORDS,
     LIST,
     ONE,
+    STATUS_WORDS,
     Body,
     body_from_call,
     call_row,
@@ -66,7 +67,7 @@ VOCABULARY = Vocabulary(
     follows_with="event stream",
     statuses=FILTER_WORDS,
     failures=("failed", "unknown"),  # as n/N: a canceled call is not one to debug
-    live=("queued", "running", "awaiting_input"),  # October's words: the pager maps them
+    live=tuple(w for w in FILTER_WORDS if not STATUS_WORDS[w].terminal),  # the pager maps them
     group_kind="resource",
     name_column="tool",
     label="bctrl · current API",

@@ -105,19 +105,19 @@ class KernelSource(ModelSource[KernelClient]):
         rows = [m[0] for m in (invocation_row(item, now) for item in reply.data) if m]
         return rows, next_offset(reply)
 
-    async def _newest(self, filters: Params, pages: int) -> AsyncIterator[tuple[list[Row], bool]]:
-        """The newest invocations ``filters`` name, a page at a time, and whether more
-        follow the page."""
+    async def _newest(self) -> AsyncIterator[tuple[list[Row], bool]]:
+        """The newest invocations of every app (:data:`GROUP_PAGES` pages), a page at a
+        time, and whether more follow the page."""
         offset: int | None = None
-        for _ in range(pages):
-            page, offset = await self._page(filters, offset)
+        for _ in range(GROUP_PAGES):
+            page, offset = await self._page([], offset)
             yield page, offset is not None
             if offset is None:
                 return
 
     async def _recent(self) -> AsyncIterator[list[Row]]:
         """The most recent invocations, a page at a time, newest first."""
-        async for page, _ in self._newest([], GROUP_PAGES):
+        async for page, _ in self._newest():
             yield page
 
     async def groups(self) -> list[Group]:
@@ -128,7 +128,7 @@ class KernelSource(ModelSource[KernelClient]):
         newest: dict[str, list[Row]] = {}
         seen: set[str] = set()
         more = False
-        async for page, more_follow in self._newest([], GROUP_PAGES):
+        async for page, more_follow in self._newest():
             more = more_follow
             for row in page:
                 if row.key not in seen:
@@ -175,17 +175,14 @@ class KernelSource(ModelSource[KernelClient]):
         return versions
 
     async def _recount(self, key: str) -> list[Row] | None:
-        """An app version's newest invocations from its own list, as its table reads them;
+        """An app version's newest invocations, read as its table reads them (its pager);
         None when that fails (the app list does not fail for a count)."""
-        rows: dict[str, Row] = {}
         try:
-            async for page, _ in self._newest(_filters(key), TABLE_PAGES):
-                for row in page:
-                    if row.group == key:  # an app without versions: its list has every version
-                        rows.setdefault(row.key, replace(row, raw=None))
+            read = (await self.pager(key, Query()).poll()).rows
         except ApiError:
             return None
-        return list(rows.values()) or None
+        # An app without versions: its list holds every version.
+        return [replace(row, raw=None) for row in read if row.group == key] or None
 
     async def group(self, key: str) -> Group:
         raise Unsupported("Kernel has no endpoint for one app version")

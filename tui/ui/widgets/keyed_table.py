@@ -36,7 +36,7 @@ Cells = tuple[Text | str, ...]
 RowSpec = tuple[str, Cells]
 GAP = 1
 MIN_LAST = 40
-"""Columns the last (flexible) column keeps when others grow into it."""
+"""Columns a flexible last column keeps when others grow into the room it takes."""
 CACHE_LIMIT = 4096
 
 
@@ -357,7 +357,7 @@ class KeyedTable(ScrollView, can_focus=True):
         """Leave out the ``hidden`` columns (empty ones) and give some columns another
         width (a status word longer than the usual); the last column takes what is left.
         ``grow``: how much wider some columns would be whole (a long name), taken from the
-        last column while it keeps :data:`MIN_LAST` columns."""
+        room the columns leave (a flexible last column keeps :data:`MIN_LAST` of it)."""
         grow = {key: more for key, more in (grow or {}).items() if more > 0}
         if (frozenset(hidden), widths, grow) == (self._hidden, self._width_of, self._grow_of):
             return
@@ -381,15 +381,16 @@ class KeyedTable(ScrollView, can_focus=True):
     def _widths(self, total: int) -> list[int]:
         columns = self._columns()
         fixed = sum((w or 0) + GAP for _, _, w in columns)
-        rest = max(4, total - fixed)
+        room = total - fixed
+        keep = MIN_LAST if any(w is None for _, _, w in columns) else 0
         widths: list[int | None] = []
         for index, _, width in columns:
             if width is not None:
-                more = min(self._grow_of.get(self._column_spec[index][1], 0), rest - MIN_LAST)
+                more = min(self._grow_of.get(self._column_spec[index][1], 0), room - keep)
                 if more > 0:
-                    width, rest = width + more, rest - more
+                    width, room = width + more, room - more
             widths.append(width)
-        return [w if w is not None else rest for w in widths]
+        return [w if w is not None else max(4, room) for w in widths]
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + 1

@@ -51,12 +51,10 @@ class GroupList(KeyedTable):
         super().__init__(columns, ascii_only=ascii_only, id=id)
 
     def show(self, groups: list[Group], pinned: set[str], now: float) -> None:
-        # Names whole (invoice-agent, not invoice-age…), up to the 24 characters shown, as
-        # long as every other column (the fail column n goes by) still fits.
+        # Names whole (invoice-agent, not invoice-age…), up to the 24 characters shown, in
+        # the room every other column (the fail column n goes by) leaves.
         widest = max((len(clean(g.title or short_id(g.key), limit=24)) for g in groups), default=0)
-        others = sum(w + 1 for _, key, w in GROUP_COLUMNS if key != "name") + 3
-        room = (self.size.width or 200) - others
-        self.fit_columns(set(), {"name": max(GROUP_NAME, min(widest + 2, room))})
+        self.fit_columns(set(), {}, {"name": widest + 2 - GROUP_NAME})
         self.sync(
             [(group.key, self.group_cells(group, group.key in pinned, now)) for group in groups]
         )
