@@ -3,6 +3,7 @@ key never is, and a replay shows the same screens with no key and no network."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import math
@@ -56,9 +57,12 @@ from .viewer_helpers import (
     loaded,
     pane,
     record_toasts,
+    region_text,
+    rows_where,
     screen_output,
     screen_text,
     select_group,
+    select_row,
     status_bar,
     wait_for,
 )
@@ -681,3 +685,32 @@ async def test_w_keeps_the_logs_kernel_already_read(
 def only_recording(directory: Path) -> Path:
     (path,) = directory.glob("runwatch-*.rwrec")
     return path
+
+
+async def test_a_watch_recording_says_which_records_it_does_not_hold(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``runwatch watch --record`` reads the rows, and why each failed, not every row's record.
+    Replayed, a failed row's detail is whole; another row's says the recording was made by
+    watch, and the detail is not said to be followed (a new user's try: 'following
+    (long-poll) · not found · HTTP 404', with no word of why)."""
+    from tui.cli import main
+
+    monkeypatch.setenv("BCTRL_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "watch.rwrec"
+    args = ["watch", "121a", "--once", "--base-url", frozen_gateway.url, "--record", str(path)]
+    assert await asyncio.to_thread(main, args) == 0  # it runs a loop of its own
+    assert load_recording(path).header.get("made_by") == "watch"
+    app = replay_app(path, math.inf, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"), what="the run")
+        await landed(pilot, await settled(pilot))  # on its first failure: read by watch
+        assert "▾ ✘ #1 page.goto" in region_text(app, "#detail-pane")
+        succeeded = rows_where(app, "status", "succeeded")
+        assert succeeded
+        await select_row(pilot, app, succeeded[0])
+        said = lambda: " ".join(region_text(app, "#detail-pane").split())  # noqa: E731
+        await wait_for(pilot, lambda: "runwatch watch records the rows" in said(), what="why")
+        border = pane(app, "detail")
+        assert "not found" in border and "following" not in border, border

@@ -315,13 +315,19 @@ def spawn_demo_gateway(scenario: str) -> ChildGateway:
 
 
 def _connect(
-    args: argparse.Namespace, refs: Sequence[str] = (), early: Gateway | None = None
+    args: argparse.Namespace,
+    refs: Sequence[str] = (),
+    early: Gateway | None = None,
+    command: str | None = None,
+    focus: str | None = None,
 ) -> Connection:
     """Resolve flags > env > profile > defaults into a source.
 
     ``refs`` are checked against the provider first (a malformed reference is a usage error
     whatever the key). ``early`` is a demo gateway already started (the viewer starts it
-    before importing Textual, so the two start up side by side); it is stopped on a failure."""
+    before importing Textual, so the two start up side by side); it is stopped on a failure.
+    ``command`` names a subcommand in what it records (``watch`` records less), and
+    ``focus`` what it watched, which a replay of the recording opens on."""
     import time
 
     from tui.core.text import looks_like_id
@@ -370,7 +376,14 @@ def _connect(
             if getattr(args, "record", None):
                 from tui.providers.record import recorder_for
 
-                recorder = recorder_for(args.record, provider.name, settings.base_url, settings.key)
+                recorder = recorder_for(
+                    args.record,
+                    provider.name,
+                    settings.base_url,
+                    settings.key,
+                    focus=focus,
+                    made_by=command,
+                )
             source = provider.make_source(
                 settings.key,
                 settings.base_url,
@@ -529,7 +542,7 @@ def run_watch(argv: Sequence[str]) -> int:
         _fail(EXIT_USAGE, "--give-up must be a positive number of seconds")
     # A short id (the start of a run id, as the viewer shows it) is looked up by the watch.
     refs = [] if args.ref is None or looks_like_id(args.ref) else [args.ref]
-    connection = _connect(args, refs)
+    connection = _connect(args, refs, command="watch", focus=args.ref)
     mode = "once" if args.once else "json" if args.json else "jsonl" if args.jsonl else "plain"
     options = WatchOptions(
         ref=args.ref or "",

@@ -22,7 +22,8 @@ File format (one JSON object a line; ``t`` is seconds since the start, monotonic
 is the recorder's wall clock; ``id`` ties lines of one exchange)::
 
     {"kind": "header", "format": "runwatch-recording", "format_version": 1, "provider": ...,
-     "base_url": ..., "runwatch": ..., "started_at": ..., "started_at_iso": ...}
+     "base_url": ..., "runwatch": ..., "started_at": ..., "started_at_iso": ...,
+     "focus"?: the group kept with w, "made_by"?: "watch" for runwatch watch --record}
     {"kind": "response", "id", "t0", "t", "wall", "method", "target", "status", "headers",
      "body" | "body_b64"}
     {"kind": "fault", "id", "t0", "t", "wall", "method", "target", "error", "message",
@@ -169,6 +170,7 @@ class Recorder:
         base_url: str,
         key: str | None = None,
         focus: str | None = None,
+        made_by: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -201,6 +203,7 @@ class Recorder:
                 "started_at": started,
                 "started_at_iso": datetime.fromtimestamp(started, UTC).isoformat(),
                 **({"focus": focus} if focus else {}),  # the group kept (``w``): replay opens it
+                **({"made_by": made_by} if made_by else {}),  # watch: no record beyond its own
             }
         )
 
@@ -378,12 +381,20 @@ def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:
 
 
 def recorder_for(
-    path: str | Path, provider_name: str, base_url: str, key: str, focus: str | None = None
+    path: str | Path,
+    provider_name: str,
+    base_url: str,
+    key: str,
+    focus: str | None = None,
+    made_by: str | None = None,
 ) -> Recorder:
     """The recorder the command line's ``--record FILE`` makes: pass it to ``make_source``
     as ``recorder=``, and :meth:`Recorder.close` it when the app or ``watch`` ends. ``focus``
-    names the group it was made for (``w``), which a replay opens on."""
-    return Recorder(path, provider=provider_name, base_url=base_url, key=key, focus=focus)
+    names the group it was made for (``w``), which a replay opens on; ``made_by`` the
+    command, when it reads less than the viewer does (``watch``)."""
+    return Recorder(
+        path, provider=provider_name, base_url=base_url, key=key, focus=focus, made_by=made_by
+    )
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -713,6 +724,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         queue = self.recording.exchanges.get(key)
         if not queue:
             message = f"not in the recording: {request.method} {target}"
+            if self.recording.header.get("made_by") == "watch":  # it never reads a detail
+                message += " (runwatch watch records the rows, and why each failed, only)"
             body = {"error": message, "message": message, "code": "not_recorded"}
             return httpx.Response(
                 404,

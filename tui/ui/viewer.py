@@ -93,6 +93,8 @@ PAGE_RENDER_GAP = 0.25
 MAX_CAUSES = 100
 """Failed rows ``E`` reads in full at one press (each costs a request or two); the next
 press reads the next ones."""
+GIVE_UP = (Unauthorized, Forbidden, NotFound)
+"""Errors a follow stops at until ``r``: retrying cannot help (a 404, a refused key)."""
 YIELD_AFTER = 0.01
 """Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
 is read without ever waiting, and keys and redraws would wait behind it."""
@@ -394,7 +396,7 @@ class ViewerScreen(Screen[None]):
                 return
             except Exception as exc:
                 error = self.poller.failed("detail", exc)
-                final = isinstance(error, Unauthorized | Forbidden | NotFound)
+                final = isinstance(error, GIVE_UP)
                 if final:
                     self.poller.stopped("detail")  # retrying cannot help: said, until `r`
                 self.post_message(FetchFailed("detail"))
@@ -1061,7 +1063,10 @@ class ViewerScreen(Screen[None]):
         title, sub = "Detail", ""
         if key is not None:
             title = f"{words.row.capitalize()} {short_id(key)}"
-            sub = f"following ({words.follows_with}) · " + self.poller.describe("detail")
+            sub = self.poller.describe("detail")
+            error = self.poller.freshness("detail").error
+            if not isinstance(error, GIVE_UP):  # after a 404 or a refused key: not followed
+                sub = f"following ({words.follows_with}) · {sub}"
             if self.store.final(key):
                 sub = "final · never refetched"
         _set_border(self.query_one("#detail-pane"), title, sub)
