@@ -528,6 +528,43 @@ async def test_a_filter_that_hides_every_row_leaves_no_detail_of_a_hidden_one(
         await wait_for(pilot, lambda: "Invocation " in pane(app, "detail"))
 
 
+async def test_a_filter_that_hides_the_followed_row_stops_its_follow(
+    gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The running row being followed is hidden by a filter that shows nothing: its long-polls
+    stop (nothing on screen needs them). Once the filter is cleared the cursor is back on
+    that row (it went to whichever row the cursor's index fell on) and follows it again."""
+    monkeypatch.setattr("tui.providers.bctrl.source.WAIT_MS", 200)  # a long-poll a beat
+    app = make_app(gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
+        world = gateway.world
+        running = [k for k in rows_where(app, "status", "running") if world.invocation(k)]
+        target = max(running, key=lambda k: world.invocation(k).terminal_at)  # type: ignore[union-attr]
+        await select_row(pilot, app, target)
+        await wait_for(pilot, lambda: "following (long-poll)" in pane(app, "detail"))
+
+        def polls() -> int:
+            return sum(1 for _, path in gateway.faults.requests if path.endswith(f"{target}/wait"))
+
+        await wait_for(pilot, lambda: polls() >= 2, what="the follow's long-polls")
+        await pilot.press("slash", *"zzqqxx", "enter")
+        await wait_for(pilot, lambda: "No invocations match" in region_text(app, "#rows-pane"))
+        await pilot.pause(0.3)  # a long-poll on its way is cancelled or answered
+        hidden = polls()
+        await pilot.pause(1.5)  # seven long-polls' time
+        assert polls() == hidden
+        await pilot.press("escape")  # the filter cleared: back on the row, followed again
+        await wait_for(pilot, lambda: f"Invocation {target[:8]}" in pane(app, "detail"))
+        await wait_for(
+            pilot,
+            lambda: polls() > hidden or "final" in pane(app, "detail"),
+            what="the follow again",
+        )
+
+
 async def test_toasts_sit_at_the_top_right_never_over_the_footer(
     frozen_gateway: GatewayServer,
 ) -> None:

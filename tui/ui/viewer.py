@@ -155,6 +155,8 @@ class ViewerScreen(Screen[None]):
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
         """The view whose first full load has put the cursor (on its first failure)."""
+        self._hidden_row: str | None = None
+        """The row selected when a filter hid every row: the cursor's again once shown."""
         self._page_rendered_at = 0.0
         self._unrendered: set[str] | None = set()
         """Rows changed by pages not drawn yet (None: the order changed, all of them)."""
@@ -683,7 +685,7 @@ class ViewerScreen(Screen[None]):
         if key == self.selected_group:
             return
         self.selected_group = key
-        self.selected_row = None
+        self.selected_row = self._hidden_row = None
         self.view += 1
         self._acts_before_view = self.table.user_acts
         self._widest = {}
@@ -702,7 +704,7 @@ class ViewerScreen(Screen[None]):
     def _select_row(self, key: str | None) -> None:
         if key is None or key == self.selected_row:
             return
-        self.selected_row = key
+        self.selected_row, self._hidden_row = key, None
         self.poller.reset("detail")
         self._render_detail()
         self._render_titles()
@@ -804,9 +806,11 @@ class ViewerScreen(Screen[None]):
             if self.table.row_count:
                 self._select_row(self.table.selected_key)  # the detail follows the cursor
             else:  # nothing shown: no detail of a row the table hides, nor its follow
-                self.selected_row = None
+                self.selected_row, self._hidden_row = None, selected
                 self.workers.cancel_group(self, "follow")
                 self._render_detail()
+        elif selected is None and self._hidden_row and self.table.shows(self._hidden_row):
+            self.table.select_key(self._hidden_row)  # the filter cleared: back where it was
         self._render_empty()
         self._render_titles()
 
