@@ -860,6 +860,9 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     result = _cli("watch", "--demo", "--api", "current")  # the hint says --api, as typed
     assert "watch one: runwatch watch --demo --api current run_" in result.stdout
     assert "--scenario" not in result.stdout
+    result = _cli("watch", "--demo", "--api", "invocations", "--scenario", "current")
+    hint = "watch one: runwatch watch --demo --api invocations --scenario current run_"
+    assert hint in result.stdout, "--scenario kept: --api invocations does not pick it"
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)
     assert [g["id"] for g in document["groups"]] == [run.id for run in World("ci", seed=7).runs]
