@@ -102,6 +102,31 @@ async def test_copy_menu_copies_and_shows_text(gateway: GatewayServer) -> None:
         assert "sk-live-very-secret" not in "".join(copied)
 
 
+async def test_a_curl_preview_wraps_between_options_never_in_its_json(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """At 80 columns the one-line curl wrapped in the middle of its JSON body, so selecting
+    it by hand (where OSC 52 is not honoured) copied a line break into the JSON. An option
+    a line, continued with a backslash: it pastes and runs as it is shown."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab")
+        key = app.viewer.table.selected_key or ""
+        await wait_for(pilot, lambda: f"Invocation {key[:8]}" in pane(app, "detail"))
+        await pilot.press("y")
+        await until_text(pilot, app, "enter copies")
+        labels = [label for label, _ in _menu(app).choices]
+        await pilot.press(*["down"] * labels.index("curl to wait for it to finish"))
+        await until_text(pilot, app, "timeoutMs")
+        lines = screen_text(app).splitlines()
+        body = next(line for line in lines if "timeoutMs" in line)
+        assert re.search(r"-d '\{\"timeoutMs\": \d+\}' \\", body), body
+        assert any(re.search(r'-H "Authorization: Bearer \$BCTRL_API_KEY" \\', x) for x in lines)
+        preview = _menu(app).query_one("#copy-preview", TextArea).text
+        assert preview.startswith("curl -sS -X POST \\\n"), preview
+
+
 def test_copy_sends_osc52_to_the_terminal(gateway: GatewayServer, tmp_path: object) -> None:
     """In a real terminal: y, enter on the run list writes the run id as OSC 52."""
     with pty_app("--base-url", gateway.url, env={"RUNWATCH_CONFIG_DIR": str(tmp_path)}) as term:

@@ -626,14 +626,17 @@ def looks_html(response: httpx.Response, body: bytes) -> bool:
 
 
 def curl_command(url: str, key_env: str, *, method: str = "GET", body: str | None = None) -> str:
-    """A copy-pasteable request for ``url``; the key is a ``$VARIABLE``, never its value."""
-    parts = ["curl", "-sS"]
+    """A copy-pasteable request for ``url``; the key is a ``$VARIABLE``, never its value.
+    An option a line, continued with ``\\``: a narrow screen wraps the preview between
+    options (pasted, it still runs), not in the middle of a JSON body."""
+    auth = f'-H "Authorization: Bearer ${key_env}"'
+    lines = [f"curl -sS {auth}"]
     if method != "GET":
-        parts += ["-X", method, "-H", shlex.quote("Content-Type: application/json")]
-    parts += ["-H", f'"Authorization: Bearer ${key_env}"']
+        json_type = "-H " + shlex.quote("Content-Type: application/json")
+        lines = [f"curl -sS -X {method}", json_type, auth]
     if body is not None:
-        parts += ["-d", shlex.quote(body)]
-    return " ".join([*parts, shlex.quote(url)])
+        lines.append("-d " + shlex.quote(body))
+    return " \\\n  ".join([*lines, shlex.quote(url)])
 
 
 def pretty_json(body: bytes | None, fallback: Any = None, limit: int = 2_000_000) -> str:
