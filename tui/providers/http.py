@@ -271,10 +271,6 @@ class HttpApi:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=********)"
 
-    @property
-    def has_key(self) -> bool:
-        return bool(self._key)
-
     def key_text(self) -> str:
         """The key itself: only for a recorder, which masks it wherever it appears."""
         return self._key.reveal()
