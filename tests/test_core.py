@@ -325,8 +325,10 @@ def test_clean_strips_escapes_whole_and_masks_secrets() -> None:
 
 
 def test_announcements_are_coalesced_and_rate_limited() -> None:
+    """The followed row is told within 5 s; other rows' failures, which a busy run has all
+    the time, within 30 s (a user trial: on the active run a toast came every 5 s)."""
     clock = Clock()
-    announcer = Announcer(clock, noun="invocation", window=5.0)
+    announcer = Announcer(clock, noun="invocation", window=5.0, others_window=30.0)
     announcer.finished([row("a", FAILED)], followed="a")
     first = announcer.due()
     assert first is not None and first.bell and first.failed and "failed" in first.message
@@ -334,6 +336,8 @@ def test_announcements_are_coalesced_and_rate_limited() -> None:
         announcer.finished([row(f"r{i}", SUCCEEDED if i % 2 else FAILED)], followed=None)
         assert announcer.due() is None, "nothing more within the window"
     clock.now += 5.0
+    assert announcer.due() is None, "others' failures: not within 30 s"
+    clock.now += 25.0
     batch = announcer.due()
     assert batch is not None and batch.message == "50 invocations finished: 50 failed"
     assert not batch.bell

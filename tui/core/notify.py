@@ -1,6 +1,8 @@
 """Telling the user that rows finished: at once for the first, then at most once a window,
 coalesced, so a server whose rows finish (or flap) by the hundred cannot flood the screen
-with toasts or the terminal with bells."""
+with toasts or the terminal with bells. The row the user follows is told within
+:data:`WINDOW`; other rows' failures, which a busy run has all the time (the card and the
+fail column count them), within :data:`OTHERS_WINDOW`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from tui.core.model import Row
 from tui.core.text import clean, short_id
 
 WINDOW = 5.0
+OTHERS_WINDOW = 30.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Announcer:
     clock: Callable[[], float]
     noun: str = "invocation"
     window: float = WINDOW
+    others_window: float = OTHERS_WINDOW
     _pending: dict[str, tuple[Row, bool]] = field(default_factory=dict)
     _last: float | None = None
 
@@ -44,7 +48,11 @@ class Announcer:
     def due(self) -> Announcement | None:
         """One announcement for everything pending, when the window allows."""
         now = self.clock()
-        if not self._pending or (self._last is not None and now - self._last < self.window):
+        if not self._pending:
+            return None
+        followed_row = any(followed for _, followed in self._pending.values())
+        window = self.window if followed_row else self.others_window
+        if self._last is not None and now - self._last < window:
             return None
         self._last = now
         pending = list(self._pending.values())
