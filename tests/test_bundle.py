@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+import shlex
 import urllib.parse
 from pathlib import Path
 
@@ -60,6 +61,19 @@ def test_a_failed_runs_bundle_says_why_and_how_to_fetch_it_again(
     assert '-H "Authorization: Bearer $BCTRL_API_KEY"' in text
     for form in forms(KEY):
         assert form not in text
+    assert_curls_run_as_pasted(text, frozen_gateway.url)
+
+
+def assert_curls_run_as_pasted(text: str, url: str) -> None:
+    """Each ``sh`` block is one curl command as a shell reads it (a backslash before a
+    newline continues the line): no stray argument, the URL last (a user trial: the
+    continuations were flattened to '\\   http://…', an argument curl calls a bad URL)."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", text, re.S)
+    assert blocks
+    for block in blocks:
+        words = shlex.split(block.replace("\\\n", ""))
+        assert words[0] == "curl" and words[-1].startswith(url), words
+        assert all(word.strip() for word in words), words
 
 
 def test_a_kernel_bundle_has_the_last_log_lines(frozen_gateway: GatewayServer) -> None:
@@ -69,6 +83,7 @@ def test_a_kernel_bundle_has_the_last_log_lines(frozen_gateway: GatewayServer) -
     assert "$KERNEL_API_KEY" in text
     for form in forms(KEY):
         assert form not in text
+    assert_curls_run_as_pasted(text, frozen_gateway.url)
 
 
 def test_a_bundle_of_hostile_data_is_clean() -> None:

@@ -169,7 +169,14 @@ def render(evidence: Evidence) -> str:
     if evidence.copies:
         out += ["## Fetch it again", ""]
         for label, command in evidence.copies:
-            out += [f"{clean(label)}:", "", "```sh", clean(command, limit=2000), "```", ""]
+            out += [
+                f"{clean(label)}:",
+                "",
+                "```sh",
+                clean(command, limit=2000, multiline=True),
+                "```",
+                "",
+            ]
     return "\n".join(out).rstrip() + "\n"
 
 
