@@ -322,7 +322,7 @@ def test_env_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BCTRL_BASE_URL", "http://127.0.0.1:1234/")
     api = BctrlClient()
     assert api.base_url == "http://127.0.0.1:1234"
-    assert api.has_key and "from-env-key" not in repr(api)
+    assert api.key_text() == "from-env-key" and "from-env-key" not in repr(api)
     asyncio.run(api.aclose())
     monkeypatch.delenv("BCTRL_BASE_URL")
     default = BctrlClient()
