@@ -608,7 +608,7 @@ async def test_n_in_the_run_list_goes_by_failures_and_says_when_one_run_has_them
             await pilot.pause(0.1)
             visited.add(screen.groups.selected_key or "")
         assert {key[:8] for key in visited} == {"4d6cc587", "121a2084"}, visited
-        assert not toasts
+        assert {t.message for t in toasts} == {"Wrapped around to the top of the list."}
     with GatewayServer(GatewayOptions(scenario="ci", speed=20.0)) as ci:
         red = ci.world.runs[1].id
         app = make_app(ci, interval=0.3)
@@ -620,3 +620,48 @@ async def test_n_in_the_run_list_goes_by_failures_and_says_when_one_run_has_them
             await pilot.press("n")
             await wait_for(pilot, lambda: bool(toasts), what="a toast")
             assert toasts[-1].message == "No other run with failures listed: this is the only one."
+
+
+async def test_n_walks_the_failures_in_the_order_they_happened(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The viewer lands on a run's first failure; n goes to the second, in time, whichever
+    way the table is sorted (a user trial: newest first, n from the first failure went down,
+    round to the newest one, skipping the other three, and said nothing). Past the last,
+    n says it wrapped."""
+    toasts = record_toasts(monkeypatch)
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("n")  # the failed run, on its first failure
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"), what="the run")
+        await rows_loaded(pilot, app)
+        table = screen.table
+
+        def failures() -> list[str]:
+            """The failed and timed-out rows, in the order they happened."""
+            rows = [k for k in table.row_keys_in_order if re.search("failed|timed", cell(k))]
+            return rows[::-1] if screen.newest_first else rows
+
+        def cell(key: str) -> str:
+            return str(table.get_cell(key, "status"))
+
+        first = failures()[0]
+        await wait_for(pilot, lambda: table.selected_key == first, what="the first failure")
+        await pilot.press("tab")  # into the table
+        for order in ("newest first", "oldest first"):
+            in_time = failures()
+            assert len(in_time) == 5 and in_time[0] == first, (order, in_time)
+            for _ in range(len(in_time) + 1):  # round once, and one more
+                at = in_time.index(table.selected_key or "")
+                await pilot.press("n")
+                assert table.selected_key == in_time[(at + 1) % 5], (order, at, in_time)
+                if at == 4:
+                    assert toasts[-1].message == "Wrapped around to the first failure."
+            assert table.selected_key == in_time[1]
+            await pilot.press("N", "N")
+            assert table.selected_key == in_time[-1]
+            assert toasts[-1].message == "Wrapped around to the last failure."
+            await pilot.press("n")  # back on the first
+            await pilot.press("O")  # the other order: the same walk
+            await wait_for(pilot, lambda: "first" in toasts[-1].message, what="the order")

@@ -36,8 +36,8 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "n",
         "n / N",
-        "next / previous failed or timed-out row; in the group list the next failed"
-        " group, in the detail the next failed step",
+        "next / previous failed or timed-out row, in the order they happened; in the group"
+        " list the next group with failures, in the detail the next failed step",
         "next_failure",
         "Next fail",
         "Next failure",

@@ -1186,15 +1186,22 @@ class ViewerScreen(Screen[None]):
             }
             found = _cycle_to(self.groups, failed_groups, forward)
             what = f"{self.words.group} with failures listed"
+            wrapped = "the top of the list" if forward else "the bottom of the list"
         else:
-            found = _cycle_to(self.table, self._failed, forward)  # kept row by row
+            # In the order they happened, whichever way the table is sorted: the viewer
+            # lands on the first failure, and n goes to the second (up, newest first).
+            down = forward != self.newest_first
+            found = _cycle_to(self.table, self._failed, down)  # kept row by row
             what = f"failed {self.words.row} shown"
+            wrapped = "the first failure" if forward else "the last failure"
             if found is not None:
                 self._focus(self.table)
         if found is None:
             self.notify(f"No {what}.", markup=False)
-        elif not found:
+        elif found == "only":
             self.notify(f"No other {what}: this is the only one.", markup=False)
+        elif found == "wrapped":
+            self.notify(f"Wrapped around to {wrapped}.", markup=False, timeout=2)
 
     def action_next_failure(self) -> None:
         """Jump to the next failed (or timed out) row, or failed step in the detail."""
@@ -1654,16 +1661,19 @@ def _final(detail: Detail | None) -> bool:
     return detail is not None and detail.terminal
 
 
-def _cycle_to(table: KeyedTable, wanted: set[str], forward: bool) -> bool | None:
-    """Move ``table``'s cursor to the next (previous) row in ``wanted``, wrapping around:
-    True when it moved, False when the cursor is on the only one, None when it shows none."""
+def _cycle_to(table: KeyedTable, wanted: set[str], down: bool) -> str | None:
+    """Move ``table``'s cursor to the next row below (above) in ``wanted``, wrapping around:
+    ``moved``, ``wrapped`` (past the end), ``only`` (the cursor is on the only one), or None
+    when it shows none."""
     keys = table.row_keys_in_order
-    n = len(keys)
+    n, at = len(keys), table.cursor_row
     for step in range(1, n + 1):
-        index = (table.cursor_row + step) % n if forward else (table.cursor_row - step) % n
+        index = (at + step) % n if down else (at - step) % n
         if keys[index] in wanted:
             table.move_cursor(row=index)
-            return step < n
+            if step == n:
+                return "only"
+            return "wrapped" if (at + step >= n if down else at - step < 0) else "moved"
     return None
 
 
