@@ -450,6 +450,37 @@ async def test_the_timeline_of_a_live_run_has_a_now_line_and_works_in_ascii(
         assert "#" in table and "|" in table
 
 
+async def test_the_timeline_is_drawn_again_at_the_new_width(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A terminal resized (an SSH window, tmux's pane) or the table zoomed: the bars fill
+    the new width (a user trial: widened from 80 to 160 columns, the waterfall kept to its
+    old 25 columns; shrunk and widened again, every bar was cut with ~)."""
+    app = frozen(frozen_gateway)
+
+    def now_lines() -> set[int]:
+        """The columns of the screen where the rows on it draw the axis's now line."""
+        lines = region_text(app, "#rows-pane").splitlines()
+        return {line.rfind("┊") for line in lines if "┊" in line}
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "t")
+        await wait_for(pilot, lambda: "timeline" in pane(app, "rows"))
+        await wait_for(pilot, lambda: len(now_lines()) == 1, what="one now line")
+        (at_80,) = now_lines()
+        assert 60 < at_80 < 80, at_80
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: min(now_lines()) > 140, what=f"160 columns: {now_lines()}")
+        assert len(now_lines()) == 1, now_lines()
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause(0.2)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: now_lines() == {at_80}, what=f"80 again: {now_lines()}")
+        rows = [line for line in region_text(app, "#rows-pane").splitlines() if "┊" in line]
+        assert len(rows) == 5 and not any(line.rstrip("│ ").endswith("…") for line in rows)
+
+
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
 async def test_failures_stay_the_brightest_text_under_no_color(
     frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool

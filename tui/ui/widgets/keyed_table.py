@@ -221,6 +221,12 @@ class KeyedTable(ScrollView, can_focus=True):
         if y < self.size.height:
             self.refresh(Region(0, max(1, y), self.size.width, self.size.height - max(1, y)))
 
+    def forget_cells(self) -> None:
+        """Build every row's cells again when next drawn (they depend on the width)."""
+        self._cells.clear()
+        self._strips.clear()
+        self.refresh()
+
     def sync_rows(self, rows: Sequence[RowSpec]) -> None:
         """Update the cells of rows already shown (unknown keys are ignored)."""
         for key, cells in rows:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 
 from tui.core import timeline as tl
 from tui.core.model import Group, Row
@@ -108,6 +109,10 @@ class RowTable(KeyedTable):
             return self.cells(row, now()) if row is not None else ()
 
         self.sync_keys(list(rows), build, dirty)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.timeline is not None:  # each bar fits the width it was built for: again
+            self.forget_cells()
 
     def cells(self, row: Row, now: float) -> Cells:
         progress = ""
