@@ -473,8 +473,10 @@ class ViewerScreen(Screen[None]):
 
     def _resolve_short_pins(self, listed: list[Group]) -> None:
         """A group pinned by the start of its id becomes the one listed group whose id
-        starts with it; when several or none do, that is said once."""
+        starts with it; when several or none do, that is said once and the pin goes (it
+        names no group: kept, it would be asked for, and not found, on every round)."""
         for ref, matches in self._prefix_pins(listed).items():
+            self._repin(ref, matches[0].key if len(matches) == 1 else None)
             if len(matches) > 1:
                 some = ", ".join(short_id(g.key) for g in matches[:5])
                 more = ", …" if len(matches) > 5 else ""
@@ -483,26 +485,28 @@ class ViewerScreen(Screen[None]):
                     f"{clean(ref, limit=40)} is ambiguous: {len(matches)} {self.words.group}s "
                     f"start with it ({some}{more}); give more of the id.",
                 )
-            elif matches:
-                self._repin(ref, matches[0].key)
-            else:
+            elif not matches:
                 self._say_once(
                     f"unmatched {ref}",
                     f"No {self.words.group} id among the {len(listed)} listed starts with "
                     f"{clean(ref, limit=40)}; an older {self.words.group} needs its whole id.",
                 )
 
-    def _repin(self, ref: str, key: str) -> None:
+    def _repin(self, ref: str, key: str | None) -> None:
         """The pin named ``ref`` is the group ``key``: it takes the pin's place (and the
-        selection, when the pin had it)."""
+        selection, when the pin had it). None: it names no group, and goes; the selection
+        goes to the list's cursor once it is drawn again (the list's answer does that)."""
         at = self.pinned.index(ref)
         self.pinned.remove(ref)
-        if key not in self.pinned:
+        if key is not None and key not in self.pinned:
             self.pinned.insert(at, key)
         self.store.groups.pop(ref, None)
         if self.selected_group == ref:
-            self._select_group(key)
-            self.groups.select_key(key)
+            if key is None:
+                self.selected_group = None
+            else:
+                self._select_group(key)
+                self.groups.select_key(key)
 
     @on(GroupFetched)
     def _group_fetched(self, message: GroupFetched) -> None:
