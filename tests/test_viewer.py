@@ -381,6 +381,28 @@ async def test_too_small_terminal(gateway: GatewayServer) -> None:
         assert "Invocations" not in screen_text(app)
 
 
+async def test_below_80x24_the_viewer_runs_and_says_the_terminal_is_too_small(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UX: it works at 80x24 and says "terminal too small" below that (a user trial: at
+    79x24 and 60x15 it said nothing while columns were cut and the detail pane was gone).
+    Between 60x15 and 80x24 it still runs, and says so once each time it gets there."""
+    toasts = record_toasts(monkeypatch)
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot, app)
+        assert not [t for t in toasts if "too small" in t.message]
+        await pilot.resize_terminal(79, 24)
+        await until_text(pilot, app, "Terminal too small: 79x24")
+        await pilot.resize_terminal(70, 20)  # still small: not said again
+        await pilot.resize_terminal(100, 30)
+        await pilot.resize_terminal(80, 23)
+        await wait_for(pilot, lambda: "too small: 80x23" in toasts[-1].message)
+        said = [t.message for t in toasts if "too small" in t.message]
+        assert len(said) == 2 and "laid out for 80x24 or more" in said[0], said
+        assert "Runs (" in screen_text(app), "the viewer still runs"
+
+
 async def test_copy_id(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     copied = record_copies(app)

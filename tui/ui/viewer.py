@@ -80,6 +80,10 @@ if TYPE_CHECKING:
     from tui.ui.options import Playback, ViewerOptions
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
+"""Below this the screen says only that the terminal is too small."""
+FULL_WIDTH, FULL_HEIGHT = 80, 24
+"""Below this (and above the minimum) the viewer still runs, and says once that columns and
+panes are cut."""
 WIDE_WIDTH = 200
 SHORT_HEIGHT = 30
 FOLLOW_DEBOUNCE = 0.08
@@ -155,6 +159,7 @@ class ViewerScreen(Screen[None]):
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
         """The view whose first full load has put the cursor (on its first failure)."""
+        self._small = False  # below 80x24 (said once as the terminal gets there)
         self._hidden_row: str | None = None
         """The row selected when a filter hid every row: the cursor's again once shown."""
         self._page_rendered_at = 0.0
@@ -230,7 +235,18 @@ class ViewerScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        tiny = width < MIN_WIDTH or height < MIN_HEIGHT
+        small = width < FULL_WIDTH or height < FULL_HEIGHT
+        if small and not tiny and not self._small:
+            self.notify(
+                f"Terminal too small: {width}x{height}. runwatch is laid out for "
+                f"{FULL_WIDTH}x{FULL_HEIGHT} or more; some columns and panes are cut.",
+                severity="warning",
+                markup=False,
+                timeout=6,
+            )
+        self._small = small
+        self.set_class(tiny, "-too-small")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height < SHORT_HEIGHT, "-short")
         self._render_status_bar()
