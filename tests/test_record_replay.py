@@ -9,7 +9,9 @@ import json
 import math
 import re
 import socket
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -34,7 +36,7 @@ from tui.providers.record import (
     recorder_for,
 )
 from tui.replay_cli import ReplayApp, replay_app, run_replay
-from tui.sim.server import GatewayServer
+from tui.sim.server import GatewayOptions, GatewayServer
 from tui.ui.app import RunwatchApp
 from tui.ui.options import ViewerOptions
 
@@ -54,6 +56,7 @@ from .hostile_server import (
 )
 from .viewer_helpers import (
     CONTROL,
+    cell,
     loaded,
     pane,
     record_toasts,
@@ -541,7 +544,7 @@ async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
         assert "running for 3m" in screen_text(app)
 
 
-async def test_at_max_speed_a_replay_ends_once_its_last_answer_is_given(
+async def test_at_max_speed_a_replay_is_at_its_end_and_holds_still(
     frozen_gateway: GatewayServer, tmp_path: Path
 ) -> None:
     path = await record_demo(frozen_gateway.url, tmp_path)
@@ -551,6 +554,111 @@ async def test_at_max_speed_a_replay_ends_once_its_last_answer_is_given(
         assert "running for 3m" in at_the_end
         await pilot.pause(1.5)
         assert screen_text(app) == at_the_end
+
+
+TERMINAL = re.compile(r"succeeded|failed|cancelled|timed out")
+"""A status cell that says the row is over."""
+
+
+@asynccontextmanager
+async def recording_live(provider: str, path: Path) -> AsyncIterator[tuple[Any, RunwatchApp]]:
+    """The viewer over a live demo gateway (its world at 10x: rows start, run and end within
+    seconds), landed on its failure, every answer recorded to ``path`` as ``runwatch --record``
+    does until the block is left."""
+    with (
+        GatewayServer(GatewayOptions(scenario="demo", speed=10.0)) as gateway,
+        Recorder(path, provider=provider, base_url=gateway.url) as recorder,
+    ):
+        facts = PROVIDERS[provider]
+        source = facts.make_source(
+            FAKE_KEY, gateway.url, clock=time.time, retry=NO_RETRY, recorder=recorder
+        )
+        app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(source_label="demo"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await landed(pilot, await settled(pilot))
+            yield pilot, app
+
+
+async def follow_a_running_row(pilot: Any, app: RunwatchApp) -> tuple[str, str]:
+    """Select a running row (its detail is followed: bctrl's long-poll, Kernel's event
+    stream) and wait until it ends; its key and its final status cell."""
+    running = lambda: rows_where(app, "status", "running")  # noqa: E731
+    await wait_for(pilot, running, timeout=20, what="a running row")
+    followed = running()[0]
+    await select_row(pilot, app, followed)
+    ended = lambda: TERMINAL.search(cell(app, followed, "status"))  # noqa: E731
+    await wait_for(pilot, ended, timeout=30, what="the followed row to end")
+    return followed, cell(app, followed, "status")
+
+
+def ended_rows(path: Path, rows_list: str) -> dict[str, str]:
+    """The rows the last recorded answer of the row list (targets matching ``rows_list``)
+    says are over, and their status as the table words it."""
+    recording = load_recording(path)
+    answers = [
+        answer
+        for (_, target), queue in recording.exchanges.items()
+        if re.search(rows_list, target)
+        for answer in queue
+        if answer.kind == "response"
+    ]
+    body = json.loads(max(answers, key=lambda answer: answer.t).entry["body"])
+    rows = body["data"] if isinstance(body, dict) else body
+    words = {row["id"]: row["status"].replace("_", " ") for row in rows}
+    return {key: word for key, word in words.items() if TERMINAL.fullmatch(word)}
+
+
+async def max_speed_reaches_the_end(path: Path, rows_list: str, followed: str, final: str) -> None:
+    """Replayed at max speed: ENDED at once, with the recording's final states on screen
+    (every row its last list answer says is over, and the followed row as it ended)."""
+    ended = ended_rows(path, rows_list)
+    assert ended
+    app = replay_app(path, math.inf, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(
+            pilot, lambda: "REPLAY max ENDED" in status_bar(app), timeout=10, what="ENDED"
+        )
+        await landed(pilot, await settled(pilot))
+        shown = lambda: {key: cell(app, key, "status") for key in ended}  # noqa: E731
+        await wait_for(
+            pilot,
+            lambda: all(word in shown()[key] for key, word in ended.items()),
+            timeout=10,
+            what="the final states of the rows",
+        )
+        await select_row(pilot, app, followed)
+        await wait_for(
+            pilot, lambda: cell(app, followed, "status") == final, timeout=10, what=final
+        )
+        assert "REPLAY max ENDED" in status_bar(app)
+
+
+async def test_at_max_speed_a_live_recording_goes_straight_to_its_end(
+    tmp_path: Path,
+) -> None:
+    """A new user's try: a recording of a live gateway (rows moving, a row followed by
+    long-poll) replayed with --speed inf never said ENDED, and its rows stayed as they were
+    mid-recording. Max speed is the recording's end at once."""
+    path = tmp_path / "live.rwrec"
+    async with recording_live("bctrl", path) as (pilot, app):
+        followed, final = await follow_a_running_row(pilot, app)
+    targets = {target for _, target in load_recording(path).exchanges}
+    assert f"/v1/invocations/{followed}/wait" in targets  # the long-poll is in it
+    await max_speed_reaches_the_end(path, r"^/v1/runs/[^/]+/invocations\?", followed, final)
+
+
+async def test_at_max_speed_a_live_kernel_recording_goes_straight_to_its_end(
+    tmp_path: Path,
+) -> None:
+    """The same for Kernel, whose followed row's log is an event stream."""
+    path = tmp_path / "live.rwrec"
+    async with recording_live("kernel", path) as (pilot, app):
+        followed, final = await follow_a_running_row(pilot, app)
+        log = app.viewer.body.log_view  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: "complete" in str(log.border_title), what="its log")
+    targets = {target for _, target in load_recording(path).exchanges}
+    assert any(t.startswith(f"/invocations/{followed}/events") for t in targets)
+    await max_speed_reaches_the_end(path, r"^/invocations\?app_name=", followed, final)
 
 
 async def test_a_recording_cut_short_by_a_crash_still_replays(

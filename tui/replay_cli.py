@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "--speed",
         type=_speed,
         default=1.0,
-        help="replay speed: 10 is ten times faster, inf as fast as possible (default 1)",
+        help="replay speed: 10 is ten times faster, inf straight to the end (default 1)",
     )
     flags(
         parser,

@@ -551,15 +551,18 @@ class ReplayControls:
         self._monotonic = monotonic
         self._base_pos = 0.0
         self._base_mono = monotonic()
-        self._floor = 0.0
         self._changed: asyncio.Event | None = None
 
     def position(self) -> float:
-        """Seconds since the recording started, never past its end."""
-        pos = self._base_pos
-        if not self.paused and math.isfinite(self.speed):
-            pos += (self._monotonic() - self._base_mono) * self.speed
-        return min(max(pos, self._floor), self.recording.end)
+        """Seconds since the recording started, never past its end. Playing at max speed
+        (inf) it is the end: no time passes between two recorded moments, so the replay is
+        at its last one at once (as ``>`` puts it), whatever the app has asked for yet."""
+        if self.paused:
+            return min(self._base_pos, self.recording.end)
+        if math.isinf(self.speed):
+            return self.recording.end
+        played = (self._monotonic() - self._base_mono) * self.speed
+        return min(self._base_pos + played, self.recording.end)
 
     def now(self) -> float:
         """The wall time the recording had at :meth:`position`."""
@@ -626,20 +629,14 @@ class ReplayControls:
         return f"replay {state} at {speed}: {self.position():.1f}s of {self.recording.end:.1f}s"
 
     async def until(self, t: float) -> None:
-        """Wait until the replay reaches ``t`` (seconds since the recording started)."""
-        while True:
-            playing = not self.paused
-            at_max = playing and math.isinf(self.speed)
-            if at_max or self.position() >= t:
-                # As fast as possible, the clock is the latest moment released: once the
-                # last one is, nothing more happened, and the replay is at the end.
-                last = self.recording.times[-1] if self.recording.times else 0.0
-                self._floor = max(self._floor, self.recording.end if at_max and t >= last else t)
-                return
+        """Wait until the replay reaches ``t`` (seconds since the recording started; the
+        recording's end at the latest)."""
+        t = min(t, self.recording.end)
+        while (position := self.position()) < t:
             if self._changed is None:
                 self._changed = asyncio.Event()
             changed = self._changed
-            timeout = None if not playing else (t - self.position()) / self.speed
+            timeout = None if self.paused else (t - position) / self.speed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout)
 
