@@ -41,7 +41,7 @@ def _speed(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if not speed > 0 or math.isnan(speed):
-        raise argparse.ArgumentTypeError("the speed must be above 0 (inf: as fast as possible)")
+        raise argparse.ArgumentTypeError("the speed must be above 0 (inf: straight to the end)")
     return speed
 
 

@@ -11,7 +11,7 @@ class Playback(Protocol):
 
     @property
     def speed(self) -> float:
-        """Recorded seconds per real second (inf: as fast as possible)."""
+        """Recorded seconds per real second (inf: straight to the end)."""
         ...
 
     @property
