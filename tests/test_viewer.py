@@ -184,6 +184,33 @@ async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None
         assert "status: succeeded · action: act" in screen_text(app)
 
 
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+async def test_a_ticked_status_differs_from_an_empty_one_by_more_than_colour(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """UX: a status is never told by colour alone (a user trial: in the status picker every
+    box read X, ticked or not, one colour apart; under NO_COLOR a shade of grey apart)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "s")
+        await until_text(pilot, app, "Show statuses")
+
+        def boxes() -> dict[str, str]:
+            """Each status's line in the picker: its box's inside, by status word."""
+            found = re.findall(r"▐(.)▌ (\w[\w ]*?)\s*(?:$|│|▊|▎)", screen_text(app), re.M)
+            return {word.strip(): inside for inside, word in found}
+
+        await wait_for(pilot, lambda: len(boxes()) >= 4, what=f"the boxes: {boxes()}")
+        assert set(boxes().values()) == {" "}, boxes()
+        await pilot.press("space", "j", "j", "space")  # the first and the third
+        ticked = {word for word, inside in boxes().items() if inside == "X"}
+        assert len(ticked) == 2 and all(boxes()[w] == " " for w in boxes() if w not in ticked)
+        await pilot.press("escape")
+
+
 async def test_pause_stops_polling_and_shows_mark(gateway: GatewayServer) -> None:
     app = make_app(gateway, interval=0.3)
 

@@ -5,16 +5,34 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import SelectionList, Static
+from textual.strip import Strip
+from textual.widgets import Checkbox, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 Statuses = tuple[str, ...]
+
+
+class TickList(SelectionList[str]):
+    """Textual draws a ticked box and an empty one with one glyph (X), told apart by colour
+    alone (under NO_COLOR, by a shade of grey): here an empty box is drawn empty."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        index = self.scroll_offset.y + y
+        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
+            return strip
+        segments = list(strip)
+        if len(segments) > 1 and segments[1].text == Checkbox.BUTTON_INNER:  # its toggle's X
+            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
+            return Strip(segments, strip.cell_length)
+        return strip
 
 
 class StatusPicker(ModalScreen[Statuses | None]):
@@ -39,7 +57,7 @@ class StatusPicker(ModalScreen[Statuses | None]):
             how = "space toggles" if self.several else "space picks one"
             yield Static(Text(f"Show statuses ({how} · enter applies · c clears · esc)"))
             yield Static(self._showing(self.chosen), id="picker-showing")
-            yield SelectionList[str](
+            yield TickList(
                 *[
                     Selection(word.replace("_", " "), word, word in self.chosen)
                     for word in self.words
