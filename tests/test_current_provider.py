@@ -339,6 +339,16 @@ async def test_viewer_opens_the_failed_run_on_its_failure_with_path_and_events(
         assert "▾ ✘ tool     browser.click  failed" in text  # the failed branch, open
         assert "▸ ✔ tool     browser.navigate  succeeded" in text  # the others, folded
         assert "✘ network  GET https://" in text  # three deep: tool, browser, network
+        # The call the crash interrupted reads as its row does: a failure, 'unknown' (a
+        # user trial: '✘ unknown' in the table, '? tool browser.click unknown' in the tree).
+        await pilot.press("shift+tab")  # the table
+        await pilot.press("g")  # its newest call: the one the crash interrupted
+        await wait_for(pilot, lambda: "✘ unknown" in screen_text(app), what="the unknown call")
+        await wait_for(pilot, lambda: "final" in pane(app, "detail"), what="its record")
+        await wait_for(pilot, lambda: "Why it failed" in screen_text(app), what="why")
+        text = screen_text(app)
+        assert re.search(r"✘ tool +browser\.\w+ +unknown", text), text
+        assert not re.search(r"\? tool ", text), text
 
 
 async def test_the_run_list_counts_a_visited_runs_calls_but_not_under_a_filter(

@@ -57,6 +57,8 @@ SPAN_WORDS: dict[str, Kind] = {
     "error": Kind.FAILED,
     "suspended": Kind.WAITING,
 }
+TOOL_SPAN_WORDS = {**SPAN_WORDS, "unknown": STATUS_WORDS["unknown"]}
+"""A tool call's own span reads as the call does in the table (``✘ unknown``: a failure)."""
 LIST, ONE = 0, 1
 """Ranks: a list row, and a call read on its own (the same record, read later)."""
 EVIDENCE = 12
@@ -128,18 +130,21 @@ def span(data: Any) -> Span | None:
     key = f.text(item, "id")
     if not key:
         return None
+    resource = (
+        f.text(item, "resourceId")
+        if f.text(item, "resourceType") == "tool_call"
+        else f.text(f.obj(item.get("data")), "toolCallId")
+    )
     return Span(
         id=key,
         parent=f.text(item, "parentId"),
         kind=f.text(item, "kind") or "?",
         name=f.text(item, "name") or "",
-        status=f.status(item.get("status"), SPAN_WORDS),
+        status=f.status(item.get("status"), TOOL_SPAN_WORDS if resource else SPAN_WORDS),
         started=f.stamp(item, "startedAt"),
         finished=f.stamp(item, "finishedAt"),
         duration=seconds(f.number(item, "durationMs", 0.001)),
-        resource=f.text(item, "resourceId")
-        if f.text(item, "resourceType") == "tool_call"
-        else f.text(f.obj(item.get("data")), "toolCallId"),
+        resource=resource,
     )
 
 
