@@ -180,6 +180,17 @@ async def view_kernel(pilot: Pilot[None], faults: FaultConfig) -> None:
     await pilot.pause(0.5)
 
 
+async def view_kernel_failed(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """Kernel as a new user sees it, no key pressed: on the first app version's failed
+    invocation, its reason leading the detail, its whole log read below."""
+    viewer = await settled(pilot)
+    await landed(pilot, viewer)
+    key = viewer.selected_row or ""
+    log = viewer.store.logs
+    await until(pilot, lambda: key in log and log[key].complete)
+    await pilot.pause(0.5)
+
+
 async def view_failed_run(pilot: Pilot[None], faults: FaultConfig) -> None:
     """A failed run opened from the list (one key): its card says why, the cursor is on
     its first failed invocation, the detail on the failing step."""
@@ -275,10 +286,11 @@ VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "filter": view_filter,
     "error": view_error,
     "kernel": view_kernel,
+    "kernel-failed": view_kernel_failed,
     "current": view_current,
     "replay": view_replay,
 }
-VIEW_PROVIDERS = {"kernel": "kernel", "current": "bctrl-current"}
+VIEW_PROVIDERS = {"kernel": "kernel", "kernel-failed": "kernel", "current": "bctrl-current"}
 VIEW_SCENARIOS = {"current": "current"}
 REPLAYED = frozenset({"replay"})
 """Views of ``runwatch replay`` over a recording of the frozen gateway."""

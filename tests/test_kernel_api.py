@@ -11,7 +11,14 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from tui.core.errors import BadRequest, ConnectionDropped, NotFound, RateLimited, Unauthorized
+from tui.core.errors import (
+    BadRequest,
+    ConnectionDropped,
+    NoMatch,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
 from tui.core.model import Alive, Detail, Kind, LogLines, Query, Row, Update
 from tui.providers import PROVIDERS
 from tui.providers.kernel import client as kernel_client
@@ -282,8 +289,10 @@ async def test_locate_names_an_invocation_or_an_app(source: KernelSource) -> Non
     assert not isinstance(group, Row) and group.key == "login-bot@2.0.0"
     app = await source.locate("login-bot")
     assert not isinstance(app, Row) and app.subtitle == "every version"
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         await source.locate("nope-not-an-app")
+    # Not the last word: watch looks for the start of an app's name among the versions.
+    assert not isinstance(missing.value, NoMatch)
 
 
 async def test_errors_are_the_shared_family_and_never_show_the_key(

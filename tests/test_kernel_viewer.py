@@ -147,7 +147,12 @@ async def test_a_running_invocations_log_streams_and_finishes_with_a_toast(
         await wait_for(pilot, lambda: bells, what="the bell")
         assert any(t.title == "Invocation finished" and live[:8] in t.message for t in toasts)
         word = kgateway.kernel.invocation(live).outcome  # type: ignore[union-attr]
-        assert re.search(rf"[✔✘] {word}", region_text(app, "#detail-pane"))
+        detail = region_text(app, "#detail-pane")
+        if word == "failed":  # failure first: the detail went to why, as the table says
+            assert re.search(r"reason  \S", detail), detail
+            assert cell(app, live, "status") == "✘ failed"
+        else:
+            assert re.search(rf"✔ {word}", detail), detail
         assert "final · never refetched" in screen_text(app)
 
 
@@ -577,3 +582,91 @@ async def test_a_long_app_name_never_pushes_the_fail_column_off_a_narrow_list() 
             assert "fail" in header, header
             row = next(line for line in lines if "a-rather" in line)
             assert re.search(r" 1\s*│$", row.rstrip()), row
+
+
+def doc_lines(app: RunwatchApp) -> list[str]:
+    """The detail's fields as on screen, without the pane's border and the scrollbar."""
+    return [re.sub(r"[\s│▁▂▃▄▅▆▇█]+$", "", line).strip() for line in fields(app)]
+
+
+def reason_shown(lines: list[str]) -> str:
+    """The reason the detail leads with, its wrapped lines joined; the first line must be it,
+    and the times must follow."""
+    assert lines and lines[0].startswith("reason  "), "\n".join(lines)
+    end = next((i for i, line in enumerate(lines) if line.startswith("started  ")), None)
+    assert end is not None, "the times under the reason:\n" + "\n".join(lines)
+    return " ".join(" ".join([lines[0].removeprefix("reason"), *lines[1:end]]).split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_failed_invocations_detail_opens_on_its_whole_reason(
+    frozen_gateway: GatewayServer, size: tuple[int, int]
+) -> None:
+    """A new user's try: at launch the cursor was on a failed invocation, but its detail
+    showed the times and the log; the reason, cut in the table, was below them, one line
+    with an ellipsis (tab tab z to read it). It leads the detail now, whole and wrapped,
+    the times under it and, at 120x40, the log still below."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        screen = await loaded(pilot, app)
+        await wait_for(
+            pilot,
+            lambda: (
+                (key := screen.selected_row) is not None
+                and screen.store.rows[key].status.failure
+                and key in screen.store.details
+            ),
+            what="the launch on a failed invocation, its record read",
+        )
+        key = screen.selected_row
+        assert key is not None
+        async with KernelClient(KEY, frozen_gateway.url) as api:
+            reason = (await api.invocation(key)).data["status_reason"]
+        assert len(reason) > 60, "a reason the table cuts"
+        await wait_for(
+            pilot,
+            lambda: any(line.startswith("started  ") for line in doc_lines(app)),
+            what="the detail drawn",
+        )
+        lines = doc_lines(app)
+        assert reason_shown(lines) == " ".join(reason.split()), lines
+        assert not any("…" in line for line in lines), "nothing cut"
+        assert sum(line.startswith("reason") for line in lines) == 1, "said once"
+        if size == (120, 40):
+            await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+            shown = region_text(app, "#detail-log")
+            assert sum(line in shown for line in log_of(app)) >= 3, "the log keeps its room"
+
+
+async def test_a_long_hostile_reason_is_shown_whole_wrapped_and_literal() -> None:
+    """The reason is API text: escapes stripped, markup shown as typed, every word of it
+    wrapped under its label (the table and the old facts line cut it); one without a reason
+    says none was given."""
+    from .hostile_server import kernel_invocation
+
+    words = " ".join(f"step-{n}" for n in range(40))
+    reason = f"Error: [bold]action[/bold] threw\x1b]2;pwned\x07 \x1b[31m{words}\nat line two"
+    loud = kernel_invocation("fail-1", "failed") | {"status_reason": reason}
+    mute = kernel_invocation("fail-2", "failed", n=1) | {"status_reason": None}
+    data = Dataset([], {}, {"fail-1": loud, "fail-2": mute}, {"fail-1": [], "fail-2": []})
+    with HostileServer(dataset_routes(data)) as server:
+        app = kernel_app(server)  # type: ignore[arg-type]
+        async with app.run_test(size=(100, 40)) as pilot:
+            await loaded(pilot, app)
+            await select_row(pilot, app, "fail-1")
+            await wait_for(
+                pilot,
+                lambda: "at line two" in region_text(app, "#detail-doc"),
+                what="the reason to its last words",
+            )
+            lines = doc_lines(app)
+            shown = reason_shown(lines)
+            assert shown.startswith("Error: [bold]action[/bold] threw"), lines
+            assert shown.endswith(f"{words} at line two"), lines
+            assert len(lines[: lines.index("at line two") + 1]) > 3, "wrapped, not cut"
+            frame = screen_text(app)
+            assert "pwned" not in frame and "[31m" not in frame
+            assert not CONTROL.search(frame)
+            await select_row(pilot, app, "fail-2")
+            await wait_for(pilot, lambda: "fail-2" in str(app.viewer.body.row_key))
+            await until_text(pilot, app, r"reason  failed \(no reason given\)")

@@ -754,6 +754,53 @@ async def test_kernel_unknown_ref_exits_2(kernel_gateway: GatewayServer) -> None
         assert "not found" in err or "most recent invocations starts with it" in err, err
 
 
+async def test_kernel_takes_the_start_of_an_app_name_or_app_version(
+    kernel_gateway: GatewayServer,
+) -> None:
+    """A new user's try: the list says 'any unique start of an id will do', but `price`,
+    `web` and `invoice-agent@0.9` were 'not found'. The start of an app's name watches the
+    app, every version, as its whole name does; the start of APP@VERSION that version."""
+    cases = {
+        "price": ("price-watch", None),
+        "web": ("web-scraper", None),  # one app, two versions: the app
+        "invoice-agent@0.9": ("invoice-agent", "0.9.1"),
+        "web-scraper@1.5": ("web-scraper", "1.5.0-rc.1"),
+    }
+    for ref, (app, version) in cases.items():
+        code, out, err = await _kwatch(kernel_gateway, ref, mode="json", exit_status=False)
+        assert code == EXIT_OK, (ref, err)
+        document = json.loads(out)
+        assert document["ref"] == ref and document["rows"], ref
+        assert {row["app_name"] for row in document["rows"]} == {app}, ref
+        versions = {row["version"] for row in document["rows"]}
+        listed = {r["version"] for r in _kernel_list(kernel_gateway, app_name=app)}
+        assert versions == ({version} if version else listed), ref
+    assert len(listed) == 2, "web-scraper has two versions: web named both"
+    code, out, err = await _kwatch(kernel_gateway, "price", mode="once")
+    assert code == EXIT_OK and out.startswith("price-watch  (as of "), err
+
+
+async def test_kernel_ambiguous_start_of_an_app_version_lists_them_and_exits_2(
+    kernel_gateway: GatewayServer,
+) -> None:
+    """As a run's ambiguous short id: the candidates, and a usage error."""
+    code, out, err = await _kwatch(kernel_gateway, "web-scraper@1", exit_status=True)
+    assert code == EXIT_USAGE and out == ""
+    assert "web-scraper@1 is ambiguous: 2 app versions start with it:" in err, err
+    assert "web-scraper@1.4.2" in err and "web-scraper@1.5.0-rc.1" in err
+    assert "give more of the id" in err and "price-watch" not in err
+
+
+async def test_kernel_start_of_no_app_name_exits_2_and_says_where_it_looked(
+    kernel_gateway: GatewayServer,
+) -> None:
+    for ref in ("pricey", "web-scraper@2", "qq"):
+        code, out, err = await _kwatch(kernel_gateway, ref, mode="once")
+        assert code == EXIT_USAGE and out == "", ref
+        assert f"{ref} not found: no app version has this id, and no id among the" in err, err
+        assert f"no invocation, and no app with invocations, named {ref}" in err, err
+
+
 async def test_kernel_app_version_still_live_at_timeout_exits_3(
     frozen_gateway: GatewayServer,
 ) -> None:
@@ -807,6 +854,19 @@ def test_cli_watch_kernel_app_version_once_against_demo_gateway() -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["provider"] == "kernel" and document["rows"]
+
+
+def test_cli_watch_kernel_list_hint_is_true() -> None:
+    """The list ends 'watch one: … invoice-agent@0.9.1  (any unique start of an id will
+    do)': a start of it does."""
+    listed = _cli("watch", "--demo", "--provider", "kernel")
+    how = "watch one: runwatch watch --demo --provider kernel "
+    hint = re.search(rf"^{how}(\S+)  \(any unique start of an id will do\)$", listed.stdout, re.M)
+    assert listed.returncode == 0 and hint, listed.stdout
+    app = hint[1].partition("@")[0]
+    result = _cli("watch", "--demo", "--provider", "kernel", "--json", app[:5])
+    assert result.returncode == 0, result.stderr
+    assert {row["app_name"] for row in json.loads(result.stdout)["rows"]} == {app}
 
 
 def test_cli_watch_help_documents_exit_codes() -> None:

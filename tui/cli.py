@@ -474,8 +474,8 @@ examples:
         nargs="?",
         metavar="REF",
         help="a bctrl run id or its short id (any unique start of it, as the viewer shows); "
-        "a Kernel APP, APP@VERSION or invocation id. With --demo and no REF: list the demo's "
-        "runs",
+        "a Kernel APP, APP@VERSION or invocation id, or any unique start of one. With --demo "
+        "and no REF: list the demo's runs",
     )
     flags(
         parser.add_mutually_exclusive_group(),

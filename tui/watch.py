@@ -3,11 +3,12 @@ viewer (one source, one store, one poll loop), for every provider.
 
 REF names a group (a bctrl run, a Kernel ``APP`` or ``APP@VERSION``) or one row (a Kernel
 invocation); an id the server does not know is looked up as the prefix of a listed group's id
-(the short ids the viewer shows). Output is plain timestamped lines, JSON lines (``--jsonl``),
-one JSON document (``--json``) or one Rich table (``--once``); every one says why a failed row
-failed and what the group's own failure is. Output that is not a terminal is never wrapped.
-Transient API errors are retried; only auth errors, a group that does not exist, a deadline,
-a long outage or ``--fail-fast`` end a watch early.
+(the short ids the viewer shows; for Kernel, the start of an app's name or APP@VERSION).
+Output is plain timestamped lines, JSON lines (``--jsonl``), one JSON document (``--json``) or
+one Rich table (``--once``); every one says why a failed row failed and what the group's own
+failure is. Output that is not a terminal is never wrapped. Transient API errors are retried;
+only auth errors, a group that does not exist, a deadline, a long outage or ``--fail-fast``
+end a watch early.
 """
 
 from __future__ import annotations
@@ -525,7 +526,8 @@ async def watch(
 
 async def _target(state: _Watch) -> Group | Row:
     """What REF names: as the source locates it, the group the server describes by that
-    id, or else the one listed group whose id starts with it (a short id)."""
+    id, or else the one listed group whose id starts with it (a short id; where groups are
+    named, as Kernel's ``APP@VERSION``, the start of a name)."""
     ref, source = state.options.ref, state.source
     try:
         target = await state.fetch("finding " + ref, lambda: source.locate(ref))
@@ -536,7 +538,8 @@ async def _target(state: _Watch) -> Group | Row:
                 target = replace(described, key=ref)
         return target
     except NotFound as error:
-        if isinstance(error, NoMatch) or not looks_like_id(ref):
+        named = source.vocabulary.kind_in_name  # any start of a name may be one
+        if isinstance(error, NoMatch) or not (named or looks_like_id(ref)):
             raise  # NoMatch: the source looked for it as a prefix already
         found = await _by_prefix(state, ref, error)
         if found is None:
@@ -546,22 +549,32 @@ async def _target(state: _Watch) -> Group | Row:
 
 async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None:
     """The one listed group whose id starts with ``ref``; None when the source has no
-    list; a usage error when none or several do."""
-    vocabulary = state.source.vocabulary
+    list; a usage error when none or several do.
+
+    Where a group is named by title and subtitle (Kernel's ``APP@VERSION``), the start of
+    one title alone names what that title does in full: the app, every version."""
+    source, vocabulary = state.source, state.source.vocabulary
     try:
         groups = await state.fetch(
-            f"looking for {ref} in the {vocabulary.groups.lower()}", state.source.groups
+            f"looking for {ref} in the {vocabulary.groups.lower()}", source.groups
         )
     except (Unsupported, NotFound):
         return None
     matches = starting_with(groups, ref)
+    titles = {group.title for group in matches}
+    if vocabulary.kind_in_name and len(titles) == 1 and _starts(title := titles.pop(), ref):
+        found = await state.fetch("finding " + title, lambda: source.locate(title))
+        if isinstance(found, Group):
+            return found
     if len(matches) == 1:
         return matches[0]
     noun = vocabulary.group
     if not matches:
+        # The source's own search (no status: not a server's 404) is said whole.
+        said = missing.describe(short=missing.status is not None)
         state.note(
             f"{ref} not found: no {noun} has this id, and no id among the {len(groups)} "
-            f"{noun}s listed starts with it ({missing.describe(short=True)})"
+            f"{noun}s listed starts with it ({said})"
         )
         raise Stop(EXIT_USAGE)
     state.note(f"{ref} is ambiguous: {len(matches)} {noun}s start with it:")
@@ -571,6 +584,11 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         state.err.write(f"  and {len(matches) - 20} more\n")
     state.note("give more of the id")
     raise Stop(EXIT_USAGE)
+
+
+def _starts(text: str, ref: str) -> bool:
+    """Whether ``text`` starts with ``ref``, as :func:`starting_with` matches ids."""
+    return text.startswith(ref) or text.casefold().startswith(ref.casefold())
 
 
 def _group_line(group: Group) -> str:

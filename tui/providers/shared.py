@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar
 
-from tui.core.errors import NoMatch
+from tui.core.errors import NoMatch, NotFound
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Row
 from tui.providers.http import ClientT, HttpSource, Reply, curl_command, pretty_json
@@ -49,10 +49,14 @@ class ModelSource(HttpSource[ClientT]):
 
         return [row for row in await asyncio.gather(*map(one, rows)) if row is not None]
 
-    async def by_prefix(self, ref: str, pages: AsyncIterator[list[Row]], nothing: str) -> Row:
+    async def by_prefix(
+        self, ref: str, pages: AsyncIterator[list[Row]], nothing: str, *, final: bool = True
+    ) -> Row:
         """The one row of ``pages`` (the most recent, newest first) whose id starts with
-        ``ref``, as the table shows ids cut short; :class:`NoMatch` when none or several do
-        (``nothing`` says what else was looked for)."""
+        ``ref``, as the table shows ids cut short; :class:`NoMatch` when several do, and when
+        none does (``nothing`` says what else was looked for). Not ``final``: ``ref`` may
+        still start a group's name (Kernel's ``APP@VERSION``), so none is a plain
+        :class:`NotFound`, and the caller looks among the groups as for any short id."""
         matches: dict[str, Row] = {}
         read = 0
         async for rows in pages:
@@ -67,7 +71,8 @@ class ModelSource(HttpSource[ClientT]):
                 f"{ref} is ambiguous: {len(matches)} {noun} start with it ({some}); "
                 "give more of the id"
             )
-        raise NoMatch(f"{nothing}, and none of the {read:,} most recent {noun} starts with it")
+        none = NoMatch if final else NotFound
+        raise none(f"{nothing}, and none of the {read:,} most recent {noun} starts with it")
 
     def curl(self, label: str, path: str, **options: str) -> Copy:
         """A curl command for ``path`` below the base URL (the key named, never valued)."""

@@ -203,11 +203,14 @@ class KernelSource(ModelSource[KernelClient]):
             pass  # no list on this server: the app cannot be checked, the pager will say so
         else:
             if isinstance(reply.data, list) and not reply.data:
+                # Not a whole id or name: maybe the start of an invocation's id (the table
+                # shows 8), else of an app's name or APP@VERSION, which `watch` looks for
+                # among the app versions listed, as it does a run's short id.
                 named = clean(ref, limit=120)
                 nothing = f"no invocation, and no app with invocations, named {named}"
                 if "@" in ref or len(ref) < MIN_PREFIX:
                     raise NotFound(nothing, path="/invocations")
-                return await self.by_prefix(ref, self._recent(), nothing)  # the table's 8
+                return await self.by_prefix(ref, self._recent(), nothing, final=False)
         app, version = split_group(ref)
         every = version or "every version"
         return Group(ref, Status(Kind.UNKNOWN, ""), title=app, subtitle=every, pinned_only=True)

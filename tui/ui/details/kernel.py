@@ -1,5 +1,6 @@
-"""Kernel's detail: app, version, action and reason, ``payload`` and ``output``, and the
-live log below, which sticks to its end until scrolled back.
+"""Kernel's detail: why a failed invocation failed (its status reason, whole) first, then
+app, version, action, ``payload`` and ``output``, and the live log below, which sticks to its
+end until scrolled back.
 
 The two share the pane by what they hold: the facts get the lines they have, up to what the
 log leaves them (never less than two fifths while both overflow), the log the rest. A short
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -18,9 +20,9 @@ from textual.widgets import Log as LogWidget
 from tui.core.model import Detail, Row
 from tui.core.store import MAX_LOG_LINES, Log
 from tui.core.text import clean
-from tui.providers.kernel.models import Body, Decoded
+from tui.providers.kernel.models import Body, Decoded, explain
 from tui.ui.actions import motions
-from tui.ui.details import DetailBody, Fact, facts_block, problem_block
+from tui.ui.details import DetailBody, Fact, facts_block
 from tui.ui.render import json_text
 from tui.ui.widgets.doc_view import Block, DocView, Styler
 
@@ -177,23 +179,41 @@ class KernelBody(DetailBody):
 
     def blocks(self, row: Row, detail: Detail | None, now: float) -> list[Block]:
         body: Body | None = detail.body if detail is not None else None
+        # Why it failed, as the source explains it (the copy menu, watch and the bundle
+        # say the same): its status reason, else the row's, else that none was given.
+        why = explain(row, body)
         extra: list[Fact] = []
         if body is not None:
             extra = [
                 ("app", clean(body.app, limit=60)),
                 ("version", clean(body.version, limit=40)),
                 ("action", clean(body.action, limit=60)),
-                ("reason", clean(body.reason or "—", limit=500)),
             ]
-        blocks = [facts_block(row, now, extra)]
-        error = problem_block(row)
-        if error is not None and body is None:
-            blocks.append(error)
+            if not why:  # a failure's reason is above, whole
+                extra.append(("reason", clean(body.reason or "—", limit=500)))
+        blocks = [_why_block(why)] if why else []
+        blocks.append(facts_block(row, now, extra))
         if body is not None:
             pending = not row.status.terminal and body.output is None
             blocks.append(_json_block("payload", body.payload, pending=False))
             blocks.append(_json_block("output", body.output, pending=pending))
         return blocks
+
+
+def _why_block(why: list[str]) -> Block:
+    """Why the invocation failed, whole: wrapped under its label, in the facts' columns.
+    A failed block, so the detail opens on it and ``n`` goes to it."""
+
+    def build(style: Styler, expanded: bool) -> Table:
+        grid = Table.grid(padding=(0, 2))  # as the facts: a label of 11, two spaces
+        grid.add_column(width=11, justify="right", no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        for number, line in enumerate(why):
+            label = Text("reason" if number == 0 else "", style("doc--error"))
+            grid.add_row(label, Text(clean(line, multiline=True, limit=4000)))
+        return grid
+
+    return Block("why", build, failed=True)
 
 
 def _json_block(name: str, value: Decoded | None, *, pending: bool) -> Block:
