@@ -657,6 +657,7 @@ class ViewerScreen(Screen[None]):
         if self.selected_group in (row.key, row.group):
             self.selected_group = None
         self._select_group(row.group)
+        self._landed = self.view  # on the row named: not moved to the first failure
         self._render_groups()
         self.groups.select_key(row.group)
         self._focus(self.table)
