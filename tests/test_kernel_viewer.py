@@ -387,6 +387,25 @@ async def test_a_short_invocation_id_on_the_command_line_opens_that_invocation(
         assert short not in app.viewer.groups.row_keys_in_order
 
 
+async def test_the_start_of_an_app_name_on_the_command_line_opens_that_app(
+    kgateway: GatewayServer,
+) -> None:
+    """As watch takes it (a user trial: ``runwatch --provider kernel price`` pinned an app
+    called 'price' with no invocations): the start of one app version's name opens it; of
+    one app's name with several versions, that app, every version."""
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=["price"])
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, lambda: "price-watch 3.1.0" in pane(app, "rows"), what="price")
+        keys = app.viewer.groups.row_keys_in_order
+        assert "price" not in keys and keys[0] == "price-watch@3.1.0", keys
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=["web"])
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, lambda: app.viewer.groups.row_count > 2, what="the app list")
+        await wait_for(pilot, lambda: "web-scraper" in pane(app, "rows"), what="the app")
+        keys = app.viewer.groups.row_keys_in_order
+        assert "web" not in keys and keys[0] == "web-scraper", keys
+
+
 async def test_each_app_versions_row_says_what_the_card_above_its_table_says(
     kgateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

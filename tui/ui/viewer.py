@@ -468,38 +468,49 @@ class ViewerScreen(Screen[None]):
 
     def _prefix_pins(self, listed: list[Group]) -> dict[str, list[Group]]:
         """The pins named by the start of an id (``runwatch 121a``, the short id the tables
-        show), each with the listed groups whose id starts with it. Not one: a pin the list
-        holds or the server described, a name (Kernel's APP names every version), an id of
-        another kind (a tool call's ``tc_…`` among runs), an old run's whole id."""
-        if self.words.kind_in_name or not listed:
+        show) or, where groups are named (Kernel's ``APP@VERSION``), of a name, each with the
+        listed groups it starts. Not one: a pin the list holds or the server described, an
+        id of another kind (a tool call's ``tc_…`` among runs), an old run's whole id; a
+        name that starts none (an app with no recent version is named whole)."""
+        if not listed:
             return {}
+        named = self.words.kind_in_name
         kinds = {id_kind(group.key) for group in listed}
         shortest = min(len(group.key) for group in listed)
         found: dict[str, list[Group]] = {}
         for ref in self.pinned:
             known = self.store.groups.get(ref)
-            if known is None or not known.pinned_only or not looks_like_id(ref):
+            if known is None or not known.pinned_only:
                 continue
-            if id_kind(ref) not in kinds or any(group.key == ref for group in listed):
+            if any(ref in (group.key, group.title) for group in listed):
+                continue
+            if not named and (not looks_like_id(ref) or id_kind(ref) not in kinds):
                 continue
             matches = starting_with(listed, ref)
-            if matches or len(ref) < shortest:
+            if matches or (not named and len(ref) < shortest):
                 found[ref] = matches
         return found
 
     def _resolve_short_pins(self, listed: list[Group]) -> None:
         """A group pinned by the start of its id becomes the one listed group whose id
-        starts with it; when several or none do, that is said once and the pin goes (it
-        names no group: kept, it would be asked for, and not found, on every round)."""
+        starts with it (a named one, every version of the one app it starts); when several
+        or none do, that is said once and the pin goes (it names no group: kept, it would
+        be asked for, and not found, on every round)."""
+        named = self.words.kind_in_name
         for ref, matches in self._prefix_pins(listed).items():
-            self._repin(ref, matches[0].key if len(matches) == 1 else None)
-            if len(matches) > 1:
-                some = ", ".join(short_id(g.key) for g in matches[:5])
+            titles = {group.title for group in matches}
+            one = matches[0].key if len(matches) == 1 else None
+            if named and len(matches) > 1 and len(titles) == 1 and (title := titles.pop()):
+                one = title  # the start of one app's name: that app, as its whole name is
+            self._repin(ref, one)
+            if one is None and matches:
+                some = ", ".join(g.key if named else short_id(g.key) for g in matches[:5])
                 more = ", …" if len(matches) > 5 else ""
                 self._say_once(
                     f"ambiguous {ref}",
                     f"{clean(ref, limit=40)} is ambiguous: {len(matches)} {self.words.group}s "
-                    f"start with it ({some}{more}); give more of the id.",
+                    f"start with it ({some}{more}); give more of the "
+                    f"{'name' if named else 'id'}.",
                 )
             elif not matches:
                 self._say_once(
@@ -517,6 +528,8 @@ class ViewerScreen(Screen[None]):
         if key is not None and key not in self.pinned:
             self.pinned.insert(at, key)
         self.store.groups.pop(ref, None)
+        if key is not None and key not in self.store.groups:  # not listed: an app by name
+            self.store.merge_group(self._placeholder(key))
         if self.selected_group == ref:
             if key is None:
                 self.selected_group = None
