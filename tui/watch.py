@@ -31,7 +31,7 @@ from rich.text import Text
 
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
-from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with
+from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with, starts
 from tui.core.pages import PageDelta
 from tui.core.poll import Poller
 from tui.core.source import Source
@@ -562,7 +562,7 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         return None
     matches = starting_with(groups, ref)
     titles = {group.title for group in matches}
-    if vocabulary.kind_in_name and len(titles) == 1 and _starts(title := titles.pop(), ref):
+    if vocabulary.kind_in_name and len(titles) == 1 and starts(title := titles.pop(), ref):
         found = await state.fetch("finding " + title, lambda: source.locate(title))
         if isinstance(found, Group):
             return found
@@ -584,11 +584,6 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         state.err.write(f"  and {len(matches) - 20} more\n")
     state.note("give more of the id")
     raise Stop(EXIT_USAGE)
-
-
-def _starts(text: str, ref: str) -> bool:
-    """Whether ``text`` starts with ``ref``, as :func:`starting_with` matches ids."""
-    return text.startswith(ref) or text.casefold().startswith(ref.casefold())
 
 
 def _group_line(group: Group) -> str:

@@ -147,6 +147,11 @@ class Group(Record):
     ended goes back to live when another starts."""
 
 
+def starts(text: str, ref: str) -> bool:
+    """Whether ``text`` (an id, a name) starts with ``ref``, in its own case or in any."""
+    return text.startswith(ref) or text.casefold().startswith(ref.casefold())
+
+
 def starting_with(groups: Iterable[Group], ref: str) -> list[Group]:
     """The groups whose id starts with ``ref``, the short id a table shows: in the ids' own
     case first, else in any case."""

@@ -43,6 +43,7 @@ from tui.core.model import (
     Status,
     Update,
     starting_with,
+    starts,
 )
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
@@ -493,14 +494,15 @@ class ViewerScreen(Screen[None]):
 
     def _resolve_short_pins(self, listed: list[Group]) -> None:
         """A group pinned by the start of its id becomes the one listed group whose id
-        starts with it (a named one, every version of the one app it starts); when several
+        starts with it (a named one: the one app whose name it starts, every version, as
+        ``watch`` takes it; the start of ``APP@VERSION``, that version); when several
         or none do, that is said once and the pin goes (it names no group: kept, it would
         be asked for, and not found, on every round)."""
         named = self.words.kind_in_name
         for ref, matches in self._prefix_pins(listed).items():
             titles = {group.title for group in matches}
             one = matches[0].key if len(matches) == 1 else None
-            if named and len(matches) > 1 and len(titles) == 1 and (title := titles.pop()):
+            if named and len(titles) == 1 and (title := titles.pop()) and starts(title, ref):
                 one = title  # the start of one app's name: that app, as its whole name is
             self._repin(ref, one)
             if one is None and matches:
