@@ -11,7 +11,10 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -166,6 +169,18 @@ async def test_a_failed_call_reads_its_span_path_and_the_events_beside_it(
         assert why[0] == row.problem.text() and any("path:" in line for line in why)
         # Terminal: following it again asks nothing.
         assert [u async for u in source.follow(row.key, detail)] == []
+        # Its curl sends the API version the view asked for (another version of a key may
+        # answer differently), and runs as pasted.
+        curl = {c.label: c.text for c in source.copies(None, row, detail)}[
+            "curl for this tool call"
+        ]
+        assert "-H 'BCTRL-Version: 2026-10-03'" in curl
+        if shutil.which("curl") and shutil.which("bash"):
+            env = {**os.environ, "BCTRL_API_KEY": "k-current-test"}
+            ran = await asyncio.to_thread(
+                subprocess.run, ["bash", "-c", curl], env=env, capture_output=True, timeout=30
+            )
+            assert ran.returncode == 0 and row.key in ran.stdout.decode(), ran
     finally:
         await source.aclose()
 

@@ -133,8 +133,11 @@ async def test_walk_kernel(frozen_gateway: GatewayServer) -> None:
         assert source.explain(failed, final) == [final.body.reason]
 
         copies: dict[str, Any] = {c.label: c.text for c in source.copies(None, failed, final)}
-        assert f"/invocations/{seg(failed.key)}/events" in copies["curl for its event stream"]
+        stream = copies["curl for its event stream"]
+        assert f"/invocations/{seg(failed.key)}/events" in stream
+        assert stream.startswith("curl -sS -N "), "a stream unbuffered, as it is read"
         assert "$KERNEL_API_KEY" in copies["curl for this invocation"]
+        assert " -N " not in copies["curl for this invocation"]
     finally:
         await source.aclose()
     kernel = {e.key for e in load_endpoints() if not e.path.startswith("/v")}

@@ -20,7 +20,7 @@ import re
 import shlex
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -621,15 +621,27 @@ def looks_html(response: httpx.Response, body: bytes) -> bool:
     )
 
 
-def curl_command(url: str, key_env: str, *, method: str = "GET", body: str | None = None) -> str:
-    """A copy-pasteable request for ``url``; the key is a ``$VARIABLE``, never its value.
-    An option a line, continued with ``\\``: a narrow screen wraps the preview between
-    options (pasted, it still runs), not in the middle of a JSON body."""
+def curl_command(
+    url: str,
+    key_env: str,
+    *,
+    method: str = "GET",
+    body: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    stream: bool = False,
+) -> str:
+    """A copy-pasteable request for ``url``, with the ``headers`` runwatch sends too (an API
+    version: the same answer as the view's); the key is a ``$VARIABLE``, never its value.
+    ``stream``: unbuffered (``-N``), as an event stream is read. An option a line, continued
+    with ``\\``: a narrow screen wraps the preview between options (pasted, it still runs),
+    not in the middle of a JSON body."""
     auth = f'-H "Authorization: Bearer ${key_env}"'
-    lines = [f"curl -sS {auth}"]
+    curl = "curl -sS -N" if stream else "curl -sS"
+    lines = [f"{curl} {auth}"]
     if method != "GET":
         json_type = "-H " + shlex.quote("Content-Type: application/json")
-        lines = [f"curl -sS -X {method}", json_type, auth]
+        lines = [f"{curl} -X {method}", json_type, auth]
+    lines += ["-H " + shlex.quote(f"{name}: {value}") for name, value in headers]
     if body is not None:
         lines.append("-d " + shlex.quote(body))
     return " \\\n  ".join([*lines, shlex.quote(url)])

@@ -22,6 +22,8 @@ class ModelSource(HttpSource[ClientT]):
     """What the copy menu calls why a row failed."""
     causes: ClassVar[Callable[[Row, Any], Cause]]
     explains: ClassVar[Callable[[Row, Any], list[str]]]
+    CURL_HEADERS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Headers every request sends beside the key, so a copied curl gets the view's answer."""
 
     def cause(self, row: Row, detail: Detail | None) -> Cause:
         return type(self).causes(row, detail.body if detail is not None else None)
@@ -74,9 +76,26 @@ class ModelSource(HttpSource[ClientT]):
         none = NoMatch if final else NotFound
         raise none(f"{nothing}, and none of the {read:,} most recent {noun} starts with it")
 
-    def curl(self, label: str, path: str, **options: str) -> Copy:
-        """A curl command for ``path`` below the base URL (the key named, never valued)."""
-        return Copy(label, curl_command(self.base_url + path, self.key_env, **options))
+    def curl(
+        self,
+        label: str,
+        path: str,
+        *,
+        method: str = "GET",
+        body: str | None = None,
+        stream: bool = False,
+    ) -> Copy:
+        """A curl command for ``path`` below the base URL (the key named, never valued),
+        with the headers every request of this source sends."""
+        command = curl_command(
+            self.base_url + path,
+            self.key_env,
+            method=method,
+            body=body,
+            headers=self.CURL_HEADERS,
+            stream=stream,
+        )
+        return Copy(label, command)
 
     def row_copies(self, row: Row, detail: Detail | None, path: str) -> list[Copy]:
         """A row's id, why it failed, its JSON and a curl command for ``path`` (its own)."""

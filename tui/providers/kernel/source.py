@@ -317,7 +317,7 @@ class KernelSource(ModelSource[KernelClient]):
             path = self.client.invocation_path(row.key)
             return [
                 *self.row_copies(row, detail, path),
-                self.curl("curl for its event stream", path + "/events"),
+                self.curl("curl for its event stream", path + "/events", stream=True),
             ]
         if group is None:
             return []
