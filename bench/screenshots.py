@@ -71,7 +71,8 @@ async def settled(pilot: Pilot[None]) -> ViewerScreen:
     def ready() -> bool:
         group = viewer.store.groups.get(viewer.selected_group or "")
         described = group is not None and (group.rank > 0 or not viewer.describes_groups)
-        return viewer.groups.row_count > 0 and viewer.store.complete and described
+        loaded = viewer.groups.row_count > 0 and viewer.store.complete and described
+        return loaded and not viewer.counting  # the listed runs' failures counted
 
     await until(pilot, ready)
     return viewer

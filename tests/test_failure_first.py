@@ -624,21 +624,35 @@ async def test_e_read_for_a_run_the_user_left_is_not_shown_over_another(
 async def test_n_in_the_run_list_goes_by_failures_and_says_when_one_run_has_them(
     frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """n in the run list visits every run with failures, the active one with failed
-    invocations as well as the failed one; on the only run with failures, it says so
-    instead of doing nothing."""
+    """n in the run list visits every run with failures, the active ones with failed
+    invocations as well as the failed one, before any is visited: the viewer counts the
+    listed runs' failures (bctrl's run records do not; a user trial: n skipped the active
+    run with 30 failures, whose fail column was blank). On the only run with failures, it
+    says so instead of doing nothing."""
     from tui.sim.server import GatewayOptions
 
     toasts = record_toasts(monkeypatch)
     app = frozen(frozen_gateway)
+    world = frozen_gateway.world
+    failing = {run.id[:8] for run in world.runs if run.id[:8] != "66843832"}
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        visited = set()
-        for _ in range(4):
+
+        def fails() -> dict[str, str]:
+            groups = screen.groups
+            return {
+                k[:8]: str(groups.get_cell(k, "failed")).strip() for k in groups.row_keys_in_order
+            }
+
+        want = {"4d6cc587": "21", "67d4e2e8": "30", "c71c4149": "10", "121a2084": "5"}
+        await wait_for(pilot, lambda: fails().items() >= want.items(), what=f"counts {fails()}")
+        assert fails()["66843832"] in ("", "0"), fails()
+        visited = []
+        for _ in range(5):
             await pilot.press("n")  # the run list has the focus at launch
             await pilot.pause(0.1)
-            visited.add(screen.groups.selected_key or "")
-        assert {key[:8] for key in visited} == {"4d6cc587", "121a2084"}, visited
+            visited.append((screen.groups.selected_key or "")[:8])
+        assert set(visited) == failing == set(want), visited
         assert {t.message for t in toasts} == {"Wrapped around to the top of the list."}
     with GatewayServer(GatewayOptions(scenario="ci", speed=20.0)) as ci:
         red = ci.world.runs[1].id

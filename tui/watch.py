@@ -32,9 +32,8 @@ from rich.text import Text
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
 from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with, starts
-from tui.core.pages import PageDelta
 from tui.core.poll import Poller
-from tui.core.source import Source
+from tui.core.source import COUNT_AT_MOST, Source, count_rows
 from tui.core.store import Store, elapsed
 from tui.core.text import clean, looks_like_id, short_id
 from tui.core.timefmt import clock_time, duration, iso
@@ -109,13 +108,6 @@ WHY_AT_ONCE = 4
 """Full records read at the same time for ``--once`` and ``--json``."""
 WHY_WAIT = 15.0
 """Seconds ``--once`` and ``--json`` spend reading full records, at most."""
-COUNT_AT_MOST = 20
-"""Groups (the newest listed) whose failed and live rows the list without REF counts, when
-the server's records do not count them (bctrl's runs): one request each, usually."""
-COUNT_PAGES = 3
-"""Pages of a group's rows read for its count, at most (one more shows there are more, and
-the count is left unknown): only its failed and live rows when the server can filter them
-and the group's total is known, else every row."""
 COUNT_WAIT = 10.0
 """Seconds the list without REF spends counting, at most."""
 COUNTS = ("total", "failed", "live")
@@ -772,13 +764,9 @@ async def _described(state: _Watch, group: Group, gate: asyncio.Semaphore) -> Gr
     return described.filled_from(group)
 
 
-class _TooMany(Exception):
-    """A count would read more than :data:`COUNT_PAGES` pages."""
-
-
 async def _counted(state: _Watch, groups: list[Group], gate: asyncio.Semaphore) -> list[Group]:
     """``groups`` with the failed and live rows their records do not count filled in from
-    their rows: the newest :data:`COUNT_AT_MOST`, :data:`COUNT_PAGES` pages each,
+    their rows: the newest :data:`COUNT_AT_MOST`, ``COUNT_PAGES`` pages each,
     :data:`COUNT_WAIT` seconds in all, a few at a time. A nicety, so a best effort: a group
     that could not be counted (too many rows, an error, no time left) keeps its unknowns."""
     counted: dict[str, Group] = {}
@@ -786,7 +774,7 @@ async def _counted(state: _Watch, groups: list[Group], gate: asyncio.Semaphore) 
     async def one(group: Group) -> None:
         with contextlib.suppress(Exception):  # the list is printed regardless
             async with gate:
-                found = await _count(state, group)
+                found = await count_rows(state.source, group)
             if found is not None:
                 counted[group.key] = found
 
@@ -795,35 +783,6 @@ async def _counted(state: _Watch, groups: list[Group], gate: asyncio.Semaphore) 
         async with asyncio.timeout(max(0.0, min(COUNT_WAIT, state.remaining()))):
             await asyncio.gather(*(one(group) for group in todo))
     return [counted.get(group.key, group) for group in groups]
-
-
-async def _count(state: _Watch, group: Group) -> Group | None:
-    """``group`` counted from its rows (Kernel's app versions come counted; bctrl's runs do
-    not): None when it has more than :data:`COUNT_PAGES` pages of them."""
-    if group.total == 0:
-        return replace(group, failed=0, live=0)
-    vocabulary = state.source.vocabulary
-    some = group.total is not None and bool(vocabulary.live) and vocabulary.multi_filter
-    query = Query(status=vocabulary.failures + vocabulary.live) if some else Query()
-    pager = state.source.pager(group.key, query, stream=False)
-    pages = 0
-
-    def on_page(_: PageDelta) -> None:
-        nonlocal pages
-        pages += 1
-        if pages > COUNT_PAGES:
-            raise _TooMany
-
-    try:
-        rows = (await pager.poll(full=True, on_page=on_page)).rows
-    except _TooMany:
-        return None
-    return replace(
-        group,
-        total=group.total if some else len(rows),
-        failed=sum(row.status.failure for row in rows),
-        live=sum(not row.status.terminal for row in rows),
-    )
 
 
 def _short(key: str, keys: list[str]) -> str:

@@ -7,12 +7,20 @@ that maps the client's answers into the neutral model (:mod:`tui.core.model`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from tui.core.failures import Cause
 from tui.core.model import Copy, Detail, Group, Query, Row, Update
-from tui.core.pages import Pager
+from tui.core.pages import PageDelta, Pager
+
+COUNT_AT_MOST = 20
+"""Groups (the newest listed) whose failed rows are counted when the server's records do
+not count them (bctrl's runs): one request each, usually."""
+COUNT_PAGES = 3
+"""Pages of a group's rows read for its count, at most (one more shows there are more, and
+the count is left unknown): only its failed and live rows when the server can filter them
+and the group's total is known, else every row."""
 
 
 @dataclass(frozen=True)
@@ -115,3 +123,38 @@ class Source(Protocol):
     async def aclose(self) -> None:
         """Close the connections."""
         ...
+
+
+class _TooMany(Exception):
+    """A count would read more than its pages."""
+
+
+async def count_rows(source: Source, group: Group, pages: int = COUNT_PAGES) -> Group | None:
+    """``group`` with its failed and live rows counted from its rows, for servers whose
+    records do not count them (bctrl's runs; Kernel's app versions come counted): None when
+    it has more than ``pages`` pages of them. The viewer's group list and ``watch``'s list
+    count groups this one way."""
+    if group.total == 0:
+        return replace(group, failed=0, live=0)
+    vocabulary = source.vocabulary
+    some = group.total is not None and bool(vocabulary.live) and vocabulary.multi_filter
+    query = Query(status=vocabulary.failures + vocabulary.live) if some else Query()
+    pager = source.pager(group.key, query, stream=False)
+    read = 0
+
+    def on_page(_: PageDelta) -> None:
+        nonlocal read
+        read += 1
+        if read > pages:
+            raise _TooMany
+
+    try:
+        rows = (await pager.poll(full=True, on_page=on_page)).rows
+    except _TooMany:
+        return None
+    return replace(
+        group,
+        total=group.total if some else len(rows),
+        failed=sum(row.status.failure for row in rows),
+        live=sum(not row.status.terminal for row in rows),
+    )

@@ -30,6 +30,13 @@ class GroupFetched(Message):
 
 
 @dataclass
+class GroupsCounted(Message):
+    """Listed groups whose failed rows the viewer counted (their server does not)."""
+
+    groups: list[Group]
+
+
+@dataclass
 class RowLocated(Message):
     """A row named on the command line (``ref``: its id, or the start of it) was found: its
     group is pinned and it is shown."""

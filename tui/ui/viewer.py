@@ -48,7 +48,7 @@ from tui.core.model import (
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
 from tui.core.poll import Poller
-from tui.core.source import Source
+from tui.core.source import COUNT_AT_MOST, Source, count_rows
 from tui.core.store import Store, elapsed
 from tui.core.text import (
     clean,
@@ -66,6 +66,7 @@ from tui.ui.messages import (
     FetchFailed,
     Followed,
     GroupFetched,
+    GroupsCounted,
     GroupsFetched,
     RowLocated,
     RowsFetched,
@@ -100,6 +101,9 @@ MAX_CAUSES = 100
 press reads the next ones."""
 GIVE_UP = (Unauthorized, Forbidden, NotFound)
 """Errors a follow stops at until ``r``: retrying cannot help (a 404, a refused key)."""
+RECOUNT_EVERY = 30.0
+"""Seconds before a listed live group's failed rows are counted again (an ended group's,
+once)."""
 YIELD_AFTER = 0.01
 """Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
 is read without ever waiting, and keys and redraws would wait behind it."""
@@ -172,6 +176,10 @@ class ViewerScreen(Screen[None]):
         """Each visited group's rows and failures as last counted, for the group list's
         columns when its server does not count them."""
         self._counted: dict[str, str] = {}
+        self._counted_at: dict[str, float] = {}
+        """When each listed group's failed rows were last counted (in the background)."""
+        self.counting = False
+        """Listed groups' failed rows are being counted (their server does not count them)."""
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
         self._widest: dict[str, int] = {}
@@ -353,6 +361,53 @@ class ViewerScreen(Screen[None]):
             pass  # its rows' own request says what the server thinks of it
         return self.describes_groups
 
+    def _count_groups(self, listed: list[Group]) -> None:
+        """Count the failed rows of the newest listed groups whose server does not (bctrl's
+        runs), so their fail column, and ``n`` in the list, know them before they are
+        visited: an ended group once, a live one every :data:`RECOUNT_EVERY` seconds."""
+        if self.counting:
+            return  # the last round is still counting
+        now = self.poller.timer()
+        due = [
+            group
+            for group in listed[:COUNT_AT_MOST]
+            if group.failed is None
+            and group.key != self.selected_group  # its rows count it as they come
+            and (
+                group.key not in self._counted_at
+                or (
+                    not group.status.terminal and now - self._counted_at[group.key] >= RECOUNT_EVERY
+                )
+            )
+        ]
+        if due:
+            for group in due:
+                self._counted_at[group.key] = now
+            self.counting = True
+            self.count_groups(due)
+
+    @work(group="count", exit_on_error=False)
+    async def count_groups(self, groups: list[Group]) -> None:
+        gate = asyncio.Semaphore(2)  # a nicety: never more than two requests at once
+
+        async def one(group: Group) -> Group | None:
+            async with gate:
+                try:
+                    return await count_rows(self.source, group)
+                except Exception:  # a best effort: the column stays as it was
+                    return None
+
+        counted = [g for g in await asyncio.gather(*map(one, groups)) if g is not None]
+        self.post_message(GroupsCounted(counted))  # also when none could be: counting ends
+
+    @on(GroupsCounted)
+    def _groups_counted(self, message: GroupsCounted) -> None:
+        self.counting = False
+        for group in message.groups:
+            if group.key != self.selected_group and group.total is not None:
+                self._tallies[group.key] = (group.total, group.failed or 0)
+        self._render_groups()
+
     @work(group="describe", exclusive=True, exit_on_error=False)
     async def describe_group(self, key: str) -> None:
         """The selected group's own record, at once (the group loop refreshes it)."""
@@ -460,6 +515,7 @@ class ViewerScreen(Screen[None]):
         else:
             self.store.set_groups(message.groups)
             self._resolve_short_pins(message.groups)
+            self._count_groups(message.groups)
         self._render_groups()
         if self.selected_group is None and self.groups.row_count:
             key = self.groups.selected_key
