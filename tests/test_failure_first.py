@@ -359,9 +359,13 @@ async def test_a_live_invocation_that_stops_moving_is_marked_stalled(
             assert "LIVE" in status_bar(app) and "OFFLINE" not in status_bar(app)
 
 
-async def test_zoom_jump_flip_and_follow_keys(frozen_gateway: GatewayServer) -> None:
-    """z zooms the focused pane and back; :run / :inv / :failed jump; O flips the order;
-    f makes the cursor follow new rows (said in the pane title)."""
+async def test_zoom_jump_flip_and_follow_keys(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """z zooms the focused pane and back; :run / :inv / :failed jump, and a jump to nothing
+    says where it looked; O flips the order; f makes the cursor follow new rows (said in the
+    pane title)."""
+    toasts = record_toasts(monkeypatch)
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
@@ -393,7 +397,21 @@ async def test_zoom_jump_flip_and_follow_keys(frozen_gateway: GatewayServer) -> 
             ),
         )
         await pilot.press("colon", *"nothing-here", "enter")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "nothing-here" in toasts[-1].message, what="a toast")
+        assert toasts[-1].message.startswith(
+            "Nothing starts with 'nothing-here' in the runs listed or this run's invocations"
+        ), toasts[-1]
+        # An invocation of another run (a user trial: 'Nothing here starts with 9d3a'
+        # did not say that only this run's invocations were looked in).
+        await pilot.press("colon", *"run 4d6c", "enter")
+        await wait_for(pilot, lambda: "run 4d6cc587" in pane(app, "rows"))
+        await pilot.press("colon", *"inv 505c", "enter")
+        await wait_for(pilot, lambda: "505c" in toasts[-1].message, what="a toast")
+        assert toasts[-1].message.startswith(
+            "Nothing starts with '505c' in this run's invocations (the invocations of another"
+        ), toasts[-1]
+        await pilot.press("colon", *"run 121a", "enter")
+        await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
 
         first = app.viewer.table.row_keys_in_order[0]
         await pilot.press("O")

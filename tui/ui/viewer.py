@@ -1518,7 +1518,15 @@ class ViewerScreen(Screen[None]):
             return True
         if word not in kinds and self._jump_row(prefix.lower()):
             return True
-        self.notify(f"Nothing here starts with {clean(prefix, limit=40)!r}.", markup=False)
+        looked = [
+            *([f"the {self.words.groups.lower()} listed"] if word not in rows_words else []),
+            *([f"this {self.words.group}'s {self.words.row}s"] if word not in kinds else []),
+        ]
+        self.notify(
+            f"Nothing starts with {clean(prefix, limit=40)!r} in {' or '.join(looked)} (the "
+            f"{self.words.row}s of another {self.words.group} are found from it).",
+            markup=False,
+        )
         return False
 
     def _jump_group(self, prefix: str) -> bool:
