@@ -23,6 +23,7 @@ from .viewer_helpers import (
     region_text,
     rows_loaded,
     rows_where,
+    screen_output,
     screen_text,
     select_group,
     select_row,
@@ -184,15 +185,22 @@ async def test_status_action_and_failure_filters(gateway: GatewayServer) -> None
         assert "status: succeeded · action: act" in screen_text(app)
 
 
-@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+@pytest.mark.parametrize(
+    ("no_color", "ascii_only"),
+    [(False, False), (True, False), (True, True)],
+    ids=["colour", "NO_COLOR", "NO_COLOR-ascii"],
+)
 async def test_a_ticked_status_differs_from_an_empty_one_by_more_than_colour(
-    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool, ascii_only: bool
 ) -> None:
     """UX: a status is never told by colour alone (a user trial: in the status picker every
-    box read X, ticked or not, one colour apart; under NO_COLOR a shade of grey apart)."""
+    box read X, ticked or not, one colour apart; under NO_COLOR a shade of grey apart; the
+    cursor's option was only bold on a console; under --ascii the boxes read '# #'). Empty
+    boxes are empty, ASCII ones are [X] and [ ], the cursor's option is in reverse video."""
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(frozen_gateway)
+    app = make_app(frozen_gateway, ascii_only=ascii_only)
+    box = r"\[(.)\]" if ascii_only else r"▐(.)▌"
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
         await pilot.press("tab", "s")
@@ -200,7 +208,8 @@ async def test_a_ticked_status_differs_from_an_empty_one_by_more_than_colour(
 
         def boxes() -> dict[str, str]:
             """Each status's line in the picker: its box's inside, by status word."""
-            found = re.findall(r"▐(.)▌ (\w[\w ]*?)\s*(?:$|│|▊|▎)", screen_text(app), re.M)
+            line = box + r" (\w[\w ]*?)\s*(?:$|│|▊|▎|\|)"
+            found = re.findall(line, screen_text(app), re.M)
             return {word.strip(): inside for inside, word in found}
 
         await wait_for(pilot, lambda: len(boxes()) >= 4, what=f"the boxes: {boxes()}")
@@ -208,6 +217,11 @@ async def test_a_ticked_status_differs_from_an_empty_one_by_more_than_colour(
         await pilot.press("space", "j", "j", "space")  # the first and the third
         ticked = {word for word, inside in boxes().items() if inside == "X"}
         assert len(ticked) == 2 and all(boxes()[w] == " " for w in boxes() if w not in ticked)
+        third = list(boxes())[2]
+        reversed_words = re.findall(
+            r"\x1b\[(?:[0-9;]*;)?7(?:;[0-9;]*)?m([^\x1b]*)", screen_output(app)
+        )
+        assert any(third in text for text in reversed_words), (third, reversed_words)
         await pilot.press("escape")
 
 

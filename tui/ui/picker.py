@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,18 +22,35 @@ Statuses = tuple[str, ...]
 
 class TickList(SelectionList[str]):
     """Textual draws a ticked box and an empty one with one glyph (X), told apart by colour
-    alone (under NO_COLOR, by a shade of grey): here an empty box is drawn empty."""
+    alone (under NO_COLOR, by a shade of grey): here an empty box is drawn empty. In ASCII
+    (``--ascii``, TERM=linux) the box is ``[X]`` / ``[ ]``: its half blocks read as ``# #``
+    beside the ``#`` of a border. The highlighted option is in reverse video (Textual marks
+    it by a background colour and bold, which NO_COLOR on a console leaves as bold)."""
+
+    def __init__(self, *selections: Selection[str], ascii_only: bool, id: str) -> None:
+        super().__init__(*selections, id=id)
+        self.ascii_only = ascii_only
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         index = self.scroll_offset.y + y
-        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
+        if index >= self.option_count:
             return strip
+        ticked = self.get_option_at_index(index).value in self.selected
         segments = list(strip)
-        if len(segments) > 1 and segments[1].text == Checkbox.BUTTON_INNER:  # its toggle's X
-            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
-            return Strip(segments, strip.cell_length)
-        return strip
+        if len(segments) < 4 or segments[1].text != Checkbox.BUTTON_INNER:  # its toggle's X
+            return strip
+        inner = segments[1].text if ticked else " " * len(segments[1].text)
+        if self.ascii_only:
+            plain = segments[3].style  # the prompt's, with no button colours
+            box = [Segment("[", plain), Segment(inner, plain), Segment("]", plain)]
+        else:
+            box = [segments[0], Segment(inner, segments[1].style), segments[2]]
+        prompt = segments[4:]
+        if index == self.highlighted:  # in reverse video, as every list's cursor: not colour
+            reverse = Style(reverse=True)
+            prompt = [Segment(s.text, (s.style or Style()) + reverse) for s in prompt]
+        return Strip([*box, segments[3], *prompt], strip.cell_length)
 
 
 class StatusPicker(ModalScreen[Statuses | None]):
@@ -46,11 +64,14 @@ class StatusPicker(ModalScreen[Statuses | None]):
         Binding("c", "clear", "Clear"),
     ]
 
-    def __init__(self, words: Statuses, chosen: Statuses, *, several: bool) -> None:
+    def __init__(
+        self, words: Statuses, chosen: Statuses, *, several: bool, ascii_only: bool = False
+    ) -> None:
         super().__init__()
         self.words = words
         self.chosen = chosen
         self.several = several
+        self.ascii_only = ascii_only
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-body"):
@@ -62,6 +83,7 @@ class StatusPicker(ModalScreen[Statuses | None]):
                     Selection(word.replace("_", " "), word, word in self.chosen)
                     for word in self.words
                 ],
+                ascii_only=self.ascii_only,
                 id="picker-list",
             )
 

@@ -1327,7 +1327,10 @@ class ViewerScreen(Screen[None]):
                 self._set_query(Query(statuses, self.filters.action))
 
         picker = StatusPicker(
-            self.words.statuses, self.filters.status, several=self.words.multi_filter
+            self.words.statuses,
+            self.filters.status,
+            several=self.words.multi_filter,
+            ascii_only=self.ascii_only,
         )
         self.app.push_screen(picker, chosen)
 
