@@ -29,6 +29,8 @@ from tui.ui.actions import motions
 from tui.ui.render import BADGE_CLASSES
 
 Styler = Callable[[str], Style]
+NEAR_TOP = 3
+"""A failed block starting this close to the top is landed on without a scroll."""
 
 
 @dataclass(slots=True, eq=False)
@@ -117,7 +119,7 @@ class DocView(ScrollView, can_focus=True):
             # only while the cursor is where it started (never against the user).
             self._landed = True
             if self.cursor == 0:
-                self.next_failure(True)
+                self.next_failure(True, top=None)
         self.refresh()
 
     def _height(self, block: Block, width: int) -> int:
@@ -245,11 +247,13 @@ class DocView(ScrollView, can_focus=True):
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self._wanted = None
 
-    def move_to_block(self, index: int, *, top: bool = True) -> None:
-        """Cursor to a block's first line, shown at the top of the view when ``top``."""
+    def move_to_block(self, index: int, *, top: bool | None = True) -> None:
+        """Cursor to a block's first line, shown at the top of the view when ``top`` (None:
+        unless it starts within the first :data:`NEAR_TOP` lines, where it is in view with
+        the header above it: a scroll would only hide the header)."""
         line = self._starts[index]
         self.move(line)
-        if top:
+        if top or (top is None and line > NEAR_TOP):
             self._scroll_line(line)
 
     def action_cursor_down(self) -> None:
@@ -306,8 +310,9 @@ class DocView(ScrollView, can_focus=True):
         self.refresh()
         return len(failed)
 
-    def next_failure(self, forward: bool = True) -> bool:
-        """Cursor to the next (previous) failed block, wrapping; False when there is none."""
+    def next_failure(self, forward: bool = True, *, top: bool | None = True) -> bool:
+        """Cursor to the next (previous) failed block, wrapping (``top``: as
+        :meth:`move_to_block`); False when there is none."""
         failed = [i for i, block in enumerate(self.blocks) if block.failed]
         if not failed:
             return False
@@ -318,7 +323,7 @@ class DocView(ScrollView, can_focus=True):
             if after
             else (failed[0] if forward else failed[-1])
         )
-        self.move_to_block(target)
+        self.move_to_block(target, top=top)
         return True
 
     def on_click(self, event: events.Click) -> None:
