@@ -222,7 +222,9 @@ async def view_timeline(pilot: Pilot[None], faults: FaultConfig) -> None:
 async def view_timeline_finished(pilot: Pilot[None], faults: FaultConfig) -> None:
     """t on the failed run: a finished waterfall with its critical path."""
     viewer = await settled(pilot)
-    await pilot.press("n")  # the next failed run
+    failed = next(k for k, g in viewer.store.groups.items() if g.status.failure)
+    while viewer.groups.selected_key != failed:
+        await pilot.press("j")
     await settled(pilot)
     await landed(pilot, viewer)
     await pilot.press("t")

@@ -17,7 +17,7 @@ from tui.sim.server import GatewayServer
 
 from .conftest import FROZEN_NOW
 from .hostile_server import HostileServer, hostile_ids
-from .viewer_helpers import CONTROL, loaded, make_app, record_toasts, wait_for
+from .viewer_helpers import CONTROL, loaded, make_app, open_failed_run, record_toasts, wait_for
 
 KEY = "sk-live-BUNDLE-9f8e7d6c5b4a"
 
@@ -101,7 +101,8 @@ async def test_b_writes_the_bundle_and_says_where(
     app = make_app(frozen_gateway, key=KEY, clock=lambda: FROZEN_NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("n", "b")  # the failed run, then its bundle
+        await open_failed_run(pilot, app)
+        await pilot.press("b")  # its bundle
         await wait_for(pilot, lambda: any(t.title == "Incident bundle written" for t in toasts))
     check_written(tmp_path, [t.message for t in toasts if t.title == "Incident bundle written"])
 

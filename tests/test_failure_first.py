@@ -30,6 +30,7 @@ from .viewer_helpers import (
     _full_update,
     loaded,
     make_app,
+    open_failed_run,
     pane,
     record_toasts,
     region_text,
@@ -128,12 +129,12 @@ async def test_launch_opens_on_the_first_failure_with_its_fix_in_view(
 async def test_one_key_from_launch_to_why_a_failed_run_failed(
     frozen_gateway: GatewayServer, size: tuple[int, int]
 ) -> None:
-    """n in the run list: the next failed run, its card with its failure, its first failed
+    """A failed run opened from the list: its card with its failure, its first failed
     invocation selected and the failing step open."""
     app = frozen(frozen_gateway)
     async with app.run_test(size=size) as pilot:
         await loaded(pilot, app)
-        await pilot.press("n")
+        await open_failed_run(pilot, app)
         await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
         await until_text(pilot, app, r"runtime\.crashed · The spreadsheet runtime exited")
         await until_text(pilot, app, r"▾ ✘ #1 page\.goto +CAPABILITY_NOT_AVAILABLE")
@@ -158,7 +159,8 @@ async def test_the_landing_never_overrides_a_move_the_user_made_first() -> None:
             await loaded(pilot, app)
             failed = next(run.id for run in world.runs if run.id.startswith("121a2084"))
             faults.force("slow", 1, f"/v1/runs/{failed}/invocations")
-            await pilot.press("n")  # the failed run, whose rows are slow to come
+            app.viewer.groups.select_key(failed)  # the failed run, whose rows are slow to come
+            await pilot.pause()
             await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
             await pilot.press("tab", "g")
             await rows_loaded(pilot, app)
@@ -178,8 +180,7 @@ async def test_the_run_list_counts_each_visited_runs_rows_and_failures(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
         failed = r"│✘ failed +121a2084 +spreadsheet +\S+ +18 +5 *│"
-        assert not re.search(failed, region_text(app, "#groups-pane"))
-        await pilot.press("n")  # the failed run
+        await open_failed_run(pilot, app)
         await until_text(pilot, app, failed)
         await pilot.press("k")  # another run: the failed one keeps its counts
         await wait_for(pilot, lambda: "run 121a2084" not in pane(app, "rows"))
@@ -213,7 +214,7 @@ async def test_n_visits_failed_and_timed_out_rows_only(frozen_gateway: GatewaySe
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("n")  # the failed run
+        await open_failed_run(pilot, app)
         await until_text(pilot, app, r"▾ ✘ #1 page\.goto")
         await pilot.press("tab")
         seen: list[str] = []
@@ -434,7 +435,7 @@ async def test_t_shows_the_run_as_a_waterfall_and_the_detail_follows(
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("n")  # the failed run: finished
+        await open_failed_run(pilot, app)  # finished
         await until_text(pilot, app, r"▾ ✘ #1 page\.goto")
         await pilot.press("t")
         await wait_for(pilot, lambda: "timeline" in pane(app, "rows"))
@@ -696,7 +697,7 @@ async def test_n_walks_the_failures_in_the_order_they_happened(
     app = frozen(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        await pilot.press("n")  # the failed run, on its first failure
+        await open_failed_run(pilot, app)  # on its first failure
         await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"), what="the run")
         await rows_loaded(pilot, app)
         table = screen.table

@@ -123,14 +123,14 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 
 async def browse(app: RunwatchApp) -> list[str]:
-    """The active run's failure (where the viewer lands), the next failed run's failure, the
-    row after it."""
+    """The active run's failure (where the viewer lands), the next run with failures, its
+    first failure, the row after it."""
     screens: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         viewer = await settled(pilot)
         await landed(pilot, viewer)
         screens.append(screen_text(app))
-        await pilot.press("n")  # the next failed run
+        await pilot.press("n")  # the next run with failures (counted: recorded as well)
         await settled(pilot)
         await landed(pilot, viewer)
         screens.append(screen_text(app))

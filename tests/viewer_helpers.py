@@ -231,6 +231,15 @@ async def select_group(pilot: Pilot[Any], app: RunwatchApp, key: str) -> None:
     await rows_loaded(pilot, app)
 
 
+async def open_failed_run(pilot: Pilot[Any], app: RunwatchApp) -> str:
+    """Select the listed group whose own status is failed (the demo's run 121a2084) and wait
+    for its rows; its key. (``n`` in the list goes to the next group with failures, which
+    is another one once the listed runs' failures are counted.)"""
+    key = next(k for k, g in app.viewer.store.groups.items() if g.status.failure)
+    await select_group(pilot, app, key)
+    return key
+
+
 _CHARACTERS = {"question_mark": "?", "escape": "\x1b", "tab": "\t", "enter": "\r"}
 
 

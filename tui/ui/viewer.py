@@ -59,7 +59,7 @@ from tui.core.text import (
     truncate,
     with_ellipsis,
 )
-from tui.core.timefmt import age, clock_time, duration
+from tui.core.timefmt import clock_time, duration
 from tui.ui import actions
 from tui.ui.details import DetailBody
 from tui.ui.messages import (
@@ -1142,7 +1142,7 @@ class ViewerScreen(Screen[None]):
         timeline = self.table.timeline
         if timeline is not None:
             scale = timeline.axis
-            span = f"{clock_time(scale.start)} → {clock_time(scale.end)} ({age(scale.length)})"
+            span = f"{clock_time(scale.start)} → {clock_time(scale.end)} ({duration(scale.length)})"
             mark = "*" if self.ascii_only else "◆"
             title += f" · timeline {span}" + (" → now" if scale.live else "")
             title += f" · {mark} critical path"
