@@ -392,6 +392,8 @@ class ViewerScreen(Screen[None]):
 
         async def one(group: Group) -> Group | None:
             async with gate:
+                if group.key == self.selected_group:
+                    return None  # selected since: its rows are being read, and count it
                 try:
                     return await count_rows(self.source, group)
                 except Exception:  # a best effort: the column stays as it was
@@ -515,12 +517,13 @@ class ViewerScreen(Screen[None]):
         else:
             self.store.set_groups(message.groups)
             self._resolve_short_pins(message.groups)
-            self._count_groups(message.groups)
         self._render_groups()
         if self.selected_group is None and self.groups.row_count:
             key = self.groups.selected_key
             if key:
                 self._select_group(key)
+        if message.groups is not None:  # once selected: the selected group is not counted
+            self._count_groups(message.groups)
         self._render_titles()
 
     def _prefix_pins(self, listed: list[Group]) -> dict[str, list[Group]]:
