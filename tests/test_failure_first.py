@@ -397,20 +397,25 @@ async def test_zoom_jump_flip_and_follow_keys(
                 or "⧗ timed out" in row_line(app, selected_short(app))
             ),
         )
-        await pilot.press("colon", *"nothing-here", "enter")
-        await wait_for(pilot, lambda: "nothing-here" in toasts[-1].message, what="a toast")
-        assert toasts[-1].message.startswith(
+
+        async def said(where: str) -> str:
+            count = len(toasts)
+            await pilot.press("colon", *where, "enter")
+            await wait_for(pilot, lambda: len(toasts) > count, what=f"what :{where} says")
+            return toasts[-1].message
+
+        said_of = await said("nothing-here")
+        assert said_of.startswith(
             "Nothing starts with 'nothing-here' in the runs listed or this run's invocations"
-        ), toasts[-1]
+        ), said_of
         # An invocation of another run (a user trial: 'Nothing here starts with 9d3a'
         # did not say that only this run's invocations were looked in).
         await pilot.press("colon", *"run 4d6c", "enter")
         await wait_for(pilot, lambda: "run 4d6cc587" in pane(app, "rows"))
-        await pilot.press("colon", *"inv 505c", "enter")
-        await wait_for(pilot, lambda: "505c" in toasts[-1].message, what="a toast")
-        assert toasts[-1].message.startswith(
+        said_of = await said("inv 505c")
+        assert said_of.startswith(
             "Nothing starts with '505c' in this run's invocations (the invocations of another"
-        ), toasts[-1]
+        ), said_of
         await pilot.press("colon", *"run 121a", "enter")
         await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))
 

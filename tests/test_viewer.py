@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
+from tui.ui.app import RunwatchApp
 
 from .viewer_helpers import (
     cell,
@@ -80,6 +82,18 @@ async def test_selection_flow_run_to_invocation_to_detail(gateway: GatewayServer
         assert app.focused is runs
 
 
+async def select_longest_running(pilot: Any, app: RunwatchApp, gateway: GatewayServer) -> str:
+    """In the table, the running row with the most of its run to come (seen running while
+    selected), selected; its key."""
+    await pilot.press("tab")
+    await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
+    world = gateway.world
+    running = [k for k in rows_where(app, "status", "running") if world.invocation(k)]
+    target = max(running, key=lambda k: world.invocation(k).terminal_at)  # type: ignore[union-attr]
+    await select_row(pilot, app, target)
+    return target
+
+
 async def test_follow_running_invocation_until_toast_and_bell(
     fast_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,13 +102,7 @@ async def test_follow_running_invocation_until_toast_and_bell(
     toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("tab")
-        await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
-        # The running row with the most of its run to come: seen finishing while selected.
-        world = fast_gateway.world
-        running = [k for k in rows_where(app, "status", "running") if world.invocation(k)]
-        target = max(running, key=lambda k: world.invocation(k).terminal_at)  # type: ignore[union-attr]
-        await select_row(pilot, app, target)
+        target = await select_longest_running(pilot, app, fast_gateway)  # seen finishing
         # followed while it runs (at 3x speed it may end before the first look)
         await wait_for(
             pilot,
@@ -611,12 +619,7 @@ async def test_a_filter_that_hides_the_followed_row_stops_its_follow(
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("tab")
-        await wait_for(pilot, lambda: rows_where(app, "status", "running"), what="a running row")
-        world = gateway.world
-        running = [k for k in rows_where(app, "status", "running") if world.invocation(k)]
-        target = max(running, key=lambda k: world.invocation(k).terminal_at)  # type: ignore[union-attr]
-        await select_row(pilot, app, target)
+        target = await select_longest_running(pilot, app, gateway)
         await wait_for(pilot, lambda: "following (long-poll)" in pane(app, "detail"))
 
         def polls() -> int:

@@ -31,7 +31,7 @@ from rich.text import Text
 
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
-from tui.core.model import Detail, Group, Kind, Query, Record, Row, starting_with, starts
+from tui.core.model import Detail, Group, Kind, Query, Record, Row, named_by_start
 from tui.core.poll import Poller
 from tui.core.source import COUNT_AT_MOST, Source, count_rows
 from tui.core.store import Store, elapsed
@@ -552,10 +552,10 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         )
     except (Unsupported, NotFound):
         return None
-    matches = starting_with(groups, ref)
-    titles = {group.title for group in matches}
-    if vocabulary.kind_in_name and len(titles) == 1 and starts(title := titles.pop(), ref):
-        found = await state.fetch("finding " + title, lambda: source.locate(title))
+    key, matches = named_by_start(groups, ref, vocabulary.kind_in_name)
+    if key is not None and not any(group.key == key for group in matches):
+        name = key  # the start of a name: what that name names, every version
+        found = await state.fetch("finding " + name, lambda: source.locate(name))
         if isinstance(found, Group):
             return found
     if len(matches) == 1:

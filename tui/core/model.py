@@ -147,7 +147,7 @@ class Group(Record):
     ended goes back to live when another starts."""
 
 
-def starts(text: str, ref: str) -> bool:
+def _starts(text: str, ref: str) -> bool:
     """Whether ``text`` (an id, a name) starts with ``ref``, in its own case or in any."""
     return text.startswith(ref) or text.casefold().startswith(ref.casefold())
 
@@ -158,6 +158,20 @@ def starting_with(groups: Iterable[Group], ref: str) -> list[Group]:
     listed = list(groups)
     exact = [g for g in listed if g.key.startswith(ref)]
     return exact or [g for g in listed if g.key.casefold().startswith(ref.casefold())]
+
+
+def named_by_start(
+    groups: Iterable[Group], ref: str, named: bool
+) -> tuple[str | None, list[Group]]:
+    """What ``ref``, the start of a listed group's id (where groups are ``named``, as
+    Kernel's ``APP@VERSION``, of a name), names: its key, or None when it starts several
+    groups or none; and the groups it starts. The start of one name alone names what that
+    name does whole (an app: every version), as the viewer and ``watch`` both take it."""
+    matches = starting_with(groups, ref)
+    titles = {group.title for group in matches}
+    if named and len(titles) == 1 and (title := titles.pop()) and _starts(title, ref):
+        return title, matches
+    return (matches[0].key if len(matches) == 1 else None), matches
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -208,6 +208,9 @@ class HttpApi:
     key_env = "API_KEY"
     url_env = "API_BASE_URL"
     default_base_url = "https://example.invalid"
+    api_headers: ClassVar[dict[str, str]] = {}
+    """Headers that say which API is asked (a version) beside the key: sent with every
+    request, and written into every copied curl command so it gets the view's answer."""
 
     def __init__(
         self,
@@ -247,6 +250,7 @@ class HttpApi:
                 "Accept": "application/json",
                 # Decoded here, with a cap: br and zstd are not asked for.
                 "Accept-Encoding": "gzip, deflate",
+                **self.api_headers,
                 **(headers or {}),
             },
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),

@@ -22,8 +22,6 @@ class ModelSource(HttpSource[ClientT]):
     """What the copy menu calls why a row failed."""
     causes: ClassVar[Callable[[Row, Any], Cause]]
     explains: ClassVar[Callable[[Row, Any], list[str]]]
-    CURL_HEADERS: ClassVar[tuple[tuple[str, str], ...]] = ()
-    """Headers every request sends beside the key, so a copied curl gets the view's answer."""
 
     def cause(self, row: Row, detail: Detail | None) -> Cause:
         return type(self).causes(row, detail.body if detail is not None else None)
@@ -92,7 +90,7 @@ class ModelSource(HttpSource[ClientT]):
             self.key_env,
             method=method,
             body=body,
-            headers=self.CURL_HEADERS,
+            headers=tuple(self.client.api_headers.items()),
             stream=stream,
         )
         return Copy(label, command)

@@ -42,8 +42,8 @@ from tui.core.model import (
     Row,
     Status,
     Update,
+    named_by_start,
     starting_with,
-    starts,
 )
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
@@ -559,10 +559,7 @@ class ViewerScreen(Screen[None]):
         be asked for, and not found, on every round)."""
         named = self.words.kind_in_name
         for ref, matches in self._prefix_pins(listed).items():
-            titles = {group.title for group in matches}
-            one = matches[0].key if len(matches) == 1 else None
-            if named and len(titles) == 1 and (title := titles.pop()) and starts(title, ref):
-                one = title  # the start of one app's name: that app, as its whole name is
+            one, _ = named_by_start(matches, ref, named)
             self._repin(ref, one)
             if one is None and matches:
                 some = ", ".join(g.key if named else short_id(g.key) for g in matches[:5])

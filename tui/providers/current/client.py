@@ -4,7 +4,7 @@ calls with their long-polled result, a run's trace and events, and the run strea
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import ClassVar
 
 from tui.core.errors import ApiError, NotFound
 from tui.core.model import Query
@@ -26,10 +26,7 @@ class CurrentClient(BctrlClient):
     key_env = PROVIDERS["bctrl-current"].key_env
     url_env = PROVIDERS["bctrl-current"].url_env
     default_base_url = PROVIDERS["bctrl-current"].default_url
-
-    def __init__(self, api_key: Any = None, base_url: str | None = None, **options: Any) -> None:
-        super().__init__(api_key, base_url, **options)
-        self._http.headers["BCTRL-Version"] = VERSION
+    api_headers: ClassVar[dict[str, str]] = {"BCTRL-Version": VERSION}
 
     async def tool_calls(
         self,

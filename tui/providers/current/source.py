@@ -27,7 +27,7 @@ from tui.providers.bctrl.source import (
     read_runs,
     run_copies,
 )
-from tui.providers.current.client import PAGE, RESULT_WAIT, VERSION, CurrentClient
+from tui.providers.current.client import PAGE, RESULT_WAIT, CurrentClient
 from tui.providers.current.models import (
     FILTER_WORDS,
     LIST,
@@ -102,7 +102,6 @@ class CurrentSource(ModelSource[CurrentClient]):
     noun = "Tool call"
     causes = cause
     explains = explain
-    CURL_HEADERS = (("BCTRL-Version", VERSION),)
 
     def __init__(
         self, client: CurrentClient, *, clock: Callable[[], float], key_env: str | None = None
