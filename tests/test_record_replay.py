@@ -509,6 +509,7 @@ async def test_at_the_end_of_a_replay_its_clock_stops(
         await pilot.pause(2.5)  # 2500 recorded seconds at 1000x, two ticks of the durations
         assert screen_text(app) == at_the_end
         assert "REPLAY 1000x ENDED" in status_bar(app)
+        assert "every" not in status_bar(app)  # no poll brings anything new after the end
 
 
 async def test_the_replay_keys_at_the_end_leave_it_ended(
@@ -552,6 +553,7 @@ async def test_at_max_speed_a_replay_is_at_its_end_and_holds_still(
     async with app.run_test(size=(120, 40)) as pilot:
         at_the_end = await replay_to_the_end(pilot, app, "REPLAY max ENDED")
         assert "running for 3m" in at_the_end
+        assert "every" not in status_bar(app)  # was 'every 0.2s', the real poll of nothing new
         await pilot.pause(1.5)
         assert screen_text(app) == at_the_end
 

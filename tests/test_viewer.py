@@ -25,6 +25,7 @@ from .viewer_helpers import (
     region_text,
     rows_loaded,
     rows_where,
+    screen_lines,
     screen_output,
     screen_text,
     select_group,
@@ -332,6 +333,26 @@ async def test_unknown_status_shows_raw_word(edge_gateway: GatewayServer) -> Non
         assert odd
         assert cell(app, odd[0], "status") == "? paused for review"
         assert "? paused for review" in screen_text(app)
+
+
+async def test_the_status_column_fits_every_known_status_before_it_appears(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """With room (120 columns), the status column is as wide as the provider's longest status
+    word from the start: a row turning 'dispatching' (or a run that has one) never shifts
+    every column."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        offsets = set()
+        for key in screen.groups.row_keys_in_order[:4]:
+            await select_group(pilot, app, key)
+            await rows_loaded(pilot, app)
+            heading = next(line for line in screen_lines(app) if " action " in line)
+            status_at = heading.index("status")
+            offsets.add(heading.index("action") - status_at)
+        assert len(offsets) == 1, offsets
+        assert offsets.pop() >= len("◐ dispatching "), "dispatching would widen the column"
 
 
 async def test_empty_run_says_so_in_the_table(gateway: GatewayServer) -> None:

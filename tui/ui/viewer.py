@@ -866,12 +866,16 @@ class ViewerScreen(Screen[None]):
             hidden |= {"time", "progress", "problem"}
         else:
             hidden.add("timeline")
-        # As wide as the widest seen in this view (a status word that comes and goes,
-        # "dispatching", does not make every column jump): a status and an id whole
-        # (tc_uVEUd_jk, not tc_uVEUd…), a long name whole when the error column keeps room.
+        # As wide as the widest seen in this view, and with room, as every status word the
+        # provider knows (one that comes and goes, "dispatching", makes no column jump): a
+        # status and an id whole (tc_uVEUd_jk, not tc_uVEUd…), a long name whole when the
+        # error column keeps room.
         widest = self._widest
+        known = max(map(len, self.words.statuses), default=0) + 3
+        if self.table.size.width < 100:
+            known = 0
         widths = {
-            "status": min(max(widest.get("status", 0), ROW_WIDTHS["status"]), 28),
+            "status": min(max(widest.get("status", 0), known, ROW_WIDTHS["status"]), 28),
             "id": min(max(widest.get("id", 0), ROW_WIDTHS["id"]), 16),
         }
         grow = {"name": min(widest.get("name", 0), 30) - ROW_WIDTHS["name"]}
@@ -1184,7 +1188,8 @@ class ViewerScreen(Screen[None]):
         dot = "*" if self.ascii_only else "●"
         shown = f" {dot} {state} "
         hint = "   ? help"
-        tail = f"  every {self.poller.interval:g}s{hint}"
+        ended = options.playback is not None and options.playback.finished
+        tail = hint if ended else f"  every {self.poller.interval:g}s{hint}"  # nothing new comes
         label = f"  {profile}{api} · "
         # The freshness state is never cut off, and the way to help stays while it can: on a
         # narrow screen the interval goes first, then the server's address is shortened,
