@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tui.core import fields as f
-from tui.core.errors import RateLimited, ServerError, Unauthorized
+from tui.core.errors import ApiError, NotFound, RateLimited, ServerError, Unauthorized
 from tui.core.model import Detail, Kind, Problem, Progress, Raw, Row, Status
 from tui.core.notify import Announcer
 from tui.core.pages import AppendPager, HeadPager, Page
@@ -295,6 +295,28 @@ async def test_any_exception_in_a_fetch_is_a_fault_and_polling_goes_on() -> None
     task.cancel()
     assert calls >= 2
     assert poller.fresh["rows"].error is None, "it recovered"
+
+
+@pytest.mark.parametrize("error", [NotFound("no such run", status=404), Unauthorized("no")])
+async def test_an_answer_asking_again_cannot_change_stops_the_loop_until_woken(
+    error: ApiError,
+) -> None:
+    poller = Poller(interval=0.01, clock=Clock())
+    calls = 0
+
+    async def fetch() -> None:
+        nonlocal calls
+        calls += 1
+        raise error
+
+    task = asyncio.create_task(poller.loop("rows", fetch))
+    await asyncio.sleep(0.2)  # twenty intervals
+    assert calls == 1
+    assert "retry in" not in poller.describe("rows") and "r asks again" in poller.describe("rows")
+    poller.refresh_now()  # r
+    await asyncio.sleep(0.05)
+    task.cancel()
+    assert calls == 2
 
 
 async def test_a_failed_fetch_records_an_internal_error_without_the_key() -> None:

@@ -17,6 +17,7 @@ from tui.ui.app import RunwatchApp
 from .viewer_helpers import loaded, make_app, pane, screen_text, status_bar, wait_for
 
 TOKEN = "secret-token-123"
+MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,27 @@ async def test_invocation_404_is_said_in_the_detail_only() -> None:
             polled = len(faults.requests)
             await wait_for(pilot, lambda: len(faults.requests) > polled, what="more polls")
             assert app.is_running
+
+
+async def test_a_run_the_server_does_not_know_is_asked_for_again_only_on_r() -> None:
+    """A pinned run id the server answers 404 for is said, and not asked for again every
+    few seconds (a typo stays a typo): r asks again."""
+    faults = FaultConfig(rate=0.0)
+    with GatewayServer(GatewayOptions(token=TOKEN), faults=faults) as server:
+        app = _app(server.url, interval=0.2, pinned=[MISSING])
+        path = f"/v1/runs/{MISSING}/invocations"
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: "HTTP 404" in _rows(app), what="the 404")
+            assert "r asks again" in _rows(app) and "retry in" not in _rows(app)
+            asked = sum(p == path for _, p in faults.requests)
+            await pilot.pause(2.0)  # ten intervals, and more than the first backoffs
+            assert sum(p == path for _, p in faults.requests) == asked
+            assert "LIVE" in status_bar(app), "a 404 is an answer: the server is reachable"
+            await pilot.press("r")
+            await wait_for(
+                pilot, lambda: sum(p == path for _, p in faults.requests) > asked, what="asked"
+            )
+            await wait_for(pilot, lambda: "r asks again" in _rows(app), what="said again")
 
 
 def _free_port() -> int:

@@ -4,7 +4,8 @@ Each resource (the group list, the table, the detail) is fetched by its own loop
 overlapping: the next fetch is armed when the last one finished. A failing resource backs
 off exponentially with jitter, honouring the server's Retry-After. Any exception a fetch
 raises, expected or not, becomes that resource's fault state, and the loop goes on: a bug in
-one response can cost a poll, never the polling.
+one response can cost a poll, never the polling. An answer that asking again cannot change
+(a rejected key, a refusal, "no such thing") stops the loop until ``r`` wakes it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tui.core.errors import ApiError, Forbidden, RateLimited, Unauthorized, Unexpected
+from tui.core.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized, Unexpected
 from tui.core.text import clean
 from tui.core.timefmt import clock_time, duration
 
@@ -23,6 +24,13 @@ Fetch = Callable[[], Awaitable[None]]
 MAX_BACKOFF = 30.0
 OFFLINE_AFTER = 3
 """Failed attempts in a row after which a resource counts as offline."""
+GIVE_UP = (Unauthorized, Forbidden, NotFound)
+"""Answers that asking again cannot change: fetching stops until the user asks (``r``)."""
+
+
+def gives_up(error: ApiError | None) -> bool:
+    """Whether fetching should stop after ``error``, until the user asks again."""
+    return isinstance(error, GIVE_UP)
 
 
 @dataclass
@@ -115,10 +123,13 @@ class Poller:
         return self._wake.setdefault(resource, asyncio.Event())
 
     async def wait(self, resource: str) -> bool:
-        """Sleep until the next fetch is due; True when woken early (``refresh_now``)."""
+        """Sleep until the next fetch is due (none after :func:`stopped`: until woken);
+        True when woken early (``refresh_now``)."""
         event = self.wake_event(resource)
+        fresh = self.freshness(resource)
+        timeout = None if fresh.error and fresh.next_retry_at is None else self.delay(resource)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout=self.delay(resource))
+            await asyncio.wait_for(event.wait(), timeout=timeout)
         woken = event.is_set()
         event.clear()
         return woken
@@ -128,7 +139,9 @@ class Poller:
         woken = True
         while True:
             if woken or not self.paused:
-                await self.attempt(resource, fetch)
+                error = await self.attempt(resource, fetch)
+                if gives_up(error):
+                    self.stopped(resource)
             woken = await self.wait(resource)
 
     def refresh_now(self) -> None:
@@ -199,4 +212,6 @@ class Poller:
             text += " · " + fresh.error.describe(short=True)
             if fresh.next_retry_at is not None:
                 text += f" · retry in {max(0, round(fresh.next_retry_at - self.timer()))}s"
+            elif gives_up(fresh.error):
+                text += " · r asks again"
         return text

@@ -31,7 +31,7 @@ from tui import compat
 from tui.compat.footer import Footer
 from tui.compat.gc import GC_POLICY
 from tui.core import timeline as tl
-from tui.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized, Unsupported
+from tui.core.errors import ApiError, BadRequest, NotFound, Unsupported
 from tui.core.failures import Cause, cause_key, group_failures
 from tui.core.model import (
     Detail,
@@ -47,7 +47,7 @@ from tui.core.model import (
 )
 from tui.core.notify import Announcer
 from tui.core.pages import PageDelta
-from tui.core.poll import Poller
+from tui.core.poll import Poller, gives_up
 from tui.core.source import COUNT_AT_MOST, Source, count_rows
 from tui.core.store import Store, elapsed
 from tui.core.text import (
@@ -99,7 +99,6 @@ PAGE_RENDER_GAP = 0.25
 MAX_CAUSES = 100
 """Failed rows ``E`` reads in full at one press (each costs a request or two); the next
 press reads the next ones."""
-GIVE_UP = (Unauthorized, Forbidden, NotFound)
 """Errors a follow stops at until ``r``: retrying cannot help (a 404, a refused key)."""
 RECOUNT_EVERY = 30.0
 """Seconds before a listed live group's failed rows are counted again (an ended group's,
@@ -472,7 +471,7 @@ class ViewerScreen(Screen[None]):
                 return
             except Exception as exc:
                 error = self.poller.failed("detail", exc)
-                final = isinstance(error, GIVE_UP)
+                final = gives_up(error)
                 if final:
                     self.poller.stopped("detail")  # retrying cannot help: said, until `r`
                 self.post_message(FetchFailed("detail"))
@@ -1165,7 +1164,7 @@ class ViewerScreen(Screen[None]):
             title = f"{words.row.capitalize()} {short_id(key)}"
             sub = self.poller.describe("detail")
             error = self.poller.freshness("detail").error
-            if not isinstance(error, GIVE_UP):  # after a 404 or a refused key: not followed
+            if not gives_up(error):  # after a 404 or a refused key: not followed
                 sub = f"following ({words.follows_with}) · {sub}"
             if self.store.final(key):
                 sub = "final · never refetched"
