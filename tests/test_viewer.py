@@ -11,8 +11,10 @@ import pytest
 
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
+from tui.sim.world import World
 from tui.ui.app import RunwatchApp
 
+from .conftest import FROZEN_NOW
 from .viewer_helpers import (
     cell,
     empty_message,
@@ -353,6 +355,43 @@ async def test_the_status_column_fits_every_known_status_before_it_appears(
             offsets.add(heading.index("action") - status_at)
         assert len(offsets) == 1, offsets
         assert offsets.pop() >= len("◐ dispatching "), "dispatching would widen the column"
+
+
+async def test_the_run_lists_counts_of_a_run_left_keep_up_with_its_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A live run once selected (its record read: 103 invocations) and then left: its rows
+    and failures in the list are counted again as it goes on, both of them (its rows stayed
+    at 103 while its failures rose from 22 to 50 of 205)."""
+    import tui.ui.viewer
+
+    monkeypatch.setattr(tui.ui.viewer, "RECOUNT_EVERY", 0.3)
+    now = [FROZEN_NOW]
+    world = World("demo", seed=7, clock=lambda: now[0])
+    with GatewayServer(world=world) as server:
+        app = make_app(server, interval=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await loaded(pilot, app)
+            first = screen.groups.row_keys_in_order[0]
+            run = world.run(first)
+            assert run is not None and world.run_status(run, now[0]) == "active"
+            await rows_loaded(pilot, app)  # selected: its own record read, with its count
+            await pilot.press("j")  # another run
+            await wait_for(pilot, lambda: screen.selected_group != first, what="another run")
+            now[0] += 300  # five minutes on: the first run has more invocations
+            visible = world.visible(run, world.advance())
+            failed = sum(p.status(now[0]) in ("failed", "timed_out") for p in visible)
+            total = len(visible)
+            assert total > len(world.visible(run, FROZEN_NOW))
+
+            def listed() -> str:
+                return next(line for line in screen_lines(app) if first[:8] in line)
+
+            await wait_for(
+                pilot,
+                lambda: re.search(rf"\b{total}\s+{failed}\b", listed()) is not None,
+                what=f"{total} rows and {failed} failures",
+            )
 
 
 async def test_empty_run_says_so_in_the_table(gateway: GatewayServer) -> None:

@@ -832,11 +832,16 @@ class ViewerScreen(Screen[None]):
 
     def _tallied(self, group: Group) -> Group:
         """A group with the counts its server left out filled in from its rows as last
-        seen (no server here counts a run's failures; the current API counts nothing)."""
+        seen (no server here counts a run's failures; the current API counts nothing).
+        A run's own record counts its rows, but only the selected and pinned runs' records
+        are read each round: another run's count is its rows', since the list has none (a
+        record read when it was selected said 103 for good, while its failures, counted
+        from its rows, rose past 50 of 205)."""
         tally = self._tallies.get(group.key)
         if tally is None or (group.total is not None and group.failed is not None):
             return group
-        total = tally[0] if group.total is None else group.total
+        described = group.key == self.selected_group or group.key in self.pinned
+        total = group.total if described and group.total is not None else tally[0]
         failed = tally[1] if group.failed is None else group.failed
         return replace(group, total=total, failed=failed)
 
