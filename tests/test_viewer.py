@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
@@ -576,6 +577,27 @@ async def test_a_prompt_typed_in_one_burst_gets_its_letters_and_the_keys_after_i
         send_keys(app, "escape", "k")  # esc clears the filter, k moves in the table
         await wait_for(pilot, lambda: "/failed" not in pane(app, "rows"), what="cleared")
         assert app.focused is screen.table
+
+
+async def test_edit_keys_typed_in_a_burst_act_where_they_were_typed(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """In an open prompt, backspace and the arrows typed in one burst with letters act in
+    their place (a new user's try over tmux: 'a b ⌫ c' read 'ab', ':121b⌫a' jumped nowhere)."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("tab", "slash")
+        await wait_for(pilot, lambda: isinstance(app.focused, Input), what="the prompt")
+        send_keys(app, "a", "b", "backspace", "c", "left", "x", "end", "d", "enter")
+        await wait_for(pilot, lambda: "/axcd" in pane(app, "rows"), what="the filter")
+        await pilot.press("slash")
+        send_keys(app, "escape")
+        await wait_for(pilot, lambda: "/axcd" not in pane(app, "rows"), what="cleared")
+        await pilot.press("h", "colon")  # in the run list: jump to a run
+        await wait_for(pilot, lambda: isinstance(app.focused, Input), what="the jump prompt")
+        send_keys(app, "c", "7", "1", "b", "backspace", "c", "enter")
+        await wait_for(pilot, lambda: "run c71c4149" in pane(app, "rows"), what="the run")
 
 
 @pytest.mark.parametrize("width", [120, 160, 199, 200, 240])

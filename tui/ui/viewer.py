@@ -20,7 +20,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import BindingsMap, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
@@ -1737,7 +1737,12 @@ class ViewerScreen(Screen[None]):
 class Prompt(Input):
     """The filter and jump prompts. Enter and esc close one at once, so the keys typed after
     them in the same burst (which the app gave to the prompt, focused as they arrived) go on
-    to the pane it hands the focus to, in order, instead of into the closed prompt."""
+    to the pane it hands the focus to, in order, instead of into the closed prompt. The
+    input's edit keys (backspace, arrows, home...) act at once too: as bindings they acted
+    once the key had bubbled up to the app, after the letters typed behind them in the same
+    burst (``a b ⌫ c`` read ``ab``)."""
+
+    EDITS = BindingsMap(Input.BINDINGS).key_to_bindings
 
     def __init__(self, done: Callable[[Prompt, str | None], None], **options: Any) -> None:
         super().__init__(**options)
@@ -1753,6 +1758,10 @@ class Prompt(Input):
             event.stop()
             event.prevent_default()
             self.done(self, self.value if event.key == "enter" else None)
+        elif not event.is_printable and (edit := self.EDITS.get(event.key)):
+            event.stop()
+            event.prevent_default()
+            await self.run_action(edit[0].action)
         else:
             await super()._on_key(event)
 
