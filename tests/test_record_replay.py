@@ -529,6 +529,28 @@ async def test_the_replay_keys_at_the_end_leave_it_ended(
             assert "running for 3m" in screen_text(app)
 
 
+async def test_the_replays_own_keys_are_in_its_help_and_its_palette(
+    frozen_gateway: GatewayServer, tmp_path: Path
+) -> None:
+    """? lists space, . and > in a replay (it listed the viewer's keys only), and the
+    command palette offers them."""
+    path = await record_demo(frozen_gateway.url, tmp_path)
+    app = replay_app(path, 1000.0, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await landed(pilot, await settled(pilot))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: "runwatch — keys" in screen_text(app), what="the help")
+        said = " ".join(screen_text(app).split())
+        for line in ("space pause or resume the replay", ". step to the next recorded moment"):
+            assert line in said, line
+        assert "> jump to the recording's end" in said
+        await pilot.press("escape", "ctrl+p")
+        await pilot.press(*"recording's end")
+        await wait_for(
+            pilot, lambda: "Jump to the recording's end (>)" in screen_text(app), what="palette"
+        )
+
+
 async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
     frozen_gateway: GatewayServer, tmp_path: Path
 ) -> None:

@@ -18,13 +18,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from tui.cli import flags
 from tui.core.source import Source
 from tui.providers import load
 from tui.providers.record import ReplayControls, ReplayError, open_replay, replayable
-from tui.ui.app import RunwatchApp
+from tui.ui.app import RunwatchApp, own_bindings
 from tui.ui.details import DetailBody
 from tui.ui.options import ViewerOptions
 
@@ -80,12 +80,12 @@ class ReplayApp(RunwatchApp):
     recorded time, as the recorded app did: its interval is the recording's at the replay's
     speed (whatever ``options`` says)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *RunwatchApp.BINDINGS,
-        Binding("space", "replay_pause", "Pause replay"),
-        Binding("full_stop", "replay_step", "Step", key_display="."),
-        Binding("greater_than_sign", "replay_end", "To the end", key_display=">"),
-    ]
+    OWN_KEYS = (
+        ("space", "replay_pause", "pause or resume the replay"),
+        ("full_stop", "replay_step", "step to the next recorded moment (pauses)"),
+        ("greater_than_sign", "replay_end", "jump to the recording's end"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [*RunwatchApp.BINDINGS, *own_bindings(OWN_KEYS)]
 
     def __init__(
         self,

@@ -42,6 +42,10 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 compat.apply()  # before any App exists: Textual's filters are built in App.__init__
 
 
+OwnKey = tuple[str, str, str]
+"""``(key, action, what it does)``."""
+
+
 class RunwatchApp(App[None]):
     """A live viewer of groups and rows (runs and invocations, apps and invocations)."""
 
@@ -52,6 +56,9 @@ class RunwatchApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
+    OWN_KEYS: ClassVar[tuple[OwnKey, ...]] = ()
+    """A kind of app's keys on top of the viewer's (a replay's), bound with
+    :func:`own_bindings`: ``?`` and the command palette list them from here."""
 
     def __init__(
         self,
@@ -152,7 +159,8 @@ class RunwatchApp(App[None]):
     def action_help(self) -> None:
         """Show every key binding."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(ascii_only=self.options.ascii_only))
+            own = [(_shown(key), what) for key, _, what in self.OWN_KEYS]
+            self.push_screen(HelpScreen(ascii_only=self.options.ascii_only, own=own))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -161,6 +169,11 @@ class RunwatchApp(App[None]):
             for title, help_text, action in palette():
                 yield SystemCommand(
                     with_ellipsis(title), help_text, getattr(screen, f"action_{action}")
+                )
+            for key, action, what in self.OWN_KEYS:
+                title = what[:1].upper() + what[1:]
+                yield SystemCommand(
+                    title, f"{title} ({_shown(key)})", getattr(self, f"action_{action}")
                 )
 
     # -- input after q, signals, a lost terminal -----------------------------------------
@@ -223,3 +236,16 @@ class RunwatchApp(App[None]):
 
         self.bell()
         compat.crash_report(self, redacted_traceback(width=None))
+
+
+def own_bindings(keys: tuple[OwnKey, ...]) -> list[BindingType]:
+    """The bindings of an app's own keys (out of the footer, which is the viewer's)."""
+    return [Binding(key, action, what, show=False) for key, action, what in keys]
+
+
+def _shown(key: str) -> str:
+    """A key as ``?`` shows it: ``.`` for ``full_stop``."""
+    return _KEY_NAMES.get(key, key)
+
+
+_KEY_NAMES = {"full_stop": ".", "greater_than_sign": ">", "less_than_sign": "<"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -26,15 +27,17 @@ class HelpScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, *, ascii_only: bool = False) -> None:
+    def __init__(self, *, ascii_only: bool = False, own: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.ascii_only = ascii_only
+        self.own = own
+        """The app's own keys (a replay's), listed first."""
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for keys, what in help_rows():
+        for keys, what in [*self.own, *help_rows()]:
             table.add_row(Text(keys), Text(what))
         with VerticalScroll(id="help-body"):
             yield Static(Text("runwatch — keys"), id="help-title")
