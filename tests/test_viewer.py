@@ -395,6 +395,41 @@ async def test_the_run_lists_counts_of_a_run_left_keep_up_with_its_rows(
             )
 
 
+async def test_the_progress_column_stays_while_the_run_is_live() -> None:
+    """The progress column comes with the first row in progress (it waited for the table's
+    next full redraw), and a live run with a moment when none of its rows is in progress
+    keeps it: the reason column does not move sideways and back (a new user's try)."""
+    now = [FROZEN_NOW]
+    world = World("demo", seed=7, clock=lambda: now[0])
+    with GatewayServer(world=world) as server:
+        app = make_app(server, interval=0.2, clock=lambda: now[0])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await loaded(pilot, app)
+            second = screen.groups.row_keys_in_order[1]  # none of its rows runs at +7.5 s
+            await select_group(pilot, app, second)
+            await rows_loaded(pilot, app)
+
+            def heading() -> str:
+                return next(line for line in screen_lines(app) if " action " in line)
+
+            await pilot.press("tab", "g")  # the newest rows, the running ones among them
+
+            async def redrawn() -> bool:
+                await pilot.press("O", "O")  # the table drawn again, oldest first and back
+                return "progress" in heading()
+
+            await wait_for(
+                pilot, lambda: "step " in region_text(app, "#detail-pane"), what="its progress"
+            )
+            await wait_for(pilot, lambda: "progress" in heading(), what="the progress column")
+            now[0] += 8
+            world.advance()
+            await wait_for(
+                pilot, lambda: not rows_where(app, "status", "running"), what="no row running"
+            )
+            assert await redrawn(), "none in progress now, but the run is live"
+
+
 async def test_empty_run_says_so_in_the_table(gateway: GatewayServer) -> None:
     app = make_app(gateway)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -182,7 +182,8 @@ class ViewerScreen(Screen[None]):
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
         self._widest: dict[str, int] = {}
-        """The longest status word, name and short id seen in this view: their columns."""
+        """The longest status word, name and short id seen in this view (and whether a row
+        in progress was): their columns."""
 
     # -- layout --------------------------------------------------------------------------
 
@@ -863,6 +864,13 @@ class ViewerScreen(Screen[None]):
             live = any(not row.status.terminal and row.progress for row in rows.values())
         else:
             live = bool(self._progressing)
+        # Once shown in a view, the column stays while its group is live: a moment with no
+        # row in progress does not move the reason column sideways and back.
+        group = self.store.groups.get(self.selected_group or "")
+        if live:
+            self._widest["progress"] = 1
+        elif "progress" in self._widest and group is not None and not group.status.terminal:
+            live = True
         hidden = set() if live else {"progress"}
         if self.table.size.width and self.table.size.width < 90:
             hidden.add("time")
@@ -890,12 +898,14 @@ class ViewerScreen(Screen[None]):
         newest = self._newest_key()
         # Counts and failure sizes are kept row by row: a page, or a followed row's progress,
         # costs its own rows (a pass over 100,000 rows per page stalled a big load).
+        progressed = bool(self._progressing)
         self._count_rows(dirty)
+        refit = progressed != bool(self._progressing)  # the first row in progress, or none
         if self._size_failures(dirty):
             dirty = None  # a failed row's count (x4) changed: every row's cells are rebuilt lazily
         if self.table.timeline is not None and self._place_timeline():
             dirty = None  # the axis moved: every bar is redrawn (lazily: those on screen)
-        if dirty is None or not all(self.table.shows(key) for key in dirty):
+        if refit or dirty is None or not all(self.table.shows(key) for key in dirty):
             self._fit_columns(rows)
         self.table.show(rows, self.clock, None if self.text_filter else dirty)
         if self.tailing and self._newest_key() != newest and self.table.row_count:
