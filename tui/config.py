@@ -32,9 +32,7 @@ EXAMPLE = (Path(__file__).parent / "config.example.toml").read_text(encoding="ut
 def config_dir() -> Path:
     """Where config.toml and state.json live (``RUNWATCH_CONFIG_DIR`` overrides)."""
     override = os.environ.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Path(override or platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
 def config_path() -> Path:
@@ -109,13 +107,6 @@ def _profile(name: str, table: Mapping[str, Any], where: str) -> Profile:
     return Profile(name=name, **values)
 
 
-def readable_by_others(path: Path) -> bool:
-    """True when group or others may read ``path`` (always False on Windows)."""
-    if os.name != "posix":
-        return False
-    return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
-
-
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a ConfigError."""
     path = path or config_path()
@@ -143,7 +134,7 @@ def load_config(path: Path | None = None) -> Config:
         config.profiles[name] = _profile(name, table, f"{path}: profiles.{name}")
     if default is not None and default not in config.profiles:
         raise ConfigError(f"{path}: default_profile {default!r} is not a profile")
-    if readable_by_others(path):
+    if os.name == "posix" and path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
         holds_key = any(p.api_key for p in config.profiles.values())
         config.warnings.append(
             f"warning: {path} is readable by other users"
@@ -219,12 +210,10 @@ def resolve(
     """Apply flags (the keyword arguments) > environment > profile > defaults."""
     env = os.environ if env is None else env
     name = profile or env.get("RUNWATCH_PROFILE") or config.default_profile
-    chosen: Profile | None = None
-    if name is not None:
-        chosen = config.profiles.get(name)
-        if chosen is None:
-            known = ", ".join(sorted(config.profiles)) or "none defined"
-            raise ConfigError(f"no profile {name!r} in {config.path} ({known})")
+    chosen = config.profiles.get(name) if name is not None else None
+    if name is not None and chosen is None:
+        known = ", ".join(sorted(config.profiles)) or "none defined"
+        raise ConfigError(f"no profile {name!r} in {config.path} ({known})")
     prof = chosen or Profile(name="")
     kind = provider or prof.provider
     facts = PROVIDERS[kind]
