@@ -169,14 +169,8 @@ def render(evidence: Evidence) -> str:
     if evidence.copies:
         out += ["## Fetch it again", ""]
         for label, command in evidence.copies:
-            out += [
-                f"{clean(label)}:",
-                "",
-                "```sh",
-                clean(command, limit=2000, multiline=True),
-                "```",
-                "",
-            ]
+            out += [f"{clean(label)}:", "", "```sh", clean(command, limit=2000, multiline=True)]
+            out += ["```", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -187,13 +181,11 @@ def _timeline(rows: list[Row], now: float) -> list[str]:
         return []
     critical = tl.critical_path(spans)
     by_key = {row.key: row for row in rows}
-    shown = sorted(spans, key=lambda span: span.created)[:TIMELINE_ROWS]
     head = f"{clock_time(scale.start)} → {clock_time(scale.end)} ({duration(scale.length)})"
     out = ["## Timeline", "", f"{head}; `-` queued, `#` running, `*` critical path", "", "```text"]
-    for span in shown:
-        row = by_key[span.key]
+    for span in sorted(spans, key=lambda span: span.created)[:TIMELINE_ROWS]:
         mark = "*" if span.key in critical else " "
-        status = clean(row.status.raw, limit=12).ljust(12)
+        status = clean(by_key[span.key].status.raw, limit=12).ljust(12)
         bar = tl.bar_text(span, scale, BAR_WIDTH, ascii_only=True)
         out.append(f"{mark} {short_id(span.key):<10} {status} |{bar}|")
     if len(spans) > TIMELINE_ROWS:
@@ -211,8 +203,7 @@ def file_name(group_key: str, suffix: str, stamp: str | None = None) -> str:
     (``.rwrec``) of a group: an id as the tables show it (:func:`short_id`: ``4d6cc587``,
     ``run_uKbwr6Ay``), a key that is a name (Kernel's ``app@version``) whole. Only ASCII
     letters, digits, ``.``, ``_`` and ``-``: nothing a file system or a shell reads."""
-    name = not looks_like_id(group_key)
-    shown = clean(group_key)[:FILE_NAME_KEY] if name else short_id(group_key)
+    shown = short_id(group_key) if looks_like_id(group_key) else clean(group_key)[:FILE_NAME_KEY]
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in shown)
     when = stamp or time.strftime("%Y%m%d-%H%M%S")
     return f"runwatch-{safe or 'group'}-{when}{suffix}"
