@@ -20,7 +20,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TextIO, TypeVar
 
@@ -225,10 +225,8 @@ class _Watch:
         timeout = self.options.timeout
         if timeout is not None and self.clock() >= self.started + timeout - 0.01:
             self.note(f"--timeout {timeout:g}s passed while {what}")
-            live = sum(not row.status.terminal for row in self.store.rows.values())
-            if live:
-                noun = self.source.vocabulary.row
-                self.note(f"{live} {noun if live == 1 else noun + 's'} still live")
+            for said in _still_live(self.store.rows.values(), self.source.vocabulary.row):
+                self.note(said)
             raise Stop(EXIT_TIMEOUT)
         error = self.poller.freshness("api").error
         why = f": {error.describe()}" if error is not None else ""
@@ -344,7 +342,7 @@ def frame(
     """The ``--once`` frame: a header (the group's own failure in it), the table, why each
     failed row failed (the failing step, its message and fix), and the counts. API text is
     Text, never markup."""
-    header = Text(f"{ref}", style="bold")
+    header = Text(ref, style="bold")
     if group is not None and group.status.raw:
         header.append(f"  {clean(group.status.raw, limit=20)}")
         if group.problem is not None:
@@ -571,16 +569,13 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
         raise Stop(EXIT_USAGE)
     state.note(f"{ref} is ambiguous: {len(matches)} {noun}s start with it:")
     for group in matches[:20]:
-        state.err.write(f"  {_group_line(group)}\n")
+        problem = group.problem and group.problem.text()
+        line = "  ".join(p for p in (group.key, group.status.raw, group.subtitle, problem) if p)
+        state.err.write(f"  {clean(line, limit=300)}\n")
     if len(matches) > 20:
         state.err.write(f"  and {len(matches) - 20} more\n")
     state.note("give more of the id")
     raise Stop(EXIT_USAGE)
-
-
-def _group_line(group: Group) -> str:
-    parts = (group.key, group.status.raw, group.subtitle, group.problem and group.problem.text())
-    return clean("  ".join(p for p in parts if p), limit=300)
 
 
 async def _watch_row(state: _Watch, row: Row) -> int:
@@ -612,8 +607,7 @@ async def _watch_row(state: _Watch, row: Row) -> int:
 
 async def _watch_group(state: _Watch, group: Group) -> int:
     """A group's rows, polled until none is live and the group has ended."""
-    source, options = state.source, state.options
-    key = group.key
+    source, options, key = state.source, state.options, group.key
     pager = source.pager(key, Query())
     describes = not group.pinned_only
     while True:
@@ -637,8 +631,7 @@ async def _watch_group(state: _Watch, group: Group) -> int:
         _report_group(state, group)
         await _report(state, rows)
         state.fail_fast(group, source.vocabulary.group)
-        live = [row for row in rows if not row.status.terminal]
-        if not live and (group.status.terminal or not describes):
+        if all(row.status.terminal for row in rows) and (group.status.terminal or not describes):
             return await _finish(state, group, key, rows, described=describes)
         left = state.remaining()
         if left <= 0:
@@ -674,25 +667,20 @@ async def _finish(
         return EXIT_OK
     if failed:
         return EXIT_FAILED  # known for good, whatever is still live
-    unfinished = _unfinished(state, group if described else None, rows)
+    unfinished = _still_live(rows, noun)
+    if described and group is not None and not group.status.terminal:
+        status = clean(group.status.raw, limit=30) or "not ended"
+        unfinished.append(f"the {state.source.vocabulary.group} is {status}")
     if unfinished:  # a snapshot of what is not over: it has not succeeded (yet)
         state.note(f"--exit-status: not finished: {', '.join(unfinished)}")
         return EXIT_UNFINISHED
     return EXIT_OK
 
 
-def _unfinished(state: _Watch, group: Group | None, rows: list[Row]) -> list[str]:
-    """What is not over yet, in words (empty: everything is): the live rows, and the group
-    when the server describes it and says it has not ended (a run still active)."""
-    vocabulary = state.source.vocabulary
+def _still_live(rows: Iterable[Row], noun: str) -> list[str]:
+    """``N rows still live`` when any is (empty when none is)."""
     live = sum(not row.status.terminal for row in rows)
-    said = []
-    if live:
-        said.append(f"{live} {vocabulary.row if live == 1 else vocabulary.row + 's'} still live")
-    if group is not None and not group.status.terminal:
-        status = clean(group.status.raw, limit=30) or "not ended"
-        said.append(f"the {vocabulary.group} is {status}")
-    return said
+    return [f"{live} {noun if live == 1 else noun + 's'} still live"] if live else []
 
 
 # -- no REF: what there is to watch ------------------------------------------------------
