@@ -373,7 +373,7 @@ def _connect(
         provider = _bctrl_api(args, provider, settings, refs)
         recorder = None
         try:
-            if getattr(args, "record", None):
+            if args.record:
                 from tui.providers.record import recorder_for
 
                 recorder = recorder_for(
@@ -422,7 +422,7 @@ def run_viewer(argv: Sequence[str]) -> int:
     pins = [p for p in memory.pinned if connection.provider.valid_ref(p)]
     options = ViewerOptions(
         pinned=list(dict.fromkeys([*args.refs, *pins])),
-        interval=args.interval or (memory.interval if remember else None) or settings.interval,
+        interval=args.interval or memory.interval or settings.interval,
         status=settings.status or tuple(memory.status),
         action=settings.action or tuple(memory.action),
         text_filter=memory.text_filter,
@@ -506,25 +506,13 @@ examples:
 def _watch_command(args: argparse.Namespace) -> str:
     """The command that watches one of what ``runwatch watch --demo`` lists, but the REF."""
     command = ["runwatch", "watch", "--demo"]
-    if getattr(args, "api", "auto") not in (None, "auto"):
+    if args.api != "auto":
         command += ["--api", args.api]  # --api current picks its own scenario
-    if args.scenario not in (
-        "demo",
-        "current" if getattr(args, "api", None) == "current" else "demo",
-    ):
+    if args.scenario not in ("demo", "current" if args.api == "current" else "demo"):
         command += ["--scenario", args.scenario]
     if args.provider:
         command += ["--provider", args.provider]
     return shlex.join(command)
-
-
-def _quiet_stdout() -> None:
-    """stdout's reader went away: point stdout at devnull, so the flush at exit does not
-    fail again and print a traceback (as the Python docs advise for SIGPIPE)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def run_watch(argv: Sequence[str]) -> int:
@@ -570,7 +558,12 @@ def run_watch(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `runwatch watch ... | head -1`: the reader has what it wanted
-        _quiet_stdout()
+        # stdout at devnull, so the flush at exit does not fail again and print a traceback
+        # (as the Python docs advise for SIGPIPE).
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         return EXIT_PIPE
     finally:
         connection.close_gateway()
