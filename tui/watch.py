@@ -661,11 +661,10 @@ async def _finish(
         state.fail_fast(group, state.source.vocabulary.group)
     for row in rows:
         state.fail_fast(row, noun)
-    failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
-    failed = failed or (group is not None and _failed(group))
     if not options.exit_status:
         return EXIT_OK
-    if failed:
+    failed = any(row.status.terminal and row.status.kind is not Kind.SUCCEEDED for row in rows)
+    if failed or (group is not None and _failed(group)):
         return EXIT_FAILED  # known for good, whatever is still live
     unfinished = _still_live(rows, noun)
     if described and group is not None and not group.status.terminal:
