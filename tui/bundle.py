@@ -107,15 +107,12 @@ async def collect(
     if failed:
         first = failed[-1] if source.vocabulary.newest_first else failed[0]
         evidence.explain = source.explain(first, details.get(first.key))
-    for copy in source.copies(group, None, None):
-        if copy.label.startswith("curl"):
-            evidence.copies.append((copy.label, copy.text))
+    curls = [copy for copy in source.copies(group, None, None) if copy.label.startswith("curl")]
+    evidence.copies = [(copy.label, copy.text) for copy in curls]
     for row in failed[:10]:  # one command per failed row: its record
-        curls = [
-            c for c in source.copies(group, row, details.get(row.key)) if c.label.startswith("curl")
-        ]
-        if curls:
-            evidence.copies.append((f"{curls[0].label} ({short_id(row.key)})", curls[0].text))
+        copies = source.copies(group, row, details.get(row.key))
+        if curl := next((copy for copy in copies if copy.label.startswith("curl")), None):
+            evidence.copies.append((f"{curl.label} ({short_id(row.key)})", curl.text))
     evidence.now = clock()
     return evidence
 
