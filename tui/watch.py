@@ -448,7 +448,6 @@ async def _report(state: _Watch, rows: list[Row]) -> None:
     """Print the transitions among ``rows`` not printed yet (with ``--fail-fast``, up to
     the first failure)."""
     now = state.clock()
-    noun = state.source.vocabulary.row
     for row in rows:
         before = state.printed.get(row.key)
         if before == row.status.raw:
@@ -456,7 +455,7 @@ async def _report(state: _Watch, rows: list[Row]) -> None:
         state.printed[row.key] = row.status.raw
         why = await _why(state, row) if _failed(row) else None
         _emit(state, _record(row, before, now, why, name=row.name))
-        state.fail_fast(row, noun)
+        state.fail_fast(row, state.source.vocabulary.row)
     state.out.flush()
 
 
@@ -581,7 +580,6 @@ async def _by_prefix(state: _Watch, ref: str, missing: NotFound) -> Group | None
 async def _watch_row(state: _Watch, row: Row) -> int:
     """One row: followed until it is terminal (plain, jsonl), or as it is now (once, json)."""
     state.store.merge_rows([row])
-    streaming = state.options.mode in ("plain", "jsonl")
 
     async def report() -> None:
         await _report(state, [state.store.rows[row.key]])
@@ -598,7 +596,7 @@ async def _watch_row(state: _Watch, row: Row) -> int:
                 await report()
         await report()
 
-    if streaming:
+    if state.options.mode in ("plain", "jsonl"):
         await report()
         if not state.store.rows[row.key].status.terminal:
             await state.fetch(f"following {row.key}", follow)
