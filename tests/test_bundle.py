@@ -80,6 +80,11 @@ def test_a_kernel_bundle_has_the_last_log_lines(frozen_gateway: GatewayServer) -
     text = bundle_of(frozen_gateway.url, "kernel", 0)
     assert text.startswith("# App version ")
     assert "## Last log lines of " in text
+    # Each failed row's log in the timeline's order (oldest first), whichever read finished
+    # first (the order changed from one bundle of the same app version to the next).
+    logged = re.findall(r"## Last log lines of (\S+)", text)
+    table = text.split("## Timeline", 1)[1]
+    assert len(logged) > 1 and logged == sorted(logged, key=table.index), logged
     assert "$KERNEL_API_KEY" in text
     for form in forms(KEY):
         assert form not in text

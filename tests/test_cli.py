@@ -54,9 +54,15 @@ def test_key_on_command_line_is_refused(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The hint names a command that works: the subcommand's own --demo."""
     monkeypatch.delenv("BCTRL_API_KEY", raising=False)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", "/nonexistent/runwatch-test")
     assert main([]) == EXIT_AUTH
-    assert "BCTRL_API_KEY" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "BCTRL_API_KEY" in err and "or try runwatch --demo" in err
+    for command in ("watch", "bundle"):
+        assert main([command, "121a"]) == EXIT_AUTH
+        assert f"or try runwatch {command} --demo" in capsys.readouterr().err, command
 
 
 def test_kernel_reads_its_own_key_and_origin(

@@ -98,6 +98,9 @@ async def collect(
                             logs.setdefault(row.key, []).extend(update.lines)
 
     await asyncio.gather(*(read(row) for row in reads))
+    begun = {span.key: span.created for span in tl.spans(reads, clock())}  # as the timeline
+    by_time = sorted(logs, key=lambda key: begun.get(key, 0.0))
+    logs = {key: logs[key] for key in by_time}  # not in the order the reads finished
     words = (source.vocabulary.group, source.vocabulary.row, source.vocabulary.group_kind)
     evidence = Evidence(source.name, source.base_url, group, ordered, details, logs, words)
     evidence.name = group.title or group.key

@@ -326,8 +326,9 @@ def _connect(
     ``refs`` are checked against the provider first (a malformed reference is a usage error
     whatever the key). ``early`` is a demo gateway already started (the viewer starts it
     before importing Textual, so the two start up side by side); it is stopped on a failure.
-    ``command`` names a subcommand in what it records (``watch`` records less), and
-    ``focus`` what it watched, which a replay of the recording opens on."""
+    ``command`` names a subcommand in what it records (``watch`` records less) and in the
+    hint for a missing key, and ``focus`` what it watched, which a replay of the recording
+    opens on."""
     import time
 
     from tui.core.text import looks_like_id
@@ -365,7 +366,7 @@ def _connect(
             _fail(
                 EXIT_AUTH,
                 f"no API key{where}: set {settings.key_env}, name a variable with api_key_env "
-                "in the profile, or try runwatch --demo"
+                f"in the profile, or try runwatch {f'{command} ' if command else ''}--demo"
                 + (f" --provider {provider.name}" if provider.name != DEFAULT else ""),
             )
         else:
@@ -637,7 +638,7 @@ def run_bundle(argv: Sequence[str]) -> int:
     from tui.core.text import looks_like_id
 
     short = looks_like_id(args.ref) and not PROVIDERS[args.provider or DEFAULT].valid_ref(args.ref)
-    connection = _connect(args, [] if short else [args.ref])
+    connection = _connect(args, [] if short else [args.ref], command="bundle")
 
     from tui import bundle
     from tui.core.errors import ApiError, NotFound
