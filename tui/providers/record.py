@@ -617,6 +617,11 @@ class ReplayControls:
         """How long ``recorded`` seconds of the recording last at this speed."""
         return recorded / self.speed if math.isfinite(self.speed) else 0.0
 
+    @property
+    def interval(self) -> float:
+        """The recorded app's poll interval, in recorded seconds (what the status bar says)."""
+        return self.recording.interval
+
     def poll_interval(self) -> float:
         """Real seconds a replayed viewer should wait between polls: the recording's own
         interval at this speed (never below :data:`MIN_POLL`), so that at ``--speed 10`` it

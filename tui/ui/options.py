@@ -22,6 +22,11 @@ class Playback(Protocol):
         """Whether it has reached the recording's end (its clock stopped there)."""
         ...
 
+    @property
+    def interval(self) -> float:
+        """How often the recorded app polled, in recorded seconds."""
+        ...
+
 
 @dataclass
 class ViewerOptions:

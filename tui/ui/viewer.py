@@ -1202,8 +1202,10 @@ class ViewerScreen(Screen[None]):
         dot = "*" if self.ascii_only else "●"
         shown = f" {dot} {state} "
         hint = "   ? help"
-        ended = options.playback is not None and options.playback.finished
-        tail = hint if ended else f"  every {self.poller.interval:g}s{hint}"  # nothing new comes
+        playback = options.playback
+        every = self.poller.interval if playback is None else playback.interval  # as recorded
+        ended = playback is not None and playback.finished  # nothing new comes
+        tail = hint if ended else f"  every {every:g}s{hint}"
         label = f"  {profile}{api} · "
         # The freshness state is never cut off, and the way to help stays while it can: on a
         # narrow screen the interval goes first, then the server's address is shortened,
