@@ -14,7 +14,16 @@ from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
 from tui.ui.app import RunwatchApp
 
-from .viewer_helpers import loaded, make_app, pane, screen_text, status_bar, wait_for
+from .viewer_helpers import (
+    loaded,
+    make_app,
+    pane,
+    region_text,
+    screen_text,
+    select_row,
+    status_bar,
+    wait_for,
+)
 
 TOKEN = "secret-token-123"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -113,6 +122,29 @@ async def test_invocation_404_is_said_in_the_detail_only() -> None:
             polled = len(faults.requests)
             await wait_for(pilot, lambda: len(faults.requests) > polled, what="more polls")
             assert app.is_running
+
+
+async def test_a_failure_whose_record_is_not_read_never_says_it_has_no_details() -> None:
+    """A failed row's error, from its list row, while its full record cannot be read: the
+    details are 'not read yet', never 'no error details returned' (a paused replay said so
+    of a row whose details came a moment later)."""
+    faults = FaultConfig(rate=0.0)
+    with GatewayServer(GatewayOptions(token=TOKEN), faults=faults) as server:
+        world = server.world
+        run = world.runs[0]
+        now = world.advance()
+        target = next(p.id for p in world.visible(run, now) if p.status(now) == "failed")
+        for path in (f"/v2/invocations/{target}", f"/v1/invocations/{target}"):
+            faults.force("404", 1000, path)
+        app = _app(server.url, interval=0.3)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot, app)
+            await pilot.press("tab")
+            await select_row(pilot, app, target)
+            await wait_for(pilot, lambda: "HTTP 404" in pane(app, "detail"), what="the 404")
+            detail = region_text(app, "#detail-pane")
+            assert "(error details not read yet)" in detail, detail
+            assert "no error details returned" not in detail
 
 
 async def test_a_run_the_server_does_not_know_is_asked_for_again_only_on_r() -> None:

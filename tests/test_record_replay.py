@@ -558,7 +558,7 @@ async def test_stepping_past_the_last_recorded_moment_ends_the_replay(
     path = await record_demo(frozen_gateway.url, tmp_path)
     app = replay_app(path, 1.0, paused=True, retry=NO_RETRY)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in load_recording(path).times:
+        for _ in load_recording(path).moments:
             await pilot.press("full_stop")
         await landed(pilot, await settled(pilot))
         assert "REPLAY 1x PAUSED" in status_bar(app)  # the last answer, not yet the end

@@ -19,7 +19,14 @@ import pytest
 from tui.core.errors import RateLimited
 from tui.providers import PROVIDERS, load
 from tui.providers.http import RetryPolicy
-from tui.providers.record import Recorder, load_recording, open_replay
+from tui.providers.record import (
+    Recorded,
+    Recorder,
+    Recording,
+    ReplayControls,
+    load_recording,
+    open_replay,
+)
 from tui.replay_cli import ReplayApp, replay_app
 from tui.ui.app import RunwatchApp
 from tui.ui.options import ViewerOptions
@@ -213,6 +220,23 @@ async def test_jumping_to_the_end_shows_the_end(polled: Path) -> None:
         await wait_for(pilot, shows_runs(app, 1), what="the first answer")
         await pilot.press("greater_than_sign")
         await wait_for(pilot, shows_runs(app, expected_runs(ANSWERS * GAP)), what="the last answer")
+
+
+def test_a_step_takes_a_poll_rounds_answers_together() -> None:
+    """A live viewer's poll round is a burst of answers (the list, then a run's record a
+    moment later): ``.`` steps a round at a time (a new user's try: seven presses moved a
+    paused replay from 0.3 s to 0.4 s), and after the last one to the recording's end."""
+    rounds = [0.0, 2.0, 4.0, 6.0]
+    listed = [Recorded("response", t, t + 0.01, {}) for t in rounds]
+    described = [Recorded("response", t + 0.05, t + 0.06, {}) for t in rounds]
+    exchanges = {("GET", "/v1/runs"): listed, ("GET", "/v1/runs/r"): described}
+    times = sorted(r.t for r in [*listed, *described])
+    recording = Recording({}, exchanges, times, [], 7.5)
+    assert recording.interval == 2.0
+    controls = ReplayControls(recording, paused=True)
+    steps = [controls.step() for _ in range(len(rounds) + 1)]
+    assert steps == pytest.approx([t + 0.06 for t in rounds] + [7.5])
+    assert controls.finished
 
 
 async def test_stepping_shows_each_recorded_moment(polled: Path) -> None:

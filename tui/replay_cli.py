@@ -101,8 +101,8 @@ class ReplayApp(RunwatchApp):
         super().__init__(source, body, options, clock=controls.now)
         self.controls = controls
 
-    def _said(self) -> None:
-        self.notify(self.controls.describe(), title="Replay")
+    def _said(self, timeout: float | None = None) -> None:
+        self.notify(self.controls.describe(), title="Replay", timeout=timeout)
         with contextlib.suppress(LookupError):  # not mounted yet
             self.viewer.refresh_status()
 
@@ -114,7 +114,7 @@ class ReplayApp(RunwatchApp):
         if not self.controls.paused:
             self.controls.pause()
         self.controls.step()
-        self._said()
+        self._said(timeout=1.5)  # steps come in a row: their toasts do not pile up for long
 
     def action_replay_end(self) -> None:
         self.controls.jump_to_end()

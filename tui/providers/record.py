@@ -101,6 +101,9 @@ KEPT_PREFIXES = ("x-ratelimit-", "ratelimit-")
 ANSWERS = frozenset({"response", "fault"})
 """Recorded kinds that are one whole answer (not a stream, not a request left pending)."""
 DEFAULT_INTERVAL = 2.0
+ROUND_GAP = 0.5
+"""Answers recorded less than this apart (and less than half the interval) are one moment:
+one poll round's answers, which ``.`` steps over together."""
 MIN_POLL = 0.2
 """Real seconds a replayed viewer waits between polls at the least (at a high speed)."""
 
@@ -435,6 +438,15 @@ class Recording:
         return max(0.1, round(gaps[len(gaps) // 2], 1)) if gaps else DEFAULT_INTERVAL
 
     @property
+    def moments(self) -> list[float]:
+        """When each recorded moment ended: the times of answers (and stream frames), those
+        within :data:`ROUND_GAP` of the one before taken together (a live viewer's poll
+        round is a burst of answers: stepping one answer at a time barely moved)."""
+        gap = min(ROUND_GAP, self.interval / 2)
+        times = self.times
+        return [t for t, later in itertools.pairwise([*times, math.inf]) if later - t >= gap]
+
+    @property
     def provider(self) -> str:
         return str(self.header.get("provider", ""))
 
@@ -552,6 +564,7 @@ class ReplayControls:
         self._base_pos = 0.0
         self._base_mono = monotonic()
         self._changed: asyncio.Event | None = None
+        self._moments = recording.moments
 
     def position(self) -> float:
         """Seconds since the recording started, never past its end. Playing at max speed
@@ -602,9 +615,9 @@ class ReplayControls:
     def step(self) -> float:
         """Move to the next recorded moment (releasing what arrived then), the recording's
         end after the last one; the position."""
-        times = self.recording.times
-        i = bisect.bisect_right(times, self.position())
-        self._seek(times[i] if i < len(times) else self.recording.end)
+        moments = self._moments
+        i = bisect.bisect_right(moments, self.position())
+        self._seek(moments[i] if i < len(moments) else self.recording.end)
         self._notify()
         return self.position()
 

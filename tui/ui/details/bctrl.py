@@ -49,7 +49,9 @@ class BctrlBody(DetailBody):
         blocks.append(facts_block(row, now, extra))
         details = None
         if row.problem is not None:
-            if body is not None and body.error_details:
+            if body is None:  # its full record is not read yet (or could not be)
+                details = Text("(error details not read yet)", "italic")
+            elif body.error_details:
                 details = json_text(body.error_details)
             else:
                 details = Text("(no error details returned)", "italic")
