@@ -31,6 +31,7 @@ from .viewer_helpers import (
     region_text,
     rows_loaded,
     rows_where,
+    screen_lines,
     screen_text,
     select_group,
     select_row,
@@ -387,6 +388,10 @@ async def test_a_short_invocation_id_on_the_command_line_opens_that_invocation(
         assert short not in app.viewer.groups.row_keys_in_order
 
 
+LISTED = re.compile(r"web-scraper +(\S+) +\S+ +(\d+) ")
+"""A web-scraper row of the app list: its version and rows."""
+
+
 async def test_the_start_of_an_app_name_on_the_command_line_opens_that_app(
     kgateway: GatewayServer,
 ) -> None:
@@ -406,6 +411,19 @@ async def test_the_start_of_an_app_name_on_the_command_line_opens_that_app(
         await wait_for(pilot, lambda: "web-scraper" in pane(app, "rows"), what="the app")
         keys = app.viewer.groups.row_keys_in_order
         assert "web" not in keys and keys[0] == "web-scraper", keys
+        # The app, every version: counted as its versions are (it said '? —', no version).
+        line = lambda: next(x for x in screen_lines(app) if "◆ web-scraper" in x)  # noqa: E731
+        await wait_for(pilot, lambda: re.search(r"[▶✘✔] \w+ +◆ web-scraper +all ", line()))
+
+        def counted() -> bool:  # the app's rows are its versions' (one screen, one round)
+            listed = [(m[1], int(m[2])) for x in screen_lines(app) if (m := LISTED.search(x))]
+            every = [n for version, n in listed if version == "all"]
+            return len(listed) == 3 and every == [sum(n for v, n in listed if v != "all")]
+
+        await wait_for(pilot, counted, what="the app counted as its versions")
+        await pilot.pause(1.0)  # more rounds of the list: the app stays, and stays selected
+        assert app.viewer.groups.row_keys_in_order[0] == "web-scraper"
+        assert "app version web-scraper" in pane(app, "rows")
 
 
 async def test_each_app_versions_row_says_what_the_card_above_its_table_says(

@@ -849,3 +849,28 @@ async def test_a_watch_recording_says_which_records_it_does_not_hold(
         await wait_for(pilot, lambda: "runwatch watch records the rows" in said(), what="why")
         border = pane(app, "detail")
         assert "not found" in border and "following" not in border, border
+
+
+async def test_a_kernel_watch_recording_says_it_holds_no_list_not_the_server(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay of ``watch --provider kernel web --record`` opens on the app watch read,
+    every version, counted (it showed '? —'); another app version's invocations are not in
+    it, and the screen says so in the replay's words (it said 'this server has no
+    invocation list', of a server that had one)."""
+    from tui.cli import main
+
+    monkeypatch.setenv("KERNEL_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "watch.rwrec"
+    url = frozen_gateway.url
+    args = ["watch", "--provider", "kernel", "web", "--once", "--base-url", url, "--record"]
+    assert await asyncio.to_thread(main, [*args, str(path)]) in (0, 1)
+    app = replay_app(path, math.inf, retry=NO_RETRY)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: "app version web-scraper" in pane(app, "rows"))
+        assert re.search(r"[▶✘✔] \w+ +◆ web-scraper +all ", screen_text(app))
+        assert "not in the recording" not in screen_text(app), "all it shows was recorded"
+        await pilot.press("j")  # another app version: not read by watch
+        await wait_for(pilot, lambda: "not in the recording" in screen_text(app), what="said")
+        assert "has no invocation list" not in screen_text(app)

@@ -141,3 +141,14 @@ class ConfigError(ApiError, kind="config"):
 
 class Unsupported(ApiError, kind="unsupported", headline="not served here"):
     """The server does not offer this (an endpoint beyond the contract answered 404)."""
+
+    @classmethod
+    def beyond_contract(cls, error: NotFound, what: str) -> Unsupported:
+        """What a 404 from an endpoint beyond the contract means: the server has no such
+        endpoint (``what``), or, in a replay, the recording holds no answer for it (said in
+        the replay's words, not as a server without a list)."""
+        return cls(error.message if error.code == NOT_RECORDED else what)
+
+
+NOT_RECORDED = "not_recorded"
+"""The code of a replay's answer to a request its recording does not hold."""

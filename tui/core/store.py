@@ -17,6 +17,7 @@ Durations are computed in one place, :func:`elapsed`, from one clock.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -137,10 +138,16 @@ class Store:
 
     # -- groups --------------------------------------------------------------------------
 
-    def set_groups(self, groups: list[Group]) -> None:
-        """A fresh group list, in the server's order; groups merge with what was known."""
+    def set_groups(self, groups: list[Group], pinned: Collection[str] = ()) -> None:
+        """A fresh group list, in the server's order; groups merge with what was known.
+        The ``pinned`` ones it does not hold stay (a run older than the list's pages, an
+        app pinned by name), described or not."""
         fresh = {g.key: merge(self.groups.get(g.key), g) for g in groups}
-        kept = {k: g for k, g in self.groups.items() if g.pinned_only and k not in fresh}
+        kept = {
+            k: g
+            for k, g in self.groups.items()
+            if (g.pinned_only or k in pinned) and k not in fresh
+        }
         self.groups = fresh | kept
 
     def merge_group(self, group: Group) -> Group:

@@ -741,7 +741,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             message = f"not in the recording: {request.method} {target}"
             if self.recording.header.get("made_by") == "watch":  # it never reads a detail
                 message += " (runwatch watch records the rows, and why each failed, only)"
-            body = {"error": message, "message": message, "code": "not_recorded"}
+            body = {"error": message, "message": message, "code": core_errors.NOT_RECORDED}
             return httpx.Response(
                 404,
                 headers={"content-type": "application/json"},

@@ -181,6 +181,10 @@ class ViewerScreen(Screen[None]):
         """Listed groups' failed rows are being counted (their server does not count them)."""
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
+        self._describing: set[str] = set()
+        self._awaiting_list = False
+        """The pins are selected once the group list answers (or fails): the start of an id
+        or a name is not asked for as one (``web``'s rows, its record), and is said once."""
         self._widest: dict[str, int] = {}
         """The longest status word, name and short id seen in this view (and whether a row
         in progress was): their columns."""
@@ -282,7 +286,7 @@ class ViewerScreen(Screen[None]):
         self._render_groups()
         self.groups.focus()
         if self.pinned:
-            self._select_group(self.pinned[0])
+            self._awaiting_list = True  # selected once the list says what a short pin names
             self.locate_pins(list(self.pinned))
         self.poll_groups()
         self.set_interval(1.0, self._tick)
@@ -353,12 +357,17 @@ class ViewerScreen(Screen[None]):
         group = self.store.groups.get(key)
         if not self.describes_groups or (group and group.status.terminal and group.rank > 0):
             return self.describes_groups  # an ended group's record never changes
+        if key in self._describing:  # the loop's and a selection's: one request
+            return True
+        self._describing.add(key)
         try:
             self.post_message(GroupFetched(await self.source.group(key)))
         except Unsupported:
             self.describes_groups = False
         except (NotFound, BadRequest):
             pass  # its rows' own request says what the server thinks of it
+        finally:
+            self._describing.discard(key)
         return self.describes_groups
 
     def _count_groups(self, listed: list[Group]) -> None:
@@ -515,13 +524,10 @@ class ViewerScreen(Screen[None]):
                 "the command line.",
             )
         else:
-            self.store.set_groups(message.groups)
+            self.store.set_groups(message.groups, self.pinned)
             self._resolve_short_pins(message.groups)
         self._render_groups()
-        if self.selected_group is None and self.groups.row_count:
-            key = self.groups.selected_key
-            if key:
-                self._select_group(key)
+        self._select_first()
         if message.groups is not None:  # once selected: the selected group is not counted
             self._count_groups(message.groups)
         self._render_titles()
@@ -735,8 +741,19 @@ class ViewerScreen(Screen[None]):
         self.table.select_key(row.key)
         self._select_row(row.key)
 
+    def _select_first(self) -> None:
+        """Select the first pin, or the list's cursor, when nothing is selected yet."""
+        self._awaiting_list = False
+        if self.selected_group is None and self.groups.row_count:
+            key = self.pinned[0] if self.pinned else self.groups.selected_key
+            if key:
+                self.groups.select_key(key)
+                self._select_group(key)
+
     @on(FetchFailed)
     def _fetch_failed(self, message: FetchFailed) -> None:
+        if message.resource == "groups" and self._awaiting_list:
+            self._select_first()  # the list fails: the pins are shown as they were named
         if message.resource == "detail":
             self._render_detail()
         elif message.resource == "rows":
@@ -804,8 +821,11 @@ class ViewerScreen(Screen[None]):
 
     @on(KeyedTable.RowHighlighted, "#group-list")
     def _group_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        if event.row_key and event.row_key != self.selected_group:
-            self._select_group(event.row_key)
+        key = event.row_key  # a pin since resolved to its group is no longer one
+        if self._awaiting_list:
+            return
+        if key and key != self.selected_group and key in self.store.groups:
+            self._select_group(key)
 
     @on(KeyedTable.RowSelected, "#group-list")
     def _group_chosen(self, event: KeyedTable.RowSelected) -> None:

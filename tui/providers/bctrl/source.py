@@ -98,8 +98,9 @@ async def read_runs(
         async for items in paged(lambda c: client.runs(c, limit), "/v1/runs", RUN_PAGES):
             now = clock()
             runs += filter(None, (mapper(item, now, 0) for item in items))
-    except NotFound:
-        raise Unsupported("this server has no run list (GET /v1/runs)") from None
+    except NotFound as error:
+        what = "this server has no run list (GET /v1/runs)"
+        raise Unsupported.beyond_contract(error, what) from None
     return runs
 
 
@@ -113,7 +114,8 @@ async def read_run(
     except NotFound as error:
         if error.code == "run.not_found":
             raise
-        raise Unsupported("this server does not describe runs (GET /v1/runs/{id})") from None
+        what = "this server does not describe runs (GET /v1/runs/{id})"
+        raise Unsupported.beyond_contract(error, what) from None
     group = mapper(reply.data, clock(), 1)
     if group is None:
         raise MalformedResponse("the run has no id", path="/v1/runs/{id}")

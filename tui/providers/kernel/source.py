@@ -53,6 +53,8 @@ RECOUNT_EVERY = 30.0
 older invocation never ends would otherwise be read on every refresh)."""
 KEPT_CURSORS = 64
 MIN_PREFIX = 4
+EVERY_VERSION = "all"
+"""The version column of an app pinned by name (every version of it)."""
 """The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
 VOCABULARY = Vocabulary(
     group="app version",
@@ -92,13 +94,17 @@ class KernelSource(ModelSource[KernelClient]):
         """Each listed app version's invocations as last counted in full, newest first."""
         self._recounted: dict[str, float] = {}
         """When each app version was last read from its own list."""
+        self._counted: dict[str, list[Row]] | None = None
+        """What each app version was counted from when the list was last read (None: never
+        read): an app pinned by name is counted from its versions' (:meth:`group`)."""
 
     async def _page(self, filters: Params, offset: int | None) -> tuple[list[Row], int | None]:
         """The rows of one page of the invocation list, and where the next one starts."""
         try:
             reply = await self.client.invocations(filters, offset)
-        except NotFound:
-            raise Unsupported("this server has no invocation list (GET /invocations)") from None
+        except NotFound as error:
+            what = "this server has no invocation list (GET /invocations)"
+            raise Unsupported.beyond_contract(error, what) from None
         if not isinstance(reply.data, list):
             raise MalformedResponse("the invocation list is not a JSON array", path="/invocations")
         now = self.clock()
@@ -139,8 +145,8 @@ class KernelSource(ModelSource[KernelClient]):
         else:
             versions = self._versions = newest
         self._recounted = {k: t for k, t in self._recounted.items() if k in newest}
-        counted = chain.from_iterable(rows[:TABLE_ROWS] for rows in versions.values())
-        return summarise(counted, self.clock())
+        self._counted = {key: rows[:TABLE_ROWS] for key, rows in versions.items()}
+        return summarise(chain.from_iterable(self._counted.values()), self.clock())
 
     async def _with_older(self, newest: dict[str, list[Row]]) -> dict[str, list[Row]]:
         """Each app version's invocations among the newest of all, then the older ones it was
@@ -185,7 +191,22 @@ class KernelSource(ModelSource[KernelClient]):
         return [replace(row, raw=None) for row in read if row.group == key] or None
 
     async def group(self, key: str) -> Group:
-        raise Unsupported("Kernel has no endpoint for one app version")
+        """An app version, or an app (``key`` without a version: every version of it), as
+        the invocations the list last read count it: Kernel has no endpoint for either,
+        and nothing is asked."""
+        if self._counted is None:
+            raise Unsupported("Kernel has no endpoint for one app version")
+        app, version = split_group(key)
+        rows = [
+            replace(row, group=key)
+            for listed, members in self._counted.items()
+            if listed == key or (version is None and split_group(listed)[0] == app)
+            for row in members
+        ]
+        if not rows:
+            raise NotFound(f"no invocation of {key} among the newest listed")
+        [group] = summarise(rows, self.clock())  # described: the fullest view of it
+        return replace(group, rank=1, subtitle=group.subtitle if version else EVERY_VERSION)
 
     async def locate(self, ref: str) -> Group | Row:
         if "@" not in ref:
