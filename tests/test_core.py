@@ -12,7 +12,7 @@ import pytest
 
 from tui.core import fields as f
 from tui.core.errors import ApiError, NotFound, RateLimited, ServerError, Unauthorized
-from tui.core.model import Detail, Kind, Problem, Progress, Raw, Row, Status
+from tui.core.model import Detail, Group, Kind, Problem, Progress, Raw, Row, Status
 from tui.core.notify import Announcer
 from tui.core.pages import AppendPager, HeadPager, Page
 from tui.core.poll import Poller
@@ -72,6 +72,19 @@ def test_details_prefer_terminal_then_fuller_then_newer() -> None:
     final = Detail("a", "final", True, 1, 1.0)
     assert prefer(final, live) is final and prefer(live, final) is final
     assert prefer(Detail("a", "v2", False, 1, 1.0), live) is live
+
+
+def test_a_fresh_group_list_keeps_the_pinned_groups_it_does_not_hold() -> None:
+    """A pinned run older than the list's pages, once described, is no placeholder: the
+    next list kept dropping it (the selection and the cursor moved to the next row)."""
+    store = Store()
+    live = Status(Kind.RUNNING, "active")
+    store.set_groups([Group("new", live, observed=1.0)])
+    store.merge_group(Group("old", live, observed=1.0, rank=1, total=3))  # described
+    store.merge_group(Group("stray", live, observed=1.0, rank=1))  # neither listed nor pinned
+    store.set_groups([Group("new", live, observed=2.0)], pinned=["old"])
+    assert list(store.groups) == ["new", "old"]
+    assert store.groups["old"].total == 3
 
 
 def test_store_keeps_read_records_by_weight_so_walking_back_reads_nothing_again() -> None:
