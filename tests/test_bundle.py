@@ -120,7 +120,8 @@ def check_written(directory: Path, said: list[str]) -> None:
     assert "runtime.crashed" in text and "## Timeline" in text
     for form in forms(KEY):
         assert form not in text
-    assert said and str(written[0]) in said[0], "the toast says where"
+    assert said and said[0].splitlines()[0] == written[0].name, "the name on a line of its own"
+    assert f"in {written[0].parent}" in said[0], "and where"
 
 
 @pytest.mark.parametrize(

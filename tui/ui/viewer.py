@@ -1071,16 +1071,17 @@ class ViewerScreen(Screen[None]):
             text.append(f" · {shown}")
             if failing:
                 text.append(f", {plural(failing, 'failure')}", "bold")  # failed, timed out
+        took = elapsed(group, now) if isinstance(group.started, float) else None
+        if took is not None:
+            # To the second, as the table's durations are (4m12s, not 4m): the card is one
+            # line, redrawn with the clock's tick anyway. Before the kind and the start: an
+            # 80-column card cut 'took 4m31s' off.
+            said = "took" if group.status.terminal else "running for"
+            text.append(f" · {said} {duration(took)}")
         if group.subtitle:
             text.append(f" · {clean(group.subtitle, limit=24)}")
         if isinstance(group.started, float):
             text.append(f" · started {clock_time(group.started)}")
-        took = elapsed(group, now) if isinstance(group.started, float) else None
-        if took is not None:
-            # To the second, as the table's durations are (4m12s, not 4m): the card is one
-            # line, redrawn with the clock's tick anyway.
-            said = "took" if group.status.terminal else "running for"
-            text.append(f" · {said} {duration(took)}")
         lines = [text]
         short = self.has_class("-short")
         problem = group.problem.text() if group.problem else None
@@ -1484,7 +1485,7 @@ class ViewerScreen(Screen[None]):
         except (ApiError, OSError) as error:
             self.notify(f"No bundle: {error}", severity="error", markup=False)
             return
-        self.notify(str(path), title="Incident bundle written", markup=False, timeout=10)
+        self.notify(_where(path), title="Incident bundle written", markup=False, timeout=10)
 
     def action_keep(self) -> None:
         """Keep the selected group: a recording of it with every record read for it (its
@@ -1513,7 +1514,7 @@ class ViewerScreen(Screen[None]):
             self.notify(f"Not kept: {error}", severity="error", markup=False)
             return
         self.notify(
-            f"{path}\nreplay it with:\nrunwatch replay {path.name}",
+            f"{_where(path)}\nreplay it with:\nrunwatch replay {path.name}",
             title="Run kept",
             markup=False,
             timeout=10,
@@ -1850,6 +1851,12 @@ def _replay_state(playback: Playback, state: str) -> tuple[str, bool]:
     if state in ("LIVE", "PAUSED"):
         return replay, not paused
     return f"{replay} · {state}", False
+
+
+def _where(path: Path) -> str:
+    """A file written, as a toast says it: its name on a line of its own (a narrow toast
+    broke a whole path in the middle of the name), then its folder."""
+    return f"{path.name}\nin {path.parent}"
 
 
 def _update(widget: Static, text: Text) -> None:
