@@ -165,6 +165,7 @@ async def test_once_prints_one_frame(gateway: GatewayServer) -> None:
     code, out, _ = await _watch(gateway.url, run_id, mode="once")
     assert code == EXIT_OK
     assert out.startswith(f"{run_id}  stopped") and "status" in out and "40 invocations:" in out
+    assert re.search(r"(?m)^status +action +id ", out), "headed as the viewer's table is"
     assert not ANSI.search(out)
 
 
@@ -388,6 +389,15 @@ async def test_list_groups_kernel_names_app_versions_whole(kernel_gateway: Gatew
     assert code == EXIT_OK and groups and all(g["short"] == g["id"] for g in groups)
     assert {"web-scraper@1.4.2", "login-bot@2.0.0"} <= {g["id"] for g in groups}
     assert all(isinstance(g["total"], int) for g in groups)
+    # As text, no 'short' column saying each id again (bctrl's runs keep theirs).
+    source = _source(kernel_gateway.url, KERNEL_KEY, "kernel")
+    out = io.StringIO()
+    try:
+        code = await list_groups(source, WatchOptions(ref=""), out=out, err=err, how="x")
+    finally:
+        await source.aclose()
+    heading = out.getvalue().splitlines()[0].split()
+    assert code == EXIT_OK and heading[:3] == ["id", "status", "version"], heading
 
 
 # -- snapshots of what is not over: --once and --json with --exit-status ----------------

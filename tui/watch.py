@@ -338,6 +338,7 @@ def frame(
     now: float,
     noun: str,
     whys: dict[str, Why] | None = None,
+    name_column: str = "action",
 ) -> RichGroup:
     """The ``--once`` frame: a header (the group's own failure in it), the table, why each
     failed row failed (the failing step, its message and fix), and the counts. API text is
@@ -349,7 +350,7 @@ def frame(
             header.append(f"  {clean(group.problem.text(), limit=300)}", style="red")
     header.append(f"  (as of {iso(now)})", style="dim")
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in ("status", "name", "id", "time", "took", "error / reason"):
+    for column in ("status", name_column, "id", "time", "took", "error / reason"):
         table.add_column(column, no_wrap=column != "error / reason", overflow="fold")
     for row in rows:
         problem = row.problem.text() if row.problem else row.note or ""
@@ -646,7 +647,8 @@ async def _finish(
     options, noun = state.options, state.source.vocabulary.row
     if options.mode == "once":
         whys = await _whys(state, rows)
-        for part in frame(group, key, rows, state.clock(), noun, whys).renderables:
+        name = state.source.vocabulary.name_column  # as the viewer's table heads it
+        for part in frame(group, key, rows, state.clock(), noun, whys, name).renderables:
             state.console.print(part)  # apart: a closed pipe shows at the next write
     elif options.mode == "json":
         whys = await _whys(state, rows)
@@ -797,9 +799,12 @@ def _entry(group: Group, short: str) -> dict[str, Any]:
 def _group_table(state: _Watch, entries: list[dict[str, Any]]) -> None:
     vocabulary = state.source.vocabulary
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    # Named groups' ids are their short names already (Kernel's APP@VERSION): no 'short'.
+    shorts = any(entry["short"] != entry["id"] for entry in entries)
     columns = ("id", "status", "short", vocabulary.group_kind, vocabulary.row + "s", "failed")
     for column in (*columns, "live", "failure"):
-        table.add_column(column, no_wrap=True)
+        if shorts or column != "short":
+            table.add_column(column, no_wrap=True)
 
     def count(value: int | None) -> Text:
         return Text("—" if value is None else str(value), style="dim" if value is None else "")
@@ -809,7 +814,7 @@ def _group_table(state: _Watch, entries: list[dict[str, Any]]) -> None:
         table.add_row(
             Text(clean(entry["id"], limit=200)),
             Text(clean(entry["status"], limit=30), style=COLOURS.get(entry["kind"], "magenta")),
-            Text(clean(entry["short"], limit=200), style="bold"),
+            *([Text(clean(entry["short"], limit=200), style="bold")] if shorts else []),
             Text(clean(entry["subtitle"] or "", limit=40)),
             count(entry["total"]),
             count(entry["failed"]),
