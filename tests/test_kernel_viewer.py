@@ -17,8 +17,10 @@ from tui.providers.kernel.client import KernelClient
 from tui.providers.kernel.models import log_line
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
+from tui.sim.world import World
 from tui.ui.app import RunwatchApp
 
+from .conftest import FROZEN_NOW
 from .hostile_server import Dataset, HostileServer, dataset_routes
 from .viewer_helpers import (
     CONTROL,
@@ -424,6 +426,37 @@ async def test_the_start_of_an_app_name_on_the_command_line_opens_that_app(
         await pilot.pause(1.0)  # more rounds of the list: the app stays, and stays selected
         assert app.viewer.groups.row_keys_in_order[0] == "web-scraper"
         assert "app version web-scraper" in pane(app, "rows")
+
+
+async def test_an_app_pinned_by_name_keeps_counting_after_its_invocations_all_ended() -> None:
+    """A user trial: the app's 'all' row read 'succeeded' once all its invocations had ended,
+    and was never counted again (8 of 73 rows, 11 minutes later)."""
+    now = [FROZEN_NOW]
+    with GatewayServer(world=World("demo", seed=7, clock=lambda: now[0])) as server:
+        app = make_app(
+            server, provider="kernel", pinned=["price"], interval=0.2, clock=lambda: now[0]
+        )
+        async with app.run_test(size=(140, 45)) as pilot:
+
+            def counted() -> bool:  # the app's rows are its version's, one screen, one round
+                rows = [int(m[2]) for x in screen_lines(app) if (m := PRICE.search(x))]
+                return len(rows) == 2 and rows[0] == rows[1]
+
+            def pinned() -> str:
+                return next(x for x in screen_lines(app) if "◆ price-watch" in x)
+
+            await wait_for(pilot, counted, what="the app counted as its version")
+            for _ in range(20):  # a minute on, twenty times: its calls end, others start
+                before = pinned()
+                now[0] += 60
+                await wait_for(
+                    pilot,
+                    lambda: counted() and pinned() != before,  # noqa: B023
+                    what="counted again",
+                )
+
+
+PRICE = re.compile(r"price-watch +(\S+) +\S+ +(\d+) ")
 
 
 async def test_each_app_versions_row_says_what_the_card_above_its_table_says(

@@ -355,8 +355,9 @@ class ViewerScreen(Screen[None]):
     async def _describe(self, key: str) -> bool:
         """Fetch one group's own record (counts, failure); False when the server has none."""
         group = self.store.groups.get(key)
-        if not self.describes_groups or (group and group.status.terminal and group.rank > 0):
-            return self.describes_groups  # an ended group's record never changes
+        ended = group is not None and group.status.terminal and group.rank > 0
+        if not self.describes_groups or (group and ended and not group.counted):
+            return self.describes_groups  # an ended group's record never changes (a count does)
         if key in self._describing:  # the loop's and a selection's: one request
             return True
         self._describing.add(key)
