@@ -66,6 +66,7 @@ from .viewer_helpers import (
     screen_text,
     select_group,
     select_row,
+    send_keys,
     status_bar,
     wait_for,
 )
@@ -764,6 +765,33 @@ async def test_w_names_the_recording_by_the_runs_short_id(
     assert re.fullmatch(r"runwatch-121a2084-\d{8}-\d{6}\.rwrec", name), name
 
 
+async def test_w_keeps_a_run_each_time_it_is_pressed(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second w, on another run, keeps that run too; a w while one is under way says so
+    and waits for nothing (a user trial: every w after the first wrote a header and nothing
+    else, and said the run was kept: the second stopped the first, which stopped it)."""
+    monkeypatch.chdir(tmp_path)
+    toasts = record_toasts(monkeypatch)
+    facts = PROVIDERS["bctrl"]
+    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
+    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    runs = frozen_gateway.world.runs
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        for run in (runs[3], runs[2]):
+            await select_group(pilot, app, run.id)
+            await settled(pilot)
+            send_keys(app, "w")  # and again at once, below
+            await keep(pilot, app)
+    assert sum("Already recording" in t.message for t in toasts) == 2
+    for run in (runs[3], runs[2]):
+        kept = only_recording(tmp_path, run.id[:8])
+        targets = {entry.get("target", "") for entry in lines(kept)}
+        read = {t for t in targets if "/v2/invocations/" in t}
+        assert len(read) >= 10, (kept.name, sorted(targets)[:10])
+
+
 async def keep(pilot: Any, app: RunwatchApp) -> None:
     """Press w and wait for the toast that says the run was kept."""
     kept: list[str] = []
@@ -817,8 +845,8 @@ async def test_w_keeps_the_logs_kernel_already_read(
         assert log.count > 0
 
 
-def only_recording(directory: Path) -> Path:
-    (path,) = directory.glob("runwatch-*.rwrec")
+def only_recording(directory: Path, start: str = "") -> Path:
+    (path,) = directory.glob(f"runwatch-{start}*.rwrec")
     return path
 
 

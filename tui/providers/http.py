@@ -506,6 +506,11 @@ class HttpSource(Generic[ClientT]):
         self.client.recorder = recorder
         return recorder
 
+    @property
+    def recording(self) -> bool:
+        """Whether answers are being recorded (``--record``, or a ``w`` under way)."""
+        return self.client.recorder is not None
+
     def stop_recording(self) -> None:
         recorder, self.client.recorder = self.client.recorder, None
         if recorder is not None:

@@ -1491,27 +1491,39 @@ class ViewerScreen(Screen[None]):
     def action_keep(self) -> None:
         """Keep the selected group: a recording of it with every record read for it (its
         rows, their full records, logs), for ``runwatch replay`` anywhere, offline."""
-        if self._no_group_selected():
+        key = self.selected_group
+        if self._no_group_selected() or key is None:
             return
         if not callable(getattr(self.source, "record_to", None)):
             self.notify("This view cannot be recorded (a replay is one already).", markup=False)
             return
-        self.notify(f"Recording this {self.words.group} with all its records…", timeout=3)
-        self.keep_group(self.selected_group)
-
-    @work(group="keep", exclusive=True, exit_on_error=False)
-    async def keep_group(self, key: str) -> None:
+        if cast("RecordingSource", self.source).recording:  # one recording at a time
+            self.notify(
+                "Already recording (a w under way, or --record): wait for it to end.",
+                markup=False,
+            )
+            return
         from tui import bundle
 
-        source = cast("RecordingSource", self.source)
         path = Path.cwd() / bundle.file_name(key, ".rwrec")
+        try:  # at once, not in the worker: a w typed right after this one finds it recording
+            cast("RecordingSource", self.source).record_to(path, self.source.name, focus=key)
+        except OSError as error:
+            self.notify(f"Not kept: {error}", severity="error", markup=False)
+            return
+        self.notify(f"Recording this {self.words.group} with all its records…", timeout=3)
+        self.keep_group(key, path)
+
+    @work(group="keep", exit_on_error=False)
+    async def keep_group(self, key: str, path: Path) -> None:
+        from tui import bundle
+
         try:
-            source.record_to(path, self.source.name, focus=key)
             try:
                 await bundle.collect(self.source, key, clock=self.clock, every_row=True)
             finally:
-                source.stop_recording()
-        except (ApiError, OSError) as error:
+                cast("RecordingSource", self.source).stop_recording()
+        except ApiError as error:
             self.notify(f"Not kept: {error}", severity="error", markup=False)
             return
         self.notify(
@@ -1807,6 +1819,9 @@ class RecordingSource(Protocol):
     """A source that can record what it reads (an HTTP source; not a replay)."""
 
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
+
+    @property
+    def recording(self) -> bool: ...
 
     def stop_recording(self) -> None: ...
 
