@@ -635,6 +635,21 @@ async def test_edit_keys_typed_in_a_burst_act_where_they_were_typed(
         await wait_for(pilot, lambda: "run c71c4149" in pane(app, "rows"), what="the run")
 
 
+async def test_a_jump_typed_while_the_table_reloads_keeps_every_letter(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A run switch and ':run 121a' in one burst (the table reloading as the letters come):
+    every letter reaches the prompt, none is taken by a pane's binding (r, n)."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        for _ in range(3):
+            send_keys(app, "j", "colon", *"run", "space", *"121a", "enter")
+            await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"), what="121a")
+            await pilot.press("h", "g")  # back to the top of the run list
+            await wait_for(pilot, lambda: screen.groups.cursor_row == 0, what="the top")
+
+
 @pytest.mark.parametrize("width", [120, 160, 199, 200, 240])
 async def test_the_table_is_never_narrower_than_at_120_columns(
     frozen_gateway: GatewayServer, width: int

@@ -240,7 +240,15 @@ async def open_failed_run(pilot: Pilot[Any], app: RunwatchApp) -> str:
     return key
 
 
-_CHARACTERS = {"question_mark": "?", "escape": "\x1b", "tab": "\t", "enter": "\r"}
+_CHARACTERS = {
+    "question_mark": "?",
+    "escape": "\x1b",
+    "tab": "\t",
+    "enter": "\r",
+    "space": " ",
+    "colon": ":",
+    "slash": "/",
+}
 
 
 def send_keys(app: App[Any], *keys: str) -> None:
