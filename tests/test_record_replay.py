@@ -792,6 +792,21 @@ async def test_w_keeps_a_run_each_time_it_is_pressed(
         assert len(read) >= 10, (kept.name, sorted(targets)[:10])
 
 
+async def test_a_kept_runs_file_name_is_whole_in_its_toast_at_80_columns(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The toast said 'runwatch-4d6cc587-20261207-230700.rw' and 'rec' on the next line."""
+    monkeypatch.chdir(tmp_path)
+    facts = PROVIDERS["bctrl"]
+    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
+    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        await keep(pilot, app)
+        name = only_recording(tmp_path).name
+        await wait_for(pilot, lambda: name in screen_text(app), what=f"{name} on one line")
+
+
 async def keep(pilot: Any, app: RunwatchApp) -> None:
     """Press w and wait for the toast that says the run was kept."""
     kept: list[str] = []

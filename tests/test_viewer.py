@@ -338,14 +338,15 @@ async def test_unknown_status_shows_raw_word(edge_gateway: GatewayServer) -> Non
         assert "? paused for review" in screen_text(app)
 
 
+@pytest.mark.parametrize("width", [80, 120])
 async def test_the_status_column_fits_every_known_status_before_it_appears(
-    frozen_gateway: GatewayServer,
+    frozen_gateway: GatewayServer, width: int
 ) -> None:
-    """With room (120 columns), the status column is as wide as the provider's longest status
-    word from the start: a row turning 'dispatching' (or a run that has one) never shifts
-    every column."""
+    """The status column is as wide as bctrl's longest status word from the start, at 80
+    columns too: a row turning 'dispatching' (or a run that has one) never shifts every
+    column."""
     app = make_app(frozen_gateway)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(width, 40)) as pilot:
         screen = await loaded(pilot, app)
         offsets = set()
         for key in screen.groups.row_keys_in_order[:4]:

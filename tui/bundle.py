@@ -25,7 +25,7 @@ from tui.core.failures import Cause, group_failures
 from tui.core.model import Detail, Group, Kind, LogLines, Query, Row, Status
 from tui.core.source import Source
 from tui.core.store import elapsed
-from tui.core.text import clean, looks_like_id, short_id
+from tui.core.text import clean, looks_like_id, plural, short_id
 from tui.core.timefmt import clock_time, duration, full_time, iso
 
 MAX_FAILURES_READ = 100
@@ -145,7 +145,8 @@ def render(evidence: Evidence) -> str:
     groups = group_failures(evidence.causes)
     if groups:
         failed = len(evidence.causes)
-        out += ["", f"## Failures by cause ({failed} {row_word}s, {len(groups)} causes)", ""]
+        causes = plural(len(groups), "cause")
+        out += ["", f"## Failures by cause ({plural(failed, row_word)}, {causes})", ""]
         for failure in groups:
             cause = failure.cause
             when = f"first {clock_time(failure.first)}, last {clock_time(failure.last)}"

@@ -82,6 +82,8 @@ if TYPE_CHECKING:
     from tui.ui.options import Playback, ViewerOptions
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
+NARROW_STATUS = 14
+"""The status column of a narrow table holds a known status word up to this wide."""
 """Below this the screen says only that the terminal is too small."""
 FULL_WIDTH, FULL_HEIGHT = 80, 24
 """Below this (and above the minimum) the viewer still runs, and says once that columns and
@@ -377,7 +379,7 @@ class ViewerScreen(Screen[None]):
         visited: an ended group once, a live one every :data:`RECOUNT_EVERY` seconds."""
         if self.counting:
             return  # the last round is still counting
-        now = self.poller.timer()
+        now = self.clock()  # a replay's: recounted as often in recorded time as live
         due = [
             group
             for group in listed[:COUNT_AT_MOST]
@@ -905,8 +907,8 @@ class ViewerScreen(Screen[None]):
         # error column keeps room.
         widest = self._widest
         known = max(map(len, self.words.statuses), default=0) + 3
-        if self.table.size.width < 100:
-            known = 0
+        if self.table.size.width < 100:  # a narrow table: 'dispatching' yes, 'awaiting input' no
+            known = min(known, NARROW_STATUS)
         widths = {
             "status": min(max(widest.get("status", 0), known, ROW_WIDTHS["status"]), 28),
             "id": min(max(widest.get("id", 0), ROW_WIDTHS["id"]), 16),
