@@ -718,9 +718,7 @@ async def test_w_keeps_a_run_that_replays_offline(
     """w records the selected run with every record read for it; the recording opens in the
     viewer offline, on the same run, its failure and its rows' details there."""
     monkeypatch.chdir(tmp_path)
-    facts = PROVIDERS["bctrl"]
-    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
-    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    app = frozen_app(frozen_gateway.url)
     async with app.run_test(size=(120, 40)) as pilot:
         viewer = await settled(pilot)
         await select_group(pilot, app, frozen_gateway.world.runs[3].id)  # the failed run
@@ -753,9 +751,7 @@ async def test_w_names_the_recording_by_the_runs_short_id(
 ) -> None:
     """``runwatch-121a2084-<time>.rwrec``: the id as the tables show it, as ``b``'s bundle."""
     monkeypatch.chdir(tmp_path)
-    facts = PROVIDERS["bctrl"]
-    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
-    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    app = frozen_app(frozen_gateway.url)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
         await select_group(pilot, app, frozen_gateway.world.runs[3].id)  # 121a2084, failed
@@ -773,9 +769,7 @@ async def test_w_keeps_a_run_each_time_it_is_pressed(
     else, and said the run was kept: the second stopped the first, which stopped it)."""
     monkeypatch.chdir(tmp_path)
     toasts = record_toasts(monkeypatch)
-    facts = PROVIDERS["bctrl"]
-    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
-    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    app = frozen_app(frozen_gateway.url)
     runs = frozen_gateway.world.runs
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
@@ -797,14 +791,19 @@ async def test_a_kept_runs_file_name_is_whole_in_its_toast_at_80_columns(
 ) -> None:
     """The toast said 'runwatch-4d6cc587-20261207-230700.rw' and 'rec' on the next line."""
     monkeypatch.chdir(tmp_path)
-    facts = PROVIDERS["bctrl"]
-    source = facts.make_source(FAKE_KEY, frozen_gateway.url, clock=frozen, retry=NO_RETRY)
-    app = RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
+    app = frozen_app(frozen_gateway.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settled(pilot)
         await keep(pilot, app)
         name = only_recording(tmp_path).name
         await wait_for(pilot, lambda: name in screen_text(app), what=f"{name} on one line")
+
+
+def frozen_app(url: str) -> RunwatchApp:
+    """The viewer over bctrl at ``url``, on the frozen clock, as a user keeps runs with w."""
+    facts = PROVIDERS["bctrl"]
+    source = facts.make_source(FAKE_KEY, url, clock=frozen, retry=NO_RETRY)
+    return RunwatchApp(source, load(facts.detail_body), ViewerOptions(), clock=frozen)
 
 
 async def keep(pilot: Any, app: RunwatchApp) -> None:
