@@ -24,7 +24,8 @@ from tui.cli import flags
 from tui.core.source import Source
 from tui.providers import load
 from tui.providers.record import ReplayControls, ReplayError, open_replay, replayable
-from tui.ui.app import RunwatchApp, own_bindings
+from tui.ui.actions import Action, bindings
+from tui.ui.app import RunwatchApp
 from tui.ui.details import DetailBody
 from tui.ui.options import ViewerOptions
 
@@ -81,11 +82,11 @@ class ReplayApp(RunwatchApp):
     speed (whatever ``options`` says)."""
 
     OWN_KEYS = (
-        ("space", "replay_pause", "pause or resume the replay"),
-        ("full_stop", "replay_step", "step to the next recorded moment (pauses)"),
-        ("greater_than_sign", "replay_end", "jump to the recording's end"),
+        Action("space", "space", "pause or resume the replay", "replay_pause"),
+        Action("full_stop", ".", "step to the next recorded moment (pauses)", "replay_step"),
+        Action("greater_than_sign", ">", "jump to the recording's end", "replay_end"),
     )
-    BINDINGS: ClassVar[list[BindingType]] = [*RunwatchApp.BINDINGS, *own_bindings(OWN_KEYS)]
+    BINDINGS: ClassVar[list[BindingType]] = [*RunwatchApp.BINDINGS, *bindings(OWN_KEYS)]
 
     def __init__(
         self,

@@ -91,12 +91,9 @@ class Poller:
         fresh.streak += 1
         if fresh.failing_since is None:
             fresh.failing_since = self.clock()
-        fresh.next_retry_at = self.timer() + self.delay(resource)
+        # No retry is due after an answer asking again cannot change: until `r`.
+        fresh.next_retry_at = None if gives_up(error) else self.timer() + self.delay(resource)
         return error
-
-    def stopped(self, resource: str) -> None:
-        """No retry of ``resource`` is due (its fetching gave up until ``r``)."""
-        self.freshness(resource).next_retry_at = None
 
     async def attempt(self, resource: str, fetch: Fetch) -> ApiError | None:
         """Run ``fetch`` once and record how it went; the error, or None on success."""
@@ -123,8 +120,8 @@ class Poller:
         return self._wake.setdefault(resource, asyncio.Event())
 
     async def wait(self, resource: str) -> bool:
-        """Sleep until the next fetch is due (none after :func:`stopped`: until woken);
-        True when woken early (``refresh_now``)."""
+        """Sleep until the next fetch is due (none after a failure that :func:`gives_up`:
+        until woken); True when woken early (``refresh_now``)."""
         event = self.wake_event(resource)
         fresh = self.freshness(resource)
         timeout = None if fresh.error and fresh.next_retry_at is None else self.delay(resource)
@@ -139,9 +136,7 @@ class Poller:
         woken = True
         while True:
             if woken or not self.paused:
-                error = await self.attempt(resource, fetch)
-                if gives_up(error):
-                    self.stopped(resource)
+                await self.attempt(resource, fetch)
             woken = await self.wait(resource)
 
     def refresh_now(self) -> None:

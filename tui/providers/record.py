@@ -41,6 +41,7 @@ import asyncio
 import base64
 import bisect
 import contextlib
+import functools
 import itertools
 import math
 import threading
@@ -423,7 +424,7 @@ class Recording:
     walls: list[tuple[float, float]]
     end: float
 
-    @property
+    @functools.cached_property
     def interval(self) -> float:
         """How often the recorded app asked again for the same thing (its poll interval):
         the median gap between two requests for one target, in recorded seconds to a
@@ -437,7 +438,7 @@ class Recording:
         )
         return max(0.1, round(gaps[len(gaps) // 2], 1)) if gaps else DEFAULT_INTERVAL
 
-    @property
+    @functools.cached_property
     def moments(self) -> list[float]:
         """When each recorded moment ended: the times of answers (and stream frames), those
         within :data:`ROUND_GAP` of the one before taken together (a live viewer's poll
@@ -564,7 +565,6 @@ class ReplayControls:
         self._base_pos = 0.0
         self._base_mono = monotonic()
         self._changed: asyncio.Event | None = None
-        self._moments = recording.moments
 
     def position(self) -> float:
         """Seconds since the recording started, never past its end. Playing at max speed
@@ -615,7 +615,7 @@ class ReplayControls:
     def step(self) -> float:
         """Move to the next recorded moment (releasing what arrived then), the recording's
         end after the last one; the position."""
-        moments = self._moments
+        moments = self.recording.moments
         i = bisect.bisect_right(moments, self.position())
         self._seek(moments[i] if i < len(moments) else self.recording.end)
         self._notify()

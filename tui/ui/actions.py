@@ -185,8 +185,8 @@ def motions(*actions: str) -> list[BindingType]:
     return [Binding(k, a, show=False) for k, a in zip(MOTION_KEYS, actions, strict=True)]
 
 
-def bindings() -> list[Binding]:
-    """The screen's bindings, in footer order."""
+def bindings(actions: tuple[Action, ...] = ACTIONS) -> list[Binding]:
+    """The screen's bindings (or an app's own ``actions``'), in footer order."""
     return [
         Binding(
             action.keys,
@@ -195,14 +195,14 @@ def bindings() -> list[Binding]:
             show=action.footer is not None,
             key_display="n/N" if action.action == "next_failure" else None,
         )
-        for action in ACTIONS
+        for action in actions
         if action.action is not None
     ]
 
 
-def help_rows() -> list[tuple[str, str]]:
+def help_rows(actions: tuple[Action, ...] = ACTIONS) -> list[tuple[str, str]]:
     """``(keys, what they do)`` for ``?``."""
-    return [(action.shown_keys, action.help) for action in ACTIONS if action.shown_keys]
+    return [(action.shown_keys, action.help) for action in actions if action.shown_keys]
 
 
 def palette() -> list[tuple[str, str, str]]:

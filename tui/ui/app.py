@@ -26,7 +26,7 @@ from tui.core import text as core_text
 from tui.core.source import Source
 from tui.core.text import ascii_ellipsis, clean, with_ellipsis
 from tui.paths import stylesheets
-from tui.ui.actions import palette
+from tui.ui.actions import Action, help_rows, palette
 from tui.ui.ascii_filter import GlyphFilter, is_linux_console, to_ascii, to_linux_console
 from tui.ui.details import DetailBody
 from tui.ui.help import HelpScreen
@@ -42,10 +42,6 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 compat.apply()  # before any App exists: Textual's filters are built in App.__init__
 
 
-OwnKey = tuple[str, str, str]
-"""``(key, action, what it does)``."""
-
-
 class RunwatchApp(App[None]):
     """A live viewer of groups and rows (runs and invocations, apps and invocations)."""
 
@@ -56,9 +52,9 @@ class RunwatchApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
-    OWN_KEYS: ClassVar[tuple[OwnKey, ...]] = ()
-    """A kind of app's keys on top of the viewer's (a replay's), bound with
-    :func:`own_bindings`: ``?`` and the command palette list them from here."""
+    OWN_KEYS: ClassVar[tuple[Action, ...]] = ()
+    """A kind of app's keys on top of the viewer's (a replay's): bound with
+    :func:`~tui.ui.actions.bindings`, and listed by ``?`` and the command palette."""
 
     def __init__(
         self,
@@ -159,7 +155,7 @@ class RunwatchApp(App[None]):
     def action_help(self) -> None:
         """Show every key binding."""
         if not isinstance(self.screen, HelpScreen):
-            own = [(_shown(key), what) for key, _, what in self.OWN_KEYS]
+            own = help_rows(self.OWN_KEYS)
             self.push_screen(HelpScreen(ascii_only=self.options.ascii_only, own=own))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -170,11 +166,10 @@ class RunwatchApp(App[None]):
                 yield SystemCommand(
                     with_ellipsis(title), help_text, getattr(screen, f"action_{action}")
                 )
-            for key, action, what in self.OWN_KEYS:
-                title = what[:1].upper() + what[1:]
-                yield SystemCommand(
-                    title, f"{title} ({_shown(key)})", getattr(self, f"action_{action}")
-                )
+            for own in self.OWN_KEYS:
+                title = own.palette or own.help[:1].upper() + own.help[1:]
+                run = getattr(self, f"action_{own.action}")
+                yield SystemCommand(title, f"{title} ({own.shown_keys})", run)
 
     # -- input after q, signals, a lost terminal -----------------------------------------
 
@@ -236,16 +231,3 @@ class RunwatchApp(App[None]):
 
         self.bell()
         compat.crash_report(self, redacted_traceback(width=None))
-
-
-def own_bindings(keys: tuple[OwnKey, ...]) -> list[BindingType]:
-    """The bindings of an app's own keys (out of the footer, which is the viewer's)."""
-    return [Binding(key, action, what, show=False) for key, action, what in keys]
-
-
-def _shown(key: str) -> str:
-    """A key as ``?`` shows it: ``.`` for ``full_stop``."""
-    return _KEY_NAMES.get(key, key)
-
-
-_KEY_NAMES = {"full_stop": ".", "greater_than_sign": ">", "less_than_sign": "<"}

@@ -82,8 +82,6 @@ if TYPE_CHECKING:
     from tui.ui.options import Playback, ViewerOptions
 
 MIN_WIDTH, MIN_HEIGHT = 60, 15
-NARROW_STATUS = 14
-"""The status column of a narrow table holds a known status word up to this wide."""
 """Below this the screen says only that the terminal is too small."""
 FULL_WIDTH, FULL_HEIGHT = 80, 24
 """Below this (and above the minimum) the viewer still runs, and says once that columns and
@@ -101,7 +99,8 @@ PAGE_RENDER_GAP = 0.25
 MAX_CAUSES = 100
 """Failed rows ``E`` reads in full at one press (each costs a request or two); the next
 press reads the next ones."""
-"""Errors a follow stops at until ``r``: retrying cannot help (a 404, a refused key)."""
+NARROW_STATUS = 14
+"""The status column of a narrow table holds a known status word up to this wide."""
 RECOUNT_EVERY = 30.0
 """Seconds before a listed live group's failed rows are counted again (an ended group's,
 once)."""
@@ -183,7 +182,7 @@ class ViewerScreen(Screen[None]):
         """Listed groups' failed rows are being counted (their server does not count them)."""
         self._newest_problem: str | None = None
         self._acts_before_view = 0  # the table's user acts (moves, enter) when this view began
-        self._describing: set[str] = set()
+        self._describing: set[str] = set()  # groups whose record is being read
         self._awaiting_list = False
         """The pins are selected once the group list answers (or fails): the start of an id
         or a name is not asked for as one (``web``'s rows, its record), and is said once."""
@@ -484,12 +483,9 @@ class ViewerScreen(Screen[None]):
                 return
             except Exception as exc:
                 error = self.poller.failed("detail", exc)
-                final = gives_up(error)
-                if final:
-                    self.poller.stopped("detail")  # retrying cannot help: said, until `r`
                 self.post_message(FetchFailed("detail"))
-                if final:
-                    return
+                if gives_up(error):
+                    return  # retrying cannot help: said, until `r`
                 await self.poller.wait("detail")
 
     @contextlib.asynccontextmanager

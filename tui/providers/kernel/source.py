@@ -53,9 +53,9 @@ RECOUNT_EVERY = 30.0
 older invocation never ends would otherwise be read on every refresh)."""
 KEPT_CURSORS = 64
 MIN_PREFIX = 4
+"""The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
 EVERY_VERSION = "all"
 """The version column of an app pinned by name (every version of it)."""
-"""The fewest characters of an invocation id looked for as a prefix (the table shows 8)."""
 VOCABULARY = Vocabulary(
     group="app version",
     groups="Apps",
