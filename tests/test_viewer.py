@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from tui.sim.faults import FaultConfig
@@ -613,6 +614,72 @@ async def test_a_prompt_typed_in_one_burst_gets_its_letters_and_the_keys_after_i
         send_keys(app, "escape", "k")  # esc clears the filter, k moves in the table
         await wait_for(pilot, lambda: "/failed" not in pane(app, "rows"), what="cleared")
         assert app.focused is screen.table
+
+
+async def test_a_prompts_focus_arriving_after_its_letters_keeps_them(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """The letters typed in the burst that opens a prompt can reach it before its focus
+    event does (they bubble up to the app, which puts them in the focused input). The
+    input's own select-on-focus then selected them, and the next letter replaced them:
+    ``:5e71`` read ``71``, over SSH, about one time in two after a jump."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("tab")
+        target = screen.table.row_keys_in_order[10]
+        send_keys(app, "colon", *target[:3])
+        await wait_for(pilot, lambda: screen.jump_input.value == target[:3], what="3 letters")
+        screen.jump_input.post_message(events.Focus())  # as it comes, late, over SSH
+        send_keys(app, *target[3:6], "enter")
+        await wait_for(
+            pilot,
+            lambda: f"Invocation {target[:8]}" in pane(app, "detail"),
+            what="the row whose first six characters were typed",
+        )
+
+        # The filter still opens with its text selected: typing replaces it.
+        await pilot.press("slash", *"failed", "enter")
+        await wait_for(pilot, lambda: "/failed" in pane(app, "rows"), what="the filter")
+        await pilot.press("slash", *"succeeded")
+        await wait_for(pilot, lambda: "/succeeded" in pane(app, "rows"), what="replaced")
+        assert "failedsucceeded" not in pane(app, "rows")
+
+
+async def test_a_jump_typed_before_a_groups_rows_are_read_waits_for_them(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``:121a`` enter ``:aca5`` enter, typed at once: the second jump came before run
+    121a's rows were read and said "Nothing starts with 'aca5'". It now goes there once
+    they are read; a start nothing has is said then."""
+    toasts = record_toasts(monkeypatch)
+    world = frozen_gateway.world
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        other = screen.groups.row_keys_in_order[3]
+        plan = world.run(other)
+        assert plan is not None
+        shown = world.visible(plan, FROZEN_NOW)
+        target = shown[len(shown) // 2].id
+        send_keys(app, "colon", *other[:6], "enter", "colon", *target[:6], "enter")
+        await wait_for(
+            pilot,
+            lambda: f"Invocation {target[:8]}" in pane(app, "detail"),
+            what="the row of the run jumped to just before",
+        )
+        await pilot.pause(0.3)  # the first full load no longer moves it to a failure
+        assert f"Invocation {target[:8]}" in pane(app, "detail")
+        assert not [t for t in toasts if "Nothing starts" in t.message]
+
+        first = screen.groups.row_keys_in_order[0]
+        send_keys(app, "colon", *first[:6], "enter", "colon", *"ffffff", "enter")
+        await wait_for(
+            pilot,
+            lambda: any("Nothing starts with 'ffffff'" in t.message for t in toasts),
+            what="a start nothing has, said once the rows are read",
+        )
+        assert f"run {first[:8]}" in pane(app, "rows")
 
 
 async def test_edit_keys_typed_in_a_burst_act_where_they_were_typed(

@@ -26,6 +26,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.widgets.input import Selection
 
 from tui import compat
 from tui.compat.footer import Footer
@@ -164,6 +165,8 @@ class ViewerScreen(Screen[None]):
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
         """The view whose first full load has put the cursor (on its first failure)."""
+        self._jump_pending: tuple[int, str] | None = None
+        """A jump typed before its view's rows were read: the view, and what was typed."""
         self._small = False  # below 80x24 (said once as the terminal gets there)
         self._hidden_row: str | None = None
         """The row selected when a filter hid every row: the cursor's again once shown."""
@@ -635,6 +638,8 @@ class ViewerScreen(Screen[None]):
         self._render_table(dirty)
         if message.final:
             self._tally()
+        if message.final:
+            self._jump_again()
         if message.final and self._landed != self.view:
             self._landed = self.view
             # After the refresh: the table must know its new height before it can scroll.
@@ -675,6 +680,7 @@ class ViewerScreen(Screen[None]):
             f"; showing the {self.words.row}s given by id" if self.store.rows else ""
         )
         self.store.complete = True
+        self._jump_again()
         self._say_once(clean(message.reason), self._rows_problem)
         self._render_table()
 
@@ -756,6 +762,7 @@ class ViewerScreen(Screen[None]):
         if message.resource == "detail":
             self._render_detail()
         elif message.resource == "rows":
+            self._jump_again()
             self._render_table()
         self._render_titles()
 
@@ -1384,9 +1391,11 @@ class ViewerScreen(Screen[None]):
         self._set_query(Query(self.filters.status, cycle[(index + 1) % len(cycle)]))
 
     def action_start_filter(self) -> None:
-        """Open the text filter; it takes every printable key until esc or enter."""
+        """Open the text filter, its text selected (typing replaces it); it takes every
+        printable key until esc or enter."""
         self.filter_input.display = True
         self.filter_input.value = self.text_filter
+        self.filter_input.selection = Selection(0, len(self.text_filter))
         self._focus(self.filter_input)
 
     @on(Input.Changed, "#filter-input")
@@ -1554,8 +1563,9 @@ class ViewerScreen(Screen[None]):
         if value is not None:
             self.jump(value)
 
-    def jump(self, where: str) -> bool:
-        """Go where ``where`` says (k9s style); says so when it finds nothing."""
+    def jump(self, where: str, *, wait: bool = True) -> bool:
+        """Go where ``where`` says (k9s style); says so when it finds nothing, after the
+        rows being read, unless not to ``wait`` for them."""
         word, _, rest = where.strip().lstrip(":").partition(" ")
         word, rest = word.lower(), rest.strip()
         if word in ("failed", "fail", "failure", "f"):
@@ -1563,7 +1573,7 @@ class ViewerScreen(Screen[None]):
             first = next((k for k in self.table.row_keys_in_order if k in failed), None)
             if first is not None:
                 self._focus(self.table)
-                self.table.select_key(first)
+                self.table.select_key(first, by_user=True)
                 return True
             self.notify(f"No failed {self.words.row} shown.", markup=False)
             return False
@@ -1574,6 +1584,11 @@ class ViewerScreen(Screen[None]):
             return True
         if word not in kinds and self._jump_row(prefix.lower()):
             return True
+        if wait and word not in kinds and not self.store.complete and self.selected_group:
+            # Typed ahead of the rows (`:121a` then `:5e4d` at once): tried again once the
+            # rows are read, and said only if they do not hold it either.
+            self._jump_pending = (self.view, where)
+            return False
         looked = [
             *([f"the {self.words.groups.lower()} listed"] if word not in rows_words else []),
             *([f"this {self.words.group}'s {self.words.row}s"] if word not in kinds else []),
@@ -1584,6 +1599,13 @@ class ViewerScreen(Screen[None]):
             markup=False,
         )
         return False
+
+    def _jump_again(self) -> None:
+        """The rows are read (or could not be): the jump typed before them goes where it
+        says, or says it found nothing."""
+        pending, self._jump_pending = self._jump_pending, None
+        if pending is not None and pending[0] == self.view:
+            self.jump(pending[1], wait=False)
 
     def _jump_group(self, prefix: str) -> bool:
         for group in self._ordered_groups():
@@ -1600,7 +1622,7 @@ class ViewerScreen(Screen[None]):
         for key in self.table.row_keys_in_order:
             if prefix and key.lower().startswith(prefix):
                 self._focus(self.table)
-                self.table.select_key(key)
+                self.table.select_key(key, by_user=True)
                 return True
         return False
 
@@ -1789,7 +1811,11 @@ class Prompt(Input):
     EDITS = BindingsMap(Input.BINDINGS).key_to_bindings
 
     def __init__(self, done: Callable[[Prompt, str | None], None], **options: Any) -> None:
-        super().__init__(**options)
+        # Opening a prompt selects its text itself: the input's own select-on-focus ran when
+        # its focus event was handled, which can come after the letters typed in the burst
+        # that opened it (the app gives them to the focused input as they bubble up), and
+        # the next letter replaced them (`:5e71` read `71`).
+        super().__init__(select_on_focus=False, **options)
         self.done = done
         """Called with the text on enter, None on esc."""
 

@@ -267,11 +267,13 @@ class KeyedTable(ScrollView, can_focus=True):
         """Put the cursor on ``row`` (clamped)."""
         self._move(row, scroll=scroll)
 
-    def select_key(self, key: str, *, top: bool = False) -> bool:
+    def select_key(self, key: str, *, top: bool = False, by_user: bool = False) -> bool:
         """Move the cursor to ``key``'s row (shown at the top of the view when ``top``);
-        False when it is not shown."""
+        False when it is not shown. ``by_user``: the user asked for it (a jump), so it counts
+        in :attr:`user_acts`."""
         if key not in self._index:
             return False
+        self.user_acts += by_user
         index = self._index[key]
         self._move(index)
         if top:
