@@ -140,3 +140,90 @@ def test_a_file_is_named_by_the_groups_short_id(key: str, named: str) -> None:
     stamp = "20261207-172750"
     assert bundle.file_name(key, ".md", stamp) == f"runwatch-{named}-{stamp}.md"
     assert bundle.file_name(key, ".rwrec", stamp) == f"runwatch-{named}-{stamp}.rwrec"
+
+
+# -- runwatch bundle REF: REF found as watch finds it ------------------------------------
+
+
+def cli(
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
+    """``runwatch ARGS`` (a subcommand), with a key for either API and no config: its exit
+    code, stdout and stderr."""
+    from tui.cli import main
+
+    monkeypatch.setenv("BCTRL_API_KEY", KEY)
+    monkeypatch.setenv("KERNEL_API_KEY", KEY)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("ref", "named"),
+    [
+        ("price", "price-watch"),  # the start of one app's name: the app, every version
+        ("price-watch@3", "price-watch@3.1.0"),  # the start of APP@VERSION: that version
+        ("invocation", "price-watch@3.1.0"),  # the start of an invocation id: its version
+    ],
+)
+def test_bundle_takes_what_watch_takes_of_a_kernel_app(
+    frozen_gateway: GatewayServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    ref: str,
+    named: str,
+) -> None:
+    """A user trial: ``runwatch watch --provider kernel price`` watched price-watch, while
+    ``runwatch bundle --provider kernel price`` said no app was named price."""
+    if ref == "invocation":
+        plans = frozen_gateway.kernel.visible(FROZEN_NOW)
+        ref = next(p.id for p in plans if p.app.name == "price-watch")[:6]
+    args = ["--provider", "kernel", "--base-url", frozen_gateway.url]
+    code, out, err = cli(
+        ["bundle", ref, *args, "--out", str(tmp_path)], tmp_path, monkeypatch, capsys
+    )
+    assert code == 0, err
+    written = Path(out.strip())
+    assert written.parent == tmp_path
+    assert written.name.startswith(f"runwatch-{named.replace('@', '-')}-"), written.name
+    text = written.read_text(encoding="utf-8")
+    assert f"- **id**: {named}\n" in text, text[:300]
+
+
+def test_an_ambiguous_bundle_ref_lists_the_candidates_as_watch_does(
+    frozen_gateway: GatewayServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A user trial: ``runwatch bundle --demo 6`` said '2 listed ids start with '6'' and
+    named neither. Now as ``watch`` says it: the candidates listed, exit code 2, and for a
+    ref that starts nothing, where it looked; no file is written."""
+    ids = [run.id for run in frozen_gateway.world.runs]
+    shared = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
+    candidates = [i for i in ids if i.startswith(shared)]
+    cases = [
+        [shared],
+        ["fff"],
+        ["--provider", "kernel", "web-scraper@1"],
+        ["--provider", "kernel", "pricey"],
+    ]
+    said: dict[str, str] = {}
+    for words in cases:
+        where = [*words, "--base-url", frozen_gateway.url]
+        bundled = cli(["bundle", *where, "--out", str(tmp_path)], tmp_path, monkeypatch, capsys)
+        watched = cli(["watch", *where, "--once"], tmp_path, monkeypatch, capsys)
+        assert bundled[0] == watched[0] == 2, (words, bundled, watched)
+        alike = [re.sub(r"req_\d+", "req_…", err) for err in (bundled[2], watched[2])]
+        assert bundled[1] == "" and alike[0] == alike[1], (words, bundled, watched)
+        said[words[-1]] = bundled[2]
+    err = said[shared]
+    assert f"{shared} is ambiguous: {len(candidates)} runs start with it:" in err, err
+    assert all(f"\n  {i}  " in err for i in candidates) and "give more of the id" in err, err
+    assert not list(tmp_path.glob("*.md"))

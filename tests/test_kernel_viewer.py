@@ -428,6 +428,33 @@ async def test_the_start_of_an_app_name_on_the_command_line_opens_that_app(
         assert "app version web-scraper" in pane(app, "rows")
 
 
+@pytest.mark.parametrize("late", ["/invocations/nosuchapp$", "/invocations$"], ids=["name", "list"])
+async def test_a_name_that_names_nothing_is_said_once_and_goes(
+    kgateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, late: str
+) -> None:
+    """A user trial: ``runwatch --provider kernel nosuchapp`` listed an empty app version
+    called 'nosuchapp'. A name no app, version or invocation has, and that starts none
+    listed, is said once, as a run's short id that starts none is, and the pin goes, on the
+    list's first round, whichever answers first: the server's for the name (its first
+    request made ``late``) or the app list (its first page late)."""
+    kgateway.faults.force("slow", 1, late)
+    toasts = record_toasts(monkeypatch)
+    said = lambda: [t.message for t in toasts if "nosuchapp" in t.message]  # noqa: E731
+    app = make_app(kgateway, provider="kernel", key=KEY, pinned=["nosuchapp"], interval=30)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, said, timeout=10, what="said (one round: interval 30 s)")
+        assert said()[0].startswith("No app version among the 5 listed starts with nosuchapp;")
+        assert "no app with invocations, named nosuchapp" in said()[0], said()
+        await wait_for(pilot, lambda: "nosuchapp" not in screen_text(app), what="the pin gone")
+        await rows_loaded(pilot, app)
+        keys = app.viewer.groups.row_keys_in_order
+        assert "nosuchapp" not in keys and len(keys) == 5, keys
+        assert f"app version {keys[0].replace('@', ' ')}" in pane(app, "rows")
+        await pilot.press("r")  # another round of the list: not said again, not back
+        await pilot.pause(1.0)
+        assert len(said()) == 1 and "nosuchapp" not in app.viewer.groups.row_keys_in_order
+
+
 async def test_an_app_pinned_by_name_keeps_counting_after_its_invocations_all_ended() -> None:
     """A user trial: the app's 'all' row read 'succeeded' once all its invocations had ended,
     and was never counted again (8 of 73 rows, 11 minutes later)."""

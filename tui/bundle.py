@@ -61,18 +61,19 @@ class Evidence:
 
 async def collect(
     source: Source,
-    ref: str,
+    ref: str | Group | Row,
     *,
     clock: Callable[[], float] = time.time,
     known: dict[str, Detail] | None = None,
     every_row: bool = False,
 ) -> Evidence:
     """Read a group, all its rows, and the full record (and log) of its failed rows (of
-    every row, up to :data:`MAX_ROWS_READ`, with ``every_row``: a run kept whole)."""
+    every row, up to :data:`MAX_ROWS_READ`, with ``every_row``: a run kept whole). ``ref``
+    is located by the source, unless it is what was already found (a row: its group)."""
     if every_row:
         with contextlib.suppress(ApiError):
             await source.groups()  # the list a replay opens on
-    located = await source.locate(ref)
+    located = await source.locate(ref) if isinstance(ref, str) else ref
     key = located.key if isinstance(located, Group) else located.group
     group = located if isinstance(located, Group) else Group(key, Status(Kind.UNKNOWN, ""))
     with contextlib.suppress(ApiError):

@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_AUTH = 4
+REF_HELP = (
+    "a bctrl run id or its short id (any unique start of it, as the viewer shows); "
+    "a Kernel APP, APP@VERSION or invocation id, or any unique start of one"
+)
+"""What ``watch`` and ``bundle`` take as REF: both find it the same way (:func:`tui.watch.find`)."""
 
 
 def _epilog() -> str:
@@ -474,9 +479,7 @@ examples:
         "ref",
         nargs="?",
         metavar="REF",
-        help="a bctrl run id or its short id (any unique start of it, as the viewer shows); "
-        "a Kernel APP, APP@VERSION or invocation id, or any unique start of one. With --demo "
-        "and no REF: list the demo's runs",
+        help=f"{REF_HELP}. With --demo and no REF: list the demo's runs",
     )
     flags(
         parser.add_mutually_exclusive_group(),
@@ -630,29 +633,27 @@ def run_bundle(argv: Sequence[str]) -> int:
         "timeline, the last log lines, and a curl per record (the key as $VARIABLE, never "
         "its value).",
     )
-    parser.add_argument("ref", metavar="REF", help="a run id (or Kernel APP@VERSION)")
+    parser.add_argument("ref", metavar="REF", help=REF_HELP)
     parser.add_argument("--out", metavar="DIR", help="where to write it (default: here)")
     _connection_options(parser)
     args = parser.parse_args(argv)
     _check_common(args)
     from tui.core.text import looks_like_id
 
+    # The start of an id is looked up by find(), not checked as a whole one.
     short = looks_like_id(args.ref) and not PROVIDERS[args.provider or DEFAULT].valid_ref(args.ref)
     connection = _connect(args, [] if short else [args.ref], command="bundle")
 
     from tui import bundle
-    from tui.core.errors import ApiError, NotFound
-    from tui.core.model import starting_with
+    from tui.core.errors import ApiError
+    from tui.watch import Stop, find
 
     async def go() -> Path:
         try:
-            ref = args.ref
-            if short:  # the start of an id, as the viewer shows it
-                found = starting_with(await connection.source.groups(), ref)
-                if len(found) != 1:
-                    raise NotFound(f"{len(found)} listed ids start with {ref!r}")
-                ref = found[0].key
-            evidence = await bundle.collect(connection.source, ref)
+            # As watch takes REF: a whole id, or the start of a listed one (Kernel: of an
+            # app's name or APP@VERSION, of an invocation id); several are listed.
+            found = await find(connection.source, args.ref, err=sys.stderr, doing="bundle")
+            evidence = await bundle.collect(connection.source, found)
         finally:
             await connection.source.aclose()
         directory = Path(args.out) if args.out else None
@@ -660,6 +661,8 @@ def run_bundle(argv: Sequence[str]) -> int:
 
     try:
         path = asyncio.run(go())
+    except Stop as stop:  # what REF names nothing, or several: said as watch says it
+        return stop.code
     except ApiError as exc:
         auth = exc.kind in ("unauthorized", "forbidden")
         _fail(EXIT_AUTH if auth else EXIT_USAGE if exc.kind == "not_found" else 5, str(exc))

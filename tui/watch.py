@@ -505,12 +505,39 @@ async def watch(
         return await _watch_group(state, target)
     except Stop as stop:
         return stop.code
-    except NoMatch as error:
+    except (NotFound, Unsupported) as error:
+        return _missing(state, error, "watch")
+
+
+async def find(
+    source: Source,
+    ref: str,
+    *,
+    err: TextIO,
+    doing: str,
+    clock: Callable[[], float] = time.time,
+) -> Group | Row:
+    """What ``ref`` names, found as ``watch`` finds it (:func:`_target`: the source's own
+    lookup, then the start of a listed group's id or, where groups are named, of a name),
+    for a command that takes the same references (``runwatch bundle``). What names nothing,
+    or several, is said on ``err`` as watch says it (``cannot {doing} REF`` where the server
+    cannot say), the candidates listed, and ends in :class:`Stop` with watch's exit code."""
+    state = _Watch(source, WatchOptions(ref=ref, mode="once"), err, err, clock, _console(err))
+    try:
+        return await _target(state)
+    except (NotFound, Unsupported) as error:
+        raise Stop(_missing(state, error, doing)) from None
+
+
+def _missing(state: _Watch, error: NotFound | Unsupported, doing: str) -> int:
+    """Say why REF names nothing to ``doing`` (``watch``); the exit code: a usage error."""
+    ref = state.options.ref
+    if isinstance(error, NoMatch):
         state.note(clean(error.message, limit=600))  # it names the ref, and what it looked at
-    except NotFound as error:
-        state.note(f"{options.ref} not found: {error.describe()}")
-    except Unsupported as error:
-        state.note(f"cannot watch {options.ref}: {error.describe()}")
+    elif isinstance(error, NotFound):
+        state.note(f"{ref} not found: {error.describe()}")
+    else:
+        state.note(f"cannot {doing} {ref}: {error.describe()}")
     return EXIT_USAGE
 
 

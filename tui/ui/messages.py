@@ -46,6 +46,16 @@ class RowLocated(Message):
 
 
 @dataclass
+class PinUnknown(Message):
+    """A reference on the command line the source knows nothing by, whole (no Kernel app or
+    invocation has that name or id; ``reason`` says where it looked): unless it starts a
+    listed group's id or name, it names nothing."""
+
+    ref: str
+    reason: str
+
+
+@dataclass
 class RowsFetched(Message):
     """A page (or the end) of a poll of view ``view``; ``final`` once the poll is done."""
 

@@ -69,6 +69,7 @@ from tui.ui.messages import (
     GroupFetched,
     GroupsCounted,
     GroupsFetched,
+    PinUnknown,
     RowLocated,
     RowsFetched,
     RowsRefreshed,
@@ -189,6 +190,11 @@ class ViewerScreen(Screen[None]):
         self._awaiting_list = False
         """The pins are selected once the group list answers (or fails): the start of an id
         or a name is not asked for as one (``web``'s rows, its record), and is said once."""
+        self._listed: list[Group] | None = None
+        """The group list as last read (None: not yet)."""
+        self._unknown: dict[str, str] = {}
+        """Pins the source knows nothing by, whole, and where it looked: one that starts no
+        listed group names none (:meth:`_resolve_short_pins`)."""
         self._widest: dict[str, int] = {}
         """The longest status word, name and short id seen in this view (and whether a row
         in progress was): their columns."""
@@ -327,6 +333,9 @@ class ViewerScreen(Screen[None]):
         for ref in refs:
             try:
                 found = await self.source.locate(ref)
+            except NotFound as error:  # maybe the start of a listed group's id or name
+                self.post_message(PinUnknown(ref, error.message))
+                continue
             except ApiError:
                 continue
             if isinstance(found, Row):
@@ -526,6 +535,7 @@ class ViewerScreen(Screen[None]):
                 "the command line.",
             )
         else:
+            self._listed = message.groups
             self.store.set_groups(message.groups, self.pinned)
             self._resolve_short_pins(message.groups)
         self._render_groups()
@@ -539,7 +549,8 @@ class ViewerScreen(Screen[None]):
         show) or, where groups are named (Kernel's ``APP@VERSION``), of a name, each with the
         listed groups it starts. Not one: a pin the list holds or the server described, an
         id of another kind (a tool call's ``tc_…`` among runs), an old run's whole id; a
-        name that starts none (an app with no recent version is named whole)."""
+        name that starts none (an app with no recent version is named whole), unless the
+        source knows nothing by it (:class:`PinUnknown`)."""
         if not listed:
             return {}
         named = self.words.kind_in_name
@@ -555,7 +566,7 @@ class ViewerScreen(Screen[None]):
             if not named and (not looks_like_id(ref) or id_kind(ref) not in kinds):
                 continue
             matches = starting_with(listed, ref)
-            if matches or (not named and len(ref) < shortest):
+            if matches or (not named and len(ref) < shortest) or ref in self._unknown:
                 found[ref] = matches
         return found
 
@@ -579,11 +590,24 @@ class ViewerScreen(Screen[None]):
                     f"{'name' if named else 'id'}.",
                 )
             elif not matches:
+                why = self._unknown.get(ref)  # where the source looked for it whole
+                older = f"an older {self.words.group} needs its whole id"
                 self._say_once(
                     f"unmatched {ref}",
-                    f"No {self.words.group} id among the {len(listed)} listed starts with "
-                    f"{clean(ref, limit=40)}; an older {self.words.group} needs its whole id.",
+                    f"No {self.words.group}{'' if named else ' id'} among the {len(listed)} "
+                    f"listed starts with {clean(ref, limit=40)}; {clean(why or older)}.",
                 )
+
+    @on(PinUnknown)
+    def _pin_unknown(self, message: PinUnknown) -> None:
+        """A pin the source knows nothing by: when the list has been read already, what it
+        starts there is what it names, or it names nothing and goes (now, not a round on)."""
+        self._unknown[message.ref] = message.reason
+        if self._listed is not None and message.ref in self.pinned:
+            self._resolve_short_pins(self._listed)
+            self._render_groups()
+            self._select_first()
+            self._render_titles()
 
     def _repin(self, ref: str, key: str | None) -> None:
         """The pin named ``ref`` is the group ``key``: it takes the pin's place (and the
