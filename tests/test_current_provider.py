@@ -587,3 +587,24 @@ async def test_a_short_tool_call_id_pinned_is_not_taken_for_a_run(
         await wait_for(pilot, lambda: f"Tool call {short}" in pane(app, "detail"), what="it")
         await pilot.pause(0.5)
         assert not [t for t in toasts if "starts with" in t.message], toasts
+
+
+async def test_a_tool_call_id_pinned_that_names_nothing_is_said_once_and_goes(
+    still: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``runwatch --api current tc_zzzz`` listed an empty run called tc_zzzz, said nothing,
+    and asked for it every round: a tool call's id is not a run's, so the run list's
+    arrival passed it by. The server knows nothing by it: that is said once, the pin goes."""
+    from tests.viewer_helpers import record_toasts
+
+    toasts = record_toasts(monkeypatch)
+    said = lambda: [t.message for t in toasts if "tc_zzzz" in t.message]  # noqa: E731
+    app = make_app(still, provider="bctrl-current", clock=lambda: T0, pinned=["tc_zzzz"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, said, what="said")
+        assert "no tool call has the id tc_zzzz" in said()[0], said()
+        await wait_for(pilot, lambda: "tc_zzzz" not in screen_text(app), what="the pin gone")
+        assert "tc_zzzz" not in app.viewer.groups.row_keys_in_order
+        await pilot.press("r")
+        await pilot.pause(0.5)
+        assert len(said()) == 1, said()

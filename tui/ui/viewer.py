@@ -563,10 +563,13 @@ class ViewerScreen(Screen[None]):
                 continue
             if any(ref in (group.key, group.title) for group in listed):
                 continue
+            matches = starting_with(listed, ref)
+            if ref in self._unknown:  # of any kind: a tool call's `tc_zzzz` the server lacks
+                found[ref] = matches
+                continue
             if not named and (not looks_like_id(ref) or id_kind(ref) not in kinds):
                 continue
-            matches = starting_with(listed, ref)
-            if matches or (not named and len(ref) < shortest) or ref in self._unknown:
+            if matches or (not named and len(ref) < shortest):
                 found[ref] = matches
         return found
 
