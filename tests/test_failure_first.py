@@ -734,3 +734,152 @@ async def test_n_walks_the_failures_in_the_order_they_happened(
             await pilot.press("n")  # back on the first
             await pilot.press("O")  # the other order: the same walk
             await wait_for(pilot, lambda: "first" in toasts[-1].message, what="the order")
+
+
+def detail_of(app: Any) -> str:
+    """The short id the detail pane shows."""
+    found = re.search(r"(?:Invocation|Tool call) (\S+)", pane(app, "detail"))
+    return found[1] if found else ""
+
+
+async def test_a_filter_keeps_the_cursor_on_the_row_chosen_whenever_it_shows_it(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A user trial: on an `observe` row, `a` until `action: observe` put the cursor on
+    the first failure. The row chosen stays under the cursor through every filter that
+    shows it, even after filters that hid it, until the user moves."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await open_failed_run(pilot, app)
+        await rows_loaded(pilot, app)
+        table = screen.table
+        chosen = next(
+            k
+            for k in table.row_keys_in_order
+            if str(table.get_cell(k, "name")) == "observe"
+            and "succeeded" in str(table.get_cell(k, "status"))
+        )
+        await pilot.press("colon", *f"inv {chosen[:6]}", "enter")
+        await wait_for(pilot, lambda: detail_of(app) == chosen[:8], what="the row chosen")
+        for _ in range(10):  # round the actions, back to none
+            await pilot.press("a")
+            await rows_loaded(pilot, app)
+            await pilot.pause(0.2)
+            if "action: observe" in pane(app, "rows"):
+                assert detail_of(app) == chosen[:8], "shown again: under the cursor again"
+            if "action:" not in pane(app, "rows"):
+                break
+        assert detail_of(app) == chosen[:8]
+        # F (failures only) hides it; F again shows every row: the row is chosen again.
+        await pilot.press("F")
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: detail_of(app) != chosen[:8], what="another row")
+        await pilot.press("F")
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: detail_of(app) == chosen[:8], what="the row again")
+        # A move of the user's own: the next filter keeps that row, not the old one.
+        await pilot.press("j")
+        moved = table.selected_key or ""
+        await pilot.press("F", "F")
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: table.selected_key == moved, what="the row moved to")
+
+
+async def test_a_status_filter_keeps_the_groups_own_counts_on_its_card(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A user trial: `s` queued (none) left the card with no counts; `F` said "5
+    invocations shown". The card says how many of the run's rows are shown, and the run's
+    failures, whatever the filter; its counts line keeps one order."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await open_failed_run(pilot, app)
+        await rows_loaded(pilot, app)
+        card = lambda: region_text(app, "#group-card")  # noqa: E731
+        assert "18 invocations, 5 failures" in card()
+        assert "2 failed · 3 timed out · 4 cancelled · 9 succeeded" in card(), card()
+        await pilot.press("F")
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: "of 18" in card(), what="the card under F")
+        shown = screen.table.row_count
+        assert f"{shown} of 18 invocations shown, 5 failures" in card(), card()
+        await pilot.press("F", "s")
+        await until_text(pilot, app, "Show statuses")
+        await pilot.press("space", "enter")  # the first status only: queued, none here
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: "0 of 18" in card(), what="the card under s")
+        assert "0 of 18 invocations shown, 5 failures" in card(), card()
+
+
+async def test_n_in_the_detail_says_when_it_is_on_the_only_failed_step(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user trial: n and N in the detail of an invocation with one failed step said
+    nothing, though the README says n says so on the only one (as the tables' n does)."""
+    toasts = record_toasts(monkeypatch)
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await open_failed_run(pilot, app)
+        await rows_loaded(pilot, app)
+        await wait_for(pilot, lambda: "final" in pane(app, "detail"), what="its record")
+        await pilot.press("tab", "enter")  # into the first failure's detail: one failed step
+        assert screen.body.has_focus_within
+        await pilot.press("n")
+        assert (
+            toasts[-1].message == "No other failed step in this invocation: this is the only one."
+        )
+        await pilot.press("N")
+        assert toasts[-2].message == toasts[-1].message
+
+
+async def test_colon_failed_goes_to_the_first_failure_in_time_whichever_the_order(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """A user trial: `:failed` went to the newest failure, newest first, and to the oldest
+    after `O`; the landing and n take the first in the order they happened."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, app)
+        await open_failed_run(pilot, app)
+        await rows_loaded(pilot, app)
+        first = screen.table.selected_key or ""  # the landing: the first failure
+        await pilot.press("tab", "g")
+        assert screen.table.selected_key != first
+        for _ in range(2):
+            await pilot.press("colon", *"failed", "enter")
+            await wait_for(pilot, lambda: detail_of(app) == first[:8], what="the first")
+            await pilot.press("O", "g")
+            assert screen.table.selected_key != first
+
+
+async def test_a_move_of_the_users_stops_following_new_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A user trial: after `f`, `j j` moved the cursor, and the next new row took it back
+    to the newest row, away from the row being read. A move of the user's own stops the
+    following (as less +F's does), and says so; `f` follows again."""
+    toasts = record_toasts(monkeypatch)
+    now = [FROZEN_NOW]
+    world = World("demo", seed=7, clock=lambda: now[0])
+    with GatewayServer(world=world) as server:
+        app = make_app(server, interval=0.2, clock=lambda: now[0])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await loaded(pilot, app)  # the active run, selected first
+            table = screen.table
+            await pilot.press("tab", "f")
+            await wait_for(pilot, lambda: "following new" in pane(app, "rows"), what="f")
+            await pilot.press("j", "j")
+            await wait_for(pilot, lambda: "following new" not in pane(app, "rows"), what="stop")
+            assert any("not following new rows (f follows)" in t.message for t in toasts)
+            moved, count = table.selected_key, table.row_count
+            now[0] += 120  # new invocations start
+            world.advance()
+            await wait_for(pilot, lambda: table.row_count > count, what="new rows")
+            await pilot.pause(0.3)
+            assert table.selected_key == moved, "the cursor stayed on the row moved to"
+            await pilot.press("f")  # following again: the newest row
+            await wait_for(pilot, lambda: table.cursor_row == 0, what="the newest row")
+            assert "following new" in pane(app, "rows")

@@ -109,6 +109,22 @@ once)."""
 YIELD_AFTER = 0.01
 """Seconds a follow may read without a pause: a stream already in the buffer (a log flood)
 is read without ever waiting, and keys and redraws would wait behind it."""
+CARD_ORDER = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            Kind.FAILED,
+            Kind.TIMED_OUT,
+            Kind.RUNNING,
+            Kind.WAITING,
+            Kind.QUEUED,
+            Kind.CANCELLED,
+            Kind.SUCCEEDED,
+            Kind.UNKNOWN,
+        )
+    )
+}
+"""The card's counts line: failures first, then what is live, then what is done."""
 
 
 class ViewerScreen(Screen[None]):
@@ -156,6 +172,7 @@ class ViewerScreen(Screen[None]):
         self._names: dict[str, set[str]] = {}
         """The row names (actions) seen in each group: ``a`` cycles the group's own."""
         self._counts: dict[str, int] = {}
+        self._kinds: dict[str, Kind] = {}  # each status word counted: what it means
         self._cause_keys: dict[str, tuple[Row, str]] = {}
         """A failed row's cause key, as the row itself says it, and the row it was read
         from: the table's ``x4`` counts the rows that say the same."""
@@ -166,6 +183,12 @@ class ViewerScreen(Screen[None]):
         self.tailing = False  # `f`: the cursor follows new rows
         self._landed = -1
         """The view whose first full load has put the cursor (on its first failure)."""
+        self._keep_row: tuple[str, int, str] | None = None
+        """The row selected before a filter changed (its group, the table's user moves
+        then, the row): the cursor goes back to it when a filter shows it (not to the first
+        failure), until the user moves it."""
+        self._tail_acts = 0
+        """The table's user moves when ``f`` began following: one more stops it."""
         self._jump_pending: tuple[int, str] | None = None
         """A jump typed before its view's rows were read: the view, and what was typed."""
         self._small = False  # below 80x24 (said once as the terminal gets there)
@@ -667,6 +690,15 @@ class ViewerScreen(Screen[None]):
             self._tally()
         if message.final:
             self._jump_again()
+        keep = self._keep_row
+        if (
+            keep is not None
+            and keep[:2] == (self.selected_group, self.table.user_acts)
+            and self.table.select_key(keep[2])
+        ):
+            self._keep_row = None  # shown under the new filter: the cursor stays on it
+            self._landed = self.view
+            self._select_row(keep[2])
         if message.final and self._landed != self.view:
             self._landed = self.view
             # After the refresh: the table must know its new height before it can scroll.
@@ -866,6 +898,8 @@ class ViewerScreen(Screen[None]):
 
     @on(KeyedTable.RowHighlighted, "#row-table")
     def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        if self.tailing and self.table.user_acts != self._tail_acts:
+            self.action_tail()  # the user moved: following stops, as less +F's does
         self._select_row(event.row_key)
 
     @on(KeyedTable.RowSelected, "#row-table")
@@ -1043,6 +1077,7 @@ class ViewerScreen(Screen[None]):
                 continue
             self._counted[key] = row.status.raw
             self._counts[row.status.raw] = self._counts.get(row.status.raw, 0) + 1
+            self._kinds[row.status.raw] = row.status.kind
             if old != row.status.raw:  # a new row, or a new status: the columns it needs
                 self._widen(row, new=old is None)
             if row.status.failure:
@@ -1097,7 +1132,16 @@ class ViewerScreen(Screen[None]):
         text.append(words.named(clean(name, limit=30)), "bold")
         total = sum(self._counts.values())  # first: what a narrow card must still show
         failing = len(self._failed)
-        if total:
+        whole = self._tallied(group) if self.filters else group
+        if self.filters and whole.total is not None:  # a part of the group is read
+            # The group's own counts beside the part shown (a status filter showing none
+            # left the card without them).
+            shown = f"{self.table.row_count:,} of {plural(whole.total, words.row)} shown"
+            failing = failing if whole.failed is None else whole.failed
+            text.append(f" · {shown}")
+            if failing:
+                text.append(f", {plural(failing, 'failure')}", "bold")
+        elif total:
             shown = f"{total} {words.row}s" + (" shown" if self.filters else "")
             if self.text_filter:  # the table shows part of what is counted
                 shown = f"{self.table.row_count} of {total} {words.row}s shown"
@@ -1126,7 +1170,10 @@ class ViewerScreen(Screen[None]):
         elif problem:
             lines.append(Text(clean(problem, limit=300), "bold"))
         if not short and len(self._counts) > 1:
-            parts = sorted(self._counts.items(), key=lambda kv: (-kv[1], kv[0]))  # ties by name
+            # In a fixed order, what needs a look first (sorted by count, the line reordered
+            # itself as counts crossed while it was read).
+            kinds = self._kinds
+            parts = sorted(self._counts.items(), key=lambda kv: (CARD_ORDER[kinds[kv[0]]], kv[0]))
             lines.append(
                 Text(
                     "   "
@@ -1340,10 +1387,10 @@ class ViewerScreen(Screen[None]):
 
     def _jump_failure(self, forward: bool) -> None:
         if self._in_detail():
-            if not self.body.next_failure(forward):
-                self.notify(f"No failed step in this {self.words.row}.", markup=False)
-            return
-        if self.focused is self.groups:  # in the group list: the next group with failures
+            found = self.body.next_failure(forward)
+            what = f"failed step in this {self.words.row}"
+            wrapped = "the first failed step" if forward else "the last failed step"
+        elif self.focused is self.groups:  # in the group list: the next group with failures
             # Its failures (the fail column), not only its status: an active run, or a
             # Kernel app version running a call, with failed rows is a place to look at.
             failed_groups = {
@@ -1383,8 +1430,13 @@ class ViewerScreen(Screen[None]):
     def _set_query(self, query: Query) -> None:
         self.filters = query
         group, self.selected_group = self.selected_group, None
+        row, keep = self.selected_row, self._keep_row
+        if keep is not None and keep[:2] == (group, self.table.user_acts):
+            row = keep[2]  # a filter before hid it, and the user chose no other row since
         if group is not None:
             self._select_group(group)
+            if row is not None:
+                self._keep_row = (group, self.table.user_acts, row)
         self._render_titles()
 
     def action_failures_only(self) -> None:
@@ -1467,10 +1519,11 @@ class ViewerScreen(Screen[None]):
     def action_tail(self) -> None:
         """Follow new rows: the cursor moves to each new row as it arrives (and back off)."""
         self.tailing = not self.tailing
+        self._tail_acts = self.table.user_acts
         if self.tailing and self.table.row_count:
             self.table.move_cursor(row=0 if self.newest_first else self.table.row_count - 1)
         self._render_titles()
-        word = "following new rows" if self.tailing else "not following new rows"
+        word = "following new rows" if self.tailing else "not following new rows (f follows)"
         self.notify(f"{self.words.rows}: {word}", markup=False, timeout=2)
 
     def _place_timeline(self) -> bool:
@@ -1597,7 +1650,12 @@ class ViewerScreen(Screen[None]):
         word, rest = word.lower(), rest.strip()
         if word in ("failed", "fail", "failure", "f"):
             failed = self._failed  # kept row by row (a scan per row froze 10,000 rows)
-            first = next((k for k in self.table.row_keys_in_order if k in failed), None)
+            # The first in the order they happened, as the landing and n take it, whichever
+            # way the table is sorted.
+            keys = self.table.row_keys_in_order
+            first = next(
+                (k for k in (keys[::-1] if self.newest_first else keys) if k in failed), None
+            )
             if first is not None:
                 self._focus(self.table)
                 self.table.select_key(first, by_user=True)
@@ -1891,7 +1949,7 @@ def _cycle_to(table: KeyedTable, wanted: set[str], down: bool) -> str | None:
     for step in range(1, n + 1):
         index = (at + step) % n if down else (at - step) % n
         if keys[index] in wanted:
-            table.move_cursor(row=index)
+            table.move_cursor(row=index, by_user=True)
             if step == n:
                 return "only"
             return "wrapped" if (at + step >= n if down else at - step < 0) else "moved"

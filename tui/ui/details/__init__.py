@@ -66,7 +66,7 @@ class DetailBody(Vertical):
     def refresh_title(self, log: Log | None) -> None:
         """Redraw what says how the log is doing (bodies without a log have nothing)."""
 
-    def next_failure(self, forward: bool) -> bool:
+    def next_failure(self, forward: bool) -> str | None:
         return self.doc.next_failure(forward)
 
     def expand_all(self) -> int:

@@ -310,21 +310,22 @@ class DocView(ScrollView, can_focus=True):
         self.refresh()
         return len(failed)
 
-    def next_failure(self, forward: bool = True, *, top: bool | None = True) -> bool:
+    def next_failure(self, forward: bool = True, *, top: bool | None = True) -> str | None:
         """Cursor to the next (previous) failed block, wrapping (``top``: as
-        :meth:`move_to_block`); False when there is none."""
+        :meth:`move_to_block`): ``moved``, ``wrapped`` (round past the last), ``only`` (it
+        is on the only one), or None when there is none (as the tables' ``n`` says)."""
         failed = [i for i, block in enumerate(self.blocks) if block.failed]
         if not failed:
-            return False
+            return None
         here = self.block_at(self.cursor)
         after = [i for i in failed if (i > here if forward else i < here)]
-        target = (
-            (after[0] if forward else after[-1])
-            if after
-            else (failed[0] if forward else failed[-1])
-        )
+        if after:
+            target, how = (after[0] if forward else after[-1]), "moved"
+        else:
+            target = failed[0] if forward else failed[-1]
+            how = "only" if failed == [here] else "wrapped"
         self.move_to_block(target, top=top)
-        return True
+        return how
 
     def on_click(self, event: events.Click) -> None:
         self.focus()

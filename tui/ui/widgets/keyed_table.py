@@ -263,8 +263,11 @@ class KeyedTable(ScrollView, can_focus=True):
 
     # -- cursor --------------------------------------------------------------------------
 
-    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
-        """Put the cursor on ``row`` (clamped)."""
+    def move_cursor(
+        self, *, row: int, animate: bool = False, scroll: bool = True, by_user: bool = False
+    ) -> None:
+        """Put the cursor on ``row`` (clamped); ``by_user`` as :meth:`select_key`'s."""
+        self.user_acts += by_user
         self._move(row, scroll=scroll)
 
     def select_key(self, key: str, *, top: bool = False, by_user: bool = False) -> bool:
