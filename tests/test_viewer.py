@@ -874,3 +874,26 @@ async def test_a_short_pin_that_names_no_listed_run_is_never_asked_for_as_an_id(
             assert "LIVE" in status_bar(app), status_bar(app)
             assert "up to date" in pane(app, "groups"), pane(app, "groups")
             assert len(server.requests("GET", "/v1/runs/abcd")) <= 1  # the selection's own
+
+
+@pytest.mark.parametrize("size", [(120, 40), (100, 30)])
+async def test_a_run_list_that_fits_does_not_grow_when_focused(
+    frozen_gateway: GatewayServer, size: tuple[int, int]
+) -> None:
+    """A user trial: the run list grew by 4 blank lines while focused, and every pane below
+    jumped at each tab and esc. A list whose rows fit its pane stays as it is; z still gives
+    it the screen."""
+    app = make_app(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+
+        def rows_pane_at() -> int:
+            return next(i for i, line in enumerate(screen_lines(app)) if "Invocations ·" in line)
+
+        assert app.focused is app.viewer.groups
+        focused = rows_pane_at()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert rows_pane_at() == focused == 1 + 5 + 3, screen_text(app)
+        await pilot.press("escape", "z")
+        await wait_for(pilot, lambda: "Invocations ·" not in screen_text(app), what="zoomed")

@@ -101,6 +101,9 @@ PAGE_RENDER_GAP = 0.25
 MAX_CAUSES = 100
 """Failed rows ``E`` reads in full at one press (each costs a request or two); the next
 press reads the next ones."""
+GROUPS_HEIGHT = (8, 5)
+"""The group list's pane unfocused, in lines (styles/app.tcss's ``#groups-pane``): tall
+terminals, short ones."""
 NARROW_STATUS = 14
 """The status column of a narrow table holds a known status word up to this wide."""
 RECOUNT_EVERY = 30.0
@@ -295,7 +298,15 @@ class ViewerScreen(Screen[None]):
         self.set_class(tiny, "-too-small")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height < SHORT_HEIGHT, "-short")
+        self._fit_groups()
         self._render_status_bar()
+
+    def _fit_groups(self) -> None:
+        """A group list whose rows all fit its pane unfocused does not grow when focused:
+        the panes below it jumped for blank lines at each tab."""
+        lines = self.groups.row_count + 3  # the heading and the border
+        height = GROUPS_HEIGHT[1 if self.has_class("-short") else 0]
+        self.set_class(lines <= height, "-groups-fit")
 
     def _placeholder(self, ref: str) -> Group:
         """A pinned group before its record arrives: named by its key (whole when keys are
@@ -917,6 +928,7 @@ class ViewerScreen(Screen[None]):
     def _render_groups(self) -> None:
         groups = [self._tallied(group) for group in self._ordered_groups()]
         self.groups.show(groups, set(self.pinned), self.clock())
+        self._fit_groups()
 
     def _tallied(self, group: Group) -> Group:
         """A group with the counts its server left out filled in from its rows as last
