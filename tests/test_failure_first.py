@@ -414,7 +414,7 @@ async def test_zoom_jump_flip_and_follow_keys(
         await wait_for(pilot, lambda: "run 4d6cc587" in pane(app, "rows"))
         said_of = await said("inv 505c")
         assert said_of.startswith(
-            "Nothing starts with '505c' in this run's invocations (the invocations of another"
+            "Nothing starts with '505c' in this run's invocations (to jump to another run's"
         ), said_of
         await pilot.press("colon", *"run 121a", "enter")
         await wait_for(pilot, lambda: "run 121a2084" in pane(app, "rows"))

@@ -1141,7 +1141,9 @@ class ViewerScreen(Screen[None]):
             text.append(f" {glyph} {word} ", self.table.style_for(component) + Style(reverse=True))
             text.append(" ")
         name = group.title or short_id(group.key)
-        text.append(words.named(clean(name, limit=30)), "bold")
+        if words.kind_in_name:  # `invoice-agent@0.9.1`, as it is typed, not the version apart
+            name = group.key
+        text.append(words.named(clean(name, limit=40)), "bold")
         total = sum(self._counts.values())  # first: what a narrow card must still show
         failing = len(self._failed)
         whole = self._tallied(group) if self.filters else group
@@ -1167,7 +1169,7 @@ class ViewerScreen(Screen[None]):
             # 80-column card cut 'took 4m31s' off.
             said = "took" if group.status.terminal else "running for"
             text.append(f" · {said} {duration(took)}")
-        if group.subtitle:
+        if group.subtitle and not (words.kind_in_name and group.subtitle in name):
             text.append(f" · {clean(group.subtitle, limit=24)}")
         if isinstance(group.started, float):
             text.append(f" · started {clock_time(group.started)}")
@@ -1691,8 +1693,9 @@ class ViewerScreen(Screen[None]):
             *([f"this {self.words.group}'s {self.words.row}s"] if word not in kinds else []),
         ]
         self.notify(
-            f"Nothing starts with {clean(prefix, limit=40)!r} in {' or '.join(looked)} (the "
-            f"{self.words.row}s of another {self.words.group} are found from it).",
+            f"Nothing starts with {clean(prefix, limit=40)!r} in {' or '.join(looked)} (to "
+            f"jump to another {self.words.group}'s {self.words.row}, open that "
+            f"{self.words.group} first).",
             markup=False,
         )
         return False
