@@ -12,7 +12,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from .hostile_server import (
     HostileServer,
     Record,
     Request,
+    Routes,
     dataset_routes,
     invocation_record,
     rate_limited,
@@ -87,32 +88,39 @@ def polled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         served[0] += 1
         await conn.json({"data": runs(1 + (served[0] - 1) // 10), "nextCursor": None})
 
+    async def poll(source: Source, t: float) -> None:
+        await source.groups()
+
+    record_rounds(path, {("GET", "/v1/runs"): run_list}, (ANSWERS - 1) * GAP, poll)
+    return path
+
+
+def record_rounds(
+    path: Path, routes: Routes, last: float, poll: Callable[[Source, float], Awaitable[None]]
+) -> None:
+    """Record to ``path`` a bctrl source over a server of ``routes``: ``poll(source, t)``
+    every :data:`GAP` recorded seconds from 0 to ``last``, the recorded clock at ``t``."""
+    now = [0.0]
+
+    def clock() -> float:
+        return FROZEN_NOW + now[0]
+
     async def record() -> None:
-        now = [0.0]
         with (
-            HostileServer({("GET", "/v1/runs"): run_list}) as server,
+            HostileServer(routes) as server,
             Recorder(
-                path,
-                provider="bctrl",
-                base_url=server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                monotonic=lambda: now[0],
+                path, provider="bctrl", base_url=server.url, clock=clock, monotonic=lambda: now[0]
             ) as recorder,
         ):
             source = PROVIDERS["bctrl"].make_source(
-                "k",
-                server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                retry=RetryPolicy(max_retries=0),
-                recorder=recorder,
+                "k", server.url, clock=clock, retry=RetryPolicy(max_retries=0), recorder=recorder
             )
-            for _ in range(ANSWERS):
-                await source.groups()
+            while now[0] <= last:
+                await poll(source, now[0])
                 now[0] += GAP
             await source.aclose()
 
     asyncio.run(record())
-    return path
 
 
 def driven(path: Path, speed: float) -> tuple[ReplayApp, Callable[[float], None]]:
@@ -317,36 +325,15 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("replay") / "two-runs.rwrec"
     data = Dataset([run_summary(SELECTED, n=1), run_summary(OTHER, n=0)], other_runs_rows(False))
 
-    async def record() -> None:
-        now = [0.0]
-        with (
-            HostileServer(dataset_routes(data)) as server,
-            Recorder(
-                path,
-                provider="bctrl",
-                base_url=server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                monotonic=lambda: now[0],
-            ) as recorder,
-        ):
-            source = PROVIDERS["bctrl"].make_source(
-                "k",
-                server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                retry=RetryPolicy(max_retries=0),
-                recorder=recorder,
-            )
-            while now[0] <= 60.0:
-                if now[0] >= CHANGED_AT:
-                    data.records |= other_runs_rows(grown=True)
-                groups = {group.key: group for group in await source.groups()}
-                await source.group(SELECTED)
-                for key in (SELECTED, OTHER):
-                    await count_rows(source, groups[key])
-                now[0] += GAP
-            await source.aclose()
+    async def poll(source: Source, t: float) -> None:
+        if t >= CHANGED_AT:
+            data.records |= other_runs_rows(grown=True)
+        groups = {group.key: group for group in await source.groups()}
+        await source.group(SELECTED)
+        for key in (SELECTED, OTHER):
+            await count_rows(source, groups[key])
 
-    asyncio.run(record())
+    record_rounds(path, dataset_routes(data), 60.0, poll)
     return path
 
 
