@@ -20,7 +20,7 @@ import pytest
 
 from tui.core.errors import RateLimited
 from tui.core.model import Group
-from tui.core.source import COUNT_PAGES, Source, count_rows
+from tui.core.source import COUNT_PAGES, Query, Source, count_rows
 from tui.providers import PROVIDERS, load
 from tui.providers.http import RetryPolicy
 from tui.providers.record import (
@@ -50,7 +50,7 @@ from .hostile_server import (
     run_summary,
     uid,
 )
-from .viewer_helpers import screen_text, wait_for
+from .viewer_helpers import record_toasts, rows_where, screen_text, wait_for
 
 ANSWERS = 300
 GAP = 2.0
@@ -99,7 +99,8 @@ def record_rounds(
     path: Path, routes: Routes, last: float, poll: Callable[[Source, float], Awaitable[None]]
 ) -> None:
     """Record to ``path`` a bctrl source over a server of ``routes``: ``poll(source, t)``
-    every :data:`GAP` recorded seconds from 0 to ``last``, the recorded clock at ``t``."""
+    every :data:`GAP` recorded seconds from 0 to ``last``, the recorded clock at ``t``; the
+    recording ends with the last round."""
     now = [0.0]
 
     def clock() -> float:
@@ -115,8 +116,10 @@ def record_rounds(
             source = PROVIDERS["bctrl"].make_source(
                 "k", server.url, clock=clock, retry=RetryPolicy(max_retries=0), recorder=recorder
             )
-            while now[0] <= last:
+            while True:
                 await poll(source, now[0])
+                if now[0] + GAP > last:
+                    break
                 now[0] += GAP
             await source.aclose()
 
@@ -380,3 +383,76 @@ async def test_a_replay_recounts_the_other_runs_in_the_recordings_time(
         advance(2.0)  # 40 recorded seconds, 4 real ones: due
         await wait_for(pilot, lambda: re.search(r"\b6\s+4\b", listed()) is not None, what="6 4")
         assert counted == [0.0, 40.0]
+
+
+# -- finish announcements: windowed in real seconds ----------------------------------------
+
+FINISHING = uid(0xC3, 3)
+"""A run whose four older invocations fail one a round (the last as the recording ends);
+its newest, which the cursor is on, had succeeded from the start."""
+FAILS_AT = (10.0, 12.0, 14.0, 16.0)
+
+
+def finishing_rows(t: float) -> dict[str, Record]:
+    """The run's invocations at recorded second ``t``."""
+    rows = {
+        uid(0xE, n): invocation_record(
+            uid(0xE, n), FINISHING, n, "failed" if t >= at else "running", "extract"
+        )
+        for n, at in enumerate(FAILS_AT, start=1)
+    }
+    newest = len(FAILS_AT) + 1
+    return rows | {uid(0xE, newest): invocation_record(uid(0xE, newest), FINISHING, newest)}
+
+
+@pytest.fixture(scope="module")
+def finishing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run and its rows every 2 recorded seconds, to the last failure."""
+    path = tmp_path_factory.mktemp("replay") / "finishing.rwrec"
+    data = Dataset([run_summary(FINISHING, n=1)], finishing_rows(0.0))
+
+    async def poll(source: Source, t: float) -> None:
+        data.records = finishing_rows(t)
+        await source.groups()
+        await source.group(FINISHING)
+        rows = (await source.pager(FINISHING, Query()).poll(full=True)).rows
+        await source.refresh(rows)
+
+    record_rounds(path, dataset_routes(data), FAILS_AT[-1], poll)
+    return path
+
+
+async def test_a_replay_at_speed_tells_of_finished_rows_once_a_real_window(
+    finishing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10x, rows failing 2 recorded seconds apart (a fifth of a real second) are told
+    once a window of real seconds, as live: the first at once, the three after it together,
+    the last of them as the recording ends. A window in the recording's seconds is a tenth
+    as long at 10x (toasts ten times as often: the second and third failures came on their
+    own), and the last failure was never told: the replay's clock stops at the recording's
+    end, and such a window with it."""
+    toasts = record_toasts(monkeypatch)
+    app, advance = driven(finishing, 10.0)
+    failed = [uid(0xE, n) for n in range(1, len(FAILS_AT) + 1)]
+
+    def shows_failed(count: int) -> Callable[[], bool]:
+        return lambda: rows_where(app, "status", "failed") == failed[:count][::-1]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        running = lambda: rows_where(app, "status", "running")  # noqa: E731
+        await wait_for(pilot, lambda: running() == failed[::-1], what="the rows, running")
+        await wait_for(pilot, lambda: app.viewer.selected_row == uid(0xE, 5), what="the cursor")
+        # 3.5 real seconds (in recorded ones, more than a round and less than two)
+        app.viewer.announcer.window = app.viewer.announcer.others_window = 3.5
+        advance(FAILS_AT[0] / 10 + 0.01)  # a little past: 0.2 s steps do not add up exactly
+        await wait_for(pilot, shows_failed(1), what="the first failure")
+        for count in range(2, len(FAILS_AT) + 1):  # a round at a time, as played at 10x
+            advance(GAP / 10)
+            await wait_for(pilot, shows_failed(count), what=f"{count} failed")
+        assert app.controls.finished
+        told = lambda: [t.message for t in toasts if "finished" in t.title]  # noqa: E731
+        await wait_for(pilot, lambda: len(told()) == 2, what="the three told together")
+        await pilot.pause(1.0)  # and nothing more
+    first, together = told()
+    assert first == f"Invocation {failed[0][:8]} failed"
+    assert together == "3 invocations finished: 3 failed"
