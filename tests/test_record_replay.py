@@ -24,7 +24,7 @@ from bench.screenshots import detail_ready, landed, settled, until
 from tui.core.errors import ApiError, ConnectionDropped, NotFound, RateLimited, ServerError
 from tui.core.source import Source
 from tui.providers import PROVIDERS, load
-from tui.providers.http import RetryPolicy
+from tui.providers.http import HttpSource, RetryPolicy
 from tui.providers.kernel.client import KernelClient
 from tui.providers.record import (
     Recorder,
@@ -435,6 +435,71 @@ async def test_recorded_faults_replay_as_the_same_faults(tmp_path: Path) -> None
         await fast.aclose()
 
 
+async def test_recordings_at_once_each_hold_what_was_read_while_they_ran(
+    tmp_path: Path,
+) -> None:
+    """A recording begun (``w``) while another goes on (``--record``) gets every answer from
+    then on, faults and a stream's frames and break included, until it is stopped; the other
+    gets them too, and goes on. Each replays them as they were."""
+    session, kept = tmp_path / "session.rwrec", tmp_path / "kept.rwrec"
+    failing, dropped = (
+        "11111111-1111-1111-1111-111111111111",
+        "22222222-2222-2222-2222-222222222222",
+    )
+    routes = {
+        ("GET", f"/v1/runs/{dropped}"): _drop,
+        ("GET", f"/v1/runs/{failing}"): respond(503, json.dumps(error_body("down", "x")).encode()),
+        ("GET", "/invocations/inv1/events"): _stream_then_drop,
+    }
+
+    async def read(source: HttpSource[Any]) -> list[Any]:
+        """The failing run's error, the dropped one's; the stream's events."""
+        out: list[Any] = []
+        with pytest.raises(ServerError) as failed:
+            await source.group(failing)
+        out.append((failed.value.status, failed.value.message))
+        with pytest.raises(ConnectionDropped):
+            await source.group(dropped)
+        events: list[Any] = []
+        with pytest.raises(ConnectionDropped):
+            async for event in source.client.events("/invocations/inv1/events"):
+                events.append(event)
+        return [*out, events]
+
+    with HostileServer(routes) as server:
+        recorder = Recorder(session, provider="bctrl", base_url=server.url, key=FAKE_KEY)
+        source = PROVIDERS["bctrl"].make_source(
+            FAKE_KEY, server.url, clock=frozen, retry=NO_RETRY, recorder=recorder
+        )
+        assert isinstance(source, HttpSource)
+        with pytest.raises(NotFound):
+            await source.client.request("GET", "/v1/elsewhere")  # before w: --record's alone
+        source.record_to(kept, "bctrl", focus=failing)
+        assert source.keeping(failing) and not source.keeping("another")
+        live = await read(source)
+        source.stop_recording(kept)
+        assert not source.keeping(failing)
+        with pytest.raises(NotFound):
+            await source.client.request("GET", "/v1/elsewhere")  # after w: --record's alone
+        await source.aclose()
+        recorder.close()
+    assert live[1], "the stream's event before it broke"
+    kinds = {path: [e["kind"] for e in lines(path)] for path in (session, kept)}
+    for path in (session, kept):
+        assert {"stream", "frame", "end", "fault", "response"} <= set(kinds[path]), path.name
+        assert FAKE_KEY.encode() not in raw(path)
+    targets = {
+        path: [e.get("target") for e in lines(path) if "t0" in e] for path in (session, kept)
+    }
+    assert targets[session] == ["/v1/elsewhere", *targets[kept], "/v1/elsewhere"]
+    assert load_recording(kept).focus == failing
+    for path in (session, kept):
+        replayed, _, _ = open_replay(path, speed=math.inf, retry=NO_RETRY)
+        assert isinstance(replayed, HttpSource)
+        assert await read(replayed) == live, path.name
+        await replayed.aclose()
+
+
 # -- the command line ---------------------------------------------------------------
 
 
@@ -797,6 +862,102 @@ async def test_a_kept_runs_file_name_is_whole_in_its_toast_at_80_columns(
         await keep(pilot, app)
         name = only_recording(tmp_path).name
         await wait_for(pilot, lambda: name in screen_text(app), what=f"{name} on one line")
+
+
+async def test_w_keeps_a_run_while_record_goes_on(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``--record``, w keeps the run all the same (it said 'Already recording' for the
+    whole session: --record never ends); --record's file goes on, and gets what w read too.
+    A second w on the run while the first is under way says so. Both files replay."""
+    monkeypatch.chdir(tmp_path)
+    toasts = record_toasts(monkeypatch)
+    session = tmp_path / "session.rwrec"
+    recorder = recorder_for(session, "bctrl", frozen_gateway.url, FAKE_KEY)  # as --record
+    app = recorded_app(frozen_gateway.url, recorder)
+    runs = frozen_gateway.world.runs
+    async with app.run_test(size=(120, 40)) as pilot:
+        viewer = await settled(pilot)
+        await select_group(pilot, app, runs[3].id)  # the failed run
+        await settled(pilot)
+        await landed(pilot, viewer)
+        toasts.clear()
+        send_keys(app, "w", "w")
+        await wait_for(pilot, lambda: len(toasts) >= 2, what="what the two w's say")
+        first, second = toasts[:2]
+        assert first.message.startswith("Recording this run"), first
+        assert second.message.startswith("Already recording this run (a w under way)"), second
+        await wait_for(pilot, lambda: any(t.title == "Run kept" for t in toasts), timeout=30)
+        assert viewer.source.client.recorders == [recorder]  # type: ignore[attr-defined]
+        await select_group(pilot, app, runs[2].id)  # read after w: --record's alone
+        await settled(pilot)
+        await landed(pilot, viewer)
+        after = viewer.selected_row
+        assert after is not None
+    recorder.close()
+    assert recorder.error is None
+    kept = the_kept_file(tmp_path)
+    assert load_recording(kept).focus == runs[3].id
+    kept_targets = {entry.get("target", "") for entry in lines(kept)}
+    session_targets = {entry.get("target", "") for entry in lines(session)}
+    assert kept_targets <= session_targets, sorted(kept_targets - session_targets)[:5]
+    assert any(after in t for t in session_targets)
+    assert not any(after in t for t in kept_targets)
+    assert load_recording(session).focus is None
+    assert FAKE_KEY.encode() not in raw(session)
+    for path in (kept, session):  # as runwatch replay opens them
+        await replays_the_failed_run(path, runs[3].id)
+
+
+async def test_w_on_another_run_while_one_is_kept_keeps_that_one_too(
+    frozen_gateway: GatewayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A w on a second run while the first run's keep is still reading keeps the second
+    run as well (it said 'Already recording'); each file has all of its own run."""
+    from tui import bundle
+
+    monkeypatch.chdir(tmp_path)
+    toasts = record_toasts(monkeypatch)
+    first, second = frozen_gateway.world.runs[3], frozen_gateway.world.runs[2]
+    release = asyncio.Event()
+    collect = bundle.collect
+
+    async def held(source: Source, key: str, **options: Any) -> Any:
+        if key == first.id:  # the first keep stays under way until the second has begun
+            await release.wait()
+        return await collect(source, key, **options)
+
+    monkeypatch.setattr(bundle, "collect", held)
+    app = frozen_app(frozen_gateway.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await select_group(pilot, app, first.id)
+        await pilot.press("w")
+        await select_group(pilot, app, second.id)
+        await pilot.press("w")
+        release.set()
+        kept = lambda: sum(t.title == "Run kept" for t in toasts)  # noqa: E731
+        await wait_for(pilot, lambda: kept() == 2 or "Already" in str(toasts), timeout=30)
+    said = [t.message for t in toasts if "ecording" in t.message]
+    assert said == ["Recording this run with all its records…"] * 2, said
+    for run in (first, second):
+        path = only_recording(tmp_path, run.id[:8])
+        assert load_recording(path).focus == run.id
+        targets = " ".join(str(e.get("target", "")) for e in lines(path))
+        unread = [p.id for p in run.invocations if f"/v2/invocations/{p.id}" not in targets]
+        assert run.invocations and not unread, (path.name, unread[:3])
+
+
+async def replays_the_failed_run(path: Path, run: str) -> None:
+    """``path`` opens in ``runwatch replay``, and shows ``run``'s failure."""
+    replay = replay_app(path, math.inf, retry=NO_RETRY)
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: replay.viewer.groups.row_count > 0, what="runs")
+        await select_group(pilot, replay, run)
+        await settled(pilot)
+        await landed(pilot, replay.viewer)
+        text = screen_text(replay)
+        assert "runtime.crashed" in text and "▾ ✘ #1 page.goto" in text, path.name
 
 
 def frozen_app(url: str) -> RunwatchApp:

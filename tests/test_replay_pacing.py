@@ -2,21 +2,25 @@
 the replayed viewer keeps up with the recording's clock at any speed.
 
 The recording here is a run list polled every 2 recorded seconds, one more run every tenth
-answer; the replay's clock is driven by the test (no timing is asserted: a viewer that falls
+answer (and, for the run list's counts, two runs, one of them counted from its rows each
+round); the replay's clock is driven by the test (no timing is asserted: a viewer that falls
 behind never reaches the run count the test waits for)."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from pathlib import Path
 
 import pytest
 
 from tui.core.errors import RateLimited
+from tui.core.model import Group
+from tui.core.source import COUNT_PAGES, Query, Source, count_rows
 from tui.providers import PROVIDERS, load
 from tui.providers.http import RetryPolicy
 from tui.providers.record import (
@@ -30,10 +34,23 @@ from tui.providers.record import (
 from tui.replay_cli import ReplayApp, replay_app
 from tui.ui.app import RunwatchApp
 from tui.ui.options import ViewerOptions
+from tui.ui.viewer import ViewerScreen
 
 from .conftest import FROZEN_NOW
-from .hostile_server import Conn, HostileServer, Request, rate_limited
-from .viewer_helpers import screen_text, wait_for
+from .hostile_server import (
+    Conn,
+    Dataset,
+    HostileServer,
+    Record,
+    Request,
+    Routes,
+    dataset_routes,
+    invocation_record,
+    rate_limited,
+    run_summary,
+    uid,
+)
+from .viewer_helpers import record_toasts, rows_where, screen_text, wait_for
 
 ANSWERS = 300
 GAP = 2.0
@@ -71,32 +88,42 @@ def polled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         served[0] += 1
         await conn.json({"data": runs(1 + (served[0] - 1) // 10), "nextCursor": None})
 
+    async def poll(source: Source, t: float) -> None:
+        await source.groups()
+
+    record_rounds(path, {("GET", "/v1/runs"): run_list}, (ANSWERS - 1) * GAP, poll)
+    return path
+
+
+def record_rounds(
+    path: Path, routes: Routes, last: float, poll: Callable[[Source, float], Awaitable[None]]
+) -> None:
+    """Record to ``path`` a bctrl source over a server of ``routes``: ``poll(source, t)``
+    every :data:`GAP` recorded seconds from 0 to ``last``, the recorded clock at ``t``; the
+    recording ends with the last round."""
+    now = [0.0]
+
+    def clock() -> float:
+        return FROZEN_NOW + now[0]
+
     async def record() -> None:
-        now = [0.0]
         with (
-            HostileServer({("GET", "/v1/runs"): run_list}) as server,
+            HostileServer(routes) as server,
             Recorder(
-                path,
-                provider="bctrl",
-                base_url=server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                monotonic=lambda: now[0],
+                path, provider="bctrl", base_url=server.url, clock=clock, monotonic=lambda: now[0]
             ) as recorder,
         ):
             source = PROVIDERS["bctrl"].make_source(
-                "k",
-                server.url,
-                clock=lambda: FROZEN_NOW + now[0],
-                retry=RetryPolicy(max_retries=0),
-                recorder=recorder,
+                "k", server.url, clock=clock, retry=RetryPolicy(max_retries=0), recorder=recorder
             )
-            for _ in range(ANSWERS):
-                await source.groups()
+            while True:
+                await poll(source, now[0])
+                if now[0] + GAP > last:
+                    break
                 now[0] += GAP
             await source.aclose()
 
     asyncio.run(record())
-    return path
 
 
 def driven(path: Path, speed: float) -> tuple[ReplayApp, Callable[[float], None]]:
@@ -274,3 +301,158 @@ async def test_a_retry_after_date_is_waited_out_in_the_replays_seconds(tmp_path:
             await replayed.groups()
         assert limited.value.retry_after == pytest.approx(seconds)
         await replayed.aclose()
+
+
+# -- the run list's counts: other runs recounted in the recording's time -------------------
+
+SELECTED, OTHER = uid(0xA1, 1), uid(0xB2, 2)
+"""The run the replayed viewer opens on (the newer, with no rows), and one it never
+selects."""
+CHANGED_AT = 10.0
+"""Recorded second from which the other run has more rows, and more of them failed."""
+
+
+def other_runs_rows(grown: bool) -> dict[str, Record]:
+    """The other run's invocations: 1 failed of 2, then 4 failed of 6."""
+    statuses = ["succeeded", "failed", "failed", "failed", "failed", "succeeded"]
+    return {
+        uid(0xD, n): invocation_record(uid(0xD, n), OTHER, n, status)
+        for n, status in enumerate(statuses[: 6 if grown else 2], start=1)
+    }
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A recording of two live runs polled every 2 recorded seconds for a minute, the
+    other one counted from its rows each round; it grows at :data:`CHANGED_AT`."""
+    path = tmp_path_factory.mktemp("replay") / "two-runs.rwrec"
+    data = Dataset([run_summary(SELECTED, n=1), run_summary(OTHER, n=0)], other_runs_rows(False))
+
+    async def poll(source: Source, t: float) -> None:
+        if t >= CHANGED_AT:
+            data.records |= other_runs_rows(grown=True)
+        groups = {group.key: group for group in await source.groups()}
+        await source.group(SELECTED)
+        for key in (SELECTED, OTHER):
+            await count_rows(source, groups[key])
+
+    record_rounds(path, dataset_routes(data), 60.0, poll)
+    return path
+
+
+async def test_a_replay_recounts_the_other_runs_in_the_recordings_time(
+    two_runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run not selected is counted again from its rows every RECOUNT_EVERY seconds of
+    the replay's clock (the recording's), as often as the recorded viewer did: not at each
+    poll before that, and then at once, though only seconds of real time have passed."""
+    import tui.ui.viewer
+
+    monkeypatch.setattr(tui.ui.viewer, "RECOUNT_EVERY", 30.0)
+    app, advance = driven(two_runs, 10.0)
+    counted: list[float] = []  # the replay's position at each count of the other run
+    count = tui.ui.viewer.count_rows
+
+    async def counting(source: Source, group: Group, pages: int = COUNT_PAGES) -> Group | None:
+        if group.key == OTHER:
+            counted.append(app.controls.position())
+        return await count(source, group, pages)
+
+    monkeypatch.setattr(tui.ui.viewer, "count_rows", counting)
+    listed_at: list[float] = []  # the viewer's clock at each run list it read
+    count_groups = ViewerScreen._count_groups
+
+    def noting(viewer: ViewerScreen, groups: list[Group]) -> None:
+        listed_at.append(viewer.clock())
+        count_groups(viewer, groups)
+
+    monkeypatch.setattr(ViewerScreen, "_count_groups", noting)
+
+    def listed() -> str:
+        return next((line for line in screen_text(app).splitlines() if OTHER[:8] in line), "")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.viewer.selected_group == SELECTED, what="opened")
+        await wait_for(pilot, lambda: re.search(r"\b2\s+1\b", listed()) is not None, what="2 1")
+        assert counted == [0.0]
+        advance(2.0)  # 20 recorded seconds: the other run has grown, and is not due yet
+        await wait_for(pilot, lambda: listed_at[-1] >= FROZEN_NOW + 20, what="the list at 20s")
+        await pilot.pause(0.3)  # its counting, if it were due
+        assert counted == [0.0], "recounted before RECOUNT_EVERY recorded seconds"
+        assert re.search(r"\b2\s+1\b", listed()), listed()
+        advance(2.0)  # 40 recorded seconds, 4 real ones: due
+        await wait_for(pilot, lambda: re.search(r"\b6\s+4\b", listed()) is not None, what="6 4")
+        assert counted == [0.0, 40.0]
+
+
+# -- finish announcements: windowed in real seconds ----------------------------------------
+
+FINISHING = uid(0xC3, 3)
+"""A run whose four older invocations fail one a round (the last as the recording ends);
+its newest, which the cursor is on, had succeeded from the start."""
+FAILS_AT = (10.0, 12.0, 14.0, 16.0)
+
+
+def finishing_rows(t: float) -> dict[str, Record]:
+    """The run's invocations at recorded second ``t``."""
+    rows = {
+        uid(0xE, n): invocation_record(
+            uid(0xE, n), FINISHING, n, "failed" if t >= at else "running", "extract"
+        )
+        for n, at in enumerate(FAILS_AT, start=1)
+    }
+    newest = len(FAILS_AT) + 1
+    return rows | {uid(0xE, newest): invocation_record(uid(0xE, newest), FINISHING, newest)}
+
+
+@pytest.fixture(scope="module")
+def finishing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run and its rows every 2 recorded seconds, to the last failure."""
+    path = tmp_path_factory.mktemp("replay") / "finishing.rwrec"
+    data = Dataset([run_summary(FINISHING, n=1)], finishing_rows(0.0))
+
+    async def poll(source: Source, t: float) -> None:
+        data.records = finishing_rows(t)
+        await source.groups()
+        await source.group(FINISHING)
+        rows = (await source.pager(FINISHING, Query()).poll(full=True)).rows
+        await source.refresh(rows)
+
+    record_rounds(path, dataset_routes(data), FAILS_AT[-1], poll)
+    return path
+
+
+async def test_a_replay_at_speed_tells_of_finished_rows_once_a_real_window(
+    finishing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10x, rows failing 2 recorded seconds apart (a fifth of a real second) are told
+    once a window of real seconds, as live: the first at once, the three after it together,
+    the last of them as the recording ends. A window in the recording's seconds is a tenth
+    as long at 10x (toasts ten times as often: the second and third failures came on their
+    own), and the last failure was never told: the replay's clock stops at the recording's
+    end, and such a window with it."""
+    toasts = record_toasts(monkeypatch)
+    app, advance = driven(finishing, 10.0)
+    failed = [uid(0xE, n) for n in range(1, len(FAILS_AT) + 1)]
+
+    def shows_failed(count: int) -> Callable[[], bool]:
+        return lambda: rows_where(app, "status", "failed") == failed[:count][::-1]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        running = lambda: rows_where(app, "status", "running")  # noqa: E731
+        await wait_for(pilot, lambda: running() == failed[::-1], what="the rows, running")
+        await wait_for(pilot, lambda: app.viewer.selected_row == uid(0xE, 5), what="the cursor")
+        # 3.5 real seconds (in recorded ones, more than a round and less than two)
+        app.viewer.announcer.window = app.viewer.announcer.others_window = 3.5
+        advance(FAILS_AT[0] / 10 + 0.01)  # a little past: 0.2 s steps do not add up exactly
+        await wait_for(pilot, shows_failed(1), what="the first failure")
+        for count in range(2, len(FAILS_AT) + 1):  # a round at a time, as played at 10x
+            advance(GAP / 10)
+            await wait_for(pilot, shows_failed(count), what=f"{count} failed")
+        assert app.controls.finished
+        told = lambda: [t.message for t in toasts if "finished" in t.title]  # noqa: E731
+        await wait_for(pilot, lambda: len(told()) == 2, what="the three told together")
+        await pilot.pause(1.0)  # and nothing more
+    first, together = told()
+    assert first == f"Invocation {failed[0][:8]} failed"
+    assert together == "3 invocations finished: 3 failed"

@@ -50,7 +50,7 @@ from tui.core.text import add_secret, clean, mask, mask_bytes
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tui.providers.record import Exchange, Recorder
+    from tui.providers.record import Exchanges, Recorder
 
 USER_AGENT = "runwatch/0.2"
 MAX_BODY = 32 * 1024 * 1024
@@ -228,7 +228,8 @@ class HttpApi:
     ) -> None:
         """``recorder`` (see :mod:`tui.providers.record`) gets every answer, stream frame
         and transport failure; never a request header."""
-        self.recorder = recorder
+        self.recorders: list[Recorder] = [recorder] if recorder is not None else []
+        """Every recording under way (``--record``'s, each ``w``'s): each gets every answer."""
         if api_key is None:
             api_key = os.environ.get(self.key_env, "")
         self._key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
@@ -354,15 +355,17 @@ class HttpApi:
             raise error
         await self._sleep(self.retry.delay(attempt, error.retry_after))
 
-    def _exchange(self, method: str, path: str, params: Params | None) -> Exchange | None:
-        """The recorder's record of a request about to go out (None when not recording)."""
-        if self.recorder is None:
+    def _exchange(self, method: str, path: str, params: Params | None) -> Exchanges | None:
+        """Each recording's record of a request about to go out (None when not recording)."""
+        if not self.recorders:
             return None
         try:
             url = self._http.build_request(method, path, params=list(params or [])).url
         except (httpx.InvalidURL, httpx.HTTPError, ValueError):
             return None  # the request itself will fail, and say why
-        return self.recorder.begin(method, url)
+        from tui.providers.record import Exchanges
+
+        return Exchanges.begin(self.recorders, method, url)
 
     def _parse(self, body: bytes, response: httpx.Response, method: str, path: str) -> Any:
         try:
@@ -497,23 +500,25 @@ class HttpSource(Generic[ClientT]):
 
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> Recorder:
         """Record every answer from now on to ``path`` (``w``: the group ``focus`` kept with
-        all that is read for it); :meth:`stop_recording` ends it. The key never reaches the
-        file."""
+        all that is read for it), beside any recording under way (``--record``'s, another
+        ``w``'s), which goes on getting everything too; :meth:`stop_recording` ends it. The
+        key never reaches the file."""
         from tui.providers.record import recorder_for
 
         key = self.client.key_text()
         recorder = recorder_for(path, provider, self.client.base_url, key, focus)
-        self.client.recorder = recorder
+        self.client.recorders.append(recorder)
         return recorder
 
-    @property
-    def recording(self) -> bool:
-        """Whether answers are being recorded (``--record``, or a ``w`` under way)."""
-        return self.client.recorder is not None
+    def keeping(self, focus: str) -> bool:
+        """Whether a recording made for the group ``focus`` (a ``w``) is under way."""
+        return any(recorder.focus == focus for recorder in self.client.recorders)
 
-    def stop_recording(self) -> None:
-        recorder, self.client.recorder = self.client.recorder, None
-        if recorder is not None:
+    def stop_recording(self, path: Path) -> None:
+        """End the recording :meth:`record_to` began to ``path``; any other goes on."""
+        recorders = self.client.recorders
+        for recorder in [r for r in recorders if r.path == path]:
+            recorders.remove(recorder)
             recorder.close()
 
     def rate_limited_for(self) -> float:

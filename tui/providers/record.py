@@ -5,7 +5,8 @@ values masked, status, the headers that matter, the body, each stream frame with
 time, and transport failures) to a zstandard-compressed JSON-lines file. Request headers are
 never written, and the API key is masked wherever it appears (every form :func:`mask` knows,
 plus base64). The first line is a header: provider, base URL (no credentials), runwatch
-version, start time.
+version, start time. Several recorders can record at once (``--record``'s, each ``w``'s):
+the client begins every request in each of them (:class:`Exchanges`).
 
 :func:`open_replay` builds the recorded provider's own source over a :class:`ReplayTransport`
 that answers each request from the recording (by method, path and query, in recorded order)
@@ -46,7 +47,7 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,6 +180,8 @@ class Recorder:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
+        self.focus = focus
+        """The group the recording is made for (``w``, ``watch RUN``); None for a session's."""
         self.clock = clock
         self.monotonic = monotonic
         self.error: str | None = None
@@ -295,7 +298,7 @@ class Recorder:
 
 @dataclass
 class Exchange:
-    """One request's answer as it is recorded: a response, a fault, or a stream."""
+    """One request's answer as one recording records it: a response, a fault, or a stream."""
 
     recorder: Recorder
     id: int
@@ -303,6 +306,8 @@ class Exchange:
     target: str
     t0: float
     done: bool = False
+    unframed: bytes = b""
+    """A stream's bytes since its last complete line."""
 
     def _base(self, kind: str, response: httpx.Response | None = None) -> dict[str, Any]:
         self.done = True
@@ -342,38 +347,79 @@ class Exchange:
             entry |= {"status": error.status, "path": self.recorder.mask_text(error.path or "")}
         self.recorder.write(entry)
 
+    def opened(self, response: httpx.Response) -> None:
+        """The answer is a stream: its frames follow (:meth:`received`)."""
+        self.recorder.write(self._base("stream", response))
+
+    def received(self, chunk: bytes) -> None:
+        """A chunk of the stream: each complete line it ends is recorded (masked) as a
+        frame, with its arrival time."""
+        pending = self.unframed + chunk
+        cut = pending.rfind(b"\n") + 1
+        if cut == 0 and len(pending) > MAX_FRAME:
+            cut = len(pending)
+        if cut:
+            self._frame(pending[:cut])
+            pending = pending[cut:]
+        self.unframed = pending
+
+    def closed(self, *, ended: bool, error: BaseException | None = None) -> None:
+        """The stream is no longer read: what was left of a line, then its end or how it
+        broke (``error``); neither when the app stopped reading (the stream stays open)."""
+        if self.unframed:
+            self._frame(self.unframed)
+            self.unframed = b""
+        if ended or error is not None:
+            how = _describe(error, self.recorder) if error is not None else {}
+            self.recorder.write({"kind": "end", "id": self.id, **how})
+
+    def _frame(self, data: bytes) -> None:
+        self.recorder.write({"kind": "frame", "id": self.id, **self.recorder.payload(data, "data")})
+
+
+@dataclass
+class Exchanges:
+    """One request as every recording under way records it (``--record``'s and each
+    ``w``'s): each has its own ids, clock and masking."""
+
+    each: list[Exchange]
+
+    @classmethod
+    def begin(cls, recorders: Sequence[Recorder], method: str, url: httpx.URL) -> Exchanges:
+        """A request about to be sent, begun in each of ``recorders``."""
+        return cls([recorder.begin(method, url) for recorder in recorders])
+
+    def answered(self, response: httpx.Response, body: bytes) -> None:
+        """A whole answer (any status) and its decoded body."""
+        for exchange in self.each:
+            exchange.answered(response, body)
+
+    def failed(self, error: BaseException) -> None:
+        """No usable answer (see :meth:`Exchange.failed`)."""
+        for exchange in self.each:
+            exchange.failed(error)
+
     async def stream(
         self, response: httpx.Response, chunks: AsyncIterator[bytes]
     ) -> AsyncIterator[bytes]:
-        """``chunks`` passed on unchanged while each complete line is recorded (masked) as
-        a frame, with its arrival time; the stream's end, or how it broke, too."""
-        recorder = self.recorder
-        recorder.write(self._base("stream", response))
-        pending = b""
-        end: dict[str, Any] | None = None  # None: the app stopped reading, the stream stays open
-
-        def frame(data: bytes) -> None:
-            recorder.write({"kind": "frame", "id": self.id, **recorder.payload(data, "data")})
-
+        """``chunks`` passed on unchanged while every recording records each complete line
+        as a frame; the stream's end, or how it broke, too."""
+        for exchange in self.each:
+            exchange.opened(response)
+        ended = False
+        error: BaseException | None = None
         try:
             async for chunk in chunks:
-                pending += chunk
-                cut = pending.rfind(b"\n") + 1
-                if cut == 0 and len(pending) > MAX_FRAME:
-                    cut = len(pending)
-                if cut:
-                    frame(pending[:cut])
-                    pending = pending[cut:]
+                for exchange in self.each:
+                    exchange.received(chunk)
                 yield chunk
-            end = {}
+            ended = True
         except (TimeoutError, core_errors.ApiError, httpx.HTTPError) as exc:
-            end = _describe(exc, recorder)
+            error = exc
             raise
         finally:
-            if pending:
-                frame(pending)
-            if end is not None:
-                recorder.write({"kind": "end", "id": self.id, **end})
+            for exchange in self.each:
+                exchange.closed(ended=ended, error=error)
 
 
 def _describe(error: BaseException, recorder: Recorder) -> dict[str, Any]:

@@ -1598,9 +1598,10 @@ class ViewerScreen(Screen[None]):
         if not callable(getattr(self.source, "record_to", None)):
             self.notify("This view cannot be recorded (a replay is one already).", markup=False)
             return
-        if cast("RecordingSource", self.source).recording:  # one recording at a time
+        source = cast("RecordingSource", self.source)
+        if source.keeping(key):  # beside --record's and another run's, never twice the same
             self.notify(
-                "Already recording (a w under way, or --record): wait for it to end.",
+                f"Already recording this {self.words.group} (a w under way): wait for it to end.",
                 markup=False,
             )
             return
@@ -1608,7 +1609,7 @@ class ViewerScreen(Screen[None]):
 
         path = Path.cwd() / bundle.file_name(key, ".rwrec")
         try:  # at once, not in the worker: a w typed right after this one finds it recording
-            cast("RecordingSource", self.source).record_to(path, self.source.name, focus=key)
+            source.record_to(path, self.source.name, focus=key)
         except OSError as error:
             self.notify(f"Not kept: {error}", severity="error", markup=False)
             return
@@ -1623,7 +1624,7 @@ class ViewerScreen(Screen[None]):
             try:
                 await bundle.collect(self.source, key, clock=self.clock, every_row=True)
             finally:
-                cast("RecordingSource", self.source).stop_recording()
+                cast("RecordingSource", self.source).stop_recording(path)
         except ApiError as error:
             self.notify(f"Not kept: {error}", severity="error", markup=False)
             return
@@ -1944,10 +1945,9 @@ class RecordingSource(Protocol):
 
     def record_to(self, path: Path, provider: str, focus: str | None = None) -> object: ...
 
-    @property
-    def recording(self) -> bool: ...
+    def keeping(self, focus: str) -> bool: ...
 
-    def stop_recording(self) -> None: ...
+    def stop_recording(self, path: Path) -> None: ...
 
 
 def _final(detail: Detail | None) -> bool:
