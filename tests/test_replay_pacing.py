@@ -249,6 +249,35 @@ async def test_jumping_to_the_end_shows_the_end(polled: Path) -> None:
         await wait_for(pilot, shows_runs(app, expected_runs(ANSWERS * GAP)), what="the last answer")
 
 
+def test_reads_again_within_a_round_are_no_poll_interval() -> None:
+    """A user trial: a current API `w` recording replayed said `every 0.1s`: its reads of
+    one target a moment apart (a page again, a retry) were taken for polls. A target asked
+    again sooner than the viewer ever polls is no poll; polls every 2 s still are."""
+    again = [Recorded("response", t, t + 0.01, {}) for t in (0.0, 0.1, 0.2)]
+    kept = Recording({}, {("GET", "/v1/runs/r"): again}, [0.0, 0.1, 0.2], [], 1.0)
+    assert kept.interval == 2.0  # nothing polled: the viewer's default
+    rounds = [
+        Recorded("response", t + dt, t + dt + 0.01, {}) for t in (0, 2, 4, 6, 8) for dt in (0, 0.1)
+    ]
+    polled = Recording({}, {("GET", "/v1/runs"): rounds}, [r.t for r in rounds], [], 9.0)
+    assert polled.interval == 1.9  # the gaps between rounds, to a tenth
+
+
+async def test_plus_and_minus_in_a_replay_say_its_pace_is_the_recordings(
+    polled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """+ and - changed the replayed viewer's polling and said "Refreshing every 1s" of a
+    replay whose pace is the recording's: they say so, and change nothing."""
+    toasts = record_toasts(monkeypatch)
+    app = replay_app(polled, 10.0, paused=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "every 2s" in status_bar(app), what="every 2s")
+        await pilot.press("plus", "minus", "minus")
+        assert app.viewer.poller.interval == 0.2
+        assert "every 2s" in status_bar(app)
+        assert toasts and all(t.message.startswith("A replay asks as often") for t in toasts)
+
+
 def test_a_step_takes_a_poll_rounds_answers_together() -> None:
     """A live viewer's poll round is a burst of answers (the list, then a run's record a
     moment later): ``.`` steps a round at a time (a new user's try: seven presses moved a

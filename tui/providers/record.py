@@ -106,6 +106,10 @@ DEFAULT_INTERVAL = 2.0
 ROUND_GAP = 0.5
 """Answers recorded less than this apart (and less than half the interval) are one moment:
 one poll round's answers, which ``.`` steps over together."""
+SHORTEST_POLL = 0.5
+"""The viewer polls no more often (its ``+``): one target asked again sooner was read again
+within a round (a retry, a stream's reconnect, a ``w``'s reads), not polled (a current API
+``w`` recording said ``every 0.1s``)."""
 MIN_POLL = 0.2
 """Real seconds a replayed viewer waits between polls at the least (at a high speed)."""
 
@@ -474,15 +478,17 @@ class Recording:
     def interval(self) -> float:
         """How often the recorded app asked again for the same thing (its poll interval):
         the median gap between two requests for one target, in recorded seconds to a
-        tenth (a fetch's own time aside); 2 (the viewer's default) when nothing was asked
-        twice."""
+        tenth (a fetch's own time aside; gaps under :data:`SHORTEST_POLL` are no polls); 2
+        (the viewer's default) when nothing was asked twice."""
         gaps = sorted(
             later.t0 - earlier.t0
             for queue in self.exchanges.values()
             for earlier, later in itertools.pairwise(queue)
-            if earlier.kind in ANSWERS and later.kind in ANSWERS and later.t0 > earlier.t0
+            if earlier.kind in ANSWERS
+            and later.kind in ANSWERS
+            and later.t0 - earlier.t0 >= SHORTEST_POLL
         )
-        return max(0.1, round(gaps[len(gaps) // 2], 1)) if gaps else DEFAULT_INTERVAL
+        return round(gaps[len(gaps) // 2], 1) if gaps else DEFAULT_INTERVAL
 
     @functools.cached_property
     def moments(self) -> list[float]:

@@ -1886,6 +1886,14 @@ class ViewerScreen(Screen[None]):
         self._set_interval(next((s for s in INTERVALS[::-1] if s < interval), INTERVALS[0]))
 
     def _set_interval(self, seconds: float) -> None:
+        playback = self.options.playback
+        if playback is not None:  # its pace is the recording's: + and - changed nothing shown
+            self.notify(
+                f"A replay asks as often as the recording did (every {playback.interval:g}s, "
+                "recorded time): runwatch replay --speed sets its pace.",
+                markup=False,
+            )
+            return
         self.poller.interval = seconds
         self.notify(f"Refreshing every {seconds:g}s", markup=False, timeout=2)
         self._render_titles()
