@@ -883,3 +883,26 @@ async def test_a_move_of_the_users_stops_following_new_rows(
             await pilot.press("f")  # following again: the newest row
             await wait_for(pilot, lambda: table.cursor_row == 0, what="the newest row")
             assert "following new" in pane(app, "rows")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_narrow_table_says_why_a_row_failed_not_its_code(
+    frozen_gateway: GatewayServer, size: tuple[int, int]
+) -> None:
+    """A user trial: at 80 columns the error column held `invocation.step_fa…`, never the
+    step that failed. Narrow, it says the message alone (the code is in the detail);
+    wide, the code and the message."""
+    app = frozen(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        times = "\u00d7"  # before a count of the failures with one cause
+
+        def failed() -> list[str]:
+            return [x for x in screen_text(app).splitlines() if re.search(rf"{times}\d", x)]
+
+        await wait_for(pilot, failed, what="a failed row with its count")
+        line = failed()[0]
+        if size[0] < 100:
+            assert re.search(rf"{times}\d+ [A-Z]", line), line  # `x5 Step 1 (page.goto) failed`
+        else:
+            assert re.search(rf"{times}\d+ invocation\.\w+ · [A-Z]", line), line

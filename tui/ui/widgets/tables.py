@@ -37,6 +37,9 @@ ROW_COLUMNS = [
     ("timeline", "timeline", None),
 ]
 ROW_WIDTHS = {key: width for _, key, width in ROW_COLUMNS if width is not None}
+NARROW_TABLE = 100
+"""A table narrower says a row's error by its message alone (its code is in the detail): at
+80 columns the column held ``invocation.step_fa…`` and never why."""
 """The row table's columns' usual widths (a long name or id widens its own)."""
 
 
@@ -97,6 +100,8 @@ class RowTable(KeyedTable):
         """Set (``t``): the rows as bars on one time axis, in the last column."""
         self.seen_of: Callable[[str], int | None] = lambda key: None
         """How many of the view's failures share this row's cause (None: only this one)."""
+        self.narrow = False
+        """Narrower than :data:`NARROW_TABLE`: errors by their message alone."""
 
     def show(
         self, rows: Mapping[str, Row], now: Callable[[], float], dirty: set[str] | None = None
@@ -111,7 +116,10 @@ class RowTable(KeyedTable):
         self.sync_keys(list(rows), build, dirty)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.timeline is not None:  # each bar fits the width it was built for: again
+        narrow = event.size.width < NARROW_TABLE
+        # Each bar fits the width it was built for, and each error the table's: built again.
+        if self.timeline is not None or narrow != self.narrow:
+            self.narrow = narrow
             self.forget_cells()
 
     def cells(self, row: Row, now: float) -> Cells:
@@ -130,9 +138,8 @@ class RowTable(KeyedTable):
             if seen:
                 times = "x" if self.ascii_only else "\u00d7"
                 problem.append(f"{times}{seen} ", self.style_for("keyed-table--count"))
-            problem.append(
-                clean(row.problem.text(), limit=200), self.style_for("keyed-table--error")
-            )
+            said = (self.narrow and row.problem.message) or row.problem.text()
+            problem.append(clean(said, limit=200), self.style_for("keyed-table--error"))
         else:
             problem = Text(clean(row.note or "", limit=200), self.style_for("keyed-table--dim"))
         when = row.created if row.created is not None else row.started
