@@ -930,9 +930,21 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     result = _cli("watch", "--demo", "--api", "current")  # the hint says --api, as typed
     assert "watch one: runwatch watch --demo --api current run_" in result.stdout
     assert "--scenario" not in result.stdout
-    result = _cli("watch", "--demo", "--api", "invocations", "--scenario", "current")
-    hint = "watch one: runwatch watch --demo --api invocations --scenario current run_"
+    result = _cli("watch", "--demo", "--api", "invocations", "--scenario", "edge")
+    hint = "watch one: runwatch watch --demo --api invocations --scenario edge "
     assert hint in result.stdout, "--scenario kept: --api invocations does not pick it"
+    result = _cli("watch", "--demo", "--provider", "bctrl-current")
+    assert result.returncode == 0, result.stderr
+    hint = "watch one: runwatch watch --demo --provider bctrl-current run_"
+    assert hint in result.stdout and "--scenario" not in result.stdout, "its own demo"
+    assert re.search(r"^run_\S+  +active  +run_\S+  +browser  +\d+ ", result.stdout, re.M)
+    short = re.search(r"bctrl-current (run_\S+)", result.stdout)
+    assert short is not None
+    result = _cli("watch", "--demo", "--provider", "bctrl-current", "--json", short[1])
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["provider"] == "bctrl-current" and document["rows"], "its tool calls"
+    assert all(row["id"].startswith("tc_") for row in document["rows"])
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)
     assert [g["id"] for g in document["groups"]] == [run.id for run in World("ci", seed=7).runs]
