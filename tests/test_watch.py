@@ -411,6 +411,29 @@ def ci_still() -> Iterator[tuple[GatewayServer, list[float]]]:
         yield server, now
 
 
+async def test_plain_lines_keep_two_spaces_after_a_long_name(
+    ci_still: tuple[GatewayServer, list[float]],
+) -> None:
+    """Columns are two spaces apart or more: a 14-character action ran into its status
+    ('5bf801f3  stagehandAgent running', where 'act            running' had room)."""
+    from tui.sim.vocab import ACTIONS
+
+    server, now = ci_still
+    now[0] = FROZEN_NOW + 40  # both runs over: every row printed at once
+    names = "|".join(ACTIONS)
+    seen: set[str] = set()
+    for index in (GREEN_RUN, RED_RUN):
+        code, out, err = await _watch(server.url, _run_id(server, index), timeout=30)
+        assert code == EXIT_OK, err
+        for line in out.splitlines():
+            if line.startswith(" ") or "  done: " in line:
+                continue  # a why's lines; the summary
+            found = re.match(rf"{STAMP.pattern}[0-9a-f]{{8}}  (run browser|{names})  +\w", line)
+            assert found, line
+            seen.add(found[1])
+    assert "stagehandAgent" in seen and len(max(seen, key=len)) >= 14
+
+
 async def test_snapshot_of_an_unfinished_run_with_exit_status_exits_3(
     ci_still: tuple[GatewayServer, list[float]], frozen_gateway: GatewayServer
 ) -> None:

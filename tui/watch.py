@@ -291,7 +291,9 @@ def _record(
 
 def _line(record: dict[str, Any]) -> Text:
     line = Text(f"{record['time']}  {short_id(record['id'])}  ")
-    line.append(f"{clean(record['name'] or '', limit=20):<14} ")
+    # Two spaces after the name, however long: statuses line up after the usual names
+    # (column 15 of this part), and a longer name never runs into its status.
+    line.append(f"{clean(record['name'] or '', limit=20):<13}  ")
     if record["from"] is not None:
         line.append(f"{clean(record['from'], limit=20)} -> ")
     line.append(clean(record["to"], limit=30), style=COLOURS.get(record["kind"], "magenta"))
