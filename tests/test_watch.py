@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -11,12 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from tui.core.source import Source
+from tui.core.timefmt import iso
 from tui.providers import PROVIDERS
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
@@ -42,7 +45,7 @@ ANSI = re.compile(r"\x1b\[")
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ")
 GREEN_RUN, RED_RUN = 0, 1
 KERNEL_KEY = "kernel-watch-key-0451"
-RECORD_KEYS = {"time", "group", "id", "name", "from", "to", "kind", "durationMs"}
+RECORD_KEYS = {"time", "already", "group", "id", "name", "from", "to", "kind", "durationMs"}
 
 
 @pytest.fixture
@@ -433,6 +436,73 @@ async def test_plain_lines_keep_two_spaces_after_a_long_name(
             assert found, line
             seen.add(found[1])
     assert "stagehandAgent" in seen and len(max(seen, key=len)) >= 14
+
+
+def _second(stamp: str) -> str:
+    """An API time (``2026-09-21T14:13:29.832Z``) as watch writes one, to the second."""
+    return iso(datetime.fromisoformat(stamp).timestamp())
+
+
+def _get(server: GatewayServer, path: str) -> Any:
+    response = httpx.get(server.url + path, headers={"Authorization": "Bearer k"})
+    response.raise_for_status()
+    return response.json()
+
+
+async def test_what_was_already_so_is_stamped_when_it_became_so(
+    ci_still: tuple[GatewayServer, list[float]],
+) -> None:
+    """Rows that had finished before the watch started were stamped with its start, as if
+    they had just finished. What the first reading finds is ``"already": true`` and stamped
+    with when it entered its status where the record says it (a finished row's end, a run's
+    start); what changes later is stamped when the watch saw it."""
+    server, now = ci_still
+    now[0] = FROZEN_NOW + 10  # some invocations over, some running, the run active
+    run_id = _run_id(server, GREEN_RUN)
+    run = _get(server, f"/v1/runs/{run_id}")
+    listed = {row["id"]: row for row in _get(server, f"/v1/runs/{run_id}/invocations")["data"]}
+    assert {row["status"] for row in listed.values()} == {"running", "succeeded"}
+    began = iso(time.time())
+    task = asyncio.create_task(_watch(server.url, run_id, mode="jsonl", interval=0.2, timeout=60))
+    await asyncio.sleep(1.0)
+    seen = iso(time.time())
+    now[0] = FROZEN_NOW + 40  # everything over
+    code, out, err = await task
+    assert code == EXIT_OK, err
+    records = [json.loads(line) for line in out.splitlines()]
+    first = [record for record in records if record["already"]]
+    assert [record["id"] for record in first] == [run_id, *listed], "the first reading"
+    assert all(record["from"] is None for record in first)
+    assert first[0]["to"] == "active" and first[0]["time"] == _second(run["startedAt"])
+    for record in first[1:]:
+        row = listed[record["id"]]
+        if row["finishedAt"] is not None:
+            assert record["time"] == _second(row["finishedAt"]) < began, record
+        else:  # running, and the list does not say since when: when the watch saw it
+            assert began <= record["time"] <= seen, record
+    later = records[len(first) :]
+    assert later and not any(record["already"] for record in later)
+    assert all(record["from"] is not None and record["time"] >= seen for record in later)
+    # Plain lines say the same times.
+    finished = _get(server, f"/v1/runs/{run_id}/invocations")["data"]
+    _, out, _ = await _watch(server.url, run_id, timeout=30)
+    stamps = [line.split("  ")[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert stamps[1:-1] == [_second(row["finishedAt"]) for row in finished]
+
+
+async def test_a_followed_row_already_over_is_stamped_when_it_ended(
+    current_still: GatewayServer,
+) -> None:
+    """One row (a tool call), as one run's rows: its end, or its start while it runs."""
+    assert current_still.current is not None
+    calls = [c for run in current_still.current.runs for c in _current_calls(current_still, run.id)]
+    for status, when in (("failed", "finishedAt"), ("running", "startedAt")):
+        call = next(c for c in calls if c["status"] == status and c[when])
+        _, out, _ = await _watch(
+            current_still.url, call["id"], mode="jsonl", provider="bctrl-current", timeout=2
+        )
+        record = json.loads(out.splitlines()[0])
+        assert record["already"] and record["time"] == _second(call[when]), record
 
 
 async def test_snapshot_of_an_unfinished_run_with_exit_status_exits_3(

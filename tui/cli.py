@@ -538,7 +538,8 @@ examples:
         once="print one frame and exit",
         json="print one JSON document and exit: the run's record (group), its invocations' "
         "records (rows), its failure and each failed row's why (see below)",
-        jsonl="one JSON line per status transition until done",
+        jsonl="one JSON line per status transition until done; what was already so when "
+        'the watch started comes first, "already": true, stamped when it became so',
     )
     flags(
         parser,
