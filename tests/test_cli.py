@@ -199,3 +199,132 @@ def test_watch_record_writes_a_recording_without_the_key(
     recording = load_recording(file)
     assert recording.provider == "bctrl" and sum(map(len, recording.exchanges.values())) >= 2
     assert key.encode() not in zstandard.ZstdDecompressor().stream_reader(file.read_bytes()).read()
+
+
+class _Spawned:
+    """What the viewer's demo gateway would be: its scenario, and whether it was stopped."""
+
+    def __init__(self, scenario: str) -> None:
+        self.scenario = scenario
+        self.url = "http://127.0.0.1:9"
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.fixture
+def viewer_spawns(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[_Spawned]:
+    """The demo gateways the viewer starts, in order (none really started), and a viewer
+    that returns at once, speaking the API it was given (``spoke``)."""
+    import tui.cli
+    import tui.ui.app
+
+    spawned: list[_Spawned] = []
+
+    def spawn(scenario: str) -> _Spawned:
+        spawned.append(_Spawned(scenario))
+        return spawned[-1]
+
+    class Viewer:
+        spoke: list[str] = []
+
+        def __init__(self, source: object, body: object, options: object) -> None:
+            Viewer.spoke.append(getattr(source, "name", ""))
+            self.return_code = 0
+            self.final_memory = None
+
+        def run(self, mouse: bool) -> None:
+            pass
+
+    monkeypatch.setattr(tui.cli, "spawn_demo_gateway", spawn)
+    monkeypatch.setattr(tui.ui.app, "RunwatchApp", Viewer)
+    monkeypatch.setenv("RUNWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("RUNWATCH_PROFILE", raising=False)
+    return spawned
+
+
+@pytest.mark.parametrize(
+    ("flags", "scenario"),
+    [
+        ([], "demo"),
+        (["--provider", "bctrl-current"], "current"),
+        (["--api", "current"], "current"),
+        (["--provider", "bctrl-current", "--scenario", "current-august"], "current-august"),
+        (["--provider", "bctrl-current", "--api", "invocations"], "current"),
+        (["--scenario", "ci"], "ci"),
+        (["--scenario", "current"], "current"),  # --api auto: asks, and hears current
+        (["--provider", "kernel"], "demo"),
+    ],
+)
+def test_viewer_demo_starts_the_scenario_of_the_api_it_speaks(
+    viewer_spawns: list[_Spawned], flags: list[str], scenario: str
+) -> None:
+    """``--provider bctrl-current --demo`` starts the current API's demo, as ``--api
+    current --demo`` does (it started the invocation API's, and every tool-call request
+    was a 404: 'No route for /v1/tool-calls')."""
+    assert main(["--demo", *flags]) == 0
+    assert [s.scenario for s in viewer_spawns] == [scenario]
+    assert viewer_spawns[0].stopped, "stopped when the viewer ends"
+
+
+def test_viewer_demo_follows_the_profiles_provider(
+    viewer_spawns: list[_Spawned], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A profile's ``provider = "bctrl-current"`` is the current API as the flag is: the demo
+    started for the flags is replaced by the current API's."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('[profiles.now]\nprovider = "bctrl-current"\n')
+    (config / "config.toml").chmod(0o600)
+    assert main(["--demo", "--profile", "now"]) == 0
+    assert [(s.scenario, s.stopped) for s in viewer_spawns] == [("demo", True), ("current", True)]
+    assert main(["--demo", "--profile", "now", "--scenario", "ci"]) == EXIT_USAGE
+    assert all(s.stopped for s in viewer_spawns), "the gateway started early is stopped"
+    err = capsys.readouterr().err
+    assert "--scenario ci serves bctrl's invocation API, but the profile's provider" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (
+            ["--provider", "bctrl-current", "--scenario", "ci"],
+            "--scenario ci serves bctrl's invocation API, but --provider bctrl-current speaks "
+            "its current API: use --scenario current or current-august, or no --scenario",
+        ),
+        (
+            ["--api", "current", "--scenario", "demo"],
+            "--scenario demo serves bctrl's invocation API, but --api current speaks its "
+            "current API",
+        ),
+        (
+            ["--api", "invocations", "--scenario", "current-august"],
+            "--scenario current-august serves bctrl's current API, but --api invocations "
+            "speaks its invocation API: use --scenario demo or big",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", [[], ["watch"], ["bundle", "121a"]])
+def test_demo_refuses_a_scenario_of_the_other_bctrl_api(
+    viewer_spawns: list[_Spawned],
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    flags: list[str],
+    said: str,
+) -> None:
+    """A scenario that does not serve the bctrl API pinned is a usage error, said once."""
+    assert main([*command, "--demo", *flags]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1, err
+    assert all(s.stopped for s in viewer_spawns)
+
+
+def test_help_says_how_to_try_the_current_apis_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    tries = out[out.index("try them:") : out.index("commands:")]
+    assert "runwatch --demo --provider bctrl-current" in tries
+    scenario = out[out.index("  --scenario") : out.index("  --base-url")]
+    assert "current with --api current or --provider bctrl-current" in " ".join(scenario.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -11,12 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from tui.core.source import Source
+from tui.core.timefmt import iso
 from tui.providers import PROVIDERS
 from tui.sim.faults import FaultConfig
 from tui.sim.server import GatewayOptions, GatewayServer
@@ -42,7 +45,7 @@ ANSI = re.compile(r"\x1b\[")
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ")
 GREEN_RUN, RED_RUN = 0, 1
 KERNEL_KEY = "kernel-watch-key-0451"
-RECORD_KEYS = {"time", "group", "id", "name", "from", "to", "kind", "durationMs"}
+RECORD_KEYS = {"time", "already", "group", "id", "name", "from", "to", "kind", "durationMs"}
 
 
 @pytest.fixture
@@ -366,7 +369,8 @@ async def test_fail_fast_on_a_finished_run(gateway: GatewayServer) -> None:
     lines = out.splitlines()
     assert code == EXIT_FAILED and "done:" not in out
     assert lines[-1].startswith(" " * 22), "the failed row's why is printed before the exit"
-    assert sum(bool(re.search(r"  (failed|timed_out)  ", line)) for line in lines) == 1
+    invocations = [line for line in lines if f"{run_id[:8]}  run " not in line]  # not the run's
+    assert sum(bool(re.search(r"  (failed|timed_out)  ", line)) for line in invocations) == 1
     for mode in ("once", "json"):  # a snapshot is printed whole, then the exit code says it
         code, out, err = await _watch(gateway.url, run_id, mode=mode, fail_fast=True)
         assert code == EXIT_FAILED and "--fail-fast" in err and out.strip()
@@ -409,6 +413,96 @@ def ci_still() -> Iterator[tuple[GatewayServer, list[float]]]:
     now = [FROZEN_NOW]
     with GatewayServer(world=World("ci", seed=7, clock=lambda: now[0])) as server:
         yield server, now
+
+
+async def test_plain_lines_keep_two_spaces_after_a_long_name(
+    ci_still: tuple[GatewayServer, list[float]],
+) -> None:
+    """Columns are two spaces apart or more: a 14-character action ran into its status
+    ('5bf801f3  stagehandAgent running', where 'act            running' had room)."""
+    from tui.sim.vocab import ACTIONS
+
+    server, now = ci_still
+    now[0] = FROZEN_NOW + 40  # both runs over: every row printed at once
+    names = "|".join(ACTIONS)
+    seen: set[str] = set()
+    for index in (GREEN_RUN, RED_RUN):
+        code, out, err = await _watch(server.url, _run_id(server, index), timeout=30)
+        assert code == EXIT_OK, err
+        for line in out.splitlines():
+            if line.startswith(" ") or "  done: " in line:
+                continue  # a why's lines; the summary
+            found = re.match(rf"{STAMP.pattern}[0-9a-f]{{8}}  (run browser|{names})  +\w", line)
+            assert found, line
+            seen.add(found[1])
+    assert "stagehandAgent" in seen and len(max(seen, key=len)) >= 14
+
+
+def _second(stamp: str) -> str:
+    """An API time (``2026-09-21T14:13:29.832Z``) as watch writes one, to the second."""
+    return iso(datetime.fromisoformat(stamp).timestamp())
+
+
+def _get(server: GatewayServer, path: str) -> Any:
+    response = httpx.get(server.url + path, headers={"Authorization": "Bearer k"})
+    response.raise_for_status()
+    return response.json()
+
+
+async def test_what_was_already_so_is_stamped_when_it_became_so(
+    ci_still: tuple[GatewayServer, list[float]],
+) -> None:
+    """Rows that had finished before the watch started were stamped with its start, as if
+    they had just finished. What the first reading finds is ``"already": true`` and stamped
+    with when it entered its status where the record says it (a finished row's end, a run's
+    start); what changes later is stamped when the watch saw it."""
+    server, now = ci_still
+    now[0] = FROZEN_NOW + 10  # some invocations over, some running, the run active
+    run_id = _run_id(server, GREEN_RUN)
+    run = _get(server, f"/v1/runs/{run_id}")
+    listed = {row["id"]: row for row in _get(server, f"/v1/runs/{run_id}/invocations")["data"]}
+    assert {row["status"] for row in listed.values()} == {"running", "succeeded"}
+    began = iso(time.time())
+    task = asyncio.create_task(_watch(server.url, run_id, mode="jsonl", interval=0.2, timeout=60))
+    await asyncio.sleep(1.0)
+    seen = iso(time.time())
+    now[0] = FROZEN_NOW + 40  # everything over
+    code, out, err = await task
+    assert code == EXIT_OK, err
+    records = [json.loads(line) for line in out.splitlines()]
+    first = [record for record in records if record["already"]]
+    assert [record["id"] for record in first] == [run_id, *listed], "the first reading"
+    assert all(record["from"] is None for record in first)
+    assert first[0]["to"] == "active" and first[0]["time"] == _second(run["startedAt"])
+    for record in first[1:]:
+        row = listed[record["id"]]
+        if row["finishedAt"] is not None:
+            assert record["time"] == _second(row["finishedAt"]) < began, record
+        else:  # running, and the list does not say since when: when the watch saw it
+            assert began <= record["time"] <= seen, record
+    later = records[len(first) :]
+    assert later and not any(record["already"] for record in later)
+    assert all(record["from"] is not None and record["time"] >= seen for record in later)
+    # Plain lines say the same times.
+    finished = _get(server, f"/v1/runs/{run_id}/invocations")["data"]
+    _, out, _ = await _watch(server.url, run_id, timeout=30)
+    stamps = [line.split("  ")[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert stamps[1:-1] == [_second(row["finishedAt"]) for row in finished]
+
+
+async def test_a_followed_row_already_over_is_stamped_when_it_ended(
+    current_still: GatewayServer,
+) -> None:
+    """One row (a tool call), as one run's rows: its end, or its start while it runs."""
+    assert current_still.current is not None
+    calls = [c for run in current_still.current.runs for c in _current_calls(current_still, run.id)]
+    for status, when in (("failed", "finishedAt"), ("running", "startedAt")):
+        call = next(c for c in calls if c["status"] == status and c[when])
+        _, out, _ = await _watch(
+            current_still.url, call["id"], mode="jsonl", provider="bctrl-current", timeout=2
+        )
+        record = json.loads(out.splitlines()[0])
+        assert record["already"] and record["time"] == _second(call[when]), record
 
 
 async def test_snapshot_of_an_unfinished_run_with_exit_status_exits_3(
@@ -930,9 +1024,21 @@ def test_cli_watch_demo_without_ref_lists_the_runs() -> None:
     result = _cli("watch", "--demo", "--api", "current")  # the hint says --api, as typed
     assert "watch one: runwatch watch --demo --api current run_" in result.stdout
     assert "--scenario" not in result.stdout
-    result = _cli("watch", "--demo", "--api", "invocations", "--scenario", "current")
-    hint = "watch one: runwatch watch --demo --api invocations --scenario current run_"
+    result = _cli("watch", "--demo", "--api", "invocations", "--scenario", "edge")
+    hint = "watch one: runwatch watch --demo --api invocations --scenario edge "
     assert hint in result.stdout, "--scenario kept: --api invocations does not pick it"
+    result = _cli("watch", "--demo", "--provider", "bctrl-current")
+    assert result.returncode == 0, result.stderr
+    hint = "watch one: runwatch watch --demo --provider bctrl-current run_"
+    assert hint in result.stdout and "--scenario" not in result.stdout, "its own demo"
+    assert re.search(r"^run_\S+  +active  +run_\S+  +browser  +\d+ ", result.stdout, re.M)
+    short = re.search(r"bctrl-current (run_\S+)", result.stdout)
+    assert short is not None
+    result = _cli("watch", "--demo", "--provider", "bctrl-current", "--json", short[1])
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["provider"] == "bctrl-current" and document["rows"], "its tool calls"
+    assert all(row["id"].startswith("tc_") for row in document["rows"])
     result = _cli("watch", "--demo", "--json", "--scenario", "ci")
     document = json.loads(result.stdout)
     assert [g["id"] for g in document["groups"]] == [run.id for run in World("ci", seed=7).runs]

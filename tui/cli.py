@@ -26,7 +26,7 @@ from tui.config import (
 )
 from tui.core.errors import ConfigError
 from tui.providers import DEFAULT, PROVIDERS, Provider, load
-from tui.sim.scenarios import SCENARIOS
+from tui.sim.scenarios import CURRENT, CURRENT_SCENARIOS, SCENARIOS
 
 APIS = ("auto", "invocations", "current")
 """bctrl's APIs: ``--api``."""
@@ -74,6 +74,7 @@ exit codes: 0 ok, 2 usage error, 4 missing or rejected API key, 129 hang-up, 143
 providers:
 {providers}
   try them: runwatch --demo   /   runwatch --demo --provider kernel
+            runwatch --demo --provider bctrl-current   (the current API's demo)
 
 commands:
   runwatch watch REF      headless watch for scripts and CI (runwatch watch --help)
@@ -133,14 +134,15 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         choices=APIS,
         default="auto",
         help="which bctrl API: invocations, current (tool calls, traces), or auto: ask the "
-        "server (default auto; --demo --api current starts the current API's demo)",
+        "server (default auto; --demo --api current starts the current API's demo, as "
+        "--demo --provider bctrl-current does)",
     )
     flags(parser, demo="start the embedded gateway on a free loopback port and use it")
     parser.add_argument(
         "--scenario",
-        default="demo",
         choices=SCENARIOS,
-        help="gateway scenario for --demo (default demo; ci's runs finish within a minute)",
+        help=f"gateway scenario for --demo (default demo, or {CURRENT} with --api current or "
+        "--provider bctrl-current; ci's runs finish within a minute)",
     )
     parser.add_argument(
         "--base-url", metavar="URL", help="API origin (or BCTRL_BASE_URL / KERNEL_BASE_URL)"
@@ -256,8 +258,49 @@ def _check_common(args: argparse.Namespace) -> None:
         )
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
         _fail(EXIT_USAGE, "--interval must be between 0.2 and 3600 seconds")
-    if args.api == "current" and args.scenario == "demo":
-        args.scenario = "current"  # --demo --api current: the current API's demo
+
+
+def _pinned_api(args: argparse.Namespace, provider: str | None) -> str | None:
+    """Which of bctrl's APIs is spoken whatever the server answers (as :func:`_api_by_words`
+    decides it without references): ``current`` for the provider ``bctrl-current``,
+    ``--api`` for ``bctrl``; None when the server is asked, or the provider is not bctrl."""
+    if provider == "bctrl-current":
+        return "current"
+    if provider in (None, DEFAULT) and args.api != "auto":
+        return str(args.api)
+    return None
+
+
+def _default_scenario(args: argparse.Namespace, provider: str | None) -> str:
+    """The scenario ``--demo`` starts without ``--scenario``: the demo of the API spoken
+    (``current`` where bctrl's current API is pinned)."""
+    return CURRENT if _pinned_api(args, provider) == "current" else "demo"
+
+
+def _demo_scenario(args: argparse.Namespace, provider: str | None) -> str:
+    """The scenario ``--demo`` starts for ``provider``: ``--scenario``, else the default
+    one; a usage error when ``--scenario`` names one that does not serve the bctrl API
+    that is pinned (the other API's every request would be a 404)."""
+    scenario: str | None = args.scenario
+    if scenario is None:
+        return _default_scenario(args, provider)
+    api = _pinned_api(args, provider)
+    serves = "current" if scenario in CURRENT_SCENARIOS else "invocations"
+    if api is not None and api != serves:
+        if args.api == api:
+            pinned = f"--api {api}"
+        else:  # bctrl-current, named by the flag or the profile
+            pinned = (
+                f"--provider {provider}" if args.provider else f"the profile's provider {provider}"
+            )
+        said = {"current": "current API", "invocations": "invocation API"}
+        fit = [s for s in SCENARIOS if (s in CURRENT_SCENARIOS) == (api == "current")]
+        _fail(
+            EXIT_USAGE,
+            f"--scenario {scenario} serves bctrl's {said[serves]}, but {pinned} speaks its "
+            f"{said[api]}: use --scenario {' or '.join(fit)}, or no --scenario",
+        )
+    return scenario
 
 
 def _api_by_words(
@@ -322,15 +365,17 @@ def spawn_demo_gateway(scenario: str) -> ChildGateway:
 def _connect(
     args: argparse.Namespace,
     refs: Sequence[str] = (),
-    early: Gateway | None = None,
+    early: tuple[str, Gateway] | None = None,
     command: str | None = None,
     focus: str | None = None,
 ) -> Connection:
     """Resolve flags > env > profile > defaults into a source.
 
     ``refs`` are checked against the provider first (a malformed reference is a usage error
-    whatever the key). ``early`` is a demo gateway already started (the viewer starts it
-    before importing Textual, so the two start up side by side); it is stopped on a failure.
+    whatever the key). ``early`` is a demo gateway already started, and its scenario (the
+    viewer starts it before importing Textual, so the two start up side by side, for the
+    provider the flags name); it is stopped on a failure, and replaced when the profile's
+    provider wants another scenario.
     ``command`` names a subcommand in what it records (``watch`` records less) and in the
     hint for a missing key, and ``focus`` what it watched, which a replay of the recording
     opens on."""
@@ -339,7 +384,7 @@ def _connect(
     from tui.core.text import looks_like_id
     from tui.providers.http import cleartext
 
-    gateway: Gateway | None = early
+    started, gateway = early or (None, None)
     try:
         try:
             config = load_config()
@@ -363,7 +408,11 @@ def _connect(
             shown = bad[0][:60].encode("unicode_escape").decode()
             _fail(EXIT_USAGE, f"not a {pinned.name} reference (want {pinned.ref_help}): {shown!r}")
         if args.demo:
-            gateway = gateway or spawn_demo_gateway(args.scenario)
+            scenario = _demo_scenario(args, provider.name)
+            if gateway is not None and started != scenario:
+                gateway.stop()  # the profile's provider speaks another API than the flags'
+                gateway = None
+            gateway = gateway or spawn_demo_gateway(scenario)
             settings = replace(settings, base_url=gateway.url, key="demo", key_source="demo")
             label = f"demo gateway {gateway.url}"
         elif not settings.key:
@@ -416,7 +465,10 @@ def run_viewer(argv: Sequence[str]) -> int:
     """``runwatch [REF ...]``: the live viewer."""
     args = _viewer_parser().parse_args(argv)
     _check_common(args)
-    early = spawn_demo_gateway(args.scenario) if args.demo else None
+    early = None
+    if args.demo:  # for the flags' provider (_connect checks it, and the profile's)
+        scenario = args.scenario or _default_scenario(args, args.provider)
+        early = (scenario, spawn_demo_gateway(scenario))
     connection = _connect(args, args.refs, early)
     settings = connection.settings
 
@@ -486,7 +538,8 @@ examples:
         once="print one frame and exit",
         json="print one JSON document and exit: the run's record (group), its invocations' "
         "records (rows), its failure and each failed row's why (see below)",
-        jsonl="one JSON line per status transition until done",
+        jsonl="one JSON line per status transition until done; what was already so when "
+        'the watch started comes first, "already": true, stamped when it became so',
     )
     flags(
         parser,
@@ -512,7 +565,7 @@ def _watch_command(args: argparse.Namespace) -> str:
     command = ["runwatch", "watch", "--demo"]
     if args.api != "auto":
         command += ["--api", args.api]  # --api current picks its own scenario
-    if args.scenario not in ("demo", "current" if args.api == "current" else "demo"):
+    if args.scenario not in (None, _default_scenario(args, args.provider)):
         command += ["--scenario", args.scenario]
     if args.provider:
         command += ["--provider", args.provider]

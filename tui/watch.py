@@ -31,7 +31,7 @@ from rich.text import Text
 
 from tui.core.errors import Forbidden, NoMatch, NotFound, Unauthorized, Unsupported
 from tui.core.failures import Cause
-from tui.core.model import Detail, Group, Kind, Query, Record, Row, named_by_start
+from tui.core.model import Detail, Group, Kind, Query, Record, Row, named_by_start, seconds
 from tui.core.poll import Poller
 from tui.core.source import COUNT_AT_MOST, Source, count_rows
 from tui.core.store import Store, elapsed
@@ -155,6 +155,10 @@ class _Watch:
     started: float = 0.0
     printed: dict[str, str] = field(default_factory=dict)
     group_printed: str | None = None
+    at_start: bool = True
+    """What is reported now is what the watch's first reading found: each was already in
+    its status when the watch started (``already``), so it is stamped with when it entered
+    that status, where its record says (:func:`_entered`), not with the watch's start."""
     noted: set[str] = field(default_factory=set)
     deadlines: list[asyncio.Timeout] = field(default_factory=list)
     """The deadlines of the fetches under way (innermost last): a stream that delivers
@@ -266,12 +270,32 @@ def _problem(record: Record) -> dict[str, Any] | None:
     return {"code": problem.code, "message": problem.message} if problem is not None else None
 
 
+def _entered(record: Record) -> float | None:
+    """When ``record`` entered its status, as it says: its end when it is over, its start
+    when it is running; None when it does not say (a queued or waiting one: its creation
+    need not be when it entered the status it is in now)."""
+    if record.status.terminal:
+        return seconds(record.finished)
+    return seconds(record.started) if record.status.kind is Kind.RUNNING else None
+
+
 def _record(
-    record: Record, before: str | None, now: float, why: Why | None, *, name: str | None
+    record: Record,
+    before: str | None,
+    now: float,
+    why: Why | None,
+    *,
+    name: str | None,
+    already: bool,
 ) -> dict[str, Any]:
+    """One transition as ``--jsonl`` writes it (and the plain line says it): at ``now``, or,
+    ``already`` in its status when the watch started, when it entered it (never later than
+    ``now``), where the record says."""
     took = elapsed(record, now)
+    entered = _entered(record) if already else None
     line: dict[str, Any] = {
-        "time": iso(now),
+        "time": iso(now if entered is None else min(entered, now)),
+        "already": already,
         "type": "row" if isinstance(record, Row) else "group",
         "group": record.group if isinstance(record, Row) else record.key,
         "id": record.key,
@@ -291,7 +315,9 @@ def _record(
 
 def _line(record: dict[str, Any]) -> Text:
     line = Text(f"{record['time']}  {short_id(record['id'])}  ")
-    line.append(f"{clean(record['name'] or '', limit=20):<14} ")
+    # Two spaces after the name, however long: statuses line up after the usual names
+    # (column 15 of this part), and a longer name never runs into its status.
+    line.append(f"{clean(record['name'] or '', limit=20):<13}  ")
     if record["from"] is not None:
         line.append(f"{clean(record['from'], limit=20)} -> ")
     line.append(clean(record["to"], limit=30), style=COLOURS.get(record["kind"], "magenta"))
@@ -455,7 +481,7 @@ async def _report(state: _Watch, rows: list[Row]) -> None:
             continue
         state.printed[row.key] = row.status.raw
         why = await _why(state, row) if _failed(row) else None
-        _emit(state, _record(row, before, now, why, name=row.name))
+        _emit(state, _record(row, before, now, why, name=row.name, already=state.at_start))
         state.fail_fast(row, state.source.vocabulary.row)
     state.out.flush()
 
@@ -467,7 +493,7 @@ def _report_group(state: _Watch, group: Group) -> None:
         return
     before, state.group_printed = state.group_printed, group.status.raw
     name = " ".join(p for p in (state.source.vocabulary.group, group.subtitle) if p)
-    _emit(state, _record(group, before, state.clock(), None, name=name))
+    _emit(state, _record(group, before, state.clock(), None, name=name, already=state.at_start))
     state.out.flush()
 
 
@@ -626,6 +652,7 @@ async def _watch_row(state: _Watch, row: Row) -> int:
 
     if state.options.mode in ("plain", "jsonl"):
         await report()
+        state.at_start = False
         if not state.store.rows[row.key].status.terminal:
             await state.fetch(f"following {row.key}", follow)
     return await _finish(state, None, row.key, [state.store.rows[row.key]])
@@ -656,6 +683,7 @@ async def _watch_group(state: _Watch, group: Group) -> int:
             return await _finish(state, group, key, rows, described=describes)
         _report_group(state, group)
         await _report(state, rows)
+        state.at_start = False
         state.fail_fast(group, source.vocabulary.group)
         if all(row.status.terminal for row in rows) and (group.status.terminal or not describes):
             return await _finish(state, group, key, rows, described=describes)
