@@ -20,7 +20,7 @@ os.environ.pop("LINES", None)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_API = REPO.parent / "shared" / "api"
-FROZEN_NOW = 1_790_000_000.0  # 2026-09-21T12:53:20Z
+FROZEN_NOW = 1_790_000_000.0  # 2026-09-21T14:13:20Z
 
 
 def fast_retry() -> RetryPolicy:
