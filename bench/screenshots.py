@@ -211,6 +211,14 @@ async def view_errors(pilot: Pilot[None], faults: FaultConfig) -> None:
     await pilot.pause(0.5)
 
 
+async def view_copy(pilot: Pilot[None], faults: FaultConfig) -> None:
+    """y on the active run's first failure: the copy menu, its cursor on the second choice."""
+    viewer = await settled(pilot)
+    await landed(pilot, viewer)
+    await pilot.press("tab", "y", "j")
+    await pilot.pause(0.3)
+
+
 async def view_timeline(pilot: Pilot[None], faults: FaultConfig) -> None:
     """t on the active run: its invocations as a live waterfall."""
     viewer = await settled(pilot)
@@ -282,6 +290,7 @@ VIEWS: dict[str, Callable[[Pilot[None], FaultConfig], Awaitable[None]]] = {
     "main": view_main,
     "failed-run": view_failed_run,
     "errors": view_errors,
+    "copy": view_copy,
     "timeline": view_timeline,
     "timeline-finished": view_timeline_finished,
     "failed-diagnostics": view_failed,

@@ -209,6 +209,53 @@ async def test_the_cursor_row_is_drawn_in_reverse_video(
         )
 
 
+MENU_TERMINALS = [(False, False), (True, False), (False, True)]
+
+
+@pytest.mark.parametrize(
+    ("no_color", "ascii_only"), MENU_TERMINALS, ids=["colour", "NO_COLOR", "ascii"]
+)
+async def test_the_menu_lists_draw_their_cursor_in_reverse_video(
+    frozen_gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch, no_color: bool, ascii_only: bool
+) -> None:
+    """A user trial: in E's list of failure groups and in y's copy menu, j moved a cursor
+    nobody could see (every option on one background; enter opened the third group). The
+    highlighted option is in reverse video, as the table's cursor and the status picker's,
+    and no other option is."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = frozen(frozen_gateway, ascii_only=ascii_only)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await rows_loaded(pilot, app)
+        await pilot.press("tab", "E")
+        await until_text(pilot, app, r"Failures in run 4d6cc587")
+        await pilot.press("j", "j")
+        await pilot.pause(0.2)
+        titles = [
+            (line, match.group(1))
+            for line in styled_lines(app)
+            if (match := re.search(r".*[│|] +(\S[^│|]*?) +[\u00d7x]\d+ +first", SGR.sub("", line)))
+        ]
+        assert len(titles) >= 4, "\n".join(styled_lines(app))
+        lit = [title for line, title in titles if reverse_on(line, title)]
+        assert lit == [titles[2][1]], f"the third group only, not {lit}"
+
+        await pilot.press("escape", "y")
+        await until_text(pilot, app, r"enter copies")
+        await pilot.press("j")
+        await pilot.pause(0.2)
+        labels = [label for label, _ in getattr(app.screen, "choices", [])]
+        assert len(labels) >= 3, labels
+        lines = styled_lines(app)
+
+        def line_of(label: str) -> str:
+            return next(line for line in lines if re.search(rf"[▊#] {label} ", SGR.sub("", line)))
+
+        lit = [label for label in labels if reverse_on(line_of(label), label)]
+        assert lit == [labels[1]], f"the second choice only, not {lit}"
+
+
 async def test_n_visits_failed_and_timed_out_rows_only(frozen_gateway: GatewayServer) -> None:
     """n / N skip cancelled rows (cancelled is not a failure to debug), and wrap around."""
     app = frozen(frozen_gateway)

@@ -162,19 +162,29 @@ async def test_copy_menu_on_the_run_list_offers_the_run(gateway: GatewayServer) 
 async def test_open_docs_without_browser_shows_and_copies(
     gateway: GatewayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The URL is shown to select and copied, and that is said once (a user trial: two
+    toasts, "Copied" and "Copied docs url", over the URL to select)."""
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
     app = make_app(gateway)
     copied = record_copies(app)
+    toasts = record_toasts(monkeypatch)
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot, app)
         await pilot.press("tab")
         await to_a_failure_with_docs(pilot, app)
         await pilot.press("enter")  # into the detail, on the failed step
         url = (await until_text(pilot, app, r"docs +(https://docs\.bctrl\.ai/errors/\S+)"))[1]
+        said = len(toasts)
         await pilot.press("o")
         await until_text(pilot, app, "No local browser: URL copied")
         await wait_for(pilot, lambda: copied == [url], what="the URL copied")
         assert url in screen_text(app)
+        await until_text(pilot, app, r"Copied docs URL \(OSC 52\)")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(toasts) > said, what="a toast")
+        await pilot.pause(0.3)
+        copies = [(t.title, t.message) for t in toasts[said:] if "Copied" in t.title + t.message]
+        assert copies == [("", "Copied docs URL")], "one toast (live runs may say more)"
 
 
 def test_browser_never_over_ssh_or_without_display() -> None:

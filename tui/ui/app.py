@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from tui import compat
@@ -31,6 +31,7 @@ from tui.ui.ascii_filter import GlyphFilter, is_linux_console, to_ascii, to_linu
 from tui.ui.details import DetailBody
 from tui.ui.help import HelpScreen
 from tui.ui.options import ViewerOptions
+from tui.ui.toasts import Toast, ToastHold
 from tui.ui.viewer import ViewerScreen
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class RunwatchApp(App[None]):
             self._glyph_filter = GlyphFilter(to_linux_console)
         self._leaving = False
         self._exiting = False
+        self._toasts = ToastHold()
         if self.options.theme:
             if self.options.theme not in self.available_themes:
                 names = ", ".join(sorted(self.available_themes))
@@ -96,6 +98,7 @@ class RunwatchApp(App[None]):
         # NO_COLOR turns colours into greys by brightness: red error text would be the
         # dimmest text on screen. Failures are drawn bright and bold instead (styles/app.tcss).
         self.set_class(bool(os.environ.get("NO_COLOR")), "-no-color")
+        self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self.push_screen(ViewerScreen(self.source, self.body, self.options, clock=self.clock))
         self.call_after_refresh(compat.app_started)
         self._watch_terminal()
@@ -127,14 +130,39 @@ class RunwatchApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """A toast, with its text cleaned (no escapes, no secrets) and never read as markup."""
-        super().notify(
+        """A toast, with its text cleaned (no escapes, no secrets) and never read as markup;
+        held while a modal screen is open, never drawn over it (:mod:`tui.ui.toasts`)."""
+        toast = Toast(
             clean(with_ellipsis(message), multiline=True, limit=600),
-            title=clean(title, limit=80),
-            severity=severity,
-            timeout=timeout,
+            clean(title, limit=80),
+            severity,
+            self.NOTIFICATION_TIMEOUT if timeout is None else timeout,
+        )
+        stack = self.screen_stack
+        if stack and isinstance(stack[-1], ModalScreen):
+            self._toasts.hold(toast)
+        else:
+            self._show(toast)
+
+    def _show(self, toast: Toast) -> None:
+        self._toasts.shown(toast)
+        super().notify(
+            toast.message,
+            title=toast.title,
+            severity=toast.severity,
+            timeout=toast.timeout,
             markup=False,
         )
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        """A modal screen takes the toasts off the screen; closing the last shows them and
+        what was said while it was open."""
+        if isinstance(screen, ModalScreen):
+            if self._toasts.cover():
+                self.clear_notifications()
+        else:
+            for toast in self._toasts.release():
+                self._show(toast)
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy (OSC 52) text that cannot carry an escape sequence or the key."""

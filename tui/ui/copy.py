@@ -39,6 +39,7 @@ class CopyScreen(ModalScreen[str | None]):
         self.title_text = title
         self.copy_first = copy_first
         self.copied: str | None = None
+        self.copied_label = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-body"):
@@ -88,10 +89,14 @@ class CopyScreen(ModalScreen[str | None]):
         label, text = self.choices[index]
         self.app.copy_to_clipboard(text)
         self.copied = text
+        self.copied_label = label[:1].lower() + label[1:]  # "docs URL", not "docs url"
         self.query_one("#copy-hint", Static).update(
-            Text(f"Copied {label.lower()} (OSC 52). Not in your clipboard? Select it above.")
+            Text(f"Copied {self.copied_label} (OSC 52). Not in your clipboard? Select it above.")
         )
-        self.notify(f"Copied {label.lower()}", title="Copied", markup=False, timeout=2)
 
     def action_close(self) -> None:
+        """Close; what the clipboard holds now is said once, in one toast (the hint said
+        each copy as it went: a toast would cover the text to select by hand)."""
+        if self.copied is not None:
+            self.notify(f"Copied {self.copied_label}", markup=False, timeout=3)
         self.dismiss(self.copied)
