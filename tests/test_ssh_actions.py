@@ -326,6 +326,8 @@ async def test_ascii_only_draws_only_ascii(
         help_text = " ".join(screen_text(app).split("Status badges: ", 1)[1].split())
         for glyph in badges:
             assert f"{glyph} " in help_text, f"{glyph!r} is in the table, not in the legend"
+        # The mark beside pinned runs and the critical path is said too (a user trial).
+        assert "* marks a pinned run" in help_text, help_text
 
 
 async def test_theme_option_applies(gateway: GatewayServer) -> None:

@@ -45,6 +45,14 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text("Status badges: " + legend(ascii_only=self.ascii_only)), id="help-legend"
             )
+            mark = "*" if self.ascii_only else "\u25c6"
+            yield Static(
+                Text(
+                    f"{mark} marks a pinned run (named on the command line, or P) in the run "
+                    "list, and the critical path in the timeline (t)."
+                ),
+                id="help-marks",
+            )
             yield Static(Text("esc, q or ? closes this help"), id="help-hint")
 
     def action_scroll(self, lines: int) -> None:
