@@ -39,6 +39,7 @@ class NaiveRowTable(DataTable[Text | str]):
         self.seen_of: Callable[[str], int | None] = lambda key: None
         self.timeline: Any = None
         self.user_acts = 0  # not counted: the landing may move the baseline's cursor
+        self.narrow = False  # errors with their codes at every width
 
     def fit_columns(
         self, hidden: set[str], widths: dict[str, int], grow: dict[str, int] | None = None
@@ -84,11 +85,17 @@ class NaiveRowTable(DataTable[Text | str]):
     def shows(self, key: str) -> bool:
         return key in self._order
 
-    def select_key(self, key: str, *, top: bool = False) -> bool:
+    def select_key(self, key: str, *, top: bool = False, by_user: bool = False) -> bool:
         if key not in self._order:
             return False
         self.move_cursor(row=self._order.index(key), animate=False)
         return True
+
+    def move_cursor(  # type: ignore[override]
+        self, *, row: int, animate: bool = False, scroll: bool = True, by_user: bool = False
+    ) -> None:
+        """As the viewer's table is moved (``by_user``: not counted, as above)."""
+        super().move_cursor(row=row, animate=animate, scroll=scroll)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
