@@ -235,7 +235,11 @@ async def test_the_menu_lists_draw_their_cursor_in_reverse_video(
         titles = [
             (line, match.group(1))
             for line in styled_lines(app)
-            if (match := re.search(r".*[│|] +(\S[^│|]*?) +[\u00d7x]\d+ +first", SGR.sub("", line)))
+            if (
+                match := re.search(
+                    r".*[│|] +(\S[^│|]*?) +[\u00d7x]\d+ +failed \d", SGR.sub("", line)
+                )
+            )
         ]
         assert len(titles) >= 4, "\n".join(styled_lines(app))
         lit = [title for line, title in titles if reverse_on(line, title)]
@@ -293,7 +297,7 @@ async def test_errors_view_groups_the_failures_and_enter_goes_to_one(
         failures, causes = int(header.group(1)), int(header.group(2))
         assert causes < failures, "the same cause is one line with a count"
         text = screen_text(app)
-        counts = [int(n) for n in re.findall(r"\u00d7(\d+) +first \d\d:\d\d:\d\d", text)]
+        counts = [int(n) for n in re.findall(r"\u00d7(\d+) +failed \d\d:\d\d:\d\d", text)]
         assert counts and counts == sorted(counts, reverse=True), "the largest group first"
         assert "fix: Increase the step timeout" in text
         assert text.count("fix: Increase the step timeout") < failures, "each fix shown once"
@@ -348,7 +352,7 @@ async def test_e_reads_a_batch_at_a_time_and_groups_the_rest_by_their_own_error(
             text = screen_text(app)
             assert f"Not read in full yet ({failures - read})" in text, text
             assert f"E here reads {min(8, failures - read)} more" in text
-            counts = [int(n) for n in re.findall(r"\u00d7(\d+) +first", text)]
+            counts = [int(n) for n in re.findall(r"\u00d7(\d+) +failed \d", text)]
             assert sum(counts) == failures, "every failure in one group"
             return failures
 

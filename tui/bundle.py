@@ -150,8 +150,7 @@ def render(evidence: Evidence) -> str:
         out += ["", f"## Failures by cause ({plural(failed, row_word)}, {causes})", ""]
         for failure in groups:
             cause = failure.cause
-            when = f"first {clock_time(failure.first)}, last {clock_time(failure.last)}"
-            out.append(f"### {clean(cause.title, limit=120)} x{failure.count} ({when})")
+            out.append(f"### {clean(cause.title, limit=120)} x{failure.count} ({failure.when})")
             if cause.message:
                 out += ["", clean(cause.message, limit=1000)]
             if cause.fix:

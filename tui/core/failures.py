@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tui.core.model import Kind, Row, seconds
+from tui.core.timefmt import clock_time
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://\S+"), "<url>"),
@@ -59,6 +60,13 @@ class FailureGroup:
     @property
     def count(self) -> int:
         return len(self.rows)
+
+    @property
+    def when(self) -> str:
+        """When its rows failed: ``failed 14:09:56 to 14:13:08`` (said as failing: the
+        table's time is when a row was created, and a bare ``first … last`` was read as that)."""
+        first, last = clock_time(self.first), clock_time(self.last)
+        return f"failed {first}" + (f" to {last}" if last != first else "")
 
 
 def cause_key(cause: Cause) -> str:

@@ -22,7 +22,6 @@ from textual.widgets.option_list import Option
 
 from tui.core.failures import FailureGroup
 from tui.core.text import clean
-from tui.core.timefmt import clock_time
 from tui.ui.widgets.lists import KeyedOptionList
 
 
@@ -34,7 +33,7 @@ def group_text(group: FailureGroup, *, ascii_only: bool) -> RenderableType:
     # URL) never pushes them off the line.
     counted = Text.assemble(
         (f" {times}{group.count}", Style(bold=True)),
-        (f"  first {clock_time(group.first)}  last {clock_time(group.last)}", "dim"),
+        (f"  {group.when}", "dim"),
     )
     head = Table.grid(padding=(0, 1), expand=True)
     head.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
