@@ -609,3 +609,14 @@ async def test_a_tool_call_id_pinned_that_names_nothing_is_said_once_and_goes(
         await pilot.press("r")
         await pilot.pause(0.5)
         assert len(said()) == 1, said()
+
+
+def test_a_retryable_calls_fix_says_what_to_do() -> None:
+    """A user trial: E's `fix:` read "retryable: the same call may succeed again", which is
+    no fix. A retryable error's fix says to retry the call; another's has none."""
+    from tui.core.model import Problem, Status
+    from tui.providers.current.models import cause
+
+    row = Row("tc_1", Status(Kind.FAILED, "failed"), name="browser.click", problem=Problem("x"))
+    assert (cause(row, Body(retryable=True)).fix or "").startswith("Retry the call")
+    assert cause(row, Body(retryable=False)).fix is None

@@ -345,7 +345,8 @@ def cause(row: Row, body: Body | None) -> Cause:
     """Why a call failed: its error, where (the deepest failed span under it, else the tool)."""
     problem = row.problem or Problem()
     failed = body.failed_inside() if body is not None else []
-    fix = "retryable: the same call may succeed again" if body and body.retryable else None
+    # Said as a fix (E shows it as one): what to do, not only that the error is retryable.
+    fix = "Retry the call: the API says it may succeed again" if body and body.retryable else None
     return Cause(problem.code, problem.message, failed[-1].name if failed else row.name, fix)
 
 
