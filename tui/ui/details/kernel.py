@@ -4,7 +4,12 @@ end until scrolled back.
 
 The two share the pane by what they hold: the facts get the lines they have, up to what the
 log leaves them (never less than two fifths while both overflow), the log the rest. A short
-or empty log no longer sits half empty under facts cut off before their output."""
+or empty log no longer sits half empty under facts cut off before their output.
+
+A short pane (80x24: six lines, four while the app list has the focus) puts first what an
+invocation is opened for: its header and a failure's reason, whole, then the log's last
+lines, then the facts, which ``enter`` and ``z`` reach. The blank line under the header goes
+to them too."""
 
 from __future__ import annotations
 
@@ -90,6 +95,12 @@ class LogView(LogWidget):
 
 DOC_SHARE = 2 / 5
 """The facts' share of the pane while they and the log both have more than fits."""
+LOG_LINES = 4
+"""Log lines the facts never take (a log that has them): at 80x24, under a running
+invocation's header, the end of its log."""
+GAP_FROM = 8
+"""Pane lines from which the header keeps the blank line under it; in a shorter pane that
+line is the reason's or the log's."""
 
 
 class KernelBody(DetailBody):
@@ -98,6 +109,7 @@ class KernelBody(DetailBody):
     the log, which scrolls on its own."""
 
     has_log = True
+    _shown: tuple[Row, Detail | None, Log | None, float, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield DocView(id="detail-doc")
@@ -113,22 +125,53 @@ class KernelBody(DetailBody):
 
     def _fit(self) -> None:
         """The facts' height: all their lines when the log leaves room for them, else what
-        the log leaves, but never under ``DOC_SHARE`` of the pane; the log (``1fr``) takes
-        the rest, so neither sits half empty while the other is cut."""
+        the log leaves, but never under ``DOC_SHARE`` of the pane, nor over what leaves the
+        log ``LOG_LINES``; the header and a failure's reason whole before all that (the log
+        keeps its title). The log (``1fr``) takes the rest."""
         height = self.content_region.height
         if height <= 0:
             return
+        if self.header_gap != (height >= GAP_FROM):
+            self.header_gap = height >= GAP_FROM
+            self._reshow()
         doc, log = self.doc, self.log_view
-        log_min = log.styles.min_height
-        floor = log_min.cells if log_min is not None and log_min.cells is not None else 1
-        # The log's lines, its title border and any horizontal scrollbar.
+        # The log's title border and any horizontal scrollbar.
         chrome = max(1, log.outer_size.height - log.scrollable_content_region.height)
-        log_wants = max(floor, log.line_count + chrome)
-        room = min(max(height - log_wants, math.ceil(height * DOC_SHARE)), height - floor)
+        log_wants = log.line_count + chrome
+        lead = doc.start_of("facts")  # the header, and why it failed
+        room = max(height - log_wants, math.ceil(height * DOC_SHARE))
+        room = min(room, height - min(log_wants, LOG_LINES + chrome))
+        room = max(room, min(doc.virtual_size.height if lead is None else lead, height - chrome))
         wanted = max(1, min(doc.virtual_size.height, room))
         current = doc.styles.height
         if current is None or current.cells != wanted:
             doc.styles.height = wanted
+            self.call_after_refresh(self._lead_in_view)
+
+    def _lead_in_view(self) -> None:
+        """The header and the reason from their top when they fit and the cursor is on
+        them: a landing on the reason while the fields were a line high (another row's
+        split) scrolled the header off, and a taller pane does not scroll it back."""
+        doc = self.doc
+        lead = doc.start_of("facts")
+        if lead is None or doc.scroll_y == 0:
+            return
+        if doc.cursor < lead <= doc.scrollable_content_region.height:
+            doc.scroll_to(y=0, animate=False, immediate=True)
+            doc.move(doc.cursor)  # in view: this only forgets a scroll still pending
+
+    def _reshow(self) -> None:
+        """The row again, with the header's gap added or taken away; the cursor stays on
+        its line of the block it was in."""
+        if self._shown is None:
+            return
+        doc = self.doc
+        key = doc.current.key if doc.current is not None else None
+        before = doc.start_of(key) if key is not None else None
+        self.show(*self._shown)
+        after = doc.start_of(key) if key is not None else None
+        if before is not None and after is not None and after != before:
+            doc.move(doc.cursor + after - before)
 
     @property
     def log_view(self) -> LogView:
@@ -139,12 +182,14 @@ class KernelBody(DetailBody):
 
     def show_message(self, message: str) -> None:
         super().show_message(message)
+        self._shown = None
         self.log_view.reset(None, [])
         self._title(None)
 
     def show(
         self, row: Row, detail: Detail | None, log: Log | None, now: float, note: str | None
     ) -> None:
+        self._shown = (row, detail, log, now, note)
         super().show(row, detail, log, now, note)
         if self.log_view.shown_for != row.key:
             self.log_view.reset(row.key, list(log.lines) if log is not None else [])

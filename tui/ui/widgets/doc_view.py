@@ -161,6 +161,11 @@ class DocView(ScrollView, can_focus=True):
         """The index of the block holding document line ``line``."""
         return max(0, bisect.bisect_right(self._starts, line) - 1)
 
+    def start_of(self, key: str) -> int | None:
+        """The document line the block ``key`` starts on; None when there is no such block."""
+        index = next((i for i, block in enumerate(self.blocks) if block.key == key), None)
+        return None if index is None else self._starts[index]
+
     @property
     def current(self) -> Block | None:
         """The block under the cursor."""
