@@ -146,32 +146,25 @@ class KernelBody(DetailBody):
         current = doc.styles.height
         if current is None or current.cells != wanted:
             doc.styles.height = wanted
-            self.call_after_refresh(self._lead_in_view)
-
-    def _lead_in_view(self) -> None:
-        """The header and the reason from their top when they fit and the cursor is on
-        them: a landing on the reason while the fields were a line high (another row's
-        split) scrolled the header off, and a taller pane does not scroll it back."""
-        doc = self.doc
-        lead = doc.start_of("facts")
-        if lead is None or doc.scroll_y == 0:
-            return
-        if doc.cursor < lead <= doc.scrollable_content_region.height:
-            doc.scroll_to(y=0, animate=False, immediate=True)
-            doc.move(doc.cursor)  # in view: this only forgets a scroll still pending
 
     def _reshow(self) -> None:
-        """The row again, with the header's gap added or taken away; the cursor stays on
-        its line of the block it was in."""
+        """The row again, with the header's gap added or taken away. The cursor and the
+        view move with the lines under the header, and only with them: a scroll into view
+        now, while the fields may be a line high, would hide the header once they grow."""
         if self._shown is None:
             return
         doc = self.doc
         key = doc.current.key if doc.current is not None else None
         before = doc.start_of(key) if key is not None else None
+        top = doc.scroll_y
         self.show(*self._shown)
         after = doc.start_of(key) if key is not None else None
-        if before is not None and after is not None and after != before:
-            doc.move(doc.cursor + after - before)
+        if before is None or after is None or after == before:
+            return
+        doc.cursor += after - before
+        if top > 0:
+            doc.scroll_to(y=top + after - before, animate=False, immediate=True)
+        doc.refresh()
 
     @property
     def log_view(self) -> LogView:

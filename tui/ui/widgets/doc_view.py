@@ -257,6 +257,16 @@ class DocView(ScrollView, can_focus=True):
         unless it starts within the first :data:`NEAR_TOP` lines, where it is in view with
         the header above it: a scroll would only hide the header)."""
         line = self._starts[index]
+        if top is None and line <= NEAR_TOP:
+            # No scroll into view either: a view a line or two high this moment (a split
+            # still to come) would keep the header scrolled off once it grows.
+            self._wanted = None
+            old, self.cursor = self.cursor, line
+            self._refresh_line(old)
+            self._refresh_line(line)
+            if line < int(self.scroll_y):
+                self._scroll_line(0)
+            return
         self.move(line)
         if top or (top is None and line > NEAR_TOP):
             self._scroll_line(line)
