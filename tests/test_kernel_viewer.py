@@ -793,3 +793,41 @@ async def test_on_a_small_terminal_the_log_keeps_its_last_lines(
             async with KernelClient(KEY, frozen_gateway.url) as api:
                 reason = (await api.invocation(key)).data["status_reason"]
             assert reason_shown(lines, times=False) == " ".join(reason.split()), lines
+
+
+async def test_on_a_small_terminal_the_focus_gives_the_fields_or_the_log_the_room(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """At 80x24 the detail has six lines. enter (the fields) gives them four, the log keeping
+    its title and last line; tab (the log) gives the log its lines back. z, z adds the blank
+    line under the header and takes it away again: the cursor stays on the reason."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, app)
+        failed = rows_where(app, "status", "failed")[0]
+        await select_row(pilot, app, failed)
+        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        body = screen.body
+        lines = log_of(app)
+
+        def log_shows(count: int) -> bool:
+            shown = region_text(app, "#detail-log")
+            return all(line[:60] in shown for line in lines[-count:])
+
+        await wait_for(pilot, lambda: log_shows(2), what="the log's last two lines")
+        await pilot.press("enter")
+        assert app.focused is body.doc
+        await wait_for(pilot, lambda: len(doc_lines(app)) == 4, what="four lines of fields")
+        assert doc_lines(app)[-1].startswith("started  "), doc_lines(app)
+        assert log_shows(1)
+        assert body.doc.current is not None and body.doc.current.key == "why"
+        await pilot.press("z")
+        await wait_for(pilot, lambda: screen.has_class("-zoom-detail"), what="the zoom")
+        await wait_for(pilot, lambda: doc_lines(app)[1:2] == [""], what="the header's gap")
+        assert body.doc.current.key == "why", "the cursor on the reason"
+        await pilot.press("z")
+        await wait_for(pilot, lambda: doc_lines(app)[1].startswith("reason  "), what="no gap")
+        assert body.doc.current.key == "why", "the cursor on the reason"
+        await pilot.press("tab")
+        assert app.focused is body.log_view  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: log_shows(2), what="the log's lines back")

@@ -96,8 +96,11 @@ class LogView(LogWidget):
 DOC_SHARE = 2 / 5
 """The facts' share of the pane while they and the log both have more than fits."""
 LOG_LINES = 4
-"""Log lines the facts never take (a log that has them): at 80x24, under a running
-invocation's header, the end of its log."""
+"""Log lines the facts never take (a log that has them) while the focus is elsewhere: at
+80x24, under a running invocation's header, the end of its log."""
+FOCUSED_LINES = 4
+"""Lines the facts get while they have the focus (``enter``), the log keeping its title and
+last line: at 80x24, four of six."""
 GAP_FROM = 8
 """Pane lines from which the header keeps the blank line under it; in a shorter pane that
 line is the reason's or the log's."""
@@ -123,11 +126,18 @@ class KernelBody(DetailBody):
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._fit()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._fit()
+
     def _fit(self) -> None:
         """The facts' height: all their lines when the log leaves room for them, else what
-        the log leaves, but never under ``DOC_SHARE`` of the pane, nor over what leaves the
-        log ``LOG_LINES``; the header and a failure's reason whole before all that (the log
-        keeps its title). The log (``1fr``) takes the rest."""
+        the log leaves, but never under ``DOC_SHARE`` of the pane (focused, nor under
+        ``FOCUSED_LINES``), nor over what leaves the log ``LOG_LINES`` (focused, one); the
+        header and a failure's reason whole before all that (the log keeps its title). The
+        log (``1fr``) takes the rest."""
         height = self.content_region.height
         if height <= 0:
             return
@@ -135,12 +145,14 @@ class KernelBody(DetailBody):
             self.header_gap = height >= GAP_FROM
             self._reshow()
         doc, log = self.doc, self.log_view
+        focused = doc.has_focus
         # The log's title border and any horizontal scrollbar.
         chrome = max(1, log.outer_size.height - log.scrollable_content_region.height)
         log_wants = log.line_count + chrome
         lead = doc.start_of("facts")  # the header, and why it failed
-        room = max(height - log_wants, math.ceil(height * DOC_SHARE))
-        room = min(room, height - min(log_wants, LOG_LINES + chrome))
+        floor = max(math.ceil(height * DOC_SHARE), FOCUSED_LINES if focused else 0)
+        room = max(height - log_wants, floor)
+        room = min(room, height - min(log_wants, (1 if focused else LOG_LINES) + chrome))
         room = max(room, min(doc.virtual_size.height if lead is None else lead, height - chrome))
         wanted = max(1, min(doc.virtual_size.height, room))
         current = doc.styles.height
