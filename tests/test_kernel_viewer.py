@@ -779,3 +779,87 @@ async def test_a_long_hostile_reason_is_shown_whole_wrapped_and_literal() -> Non
             await select_row(pilot, app, "fail-2")
             await wait_for(pilot, lambda: "fail-2" in str(app.viewer.body.row_key))
             await until_text(pilot, app, r"reason  failed \(no reason given\)")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pytest.mark.parametrize(("status", "least"), [("running", 4), ("failed", 2)])
+async def test_on_a_small_terminal_the_log_keeps_its_last_lines(
+    frozen_gateway: GatewayServer, size: tuple[int, int], status: str, least: int
+) -> None:
+    """A user's try over SSH at 80x24: an invocation picked in the table showed its header,
+    a blank line and two times (a failed one, its reason), and one line of its log, the part
+    a running invocation is opened for (100x30: two, and a blank line). The log keeps its
+    last lines now: four under a running invocation's header, two under a failed one's
+    reason, which stays whole under the header."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        groups = app.viewer.groups
+        key = None
+        for group in groups.row_keys_in_order:
+            await select_group(pilot, app, group)
+            for candidate in rows_where(app, "status", status):
+                await select_row(pilot, app, candidate)
+                await wait_for(
+                    pilot,
+                    lambda: len(log_of(app)) > least or "complete" in log_title(app),
+                    timeout=3,
+                    what="its log",
+                )
+                if len(log_of(app)) > least:
+                    key = candidate
+                    break
+            if key is not None:
+                break
+        assert key is not None, f"a {status} invocation with more than {least} log lines"
+        assert app.focused is app.viewer.table, "browsing the table, the detail beside it"
+
+        def last_lines_shown() -> bool:
+            shown = region_text(app, "#detail-log")
+            return all(line[:60] in shown for line in log_of(app)[-least:])
+
+        await wait_for(pilot, last_lines_shown, timeout=5, what=f"the log's last {least} lines")
+        lines = doc_lines(app)
+        assert lines[0].startswith(("▶ running", "✘ failed")), "the header, in view"
+        if status == "failed":
+            async with KernelClient(KEY, frozen_gateway.url) as api:
+                reason = (await api.invocation(key)).data["status_reason"]
+            assert reason_shown(lines, times=False) == " ".join(reason.split()), lines
+
+
+async def test_on_a_small_terminal_the_focus_gives_the_fields_or_the_log_the_room(
+    frozen_gateway: GatewayServer,
+) -> None:
+    """At 80x24 the detail has six lines. enter (the fields) gives them four, the log keeping
+    its title and last line; tab (the log) gives the log its lines back. z, z adds the blank
+    line under the header and takes it away again: the cursor stays on the reason."""
+    app = kernel_app(frozen_gateway)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, app)
+        failed = rows_where(app, "status", "failed")[0]
+        await select_row(pilot, app, failed)
+        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        body = screen.body
+        lines = log_of(app)
+
+        def log_shows(count: int) -> bool:
+            shown = region_text(app, "#detail-log")
+            return all(line[:60] in shown for line in lines[-count:])
+
+        await wait_for(pilot, lambda: log_shows(2), what="the log's last two lines")
+        await pilot.press("enter")
+        assert app.focused is body.doc
+        await wait_for(pilot, lambda: len(doc_lines(app)) == 4, what="four lines of fields")
+        assert doc_lines(app)[-1].startswith("started  "), doc_lines(app)
+        assert log_shows(1)
+        assert body.doc.current is not None and body.doc.current.key == "why"
+        await pilot.press("z")
+        await wait_for(pilot, lambda: screen.has_class("-zoom-detail"), what="the zoom")
+        await wait_for(pilot, lambda: doc_lines(app)[1:2] == [""], what="the header's gap")
+        assert body.doc.current.key == "why", "the cursor on the reason"
+        await pilot.press("z")
+        await wait_for(pilot, lambda: doc_lines(app)[1].startswith("reason  "), what="no gap")
+        assert body.doc.current.key == "why", "the cursor on the reason"
+        await pilot.press("tab")
+        assert app.focused is body.log_view  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: log_shows(2), what="the log's lines back")

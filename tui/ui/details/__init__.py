@@ -32,6 +32,9 @@ class DetailBody(Vertical):
         super().__init__(id=id)
         self.ascii_only = ascii_only
         self.row_key: str | None = None
+        self.header_gap = True
+        """Whether a blank line parts the header from what follows (a short pane may give
+        that line to something else)."""
 
     def compose(self) -> ComposeResult:
         yield DocView(id="detail-doc")
@@ -53,7 +56,8 @@ class DetailBody(Vertical):
     ) -> None:
         """Show one row (its full record when there is one)."""
         self.row_key = row.key
-        blocks = [header_block(row, note, self.ascii_only), *self.blocks(row, detail, now)]
+        header = header_block(row, note, self.ascii_only, gap=self.header_gap)
+        blocks = [header, *self.blocks(row, detail, now)]
         self.doc.show(blocks, row.key)
 
     def blocks(self, row: Row, detail: Detail | None, now: float) -> list[Block]:
@@ -85,7 +89,10 @@ class DetailBody(Vertical):
             self.doc.next_failure(True)
 
 
-def header_block(row: Row, note: str | None, ascii_only: bool) -> Block:
+def header_block(row: Row, note: str | None, ascii_only: bool, *, gap: bool = True) -> Block:
+    """Status, name and key (and ``note``, an error or a stall, under them); then, with
+    ``gap``, a blank line."""
+
     def build(style: Styler, expanded: bool) -> Text:
         glyph, word, component = badge_parts(row.status, ascii_only=ascii_only)
         text = Text()
@@ -95,7 +102,8 @@ def header_block(row: Row, note: str | None, ascii_only: bool) -> Block:
         text.append("  " + clean(row.key), style("doc--muted"))
         if note:
             text.append("\n" + clean(note, limit=300), style("doc--error"))
-        text.append("\n")
+        if gap:
+            text.append("\n")
         return text
 
     return Block("header", build)

@@ -4,7 +4,12 @@ end until scrolled back.
 
 The two share the pane by what they hold: the facts get the lines they have, up to what the
 log leaves them (never less than two fifths while both overflow), the log the rest. A short
-or empty log no longer sits half empty under facts cut off before their output."""
+or empty log no longer sits half empty under facts cut off before their output.
+
+A short pane (80x24: six lines, four while the app list has the focus) puts first what an
+invocation is opened for: its header and a failure's reason, whole, then the log's last
+lines, then the facts, which ``enter`` and ``z`` reach. The blank line under the header goes
+to them too."""
 
 from __future__ import annotations
 
@@ -90,6 +95,15 @@ class LogView(LogWidget):
 
 DOC_SHARE = 2 / 5
 """The facts' share of the pane while they and the log both have more than fits."""
+LOG_LINES = 4
+"""Log lines the facts never take (a log that has them) while the focus is elsewhere: at
+80x24, under a running invocation's header, the end of its log."""
+FOCUSED_LINES = 4
+"""Lines the facts get while they have the focus (``enter``), the log keeping its title and
+last line: at 80x24, four of six."""
+GAP_FROM = 8
+"""Pane lines from which the header keeps the blank line under it; in a shorter pane that
+line is the reason's or the log's."""
 
 
 class KernelBody(DetailBody):
@@ -98,6 +112,7 @@ class KernelBody(DetailBody):
     the log, which scrolls on its own."""
 
     has_log = True
+    _shown: tuple[Row, Detail | None, Log | None, float, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield DocView(id="detail-doc")
@@ -111,24 +126,57 @@ class KernelBody(DetailBody):
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._fit()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._fit()
+
     def _fit(self) -> None:
         """The facts' height: all their lines when the log leaves room for them, else what
-        the log leaves, but never under ``DOC_SHARE`` of the pane; the log (``1fr``) takes
-        the rest, so neither sits half empty while the other is cut."""
+        the log leaves, but never under ``DOC_SHARE`` of the pane (focused, nor under
+        ``FOCUSED_LINES``), nor over what leaves the log ``LOG_LINES`` (focused, one); the
+        header and a failure's reason whole before all that (the log keeps its title). The
+        log (``1fr``) takes the rest."""
         height = self.content_region.height
         if height <= 0:
             return
+        if self.header_gap != (height >= GAP_FROM):
+            self.header_gap = height >= GAP_FROM
+            self._reshow()
         doc, log = self.doc, self.log_view
-        log_min = log.styles.min_height
-        floor = log_min.cells if log_min is not None and log_min.cells is not None else 1
-        # The log's lines, its title border and any horizontal scrollbar.
+        focused = doc.has_focus
+        # The log's title border and any horizontal scrollbar.
         chrome = max(1, log.outer_size.height - log.scrollable_content_region.height)
-        log_wants = max(floor, log.line_count + chrome)
-        room = min(max(height - log_wants, math.ceil(height * DOC_SHARE)), height - floor)
+        log_wants = log.line_count + chrome
+        lead = doc.start_of("facts")  # the header, and why it failed
+        floor = max(math.ceil(height * DOC_SHARE), FOCUSED_LINES if focused else 0)
+        room = max(height - log_wants, floor)
+        room = min(room, height - min(log_wants, (1 if focused else LOG_LINES) + chrome))
+        room = max(room, min(doc.virtual_size.height if lead is None else lead, height - chrome))
         wanted = max(1, min(doc.virtual_size.height, room))
         current = doc.styles.height
         if current is None or current.cells != wanted:
             doc.styles.height = wanted
+
+    def _reshow(self) -> None:
+        """The row again, with the header's gap added or taken away. The cursor and the
+        view move with the lines under the header, and only with them: a scroll into view
+        now, while the fields may be a line high, would hide the header once they grow."""
+        if self._shown is None:
+            return
+        doc = self.doc
+        key = doc.current.key if doc.current is not None else None
+        before = doc.start_of(key) if key is not None else None
+        top = doc.scroll_y
+        self.show(*self._shown)
+        after = doc.start_of(key) if key is not None else None
+        if before is None or after is None or after == before:
+            return
+        doc.cursor += after - before
+        if top > 0:
+            doc.scroll_to(y=top + after - before, animate=False, immediate=True)
+        doc.refresh()
 
     @property
     def log_view(self) -> LogView:
@@ -139,12 +187,14 @@ class KernelBody(DetailBody):
 
     def show_message(self, message: str) -> None:
         super().show_message(message)
+        self._shown = None
         self.log_view.reset(None, [])
         self._title(None)
 
     def show(
         self, row: Row, detail: Detail | None, log: Log | None, now: float, note: str | None
     ) -> None:
+        self._shown = (row, detail, log, now, note)
         super().show(row, detail, log, now, note)
         if self.log_view.shown_for != row.key:
             self.log_view.reset(row.key, list(log.lines) if log is not None else [])

@@ -161,6 +161,11 @@ class DocView(ScrollView, can_focus=True):
         """The index of the block holding document line ``line``."""
         return max(0, bisect.bisect_right(self._starts, line) - 1)
 
+    def start_of(self, key: str) -> int | None:
+        """The document line the block ``key`` starts on; None when there is no such block."""
+        index = next((i for i, block in enumerate(self.blocks) if block.key == key), None)
+        return None if index is None else self._starts[index]
+
     @property
     def current(self) -> Block | None:
         """The block under the cursor."""
@@ -252,6 +257,16 @@ class DocView(ScrollView, can_focus=True):
         unless it starts within the first :data:`NEAR_TOP` lines, where it is in view with
         the header above it: a scroll would only hide the header)."""
         line = self._starts[index]
+        if top is None and line <= NEAR_TOP:
+            # No scroll into view either: a view a line or two high this moment (a split
+            # still to come) would keep the header scrolled off once it grows.
+            self._wanted = None
+            old, self.cursor = self.cursor, line
+            self._refresh_line(old)
+            self._refresh_line(line)
+            if line < int(self.scroll_y):
+                self._scroll_line(0)
+            return
         self.move(line)
         if top or (top is None and line > NEAR_TOP):
             self._scroll_line(line)
