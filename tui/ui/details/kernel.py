@@ -42,17 +42,31 @@ class LogView(LogWidget):
         super().__init__(max_lines=MAX_LOG_LINES, auto_scroll=True, id=id)
         self.shown_for: str | None = None
         self.count = 0
+        self.held = False
+        """Scrolled back by the user (a key, the wheel) until the end is reached again or
+        G. Not read off the scroll position: lines written before the layout (a backlog)
+        leave the log short of its end for a moment, and its title said 'scrolled back'
+        while it followed."""
 
     def on_mount(self) -> None:
         # Anchored: at its end the log stays at its end through a resize too (the pane
         # zoomed, the facts above taking more or fewer lines), not only as lines arrive.
         # A scroll back releases it; reaching the end again, or G, anchors it once more.
         self.anchor()
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, _: float) -> None:
+        if self.held and self.is_vertical_scroll_end:
+            self.held = False  # the wheel brought it back to the end: it follows again
+
+    def on_mouse_scroll_up(self) -> None:
+        self.held = True  # Textual scrolls it (and releases the anchor)
 
     def reset(self, key: str | None, lines: list[str]) -> None:
         self.clear()
         self.shown_for = key
         self.count = 0
+        self.held = False
         self.add(lines)
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
 
@@ -67,7 +81,8 @@ class LogView(LogWidget):
 
     def _jump(self, y: float) -> None:
         self.scroll_to(y=y, animate=False, immediate=True)
-        if self.following:
+        self.held = not (self.is_vertical_scroll_end or not self.max_scroll_y)
+        if not self.held:
             self.action_follow()  # j or pgdn onto the end follows again, as G does
 
     def action_scroll_up(self) -> None:
@@ -86,11 +101,12 @@ class LogView(LogWidget):
         self._jump(self.scroll_y + max(1, self.scrollable_content_region.height - 1))
 
     def action_follow(self) -> None:
+        self.held = False
         self.scroll_end(animate=False, immediate=True)
 
     @property
     def following(self) -> bool:
-        return self.is_vertical_scroll_end or not self.max_scroll_y
+        return not self.held
 
 
 DOC_SHARE = 2 / 5
