@@ -505,3 +505,28 @@ def test_the_critical_path_ends_on_zero_length_and_repeated_spans() -> None:
     assert tl.critical_path(spans) == {"a"}
     same = [tl.Span(str(n), 1.0, 1.0, 1.0, False) for n in range(50)]
     assert len(tl.critical_path(same)) == 50, "every instant row, once each"
+
+
+def test_a_logged_rows_detail_and_log_are_kept_and_forgotten_together() -> None:
+    """A helper's trial: back on a failed Kernel invocation after visiting a dozen others,
+    its log said '0 lines · complete', never read again. The store had forgotten the log
+    (kept for the last 12 rows) but not the detail, and a row with a final detail and no
+    log was final. Where rows have logs, a row is final only with its whole log read, and
+    a row's detail and log go together (the follow then reads the log whole again)."""
+    from tui.core.model import LogLines
+    from tui.core.store import KEPT_DETAILS, Store
+
+    store = Store(logged=True)
+    store.merge_detail(Detail("a", None, True, 1, 1.0))
+    assert not store.final("a"), "its log is not read yet"
+    store.add_log(LogLines("a", ("x",), complete=True))
+    assert store.final("a")
+    for i in range(KEPT_DETAILS):  # a dozen other rows visited
+        store.merge_detail(Detail(f"r{i}", None, True, 1, 1.0))
+        store.add_log(LogLines(f"r{i}", ("y",), complete=True))
+    assert "a" not in store.logs and "a" not in store.details
+    assert not store.final("a")
+    assert Store().final("b") is False  # nothing known: never final
+    unlogged = Store()
+    unlogged.merge_detail(Detail("b", None, True, 1, 1.0))
+    assert unlogged.final("b"), "rows without logs are final with their detail"

@@ -561,9 +561,12 @@ async def test_names_and_ids_are_shown_whole_when_there_is_room(
         await loaded(pilot, app)
         await rows_loaded(pilot, app)
         assert "invoice-agent " in region_text(app, "#groups-pane")
+        # The frame after the one the rows came in: the pane's 'Loading…' goes with the next
+        # layout (read in between, the rows stood above it).
+        await wait_for(pilot, lambda: "Loading" not in region_text(app, "#rows-pane"))
         table = region_text(app, "#rows-pane")
         assert re.search(r"extract-invoice [0-9a-z]{8} ", table), table
-        assert "…" not in "".join(line[:50] for line in table.splitlines())
+        assert "…" not in "".join(line[:50] for line in table.splitlines()), table
 
 
 def fields(app: RunwatchApp) -> list[str]:

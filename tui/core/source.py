@@ -103,7 +103,9 @@ class Source(Protocol):
         ...
 
     def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
-        """A row's updates (itself, its detail, its log) until it is terminal and read."""
+        """A row's updates (itself, its detail, its log) until it is terminal and read.
+        ``known``: the row's detail as the caller keeps it; None when it keeps nothing of
+        the row, its log included (a log is then sent whole, from its start)."""
         ...
 
     def cause(self, row: Row, detail: Detail | None) -> Cause:

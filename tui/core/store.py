@@ -119,7 +119,9 @@ class RowChanges:
 class Store:
     """The viewer's data: groups, the current view's rows, full records and logs."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, logged: bool = False) -> None:
+        self.logged = logged
+        """Rows have logs (Kernel's): a row whose log is not read yet is not final."""
         self.groups: dict[str, Group] = {}
         self.listed = True
         """False once the server said it has no group list."""
@@ -225,8 +227,9 @@ class Store:
         while len(self.details) > KEPT_DETAILS and (
             len(self.details) > MAX_DETAILS or self._detail_bytes > DETAIL_BYTES
         ):
-            _, dropped = self.details.popitem(last=False)
+            gone, dropped = self.details.popitem(last=False)
             self._detail_bytes -= _size(dropped)
+            self.logs.pop(gone, None)  # a row forgotten whole: read whole when it comes back
         if best is old or old is None:
             return best is not old
         return best.terminal != old.terminal or best.body != old.body
@@ -235,7 +238,9 @@ class Store:
         log = self.logs.setdefault(update.key, Log())
         self.logs.move_to_end(update.key)
         while len(self.logs) > KEPT_DETAILS:
-            self.logs.popitem(last=False)
+            gone, _ = self.logs.popitem(last=False)
+            if gone in self.details:  # a row forgotten whole: read whole when it comes back
+                self._detail_bytes -= _size(self.details.pop(gone))
         overflow = len(log.lines) + len(update.lines) - MAX_LOG_LINES
         log.dropped += max(0, overflow)
         log.lines.extend(update.lines)
@@ -247,4 +252,5 @@ class Store:
         """Whether everything about a row is known and can never change (no more fetching)."""
         detail = self.details.get(key)
         log = self.logs.get(key)
-        return detail is not None and detail.terminal and (log is None or log.complete)
+        read = log.complete if log is not None else not self.logged
+        return detail is not None and detail.terminal and read

@@ -156,7 +156,7 @@ class ViewerScreen(Screen[None]):
             rate_limited_for=source.rate_limited_for,
             timer=time.monotonic if options.playback is not None else None,
         )
-        self.store = Store()
+        self.store = Store(logged=body.has_log)
         # Its window in real seconds, as the poller's waits (a replay's clock stops at its end).
         self.announcer = Announcer(self.poller.timer, noun=self.words.row)
         self.pinned: list[str] = list(dict.fromkeys(options.pinned))
@@ -521,7 +521,10 @@ class ViewerScreen(Screen[None]):
         while True:
             try:
                 paused = loop.time()
-                async for update in self.source.follow(key, self.store.details.get(key)):
+                known = self.store.details.get(key)
+                if known is None:  # nothing of it kept: the source reads its log whole again
+                    self.store.logs.pop(key, None)
+                async for update in self.source.follow(key, known):
                     self._queue(key, update)
                     if loop.time() - paused > YIELD_AFTER:
                         await asyncio.sleep(0)  # let keys and redraws in

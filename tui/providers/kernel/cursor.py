@@ -26,6 +26,9 @@ class LogCursor:
     """Frames that were not JSON or not an event (skipped, counted)."""
     terminal: bool = False
     """The stream reported a terminal invocation state: it will not reopen."""
+    read: bool = False
+    """A follow read the stream to its end after that: the whole log is known. A follow
+    cancelled between the two (the user moved on) left the log's end unread."""
     _newest_ns: int | None = None
     _seen_at_newest: Counter[str] = field(default_factory=Counter)
     _replayed_at_newest: Counter[str] = field(default_factory=Counter)

@@ -275,7 +275,10 @@ class KernelSource(ModelSource[KernelClient]):
 
     async def follow(self, key: str, known: Detail | None) -> AsyncIterator[Update]:
         """State and log until the invocation is terminal and its whole log is read."""
+        if known is None:  # the caller has nothing of it (forgotten): its whole log again
+            self._cursors.pop(key, None)
         cursor = self._cursor(key)
+        cursor.terminal = cursor.read  # ended, but its log's end unread: read on
         failures = 0
         first = True
         while not cursor.terminal:
@@ -301,6 +304,7 @@ class KernelSource(ModelSource[KernelClient]):
             except ApiError as error:  # any failure of this round: back off, or give up
                 await self.client.backoff(error, failures)
                 failures += 1
+        cursor.read = True
         yield LogLines(key, (), complete=True, resumed=cursor.reconnects)
 
     def _frame(self, key: str, kind: str, data: str, cursor: LogCursor) -> list[Update]:
