@@ -569,6 +569,14 @@ async def test_names_and_ids_are_shown_whole_when_there_is_room(
         assert "…" not in "".join(line[:50] for line in table.splitlines()), table
 
 
+async def opened_whole(pilot: Pilot[None], app: RunwatchApp, status: str) -> str:
+    """Select the first row whose status is ``status`` and wait for its whole log; its key."""
+    key = rows_where(app, "status", status)[0]
+    await select_row(pilot, app, key)
+    await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+    return key
+
+
 def fields(app: RunwatchApp) -> list[str]:
     """The lines the detail's top part (fields, payload, output) shows, as on screen."""
     return [line.strip(" │") for line in region_text(app, "#detail-doc").splitlines()]
@@ -592,9 +600,7 @@ async def test_j_walks_the_fields_to_the_payload_and_output_and_the_log_scrolls_
     app = kernel_app(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, app)
-        done = rows_where(app, "status", "succeeded")[0]
-        await select_row(pilot, app, done)
-        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        done = await opened_whole(pilot, app, "succeeded")
         assert not shows_output(app), "at 120x40 the fields are longer than their part"
         await pilot.press("enter")
         for _ in range(40):
@@ -648,9 +654,7 @@ async def test_a_log_at_its_end_stays_there_when_the_pane_is_resized(
     app = kernel_app(frozen_gateway)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot, app)
-        done = rows_where(app, "status", "succeeded")[0]
-        await select_row(pilot, app, done)
-        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        await opened_whole(pilot, app, "succeeded")
         lines = log_of(app)
         assert lines[0] not in region_text(app, "#detail-log"), "a log longer than its part"
 
@@ -839,9 +843,7 @@ async def test_on_a_small_terminal_the_focus_gives_the_fields_or_the_log_the_roo
     app = kernel_app(frozen_gateway)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot, app)
-        failed = rows_where(app, "status", "failed")[0]
-        await select_row(pilot, app, failed)
-        await wait_for(pilot, lambda: "complete" in log_title(app), what="the whole log")
+        await opened_whole(pilot, app, "failed")
         body = screen.body
         lines = log_of(app)
 
