@@ -704,15 +704,11 @@ class ViewerScreen(Screen[None]):
             self._tally()
         if message.final:
             self._jump_again()
-        keep = self._keep_row
-        if (
-            keep is not None
-            and keep[:2] == (self.selected_group, self.table.user_acts)
-            and self.table.select_key(keep[2])
-        ):
+        kept = self._kept_row(self.selected_group)
+        if kept is not None and self.table.select_key(kept):
             self._keep_row = None  # shown under the new filter: the cursor stays on it
             self._landed = self.view
-            self._select_row(keep[2])
+            self._select_row(kept)
         if message.final and self._landed != self.view:
             self._landed = self.view
             # After the refresh: the table must know its new height before it can scroll.
@@ -1447,9 +1443,8 @@ class ViewerScreen(Screen[None]):
     def _set_query(self, query: Query) -> None:
         self.filters = query
         group, self.selected_group = self.selected_group, None
-        row, keep = self.selected_row, self._keep_row
-        if keep is not None and keep[:2] == (group, self.table.user_acts):
-            row = keep[2]  # a filter before hid it, and the user chose no other row since
+        # The row kept by a filter before, which hid it, unless the user chose another since.
+        row = self._kept_row(group) or self.selected_row
         if group is not None:
             self._select_group(group)
             if row is not None:
@@ -1703,6 +1698,12 @@ class ViewerScreen(Screen[None]):
             markup=False,
         )
         return False
+
+    def _kept_row(self, group: str | None) -> str | None:
+        """The row a filter change kept for ``group`` (:attr:`_keep_row`), unless the user
+        has moved the cursor since."""
+        keep = self._keep_row
+        return keep[2] if keep is not None and keep[:2] == (group, self.table.user_acts) else None
 
     def _jump_again(self) -> None:
         """The rows are read (or could not be): the jump typed before them goes where it
